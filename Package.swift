@@ -1,0 +1,69 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Kiln",
+    platforms: [.macOS(.v13)],
+    products: [
+        // Dynamic so that recipe programs (and users' own tools) can link `-lKiln`
+        // against the already-built library instead of rebuilding the package.
+        .library(name: "Kiln", type: .dynamic, targets: ["Kiln"]),
+        .library(name: "KilnRecipes", targets: ["KilnRecipes"]),
+        .executable(name: "kiln", targets: ["kiln"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CCmarkGFM",
+            pkgConfig: "libcmark-gfm",
+            providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]
+        ),
+        .systemLibrary(
+            name: "COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .target(
+            name: "CKilnKernels",
+            dependencies: ["COpenBLAS"],
+            cSettings: [
+                // Kernels are hot even in debug builds (tests run ResNet on real weights):
+                // always optimise them. -O3 after SwiftPM's -O0 wins.
+                .unsafeFlags(["-O3", "-fno-math-errno"]),
+            ],
+            linkerSettings: [.linkedLibrary("pthread"), .linkedLibrary("m")]
+        ),
+        .target(
+            name: "Kiln",
+            dependencies: ["CKilnKernels", "COpenBLAS"]
+        ),
+        .target(
+            name: "KilnRecipes",
+            dependencies: ["CCmarkGFM", "Kiln"]
+        ),
+        .executableTarget(
+            name: "kiln",
+            dependencies: [
+                "Kiln", "KilnRecipes",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "KilnTests",
+            dependencies: ["Kiln", "CKilnKernels"],
+            exclude: ["Snapshots"]
+        ),
+        .testTarget(
+            name: "KilnRecipesTests",
+            dependencies: ["KilnRecipes"],
+            exclude: ["Snapshots", "Fixtures"]
+        ),
+        .testTarget(
+            name: "KilnCLITests",
+            dependencies: ["Kiln"],
+            exclude: ["Snapshots"]
+        ),
+    ]
+)

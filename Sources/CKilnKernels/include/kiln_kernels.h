@@ -1,0 +1,120 @@
+/*
+ * kiln_kernels.h — Kiln's CPU kernels: one source of truth for the eager engine and for
+ * the shared libraries that aotCompile generates (which embed these same sources).
+ *
+ * Conventions
+ *   - float32, NCHW, contiguous, row-major. Shapes are given on every function.
+ *   - Every kernel `kiln_X` has a naive reference twin `kiln_X_ref`: the obvious loops, no
+ *     BLAS, no threads. Tests compare the two over swept shapes.
+ *   - Fast paths may use OpenBLAS sgemm and Kiln's thread pool (kiln_parallel_for).
+ *   - Output buffers never alias inputs unless a function says so.
+ */
+#ifndef KILN_KERNELS_H
+#define KILN_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------- threads */
+
+/* Number of worker threads Kiln's own kernels use (default: online CPUs, or KILN_NUM_THREADS). */
+int kiln_get_num_threads(void);
+void kiln_set_num_threads(int n);
+
+/* Calls fn(ctx, begin, end) on disjoint chunks covering [0, n), on up to
+ * kiln_get_num_threads() threads; returns when all chunks are done. Safe to call from
+ * several threads at once (each call has its own threads). */
+typedef void (*kiln_range_fn)(void *ctx, size_t begin, size_t end);
+void kiln_parallel_for(size_t n, size_t min_chunk, kiln_range_fn fn, void *ctx);
+
+/* ---------------------------------------------------------------- conv2d */
+
+/* x: (N, C, H, W), w: (OC, C/groups, KH, KW), bias: (OC) or NULL,
+ * residual: (N, OC, OH, OW) or NULL, y: (N, OC, OH, OW).
+ * Epilogue, in this order: y = conv + bias; y += residual; if relu: y = max(y, 0). */
+typedef struct kiln_conv2d_params {
+    int n, c, h, w;
+    int oc, kh, kw;
+    int stride_h, stride_w;
+    int pad_h, pad_w;
+    int dil_h, dil_w;
+    int groups;
+    int oh, ow;      /* set by kiln_conv2d_init */
+    int relu;        /* epilogue: 1 = apply ReLU */
+} kiln_conv2d_params;
+
+/* Fills oh/ow from the other fields. Returns 0, or -1 when the parameters are invalid
+ * (non-positive sizes, C or OC not divisible by groups, output smaller than 1x1). */
+int kiln_conv2d_init(kiln_conv2d_params *p);
+/* floor((in + 2*pad - dil*(k-1) - 1) / stride) + 1 */
+int kiln_conv_out_dim(int in, int k, int stride, int pad, int dil);
+
+void kiln_conv2d_ref(const kiln_conv2d_params *p, const float *x, const float *w,
+                     const float *bias, const float *residual, float *y);
+/* Floats of scratch that kiln_conv2d needs (0 for 1x1 stride-1 unpadded convolutions). */
+size_t kiln_conv2d_workspace_size(const kiln_conv2d_params *p);
+/* Fast path: im2col (skipped for 1x1/s1/p0) + sgemm per (image, group), threaded.
+ * workspace: kiln_conv2d_workspace_size(p) floats, or NULL to allocate internally. */
+void kiln_conv2d(const kiln_conv2d_params *p, const float *x, const float *w,
+                 const float *bias, const float *residual, float *y, float *workspace);
+
+/* ---------------------------------------------------------------- batch norm (inference) */
+
+/* x, y: (N, C, HW); gamma, beta, mean, var: (C).
+ * y = (x - mean) / sqrt(var + eps) * gamma + beta. y may alias x. */
+void kiln_batchnorm_ref(int n, int c, int hw, const float *x, const float *gamma,
+                        const float *beta, const float *mean, const float *var, float eps,
+                        float *y);
+void kiln_batchnorm(int n, int c, int hw, const float *x, const float *gamma,
+                    const float *beta, const float *mean, const float *var, float eps,
+                    float *y);
+
+/* ---------------------------------------------------------------- elementwise */
+
+/* y = max(x, 0), count elements. y may alias x. */
+void kiln_relu_ref(size_t count, const float *x, float *y);
+void kiln_relu(size_t count, const float *x, float *y);
+/* y = a + b, count elements. y may alias a or b. */
+void kiln_add_ref(size_t count, const float *a, const float *b, float *y);
+void kiln_add(size_t count, const float *a, const float *b, float *y);
+
+/* ---------------------------------------------------------------- pooling */
+
+/* x: (N, C, H, W), y: (N, C, OH, OW). Padding is -inf (PyTorch semantics). */
+typedef struct kiln_maxpool2d_params {
+    int n, c, h, w;
+    int kh, kw;
+    int stride_h, stride_w;
+    int pad_h, pad_w;
+    int dil_h, dil_w;
+    int ceil_mode;
+    int oh, ow;      /* set by kiln_maxpool2d_init */
+} kiln_maxpool2d_params;
+
+/* Returns 0, or -1 when invalid (PyTorch rules: pad <= kernel/2, output >= 1). */
+int kiln_maxpool2d_init(kiln_maxpool2d_params *p);
+void kiln_maxpool2d_ref(const kiln_maxpool2d_params *p, const float *x, float *y);
+void kiln_maxpool2d(const kiln_maxpool2d_params *p, const float *x, float *y);
+
+/* x: (N, C, H, W), y: (N, C, OH, OW). Bin i spans [floor(i*H/OH), ceil((i+1)*H/OH)). */
+void kiln_adaptive_avgpool2d_ref(int n, int c, int h, int w, int oh, int ow,
+                                 const float *x, float *y);
+void kiln_adaptive_avgpool2d(int n, int c, int h, int w, int oh, int ow,
+                             const float *x, float *y);
+
+/* ---------------------------------------------------------------- linear */
+
+/* x: (N, IN), w: (OUT, IN), bias: (OUT) or NULL, y: (N, OUT). y = x w^T + bias. */
+void kiln_linear_ref(int n, int in, int out, const float *x, const float *w,
+                     const float *bias, float *y);
+void kiln_linear(int n, int in, int out, const float *x, const float *w,
+                 const float *bias, float *y);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* KILN_KERNELS_H */
