@@ -1,0 +1,62 @@
+import Foundation
+
+/// The models Kiln can build by name.
+public enum ModelName: String, CaseIterable, Sendable {
+    case resnet18, resnet34, resnet50
+
+    /// Builds the architecture with zero weights.
+    public func build(numClasses: Int = 1000) -> ResNet {
+        switch self {
+        case .resnet18: ResNet(name: rawValue, block: BasicBlock.self, layers: [2, 2, 2, 2], numClasses: numClasses)
+        case .resnet34: ResNet(name: rawValue, block: BasicBlock.self, layers: [3, 4, 6, 3], numClasses: numClasses)
+        case .resnet50: ResNet(name: rawValue, block: Bottleneck.self, layers: [3, 4, 6, 3], numClasses: numClasses)
+        }
+    }
+}
+
+/// Where a model's weights come from.
+public enum Weights: Sendable {
+    /// Kiln's deterministic initialisation in torchvision's style (see
+    /// ``Module/initializeParameters(seed:)``). Not pretrained: predictions are meaningless.
+    case seeded(UInt64)
+    /// A torchvision state dict saved as safetensors, loaded strictly.
+    case safetensors(URL)
+}
+
+/// A model from the zoo: the architecture with its weights loaded.
+/// - Throws: ``SafetensorsError`` for unreadable files, ``WeightsMismatchError`` when keys
+///   or shapes do not fit, ``ModelNameError`` for unknown names.
+public func model(_ name: ModelName, weights: Weights = .seeded(0)) throws -> ResNet {
+    let m = name.build()
+    switch weights {
+    case .seeded(let seed): m.initializeParameters(seed: seed)
+    case .safetensors(let url): try m.loadStateDict(SafetensorsFile(contentsOf: url))
+    }
+    return m
+}
+
+/// ResNet-18 (11.7 M parameters). Without `weights`, seeded and not pretrained.
+public func resnet18(weights: Weights = .seeded(0)) throws -> ResNet { try model(.resnet18, weights: weights) }
+/// ResNet-34 (21.8 M parameters). Without `weights`, seeded and not pretrained.
+public func resnet34(weights: Weights = .seeded(0)) throws -> ResNet { try model(.resnet34, weights: weights) }
+/// ResNet-50 (25.6 M parameters). Without `weights`, seeded and not pretrained.
+public func resnet50(weights: Weights = .seeded(0)) throws -> ResNet { try model(.resnet50, weights: weights) }
+
+/// An unknown model name.
+public struct ModelNameError: KilnError {
+    public let name: String
+    public init(_ name: String) { self.name = name }
+    public var failureClass: FailureClass { .badInput }
+    public var description: String { "unknown model \"\(name)\"" }
+    public var suggestion: String? {
+        "Suggested fix: use one of \(ModelName.allCases.map(\.rawValue).joined(separator: ", "))"
+    }
+}
+
+extension ModelName {
+    /// Parses a name, throwing ``ModelNameError`` with the list of known names.
+    public init(parsing text: String) throws {
+        guard let m = ModelName(rawValue: text.lowercased()) else { throw ModelNameError(text) }
+        self = m
+    }
+}

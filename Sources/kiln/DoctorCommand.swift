@@ -1,0 +1,22 @@
+import ArgumentParser
+import Foundation
+import Kiln
+
+/// `kiln doctor`: what Kiln runs on — CPU, BLAS core and threads — and whether it is fast.
+struct DoctorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "doctor",
+        abstract: "Show the CPU, the OpenBLAS core and thread counts Kiln uses."
+    )
+
+    func run() throws {
+        let cpu = CPUInfo.current
+        print("kiln \(KilnVersion.string)")
+        print("CPU: \(cpu.modelName), \(cpu.logicalCores) logical cores, \(cpu.simdLevel)")
+        print("BLAS: \(BLAS.summary)")
+        print("Kiln kernels: \(Kernels.threadCount) threads (KILN_NUM_THREADS)")
+        if let relaunched = ProcessInfo.processInfo.environment["KILN_BLAS_RELAUNCHED"], relaunched == "1" {
+            print("note: relaunched with OPENBLAS_CORETYPE=\(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "?") because OpenBLAS picked a core below this CPU")
+        }
+    }
+}

@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+import Kiln
+
+/// `kiln infer`: eager inference on a safetensors input, writing `logits`.
+struct InferCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "infer",
+        abstract: "Run a model eagerly on an input tensor and write its logits.",
+        discussion: """
+            Reads the input from a safetensors file (FILE:NAME picks a tensor; FILE alone \
+            needs a file with exactly one tensor), writes the output tensor named `logits`, \
+            and prints its shape, the top-5 classes of each batch row and the time taken.
+            """
+    )
+
+    @Option(help: "Architecture: resnet18, resnet34 or resnet50.")
+    var model: String = "resnet18"
+
+    @Option(help: "torchvision state dict as safetensors. Default: Kiln's seeded initialisation (not pretrained).")
+    var weights: String?
+
+    @Option(help: "Seed for the initialisation when --weights is not given.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Input tensor, FILE.safetensors[:NAME], shape (N, 3, H, W).")
+    var input: String
+
+    @Option(help: "Where to write the output (safetensors, tensor `logits`).")
+    var output: String?
+
+    func run() throws {
+        try reportingErrors {
+            let name = try ModelName(parsing: model)
+            let x = try InputSpec(input).load()
+            let net = try Kiln.model(name, weights: weights.map { .safetensors(URL(fileURLWithPath: $0)) } ?? .seeded(seed))
+            if weights == nil { print("note: \(name.rawValue) with seeded weights (seed \(seed)), not pretrained") }
+            let (y, ms) = try timed { try net(x) }
+            try printPrediction(y, milliseconds: ms, label: "eager \(name.rawValue)")
+            if let output { try writeLogits(y, to: output) }
+        }
+    }
+}
+
+/// Prints the output shape, top-5 per row and the time.
+func printPrediction(_ y: Tensor, milliseconds: Double, label: String) throws {
+    print("logits: \(y.shape)")
+    for (row, top) in y.topK(5).enumerated() {
+        let items = top.map { "\($0.index) (\(String(format: "%.4f", $0.value)))" }.joined(separator: ", ")
+        print("  [\(row)] top-5: \(items)")
+    }
+    print(String(format: "time: %.2f ms (%@)", milliseconds, label))
+}
+
+/// Writes `y` as the tensor `logits`, atomically.
+func writeLogits(_ y: Tensor, to path: String) throws {
+    try Safetensors.write([("logits", y)], to: URL(fileURLWithPath: path))
+    print("wrote \(path) (logits \(y.shape))")
+}
+
+/// `FILE.safetensors[:NAME]`.
+struct InputSpec {
+    let path: String
+    let name: String?
+
+    init(_ text: String) {
+        // Split at the last colon only when what precedes it names an existing file, so
+        // paths containing colons still work.
+        if let colon = text.lastIndex(of: ":"), FileManager.default.fileExists(atPath: String(text[..<colon])) {
+            path = String(text[..<colon])
+            let n = String(text[text.index(after: colon)...])
+            name = n.isEmpty ? nil : n
+        } else {
+            path = text
+            name = nil
+        }
+    }
+
+    func load() throws -> Tensor {
+        let file = try SafetensorsFile(contentsOf: URL(fileURLWithPath: path))
+        if let name { return try file.tensor(named: name) }
+        guard file.tensorNames.count == 1 else {
+            throw UsageError("--input \(path) holds \(file.tensorNames.count) tensors: \(file.tensorNames.joined(separator: ", "))",
+                             suggestion: "Suggested fix: pick one with --input \(path):\(file.tensorNames.first ?? "NAME")")
+        }
+        return try file.tensor(named: file.tensorNames[0])
+    }
+}
