@@ -1,0 +1,148 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Writing safetensors files.
+public enum Safetensors {
+    /// Writes `tensors` as F32 with string `metadata` to `url`.
+    ///
+    /// Output is deterministic — tensors sorted by name (UTF-8 byte order), compact JSON with
+    /// `__metadata__` first (omitted when empty) and keys in a fixed order, the header padded
+    /// with spaces to a multiple of 8 bytes, data contiguous in name order — so identical
+    /// input gives byte-identical files.
+    ///
+    /// Atomic: writes to a temporary file in the same directory, syncs it, then renames it
+    /// over `url`; on failure the temporary file is removed and `url` is left untouched.
+    public static func write(_ tensors: [(String, Tensor)], metadata: [String: String] = [:], to url: URL) throws(SafetensorsError) {
+        let path = url.path
+        let sorted = tensors.sorted { SafetensorsFile.utf8Less($0.0, $1.0) }
+        for (i, (name, _)) in sorted.enumerated() {
+            if name == "__metadata__" { throw .reservedTensorName(path: path, name: name) }
+            if i > 0, sorted[i - 1].0.utf8.elementsEqual(name.utf8) { throw .duplicateTensorName(path: path, name: name) }
+        }
+        let header = headerBytes(sorted.map { ($0.0, $0.1.shape) }, metadata: metadata)
+
+        let directory = url.deletingLastPathComponent().path
+        let tempPath = directory + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let fd = open(tempPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw .writeFailed(path: path, reason: "cannot create a temporary file in \(directory): \(MappedFile.describe(errno: errno))")
+        }
+        var stillOpen = true
+        defer {
+            if stillOpen { close(fd); unlink(tempPath) }
+        }
+
+        func check(_ failure: String?) throws(SafetensorsError) {
+            if let failure { throw .writeFailed(path: path, reason: failure) }
+        }
+        var size = UInt64(header.count).littleEndian
+        try check(withUnsafeBytes(of: &size) { writeAll(fd, $0) })
+        try check(header.withUnsafeBytes { writeAll(fd, $0) })
+        for (_, t) in sorted {
+            #if _endian(big)
+            let le = t.scalars.map { $0.bitPattern.littleEndian }
+            try check(le.withUnsafeBytes { writeAll(fd, $0) })
+            #else
+            try check(t.withUnsafeBufferPointer { writeAll(fd, UnsafeRawBufferPointer($0)) })
+            #endif
+        }
+        guard fsync(fd) == 0 else { throw .writeFailed(path: path, reason: "fsync failed: \(MappedFile.describe(errno: errno))") }
+        stillOpen = false   // from here on, close and clean up explicitly
+        guard close(fd) == 0 else {
+            let reason = MappedFile.describe(errno: errno)
+            unlink(tempPath)
+            throw .writeFailed(path: path, reason: "close failed: \(reason)")
+        }
+        guard rename(tempPath, path) == 0 else {
+            let reason = MappedFile.describe(errno: errno)
+            unlink(tempPath)
+            throw .writeFailed(path: path, reason: "cannot rename the temporary file into place: \(reason)")
+        }
+        // Make the rename durable; best effort (some filesystems refuse fsync on directories).
+        let dirfd = open(directory.isEmpty ? "." : directory, O_RDONLY | O_CLOEXEC)
+        if dirfd >= 0 { _ = fsync(dirfd); close(dirfd) }
+    }
+
+    /// Writes tensors given as a dictionary (same format and ordering as the array form).
+    public static func write(_ tensors: [String: Tensor], metadata: [String: String] = [:], to url: URL) throws(SafetensorsError) {
+        try write(Array(tensors), metadata: metadata, to: url)
+    }
+
+    /// The header for F32 tensors `tensors` (already in output order): compact JSON padded with
+    /// spaces to a multiple of 8 bytes, as the reference implementation writes it.
+    static func headerBytes(_ tensors: [(name: String, shape: [Int])], metadata: [String: String]) -> [UInt8] {
+        var json = "{"
+        var first = true
+        if !metadata.isEmpty {
+            json += "\"__metadata__\":{"
+            let pairs = metadata.sorted { SafetensorsFile.utf8Less($0.key, $1.key) }
+            json += pairs.map { jsonString($0.key) + ":" + jsonString($0.value) }.joined(separator: ",")
+            json += "}"
+            first = false
+        }
+        var offset = 0
+        for (name, shape) in tensors {
+            let bytes = shape.reduce(4, *)
+            if !first { json += "," }
+            first = false
+            json += jsonString(name) + ":{\"dtype\":\"F32\",\"shape\":["
+            json += shape.map(String.init).joined(separator: ",")
+            json += "],\"data_offsets\":[\(offset),\(offset + bytes)]}"
+            offset += bytes
+        }
+        json += "}"
+        var out = Array(json.utf8)
+        out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: (8 - out.count % 8) % 8))
+        return out
+    }
+
+    /// A JSON string literal, escaping as serde_json does (quote, backslash, control characters).
+    static func jsonString(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "\u{08}": out += "\\b"
+            case "\u{0C}": out += "\\f"
+            case "\u{00}"..."\u{1F}":
+                let hex = String(u.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(u)
+            }
+        }
+        return out + "\""
+    }
+
+    /// Writes every byte, retrying short writes and EINTR; returns a failure reason or nil.
+    private static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> String? {
+        guard var p = bytes.baseAddress else { return nil }
+        var left = bytes.count
+        while left > 0 {
+            #if canImport(Glibc)
+            let n = Glibc.write(fd, p, min(left, 1 << 30))
+            #elseif canImport(Musl)
+            let n = Musl.write(fd, p, min(left, 1 << 30))
+            #else
+            let n = Darwin.write(fd, p, min(left, 1 << 30))
+            #endif
+            if n < 0 {
+                if errno == EINTR { continue }
+                return MappedFile.describe(errno: errno)
+            }
+            if n == 0 { return "write made no progress" }
+            p += n
+            left -= n
+        }
+        return nil
+    }
+}
