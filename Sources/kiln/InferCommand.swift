@@ -81,7 +81,7 @@ struct InputSpec {
         if let name { return try file.tensor(named: name) }
         guard file.tensorNames.count == 1 else {
             throw UsageError("--input \(path) holds \(file.tensorNames.count) tensors: \(file.tensorNames.joined(separator: ", "))",
-                             suggestion: "Suggested fix: pick one with --input \(path):\(file.tensorNames.first ?? "NAME")")
+                             suggestion: "Suggested fix: pick one with --input \(path):\(file.tensorNames.first { $0.contains("input") } ?? file.tensorNames.first ?? "NAME")")
         }
         return try file.tensor(named: file.tensorNames[0])
     }
