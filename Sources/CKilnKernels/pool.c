@@ -1,0 +1,203 @@
+/*
+ * pool.c — max pooling and adaptive average pooling (PyTorch semantics).
+ */
+#include "kiln_kernels.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+/* Planes per chunk are sized to roughly this many floats of work so spawns stay cheap. */
+#define KILN_POOL_GRAIN 32768
+
+/* Floor division for a possibly negative numerator (C's '/' truncates toward zero). */
+static int pool_floor_div(int a, int b) {
+    int q = a / b;
+    return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+/* Indices t in [0, count) with 0 <= start + t*step < size, as [*lo, *hi). Why: the window
+ * taps that fall in the padding are skipped by range instead of tested one by one. */
+static void pool_valid_range(int start, int step, int count, int size, int *lo, int *hi) {
+    int l = start >= 0 ? 0 : (-start + step - 1) / step;
+    int h = start >= size ? 0 : (size - start + step - 1) / step;
+    if (h > count) h = count;
+    if (l > h) l = h;
+    *lo = l;
+    *hi = h;
+}
+
+/* PyTorch's pooling_output_shape: with ceil_mode the last window must still start inside
+ * the input or the left padding, otherwise it is dropped. */
+static int pool_out_dim(int in, int k, int stride, int pad, int dil, int ceil_mode) {
+    int out = pool_floor_div(in + 2 * pad - dil * (k - 1) - 1 + (ceil_mode ? stride - 1 : 0), stride) + 1;
+    if (ceil_mode && (out - 1) * stride >= in + pad) out--;
+    return out;
+}
+
+int kiln_maxpool2d_init(kiln_maxpool2d_params *p) {
+    if (!p) return -1;
+    if (p->n <= 0 || p->c <= 0 || p->h <= 0 || p->w <= 0) return -1;
+    if (p->kh <= 0 || p->kw <= 0 || p->stride_h <= 0 || p->stride_w <= 0) return -1;
+    if (p->dil_h <= 0 || p->dil_w <= 0) return -1;
+    if (p->pad_h < 0 || p->pad_w < 0 || p->pad_h > p->kh / 2 || p->pad_w > p->kw / 2) return -1;
+    int oh = pool_out_dim(p->h, p->kh, p->stride_h, p->pad_h, p->dil_h, p->ceil_mode);
+    int ow = pool_out_dim(p->w, p->kw, p->stride_w, p->pad_w, p->dil_w, p->ceil_mode);
+    if (oh < 1 || ow < 1) return -1;
+    p->oh = oh;
+    p->ow = ow;
+    return 0;
+}
+
+/* max that lets NaN win, as PyTorch's CPU kernel does (`val > max || isnan(val)`). */
+static inline float max_nan(float m, float v) { return (v > m || v != v) ? v : m; }
+
+// x: (N, C, H, W), y: (N, C, OH, OW). Every tap tested against the bounds; padding = -inf.
+void kiln_maxpool2d_ref(const kiln_maxpool2d_params *p, const float *x, float *y) {
+    for (size_t pl = 0; pl < (size_t)p->n * p->c; pl++) {
+        const float *xp = x + pl * p->h * p->w;
+        float *yp = y + pl * p->oh * p->ow;
+        for (int oy = 0; oy < p->oh; oy++) {
+            for (int ox = 0; ox < p->ow; ox++) {
+                float m = -INFINITY;
+                for (int ky = 0; ky < p->kh; ky++) {
+                    const int iy = oy * p->stride_h - p->pad_h + ky * p->dil_h;
+                    if (iy < 0 || iy >= p->h) continue;
+                    for (int kx = 0; kx < p->kw; kx++) {
+                        const int ix = ox * p->stride_w - p->pad_w + kx * p->dil_w;
+                        if (ix < 0 || ix >= p->w) continue;
+                        m = max_nan(m, xp[(size_t)iy * p->w + ix]);
+                    }
+                }
+                yp[(size_t)oy * p->ow + ox] = m;
+            }
+        }
+    }
+}
+
+typedef struct {
+    const kiln_maxpool2d_params *p;
+    const int *kx_range; /* per ox: [kx_lo, kx_hi) of taps inside the input */
+    const float *x;
+    float *y;
+} maxpool_ctx;
+
+// Planes [i0, i1) of the N*C planes: (H, W) -> (OH, OW).
+static void maxpool_planes(void *vctx, size_t i0, size_t i1) {
+    const maxpool_ctx *ctx = (const maxpool_ctx *)vctx;
+    const kiln_maxpool2d_params *p = ctx->p;
+    for (size_t pl = i0; pl < i1; pl++) {
+        const float *xp = ctx->x + pl * p->h * p->w;
+        float *yp = ctx->y + pl * p->oh * p->ow;
+        for (int oy = 0; oy < p->oh; oy++) {
+            const int sy = oy * p->stride_h - p->pad_h;
+            int ky0, ky1;
+            pool_valid_range(sy, p->dil_h, p->kh, p->h, &ky0, &ky1);
+            for (int ox = 0; ox < p->ow; ox++) {
+                const int sx = ox * p->stride_w - p->pad_w;
+                const int kx0 = ctx->kx_range[2 * ox], kx1 = ctx->kx_range[2 * ox + 1];
+                float m = -INFINITY;
+                for (int ky = ky0; ky < ky1; ky++) {
+                    const float *xr = xp + (size_t)(sy + ky * p->dil_h) * p->w;
+                    for (int kx = kx0; kx < kx1; kx++) m = max_nan(m, xr[sx + kx * p->dil_w]);
+                }
+                yp[(size_t)oy * p->ow + ox] = m;
+            }
+        }
+    }
+}
+
+// x: (N, C, H, W), y: (N, C, OH, OW). Parallel over (n, c) planes; the column tap ranges
+// are computed once per call rather than per output row.
+void kiln_maxpool2d(const kiln_maxpool2d_params *p, const float *x, float *y) {
+    int *kx_range = (int *)malloc(sizeof(int) * 2 * (size_t)p->ow);
+    if (!kx_range) {
+        kiln_maxpool2d_ref(p, x, y);
+        return;
+    }
+    for (int ox = 0; ox < p->ow; ox++)
+        pool_valid_range(ox * p->stride_w - p->pad_w, p->dil_w, p->kw, p->w, &kx_range[2 * ox],
+                    &kx_range[2 * ox + 1]);
+    maxpool_ctx ctx = {p, kx_range, x, y};
+    size_t work = (size_t)p->oh * p->ow * p->kh * p->kw;
+    size_t grain = work >= KILN_POOL_GRAIN ? 1 : KILN_POOL_GRAIN / work;
+    kiln_parallel_for((size_t)p->n * p->c, grain, maxpool_planes, &ctx);
+    free(kx_range);
+}
+
+/* ------------------------------------------------------------------ adaptive average */
+
+/* Bin i of `out` over `in`: [floor(i*in/out), ceil((i+1)*in/out)). */
+static int bin_start(int i, int in, int out) { return (int)(((long long)i * in) / out); }
+static int bin_end(int i, int in, int out) {
+    return (int)(((long long)(i + 1) * in + out - 1) / out);
+}
+
+// x: (N, C, H, W), y: (N, C, OH, OW). Double sums; bins may overlap when OH doesn't divide H.
+void kiln_adaptive_avgpool2d_ref(int n, int c, int h, int w, int oh, int ow,
+                                 const float *x, float *y) {
+    for (size_t pl = 0; pl < (size_t)n * c; pl++) {
+        const float *xp = x + pl * h * w;
+        float *yp = y + pl * oh * ow;
+        for (int oy = 0; oy < oh; oy++) {
+            const int y0 = bin_start(oy, h, oh), y1 = bin_end(oy, h, oh);
+            for (int ox = 0; ox < ow; ox++) {
+                const int x0 = bin_start(ox, w, ow), x1 = bin_end(ox, w, ow);
+                double s = 0.0;
+                for (int iy = y0; iy < y1; iy++)
+                    for (int ix = x0; ix < x1; ix++) s += xp[(size_t)iy * w + ix];
+                yp[(size_t)oy * ow + ox] = (float)(s / ((double)(y1 - y0) * (x1 - x0)));
+            }
+        }
+    }
+}
+
+typedef struct {
+    int h, w, oh, ow;
+    const int *xbins; /* per ox: [x0, x1) */
+    const float *x;
+    float *y;
+} avgpool_ctx;
+
+// Planes [i0, i1) of the N*C planes: (H, W) -> (OH, OW).
+static void avgpool_planes(void *vctx, size_t i0, size_t i1) {
+    const avgpool_ctx *ctx = (const avgpool_ctx *)vctx;
+    const int h = ctx->h, w = ctx->w, oh = ctx->oh, ow = ctx->ow;
+    for (size_t pl = i0; pl < i1; pl++) {
+        const float *xp = ctx->x + pl * h * w;
+        float *yp = ctx->y + pl * oh * ow;
+        for (int oy = 0; oy < oh; oy++) {
+            const int y0 = bin_start(oy, h, oh), y1 = bin_end(oy, h, oh);
+            for (int ox = 0; ox < ow; ox++) {
+                const int x0 = ctx->xbins[2 * ox], x1 = ctx->xbins[2 * ox + 1];
+                float s = 0.0f;
+                for (int iy = y0; iy < y1; iy++) {
+                    const float *xr = xp + (size_t)iy * w;
+                    for (int ix = x0; ix < x1; ix++) s += xr[ix];
+                }
+                /* Multiply by the reciprocal count: one division per output, not per tap. */
+                yp[(size_t)oy * ow + ox] = s * (1.0f / (float)((y1 - y0) * (x1 - x0)));
+            }
+        }
+    }
+}
+
+// x: (N, C, H, W), y: (N, C, OH, OW). Parallel over (n, c) planes; column bins computed once.
+void kiln_adaptive_avgpool2d(int n, int c, int h, int w, int oh, int ow,
+                             const float *x, float *y) {
+    if (n <= 0 || c <= 0 || h <= 0 || w <= 0 || oh <= 0 || ow <= 0) return;
+    int *xbins = (int *)malloc(sizeof(int) * 2 * (size_t)ow);
+    if (!xbins) {
+        kiln_adaptive_avgpool2d_ref(n, c, h, w, oh, ow, x, y);
+        return;
+    }
+    for (int ox = 0; ox < ow; ox++) {
+        xbins[2 * ox] = bin_start(ox, w, ow);
+        xbins[2 * ox + 1] = bin_end(ox, w, ow);
+    }
+    avgpool_ctx ctx = {h, w, oh, ow, xbins, x, y};
+    /* Every input element is read about once (more where bins overlap). */
+    size_t work = (size_t)h * w + (size_t)oh * ow;
+    size_t grain = work >= KILN_POOL_GRAIN ? 1 : KILN_POOL_GRAIN / work;
+    kiln_parallel_for((size_t)n * c, grain, avgpool_planes, &ctx);
+    free(xbins);
+}

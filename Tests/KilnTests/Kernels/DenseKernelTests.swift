@@ -1,0 +1,122 @@
+import CKilnKernels
+import Testing
+
+/// Linear, batch norm, ReLU and add: fast against reference (including the aliasing the
+/// header allows), and the references against hand-computed values.
+@Suite struct DenseKernelTests {
+    @Test func linearMatchesReference() {
+        var failures: [String] = [], seed = 0
+        for n in [1, 3, 8] {
+            for inFeatures in [1, 7, 64] {
+                for out in [1, 5, 33] {
+                    for bias in [false, true] {
+                        seed += 1
+                        let x = KernelCheck.inputs(n * inFeatures, seed: seed), w = KernelCheck.inputs(out * inFeatures, seed: seed + 1)
+                        let b = bias ? KernelCheck.inputs(out, seed: seed + 2) : nil
+                        var ref = KernelCheck.guarded(n * out), fast = ref
+                        kiln_linear_ref(Int32(n), Int32(inFeatures), Int32(out), x, w, b, &ref)
+                        kiln_linear(Int32(n), Int32(inFeatures), Int32(out), x, w, b, &fast)
+                        let name = "linear n=\(n) in=\(inFeatures) out=\(out) bias=\(bias)"
+                        if let m = KernelCheck.mismatch(fast, ref, count: n * out, params: name) { failures.append(m) }
+                    }
+                }
+            }
+        }
+        // ResNet's classifier head.
+        let x = KernelCheck.inputs(2 * 2048, seed: 5), w = KernelCheck.inputs(1000 * 2048, seed: 6), b = KernelCheck.inputs(1000, seed: 7)
+        var ref = KernelCheck.guarded(2000), fast = ref
+        kiln_linear_ref(2, 2048, 1000, x, w, b, &ref)
+        kiln_linear(2, 2048, 1000, x, w, b, &fast)
+        if let m = KernelCheck.mismatch(fast, ref, count: 2000, params: "linear n=2 in=2048 out=1000 bias=true") { failures.append(m) }
+        KernelCheck.record(failures)
+    }
+
+    @Test func linearReferenceHandComputed() {
+        var y: [Float] = [0, 0, 0, 0]
+        // x: (2, 2), w: (2, 2): y = x wᵀ + b.
+        kiln_linear_ref(2, 2, 2, [1, 2, 3, 4], [1, 1, 2, -1], [0.5, 0], &y)
+        #expect(y == [3.5, 0, 7.5, 2])
+        kiln_linear(2, 2, 2, [1, 2, 3, 4], [1, 1, 2, -1], nil, &y)
+        #expect(y == [3, 0, 7, 2])
+    }
+
+    @Test func batchnormMatchesReference() {
+        var failures: [String] = [], seed = 0
+        for n in [1, 2] {
+            for c in [1, 3, 16] {
+                for hw in [1, 7, 49, 3000] {
+                    seed += 1
+                    let count = n * c * hw
+                    let x = KernelCheck.inputs(count, seed: seed)
+                    let gamma = KernelCheck.inputs(c, seed: seed + 1), beta = KernelCheck.inputs(c, seed: seed + 2)
+                    let mean = KernelCheck.inputs(c, seed: seed + 3), variance = KernelCheck.positive(c, seed: seed + 4)
+                    var ref = KernelCheck.guarded(count), fast = ref
+                    kiln_batchnorm_ref(Int32(n), Int32(c), Int32(hw), x, gamma, beta, mean, variance, 1e-5, &ref)
+                    kiln_batchnorm(Int32(n), Int32(c), Int32(hw), x, gamma, beta, mean, variance, 1e-5, &fast)
+                    let name = "batchnorm n=\(n) c=\(c) hw=\(hw)"
+                    if let m = KernelCheck.mismatch(fast, ref, count: count, params: name) { failures.append(m) }
+                    // In place (y aliases x).
+                    var inPlace = x
+                    inPlace.withUnsafeMutableBufferPointer { buf in
+                        kiln_batchnorm(Int32(n), Int32(c), Int32(hw), buf.baseAddress, gamma, beta, mean, variance, 1e-5, buf.baseAddress)
+                    }
+                    if let m = KernelCheck.mismatch(inPlace, ref, count: count, params: name + " in place") { failures.append(m) }
+                }
+            }
+        }
+        KernelCheck.record(failures)
+    }
+
+    @Test func batchnormReferenceHandComputed() {
+        // Channel 0: (x - 1) / sqrt(3 + 1) * 2 + 1 = x; channel 1: (x - 0) / sqrt(0 + 1) * -1 + 0 = -x.
+        var y: [Float] = [0, 0, 0, 0]
+        kiln_batchnorm_ref(1, 2, 2, [1, 3, 5, -2], [2, -1], [1, 0], [1, 0], [3, 0], 1, &y)
+        #expect(y == [1, 3, -5, 2])
+    }
+
+    static let elementCounts = [0, 1, 7, 100, 65_537, 300_001]
+
+    @Test func reluMatchesReference() {
+        var failures: [String] = []
+        for count in Self.elementCounts {
+            let x = KernelCheck.inputs(count, seed: count)
+            var ref = KernelCheck.guarded(count), fast = ref
+            kiln_relu_ref(count, x, &ref)
+            kiln_relu(count, x, &fast)
+            if fast != ref { failures.append("relu count=\(count): fast differs from reference") }
+            var inPlace = x
+            inPlace.withUnsafeMutableBufferPointer { kiln_relu(count, $0.baseAddress, $0.baseAddress) }
+            if inPlace[...] != ref[..<count] { failures.append("relu count=\(count) in place: differs from reference") }
+        }
+        KernelCheck.record(failures)
+    }
+
+    @Test func reluReferenceHandComputed() {
+        var y = [Float](repeating: 7, count: 5)
+        kiln_relu_ref(5, [-1, 0, 2, .nan, -.infinity], &y)
+        #expect(y[0] == 0 && y[1] == 0 && y[2] == 2 && y[3].isNaN && y[4] == 0) // NaN passes, as in PyTorch
+    }
+
+    @Test func addMatchesReference() {
+        var failures: [String] = []
+        for count in Self.elementCounts {
+            let a = KernelCheck.inputs(count, seed: count), b = KernelCheck.inputs(count, seed: count + 1)
+            var ref = KernelCheck.guarded(count), fast = ref
+            kiln_add_ref(count, a, b, &ref)
+            kiln_add(count, a, b, &fast)
+            if fast != ref { failures.append("add count=\(count): fast differs from reference") }
+            var intoA = a, intoB = b
+            intoA.withUnsafeMutableBufferPointer { kiln_add(count, $0.baseAddress, b, $0.baseAddress) }
+            intoB.withUnsafeMutableBufferPointer { kiln_add(count, a, $0.baseAddress, $0.baseAddress) }
+            if intoA[...] != ref[..<count] { failures.append("add count=\(count) into a: differs from reference") }
+            if intoB[...] != ref[..<count] { failures.append("add count=\(count) into b: differs from reference") }
+        }
+        KernelCheck.record(failures)
+    }
+
+    @Test func addReferenceHandComputed() {
+        var y: [Float] = [0, 0, 0]
+        kiln_add_ref(3, [1, -2, 0.5], [2, 2, 0.25], &y)
+        #expect(y == [3, 0, 0.75])
+    }
+}

@@ -1,0 +1,107 @@
+import CKilnKernels
+import Testing
+
+/// kiln_parallel_for: every index covered exactly once, chunking rules, and concurrent
+/// callers.
+@Suite(.serialized) struct ThreadKernelTests {
+    /// Context for `markRange`: per-index hit counts and the begin of the chunk that hit it.
+    struct Marks {
+        var hits: [Int32]
+        var chunkBegin: [Int]
+        init(_ n: Int) {
+            hits = [Int32](repeating: 0, count: n)
+            chunkBegin = [Int](repeating: -1, count: n)
+        }
+    }
+
+    /// Runs kiln_parallel_for(n, minChunk) and returns the per-index hits and the chunk
+    /// begins seen. Chunks are disjoint, so the body's writes never race.
+    static func run(_ n: Int, minChunk: Int) -> Marks {
+        var hits = [Int32](repeating: 0, count: n), begins = [Int](repeating: -1, count: n)
+        hits.withUnsafeMutableBufferPointer { hitsBuf in
+            begins.withUnsafeMutableBufferPointer { beginsBuf in
+                var ctx = (hitsBuf.baseAddress, beginsBuf.baseAddress)
+                withUnsafeMutablePointer(to: &ctx) { ctxPtr in
+                    kiln_parallel_for(n, minChunk, { raw, begin, end in
+                        let c = raw!.assumingMemoryBound(to: (UnsafeMutablePointer<Int32>?, UnsafeMutablePointer<Int>?).self).pointee
+                        for i in begin..<end {
+                            c.0![i] += 1
+                            c.1![i] = begin
+                        }
+                    }, ctxPtr)
+                }
+            }
+        }
+        var marks = Marks(0)
+        marks.hits = hits
+        marks.chunkBegin = begins
+        return marks
+    }
+
+    static func problems(_ m: Marks, n: Int, minChunk: Int, maxChunks: Int) -> String? {
+        if let bad = m.hits.firstIndex(where: { $0 != 1 }) {
+            return "parallel_for n=\(n) min_chunk=\(minChunk): index \(bad) run \(m.hits[bad]) times"
+        }
+        if n == 0 { return nil }
+        // Chunks are contiguous: a new begin appears exactly where a chunk starts.
+        var sizes: [Int] = [], start = 0
+        for i in 1...n where i == n || m.chunkBegin[i] != m.chunkBegin[i - 1] {
+            if m.chunkBegin[start] != start {
+                return "parallel_for n=\(n) min_chunk=\(minChunk): chunk at \(start) reports begin \(m.chunkBegin[start])"
+            }
+            sizes.append(i - start)
+            start = i
+        }
+        if sizes.count > maxChunks {
+            return "parallel_for n=\(n) min_chunk=\(minChunk): \(sizes.count) chunks > \(maxChunks) threads"
+        }
+        if sizes.count > 1, let small = sizes.min(), small < max(minChunk, 1) {
+            return "parallel_for n=\(n) min_chunk=\(minChunk): chunk of \(small) < min_chunk"
+        }
+        return nil
+    }
+
+    @Test func coversEveryIndexOnce() {
+        let threads = Int(kiln_get_num_threads())
+        #expect(threads >= 1)
+        var failures: [String] = []
+        for n in [0, 1, 2, 3, 7, 64, 1000, 100_003] {
+            for minChunk in [0, 1, 3, 16, 1000, 1 << 40] {
+                if let p = Self.problems(Self.run(n, minChunk: minChunk), n: n, minChunk: minChunk, maxChunks: threads) {
+                    failures.append(p)
+                }
+            }
+        }
+        KernelCheck.record(failures)
+    }
+
+    @Test func setNumThreadsControlsChunks() {
+        defer { kiln_set_num_threads(0) }
+        kiln_set_num_threads(3)
+        #expect(kiln_get_num_threads() == 3)
+        let m = Self.run(9, minChunk: 1)
+        #expect(Set(m.chunkBegin) == [0, 3, 6], "9 items on 3 threads should split as 3+3+3")
+        #expect(Self.problems(m, n: 9, minChunk: 1, maxChunks: 3) == nil)
+        kiln_set_num_threads(1)
+        #expect(Set(Self.run(50, minChunk: 1).chunkBegin) == [0], "one thread runs one chunk")
+        kiln_set_num_threads(0)
+        #expect(kiln_get_num_threads() >= 1, "0 restores the default")
+    }
+
+    /// Four threads hammer kiln_parallel_for at once; each call must still see exactly its
+    /// own indices, once each.
+    @Test func concurrentCallersFromFourThreads() {
+        let failures = UncheckedBox([String]())
+        runOnThreads(4) { t in
+            let threads = Int(kiln_get_num_threads())
+            for round in 0..<150 {
+                let n = [1, 5, 97, 4096, 20_000][(round + t) % 5]
+                let minChunk = [1, 7, 256][(round * 3 + t) % 3]
+                if let p = Self.problems(Self.run(n, minChunk: minChunk), n: n, minChunk: minChunk, maxChunks: threads) {
+                    failures.withLock { $0.append("thread \(t) round \(round): \(p)") }
+                }
+            }
+        }
+        KernelCheck.record(failures.value)
+    }
+}
