@@ -21,7 +21,8 @@ extern "C" {
 
 /* ---------------------------------------------------------------- threads */
 
-/* Number of worker threads Kiln's own kernels use (default: online CPUs, or KILN_NUM_THREADS). */
+/* Number of worker threads Kiln's own kernels use (default: online CPUs, or KILN_NUM_THREADS).
+ * kiln_set_num_threads(n <= 0) restores the default; counts are capped at 256. */
 int kiln_get_num_threads(void);
 void kiln_set_num_threads(int n);
 
@@ -55,7 +56,8 @@ int kiln_conv_out_dim(int in, int k, int stride, int pad, int dil);
 
 void kiln_conv2d_ref(const kiln_conv2d_params *p, const float *x, const float *w,
                      const float *bias, const float *residual, float *y);
-/* Floats of scratch that kiln_conv2d needs (0 for 1x1 stride-1 unpadded convolutions). */
+/* Floats of scratch that kiln_conv2d needs (0 for 1x1 stride-1 unpadded convolutions and
+ * for depthwise ones, which run a direct loop). */
 size_t kiln_conv2d_workspace_size(const kiln_conv2d_params *p);
 /* Fast path: im2col (skipped for 1x1/s1/p0) + sgemm per (image, group), threaded.
  * workspace: kiln_conv2d_workspace_size(p) floats, or NULL to allocate internally. */
@@ -84,7 +86,8 @@ void kiln_add(size_t count, const float *a, const float *b, float *y);
 
 /* ---------------------------------------------------------------- pooling */
 
-/* x: (N, C, H, W), y: (N, C, OH, OW). Padding is -inf (PyTorch semantics). */
+/* x: (N, C, H, W), y: (N, C, OH, OW). Padding is -inf and a NaN in a window gives NaN
+ * (PyTorch semantics). */
 typedef struct kiln_maxpool2d_params {
     int n, c, h, w;
     int kh, kw;
