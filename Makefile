@@ -26,12 +26,13 @@ release: deps
 
 # The main job: eager ResNet-18 on the PyTorch fixture (seeded weights when it is absent).
 run: release
+	@mkdir -p output
 	@if [ -f $(FIXTURES)/resnet18.safetensors ]; then \
 	  .build/release/kiln infer --model resnet18 --weights $(FIXTURES)/resnet18.safetensors \
 	    --input $(FIXTURES)/resnet18_cases.safetensors:input_b3 --output output/resnet18_logits.safetensors; \
 	else \
 	  echo "note: $(FIXTURES) not found; running with seeded weights"; \
-	  .build/release/kiln infer --model resnet18 --input output/example_input.safetensors; \
+	  .build/release/kiln infer --model resnet18 --batch 3 --output output/resnet18_logits.safetensors; \
 	fi
 
 test: deps

@@ -23,8 +23,11 @@ struct InferCommand: ParsableCommand {
     @Option(help: "Seed for the initialisation when --weights is not given.")
     var seed: UInt64 = 0
 
-    @Option(help: "Input tensor, FILE.safetensors[:NAME], shape (N, 3, H, W).")
-    var input: String
+    @Option(help: "Input tensor, FILE.safetensors[:NAME], shape (N, 3, H, W). Default: a seeded random batch.")
+    var input: String?
+
+    @Option(help: "Batch size of the seeded random input used when --input is not given.")
+    var batch: Int = 1
 
     @Option(help: "Where to write the output (safetensors, tensor `logits`).")
     var output: String?
@@ -32,7 +35,8 @@ struct InferCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let name = try ModelName(parsing: model)
-            let x = try InputSpec(input).load()
+            guard batch >= 1 else { throw UsageError("--batch must be at least 1, got \(batch)") }
+            let x = try input.map { try InputSpec($0).load() } ?? Tensor.randn([batch, 3, 224, 224], seed: seed)
             let net = try Kiln.model(name, weights: weights.map { .safetensors(URL(fileURLWithPath: $0)) } ?? .seeded(seed))
             if weights == nil { print("note: \(name.rawValue) with seeded weights (seed \(seed)), not pretrained") }
             let (y, ms) = try timed { try net(x) }

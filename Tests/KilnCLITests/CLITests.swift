@@ -1,4 +1,5 @@
 import Foundation
+import Kiln
 import Testing
 
 /// Runs the built `kiln` executable (it sits beside the test bundle) and checks what a
@@ -20,10 +21,11 @@ import Testing
         #expect(r.output.contains("logits: [3, 1000]"))
         #expect(r.output.contains("[2] top-5: "))
         #expect(r.output.contains("time: "))
-        // Compare the written logits with PyTorch's by re-reading both through the CLI's
-        // library in the engine tests; here: the file exists and is a safetensors file.
-        let data = try Data(contentsOf: out)
-        #expect(data.count > 3 * 1000 * 4)
+        // The written `logits` equal PyTorch's within 1e-4 · max|reference|.
+        let got = try SafetensorsFile(contentsOf: out).tensor(named: "logits")
+        let want = try SafetensorsFile(contentsOf: URL(fileURLWithPath: cases)).tensor(named: "logits_b3")
+        let c = got.compare(to: want, rtol: 0, atol: 1e-4 * want.maxAbs)
+        #expect(c.isClose, "\(c)")
     }
 
     @Test func inputWithSeveralTensorsListsThem() throws {
@@ -43,8 +45,11 @@ import Testing
         #expect(model.status == 65)
         #expect(model.output.contains("unknown model \"resnet19\""))
         #expect(model.output.contains("Suggested fix: use one of resnet18, resnet34, resnet50"))
-        let usage = try Kiln.run(["infer"])
+        let usage = try Kiln.run(["infer", "--batch", "0"])
         #expect(usage.status == 64)
+        #expect(usage.output.contains("--batch must be at least 1"))
+        let flag = try Kiln.run(["infer", "--no-such-flag"])
+        #expect(flag.status == 64)
     }
 
     @Test func versionNamesTheBLASCore() throws {
