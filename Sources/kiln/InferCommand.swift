@@ -29,14 +29,24 @@ struct InferCommand: ParsableCommand {
     @Option(help: "Batch size of the seeded random input used when --input is not given.")
     var batch: Int = 1
 
+    @Option(help: "Run a library built by `kiln compile` instead of the eager model (--model/--weights are then ignored).")
+    var library: String?
+
     @Option(help: "Where to write the output (safetensors, tensor `logits`).")
     var output: String?
 
     func run() throws {
         try reportingErrors {
-            let name = try ModelName(parsing: model)
             guard batch >= 1 else { throw UsageError("--batch must be at least 1, got \(batch)") }
             let x = try input.map { try InputSpec($0).load() } ?? Tensor.randn([batch, 3, 224, 224], seed: seed)
+            if let library {
+                let compiled = try aotLoad(library)
+                let (y, ms) = try timed { try compiled(x) }
+                try printPrediction(y, milliseconds: ms, label: "compiled \(compiled.modelName)")
+                if let output { try writeLogits(y, to: output) }
+                return
+            }
+            let name = try ModelName(parsing: model)
             let net = try Kiln.model(name, weights: weights.map { .safetensors(URL(fileURLWithPath: $0)) } ?? .seeded(seed))
             if weights == nil { print("note: \(name.rawValue) with seeded weights (seed \(seed)), not pretrained") }
             let (y, ms) = try timed { try net(x) }

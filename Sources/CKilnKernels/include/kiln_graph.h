@@ -1,0 +1,33 @@
+/*
+ * kiln_graph.h — the contract between a generated model.c and kiln_model_runtime.c inside
+ * a library built by aotCompile. Not part of the public ABI (that is kiln_model.h).
+ */
+#ifndef KILN_GRAPH_H
+#define KILN_GRAPH_H
+
+#include "kiln_model.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Runs the graph for `batch` rows. in/out: one pointer per input/output; arena: the
+ * activation arena, kiln_graph_desc.arena_floats(batch) floats, 64-byte aligned. */
+typedef void (*kiln_forward_fn)(int64_t batch, const float *const *in, float *const *out,
+                                float *arena);
+
+/* What the generated code describes; the runtime implements kiln_model.h on top of it. */
+typedef struct kiln_graph_desc {
+    int32_t num_inputs, num_outputs;
+    const kiln_io_info *inputs, *outputs;
+    /* The arena holds arena_per_row * batch + arena_fixed floats: activations scale with
+     * the batch, convolution workspaces (one image at a time) do not. */
+    size_t arena_per_row, arena_fixed;
+    const char *metadata_json;
+    kiln_forward_fn forward;
+} kiln_graph_desc;
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* KILN_GRAPH_H */

@@ -1,0 +1,79 @@
+/*
+ * kiln_embedded_sources.c — the kernel sources, embedded as text with C23 #embed.
+ *
+ * Why #embed: the text becomes part of libKiln itself, so aotCompile works from any
+ * install location (no resource bundle to find, no dependency on the source tree), and
+ * clang records the embedded files in its dependency output, so editing a kernel
+ * rebuilds this file too. Tests check that this list covers every .c file of the target.
+ */
+#include "kiln_sources.h"
+
+#pragma clang diagnostic ignored "-Wc23-extensions"
+
+
+static const char kernels_h[] = {
+#embed "include/kiln_kernels.h"
+    , 0};
+static const char model_h[] = {
+#embed "include/kiln_model.h"
+    , 0};
+static const char graph_h[] = {
+#embed "include/kiln_graph.h"
+    , 0};
+static const char variants_h[] = {
+#embed "include/kiln_conv_variants.h"
+    , 0};
+static const char threads_c[] = {
+#embed "threads.c"
+    , 0};
+static const char conv2d_c[] = {
+#embed "conv2d.c"
+    , 0};
+static const char conv2d_ref_c[] = {
+#embed "conv2d_ref.c"
+    , 0};
+static const char batchnorm_c[] = {
+#embed "batchnorm.c"
+    , 0};
+static const char elementwise_c[] = {
+#embed "elementwise.c"
+    , 0};
+static const char pool_c[] = {
+#embed "pool.c"
+    , 0};
+static const char linear_c[] = {
+#embed "linear.c"
+    , 0};
+static const char runtime_c[] = {
+#embed "kiln_model_runtime.c"
+    , 0};
+static const char variants_c[] = {
+#embed "kiln_conv_variants.c"
+    , 0};
+static const char winograd_c[] = {
+#embed "kiln_winograd.c"
+    , 0};
+
+#define FILE_ENTRY(name, var) {name, var, sizeof(var) - 1}
+
+static const kiln_source_file files[] = {
+    FILE_ENTRY("kiln_kernels.h", kernels_h),
+    FILE_ENTRY("kiln_model.h", model_h),
+    FILE_ENTRY("kiln_graph.h", graph_h),
+    FILE_ENTRY("kiln_conv_variants.h", variants_h),
+    FILE_ENTRY("threads.c", threads_c),
+    FILE_ENTRY("conv2d.c", conv2d_c),
+    FILE_ENTRY("conv2d_ref.c", conv2d_ref_c),
+    FILE_ENTRY("batchnorm.c", batchnorm_c),
+    FILE_ENTRY("elementwise.c", elementwise_c),
+    FILE_ENTRY("pool.c", pool_c),
+    FILE_ENTRY("linear.c", linear_c),
+    FILE_ENTRY("kiln_model_runtime.c", runtime_c),
+    FILE_ENTRY("kiln_conv_variants.c", variants_c),
+    FILE_ENTRY("kiln_winograd.c", winograd_c),
+};
+
+const kiln_source_file *kiln_embedded_sources(size_t *count) {
+    if (count) *count = sizeof files / sizeof files[0];
+    return files;
+}

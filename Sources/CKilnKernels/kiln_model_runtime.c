@@ -1,0 +1,227 @@
+/*
+ * kiln_model_runtime.c — implements kiln_model.h for a library built by aotCompile, on
+ * top of the kiln_graph_desc that the generated model.c defines.
+ *
+ * Only compiled into generated libraries (-DKILN_GENERATED_MODEL); in Kiln's own build
+ * this file is empty. It ships inside libKiln as text (kiln_embedded_sources.c) like the
+ * kernels, so a library never depends on where Kiln's source tree is.
+ */
+#ifdef KILN_GENERATED_MODEL
+#define _POSIX_C_SOURCE 200809L
+#include "kiln_graph.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern const kiln_graph_desc kiln_generated_graph __attribute__((visibility("hidden")));
+#define G (&kiln_generated_graph)
+
+/* Distinct symbolic dims a graph may use (in practice one: the batch). */
+#define KILN_MAX_SYMBOLS 4
+
+struct kiln_model {
+    pthread_mutex_t arena_lock; /* held by the call using `arena` (taken with trylock) */
+    float *arena;
+    size_t arena_floats;
+};
+
+static _Thread_local char t_error[512];
+
+static void set_error(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(t_error, sizeof t_error, fmt, ap);
+    va_end(ap);
+}
+
+int32_t kiln_abi_version(void) { return KILN_ABI_VERSION; }
+const char *kiln_metadata_json(void) { return G->metadata_json; }
+int32_t kiln_num_inputs(void) { return G->num_inputs; }
+int32_t kiln_num_outputs(void) { return G->num_outputs; }
+const char *kiln_last_error(void) { return t_error; }
+
+const kiln_io_info *kiln_input_info(int32_t i) {
+    return i >= 0 && i < G->num_inputs ? &G->inputs[i] : NULL;
+}
+
+const kiln_io_info *kiln_output_info(int32_t i) {
+    return i >= 0 && i < G->num_outputs ? &G->outputs[i] : NULL;
+}
+
+kiln_model *kiln_create(void) {
+    t_error[0] = 0;
+    kiln_model *m = (kiln_model *)calloc(1, sizeof *m);
+    if (!m) {
+        set_error("kiln_create: out of memory");
+        return NULL;
+    }
+    pthread_mutex_init(&m->arena_lock, NULL);
+    return m;
+}
+
+void kiln_destroy(kiln_model *m) {
+    if (!m) return;
+    pthread_mutex_destroy(&m->arena_lock);
+    free(m->arena);
+    free(m);
+}
+
+typedef struct {
+    const char *name[KILN_MAX_SYMBOLS];
+    int64_t value[KILN_MAX_SYMBOLS];
+    int count;
+} symbols;
+
+static int64_t *symbol_slot(symbols *s, const char *name) {
+    for (int i = 0; i < s->count; i++)
+        if (strcmp(s->name[i], name) == 0) return &s->value[i];
+    if (s->count == KILN_MAX_SYMBOLS) return NULL;
+    s->name[s->count] = name;
+    s->value[s->count] = -1;
+    return &s->value[s->count++];
+}
+
+static void format_shape(char *buf, size_t size, const int64_t *shape, int32_t rank) {
+    size_t at = (size_t)snprintf(buf, size, "(");
+    for (int32_t d = 0; d < rank && at < size; d++)
+        at += (size_t)snprintf(buf + at, size - at, d ? ", %lld" : "%lld", (long long)shape[d]);
+    if (at < size) snprintf(buf + at, size - at, ")");
+}
+
+/* Checks one input against its info, binding symbolic dims. 0 or a KILN_ERROR_* code. */
+static int check_input(int32_t i, const kiln_tensor *t, symbols *syms) {
+    const kiln_io_info *info = &G->inputs[i];
+    char got[160];
+    if (!t->data) {
+        set_error("input %d (%s): data is NULL", i, info->name);
+        return KILN_ERROR_ARGUMENT;
+    }
+    if (t->rank < 0 || t->rank > KILN_MAX_RANK) {
+        set_error("input %d (%s): rank %d is out of range", i, info->name, t->rank);
+        return KILN_ERROR_SHAPE;
+    }
+    format_shape(got, sizeof got, t->shape, t->rank);
+    if (t->rank != info->rank) {
+        set_error("input %d (%s): expected rank %d, got rank %d %s", i, info->name, info->rank,
+                  t->rank, got);
+        return KILN_ERROR_SHAPE;
+    }
+    for (int32_t d = 0; d < info->rank; d++) {
+        const kiln_dim_info *dim = &info->dims[d];
+        const int64_t v = t->shape[d];
+        if (dim->size >= 0) {
+            if (v != dim->size) {
+                set_error("input %d (%s): dim %d must be %lld, got %lld in %s", i, info->name, d,
+                          (long long)dim->size, (long long)v, got);
+                return KILN_ERROR_SHAPE;
+            }
+            continue;
+        }
+        if (v < dim->min || v > dim->max) {
+            set_error("input %d (%s): dim %d (%s) must be in %lld...%lld, got %lld in %s", i,
+                      info->name, d, dim->symbol, (long long)dim->min, (long long)dim->max,
+                      (long long)v, got);
+            return KILN_ERROR_SHAPE;
+        }
+        int64_t *slot = symbol_slot(syms, dim->symbol);
+        if (!slot) {
+            set_error("input %d (%s): too many symbolic dims", i, info->name);
+            return KILN_ERROR_SHAPE;
+        }
+        if (*slot >= 0 && *slot != v) {
+            set_error("input %d (%s): dim %d (%s) is %lld but another input binds it to %lld", i,
+                      info->name, d, dim->symbol, (long long)v, (long long)*slot);
+            return KILN_ERROR_SHAPE;
+        }
+        *slot = v;
+    }
+    return KILN_OK;
+}
+
+/* The arena for one call: the instance's cached one when free, else a private one. */
+static float *acquire_arena(kiln_model *m, size_t floats, int *owned) {
+    *owned = 0;
+    if (pthread_mutex_trylock(&m->arena_lock) == 0) {
+        if (m->arena_floats < floats) {
+            free(m->arena);
+            m->arena = NULL;
+            m->arena_floats = 0;
+            void *p = NULL;
+            if (posix_memalign(&p, 64, (floats ? floats : 1) * sizeof(float)) != 0) {
+                pthread_mutex_unlock(&m->arena_lock);
+                return NULL;
+            }
+            m->arena = (float *)p;
+            m->arena_floats = floats;
+        }
+        return m->arena;
+    }
+    void *p = NULL;
+    if (posix_memalign(&p, 64, (floats ? floats : 1) * sizeof(float)) != 0) return NULL;
+    *owned = 1;
+    return (float *)p;
+}
+
+int32_t kiln_run(kiln_model *m, const kiln_tensor *inputs, int32_t num_inputs,
+                 kiln_tensor *outputs, int32_t num_outputs) {
+    t_error[0] = 0;
+    if (!m || (!inputs && num_inputs) || (!outputs && num_outputs)) {
+        set_error("kiln_run: model, inputs and outputs must not be NULL");
+        return KILN_ERROR_ARGUMENT;
+    }
+    if (num_inputs != G->num_inputs || num_outputs != G->num_outputs) {
+        set_error("kiln_run: expected %d inputs and %d outputs, got %d and %d", G->num_inputs,
+                  G->num_outputs, num_inputs, num_outputs);
+        return KILN_ERROR_ARGUMENT;
+    }
+    symbols syms = {{0}, {0}, 0};
+    for (int32_t i = 0; i < num_inputs; i++) {
+        int rc = check_input(i, &inputs[i], &syms);
+        if (rc) return rc;
+    }
+    /* The batch: dim 0 of the first input (symbolic or static). */
+    const int64_t batch = G->num_inputs > 0 ? inputs[0].shape[0] : 1;
+    const float *in_ptrs[16];
+    float *out_ptrs[16];
+    if (num_inputs > 16 || num_outputs > 16) {
+        set_error("kiln_run: more than 16 inputs or outputs");
+        return KILN_ERROR_ARGUMENT;
+    }
+    for (int32_t i = 0; i < num_inputs; i++) in_ptrs[i] = inputs[i].data;
+    for (int32_t o = 0; o < num_outputs; o++) {
+        const kiln_io_info *info = &G->outputs[o];
+        kiln_tensor *t = &outputs[o];
+        int64_t count = 1;
+        for (int32_t d = 0; d < info->rank; d++) {
+            int64_t v = info->dims[d].size;
+            if (v < 0) {
+                int64_t *slot = symbol_slot(&syms, info->dims[d].symbol);
+                v = slot && *slot >= 0 ? *slot : batch;
+            }
+            t->shape[d] = v;
+            count *= v;
+        }
+        t->rank = info->rank;
+        if (!t->data || t->capacity < count) {
+            set_error("output %d (%s): needs %lld floats, buffer holds %lld", o, info->name,
+                      (long long)count, (long long)(t->data ? t->capacity : 0));
+            return KILN_ERROR_CAPACITY;
+        }
+        out_ptrs[o] = t->data;
+    }
+    const size_t floats = G->arena_per_row * (size_t)batch + G->arena_fixed;
+    int owned = 0;
+    float *arena = acquire_arena(m, floats, &owned);
+    if (!arena) {
+        set_error("kiln_run: cannot allocate an arena of %zu floats", floats);
+        return KILN_ERROR_MEMORY;
+    }
+    G->forward(batch, in_ptrs, out_ptrs, arena);
+    if (owned) free(arena);
+    else pthread_mutex_unlock(&m->arena_lock);
+    return KILN_OK;
+}
+#endif /* KILN_GENERATED_MODEL */

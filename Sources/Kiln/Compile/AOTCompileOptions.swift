@@ -1,0 +1,67 @@
+import Foundation
+
+/// Options of ``aotCompile(_:exampleInputs:options:)``.
+public struct AOTCompileOptions: Sendable {
+    /// Where to write the library. Default: the artifact in the cache directory.
+    public var outputPath: String?
+    /// Benchmark every convolution's candidate kernels on the example shape and keep the
+    /// fastest (verified against the reference first). Default: a heuristic choice.
+    public var maxAutotune: Bool
+    /// Keep the generated sources (model.c, weights.bin, kernels, build.sh) beside the
+    /// library, in `<output>.src/`. They are always kept when the compiler fails.
+    public var keepSource: Bool
+    /// The compile cache. Default: `KILN_CACHE_DIR`, else `~/.cache/kiln`.
+    public var cacheDirectory: String?
+    /// Force one algorithm for every convolution it applies to (tests, experiments); the
+    /// others fall back to the heuristic. Overrides autotune.
+    public var forcedAlgorithm: ConvAlgorithm?
+    /// Progress and the AUTOTUNE tables go here. Default: standard error.
+    public var log: @Sendable (String) -> Void
+
+    public init(outputPath: String? = nil, maxAutotune: Bool = false, keepSource: Bool = false, cacheDirectory: String? = nil,
+                forcedAlgorithm: ConvAlgorithm? = nil, log: @escaping @Sendable (String) -> Void = AOTCompileOptions.standardError) {
+        self.outputPath = outputPath
+        self.maxAutotune = maxAutotune
+        self.keepSource = keepSource
+        self.cacheDirectory = cacheDirectory
+        self.forcedAlgorithm = forcedAlgorithm
+        self.log = log
+    }
+
+    /// Writes a line to standard error.
+    public static let standardError: @Sendable (String) -> Void = { line in
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    /// The options that change the library, as recorded in its metadata (no paths: the same
+    /// program and options give the same bytes wherever they are written).
+    var metadata: [String: Any] {
+        var m: [String: Any] = ["max_autotune": maxAutotune]
+        if let forcedAlgorithm { m["forced_algorithm"] = forcedAlgorithm.rawValue }
+        return m
+    }
+
+    /// The cache directory in effect.
+    var resolvedCacheDirectory: URL {
+        if let cacheDirectory { return URL(fileURLWithPath: cacheDirectory) }
+        if let env = ProcessInfo.processInfo.environment["KILN_CACHE_DIR"], !env.isEmpty { return URL(fileURLWithPath: env) }
+        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/kiln")
+    }
+}
+
+/// What one compile did.
+public struct AOTCompileReport: Sendable {
+    /// The library's path.
+    public var path: String
+    /// True when the library came from the cache (no C compiler ran).
+    public var cached: Bool
+    /// The cache key (hex SHA-256).
+    public var key: String
+    /// Wall time of the whole compile, and of the C compiler alone (0 when cached).
+    public var milliseconds: Double
+    public var compilerMilliseconds: Double
+    /// Autotune tables printed (empty without max-autotune or when all winners were cached).
+    public var autotuneTables: [String]
+    /// The algorithm chosen for each convolution step, by step name.
+    public var choices: [(step: String, algorithm: ConvAlgorithm)]
+}

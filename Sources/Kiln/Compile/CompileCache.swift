@@ -1,0 +1,77 @@
+import Foundation
+
+/// The compile cache: libraries under `libraries/<key>.so`, autotune winners under
+/// `autotune/`, builds in progress under `build/`.
+///
+/// The key hashes everything that determines the library's bytes: the generated model.c,
+/// the weights, the kernel sources, the compiler's identity (`cc --version`), the flags
+/// (with OpenBLAS's), the ABI and codegen versions, and the host CPU (for -march=native).
+struct CompileCache {
+    let root: URL
+
+    var libraries: URL { root.appendingPathComponent("libraries") }
+    var autotune: URL { root.appendingPathComponent("autotune") }
+    var builds: URL { root.appendingPathComponent("build") }
+
+    static func key(model: GeneratedModel, toolchain: Toolchain) -> String {
+        var d = SHA256Digest()
+        d.add("abi", "\(KilnModelABI.version)")
+        d.add("codegen", "\(CodeGenerator.version)")
+        d.add("model.c", model.source)
+        d.add("weights.bin", data: model.weights)
+        for f in KernelSources.files { d.add(f.name, f.text) }
+        d.add("compiler", toolchain.identity)
+        d.add("flags", (Toolchain.flags + toolchain.blasFlags).joined(separator: " "))
+        d.add("cpu", CPUInfo.current.modelName + " " + CPUInfo.current.flags.sorted().joined(separator: " "))
+        return d.finalHex
+    }
+
+    func libraryPath(key: String) -> URL { libraries.appendingPathComponent("\(key).so") }
+
+    func lookup(key: String) -> URL? {
+        let url = libraryPath(key: key)
+        return FileManager.default.fileExists(atPath: url.path) ? url : nil
+    }
+
+    /// Moves a freshly built library into the cache (atomic rename: concurrent compiles of the
+    /// same key each install a complete file).
+    func install(_ built: URL, key: String) throws -> URL {
+        try FileManager.default.createDirectory(at: libraries, withIntermediateDirectories: true)
+        let dest = libraryPath(key: key)
+        if rename(built.path, dest.path) != 0 {
+            throw CompileError.writeFailed(path: dest.path, message: String(cString: strerror(errno)))
+        }
+        return dest
+    }
+
+    /// A fresh build directory.
+    func makeBuildDirectory(key: String) throws -> URL {
+        let dir = builds.appendingPathComponent("\(key.prefix(16))-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        do {
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        } catch {
+            throw CompileError.writeFailed(path: dir.path, message: "\(error)")
+        }
+        return dir
+    }
+
+    /// Copies `source` to `dest` atomically (temporary file + rename).
+    static func copy(_ source: URL, to dest: URL) throws {
+        let tmp = dest.deletingLastPathComponent().appendingPathComponent(".\(dest.lastPathComponent).tmp-\(getpid())")
+        do {
+            try? FileManager.default.removeItem(at: tmp)
+            try FileManager.default.copyItem(at: source, to: tmp)
+            guard rename(tmp.path, dest.path) == 0 else { throw CompileError.writeFailed(path: dest.path, message: String(cString: strerror(errno))) }
+        } catch let e as CompileError {
+            throw e
+        } catch {
+            throw CompileError.writeFailed(path: dest.path, message: "\(error)")
+        }
+    }
+}
+
+/// Constants of kiln_model.h seen from Swift.
+public enum KilnModelABI {
+    /// `KILN_ABI_VERSION`: libraries of another version are refused by ``aotLoad(_:device:)``.
+    public static let version: Int32 = 1
+}

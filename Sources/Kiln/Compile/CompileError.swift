@@ -1,0 +1,45 @@
+/// Why `aotCompile` could not build a library.
+public enum CompileError: KilnError, Equatable {
+    /// No C compiler: neither `$CC` nor `cc` could be run.
+    case compilerNotFound(tried: String, message: String)
+    /// The C compiler failed. `sourceDirectory` holds the generated sources, kept for inspection.
+    case compilerFailed(compiler: String, message: String, sourceDirectory: String)
+    /// The program uses something the code generator cannot express.
+    case unsupported(String)
+    /// Writing sources, weights or the library failed.
+    case writeFailed(path: String, message: String)
+
+    public var failureClass: FailureClass {
+        switch self {
+        case .compilerNotFound, .compilerFailed: .compile
+        case .unsupported: .badInput
+        case .writeFailed: .output
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case let .compilerNotFound(tried, message):
+            return "aotCompile: no C compiler: could not run `\(tried)` (\(message))"
+        case let .compilerFailed(compiler, message, dir):
+            return "aotCompile: the C compiler (\(compiler)) failed; generated sources kept in \(dir)\n\(message)"
+        case let .unsupported(what):
+            return "aotCompile: \(what)"
+        case let .writeFailed(path, message):
+            return "aotCompile: cannot write \(path): \(message)"
+        }
+    }
+
+    public var suggestion: String? {
+        switch self {
+        case .compilerNotFound:
+            return "Suggested fix: install a C compiler (apt-get install gcc) or set CC=/path/to/cc"
+        case .compilerFailed:
+            return "Suggested fix: check that libopenblas-dev is installed (pkg-config --libs openblas); the sources above reproduce the failure with `sh build.sh`"
+        case .unsupported:
+            return "Suggested fix: export the model with Kiln's ops (conv2d, batch_norm, relu, add, max_pool2d, adaptive_avg_pool2d, flatten, linear)"
+        case .writeFailed:
+            return "Suggested fix: choose a writable output path or cache directory (KILN_CACHE_DIR)"
+        }
+    }
+}

@@ -1,0 +1,91 @@
+internal import CKilnKernels
+
+/// One convolution's geometry for one image, and what each algorithm needs for it:
+/// whether it applies, its per-image workspace, its packed weights, and a way to run it
+/// in-process (autotune benchmarks and verifies candidates with these same kernels).
+struct ConvShape: Hashable, Sendable {
+    var n = 1, c: Int, h: Int, w: Int, oc: Int, kh: Int, kw: Int
+    var stride: Int, padding: Int, dilation: Int, groups: Int
+
+    init(step: ConvStep, inputRow: [Int], batch: Int = 1) {
+        n = batch; c = inputRow[0]; h = inputRow[1]; w = inputRow[2]
+        oc = step.weight.shape[0]; kh = step.weight.shape[2]; kw = step.weight.shape[3]
+        stride = step.stride; padding = step.padding; dilation = step.dilation; groups = step.groups
+    }
+
+    var params: kiln_conv2d_params {
+        var p = kiln_conv2d_params()
+        p.n = Int32(n); p.c = Int32(c); p.h = Int32(h); p.w = Int32(w)
+        p.oc = Int32(oc); p.kh = Int32(kh); p.kw = Int32(kw)
+        p.stride_h = Int32(stride); p.stride_w = Int32(stride)
+        p.pad_h = Int32(padding); p.pad_w = Int32(padding)
+        p.dil_h = Int32(dilation); p.dil_w = Int32(dilation)
+        p.groups = Int32(groups)
+        _ = kiln_conv2d_init(&p)
+        return p
+    }
+
+    var outputSize: (Int, Int) { let p = params; return (Int(p.oh), Int(p.ow)) }
+
+    /// `2x64x56x56, 64x64x3x3`, as in the AUTOTUNE table.
+    var description: String { "\(n)x\(c)x\(h)x\(w), \(oc)x\(c / groups)x\(kh)x\(kw)" }
+
+    func applies(_ a: ConvAlgorithm) -> Bool {
+        var p = params
+        switch a {
+        case .im2colSgemm, .direct: return true
+        case .pointwiseSgemm: return kiln_conv2d_pointwise_applicable(&p) != 0
+        case .winogradF2x3: return kiln_winograd_f2x3_applicable(&p) != 0
+        }
+    }
+
+    /// Floats of scratch per image (independent of the batch).
+    func workspace(_ a: ConvAlgorithm) -> Int {
+        var p = params
+        switch a {
+        case .im2colSgemm: return kiln_conv2d_workspace_size(&p)
+        case .pointwiseSgemm: return kiln_conv2d_pointwise_workspace_size(&p)
+        case .direct: return 0
+        case .winogradF2x3: return kiln_winograd_f2x3_workspace_size(&p)
+        }
+    }
+
+    /// The weights as the algorithm reads them (Winograd: transformed to (16, OC, C)).
+    func packedWeights(_ weight: Tensor, for a: ConvAlgorithm) -> [Float] {
+        guard a == .winogradF2x3 else { return weight.scalars }
+        var u = [Float](repeating: 0, count: kiln_winograd_f2x3_packed_size(Int32(oc), Int32(c)))
+        weight.withUnsafeBufferPointer { w in kiln_winograd_f2x3_pack(Int32(oc), Int32(c), w.baseAddress, &u) }
+        return u
+    }
+
+    /// Runs algorithm `a` in-process. x: (N, C, H, W) → y: (N, OC, OH, OW), with the epilogue.
+    func run(_ a: ConvAlgorithm, x: UnsafePointer<Float>, packed: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+             residual: UnsafePointer<Float>?, relu: Bool, y: UnsafeMutablePointer<Float>, workspace: UnsafeMutablePointer<Float>?) {
+        var p = params
+        p.relu = relu ? 1 : 0
+        switch a {
+        case .im2colSgemm: kiln_conv2d(&p, x, packed, bias, residual, y, workspace)
+        case .pointwiseSgemm: kiln_conv2d_pointwise(&p, x, packed, bias, residual, y, workspace)
+        case .direct: kiln_conv2d_direct(&p, x, packed, bias, residual, y)
+        case .winogradF2x3: kiln_conv2d_winograd_f2x3(&p, x, packed, bias, residual, y, workspace)
+        }
+    }
+
+    /// The reference (naive loops, double accumulation) that candidates are checked against.
+    func runReference(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                      residual: UnsafePointer<Float>?, relu: Bool, y: UnsafeMutablePointer<Float>) {
+        var p = params
+        p.relu = relu ? 1 : 0
+        kiln_conv2d_ref(&p, x, weight, bias, residual, y)
+    }
+
+    /// The C call the generated code makes (p, x, w, bias, residual, y, ws are C expressions).
+    static func cCall(_ a: ConvAlgorithm) -> String {
+        switch a {
+        case .im2colSgemm: "kiln_conv2d(&p, x, w, b, r, y, ws)"
+        case .pointwiseSgemm: "kiln_conv2d_pointwise(&p, x, w, b, r, y, ws)"
+        case .direct: "kiln_conv2d_direct(&p, x, w, b, r, y)"
+        case .winogradF2x3: "kiln_conv2d_winograd_f2x3(&p, x, w, b, r, y, ws)"
+        }
+    }
+}

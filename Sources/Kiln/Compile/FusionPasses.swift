@@ -1,0 +1,89 @@
+import Foundation
+
+/// The graph passes that run before code generation, in order:
+/// 1. ``foldBatchNorm(_:)`` — BatchNorm after a convolution becomes the convolution's
+///    weights and bias (w' = w·γ/√(σ²+ε), b' = (b−μ)·γ/√(σ²+ε) + β).
+/// 2. ``fuseResidualAdd(_:)`` — `add(conv(…), r)` becomes the convolution's epilogue.
+/// 3. ``fuseReLU(_:)`` — `relu(conv(…))` becomes the convolution's epilogue.
+/// A fusion applies only when the convolution's output has no other reader.
+enum FusionPasses {
+    static func run(_ g: LoweredGraph) -> LoweredGraph {
+        fuseReLU(fuseResidualAdd(foldBatchNorm(g)))
+    }
+
+    /// Removes node `index`, making later readers of its output read `replacement`.
+    private static func replace(_ g: inout LoweredGraph, removing index: Int, with replacement: String) {
+        let removed = g.nodes.remove(at: index).name
+        let map = [removed: replacement]
+        for i in g.nodes.indices { g.nodes[i].op = g.nodes[i].op.renaming(map) }
+        g.outputs = g.outputs.map { map[$0] ?? $0 }
+    }
+
+    static func foldBatchNorm(_ graph: LoweredGraph) -> LoweredGraph {
+        var g = graph
+        var i = 0
+        while i < g.nodes.count {
+            guard case let .batchNorm(x, gamma, beta, mean, variance, eps) = g.nodes[i].op,
+                  let p = g.producers[x], case var .conv(c) = g.nodes[p].op, g.useCounts[x] == 1,
+                  !c.relu, c.residual == nil else { i += 1; continue }
+            let oc = c.weight.shape[0], per = c.weight.count / oc
+            let w = c.weight.scalars, gm = gamma.scalars, bt = beta.scalars, mu = mean.scalars, vr = variance.scalars
+            let b = c.bias?.scalars ?? [Float](repeating: 0, count: oc)
+            var nw = [Float](repeating: 0, count: w.count), nb = [Float](repeating: 0, count: oc)
+            for o in 0..<oc {
+                let s = Double(gm[o]) / (Double(vr[o]) + Double(eps)).squareRoot()
+                for k in 0..<per { nw[o * per + k] = Float(Double(w[o * per + k]) * s) }
+                nb[o] = Float((Double(b[o]) - Double(mu[o])) * s + Double(bt[o]))
+            }
+            c.weight = Tensor(shape: c.weight.shape, values: nw)
+            c.bias = Tensor(shape: [oc], values: nb)
+            c.fused.append(g.nodes[i].name)
+            g.nodes[p].op = .conv(c)
+            replace(&g, removing: i, with: x)
+        }
+        return g
+    }
+
+    static func fuseResidualAdd(_ graph: LoweredGraph) -> LoweredGraph {
+        var g = graph
+        var i = 0
+        while i < g.nodes.count {
+            guard case let .add(a, b) = g.nodes[i].op else { i += 1; continue }
+            let uses = g.useCounts, producers = g.producers
+            // Prefer the first operand (torchvision's main branch); either works.
+            let candidate = [(a, b), (b, a)].first { conv, _ in
+                guard let p = producers[conv], uses[conv] == 1, case let .conv(c) = g.nodes[p].op else { return false }
+                return c.residual == nil && !c.relu && g.nodes[p].shape == g.nodes[i].shape
+            }
+            guard let (convName, other) = candidate, let p = producers[convName], case var .conv(c) = g.nodes[p].op else {
+                i += 1; continue
+            }
+            // The fused step runs where the add was: both the conv's input and the other
+            // operand are computed by then (the shortcut branch may come after the conv).
+            c.residual = other
+            c.fused.append(g.nodes[i].name)
+            g.nodes[i].op = .conv(c)
+            let addName = g.nodes[i].name
+            g.nodes.remove(at: p)
+            let map = [convName: addName]
+            for k in g.nodes.indices { g.nodes[k].op = g.nodes[k].op.renaming(map) }
+            g.outputs = g.outputs.map { map[$0] ?? $0 }
+            i = p
+        }
+        return g
+    }
+
+    static func fuseReLU(_ graph: LoweredGraph) -> LoweredGraph {
+        var g = graph
+        var i = 0
+        while i < g.nodes.count {
+            guard case let .relu(x) = g.nodes[i].op, let p = g.producers[x], g.useCounts[x] == 1,
+                  case var .conv(c) = g.nodes[p].op, !c.relu else { i += 1; continue }
+            c.relu = true
+            c.fused.append(g.nodes[i].name)
+            g.nodes[p].op = .conv(c)
+            replace(&g, removing: i, with: x)
+        }
+        return g
+    }
+}

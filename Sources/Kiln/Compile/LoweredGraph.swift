@@ -1,0 +1,125 @@
+/// How a convolution is computed in a compiled library (autotune picks one per layer).
+public enum ConvAlgorithm: String, CaseIterable, Sendable, Codable {
+    /// im2col + OpenBLAS sgemm (`kiln_conv2d`): any geometry.
+    case im2colSgemm = "im2col_sgemm"
+    /// 1×1 without padding as one sgemm per image (strided input gathered first).
+    case pointwiseSgemm = "pointwise_sgemm"
+    /// Direct loops, no im2col: any geometry.
+    case direct
+    /// Winograd F(2×2, 3×3) with pre-transformed weights: 3×3, stride 1, no dilation, 1 group.
+    case winogradF2x3 = "winograd_f2x3"
+}
+
+/// A convolution after folding and fusion: y = relu?(conv(x, weight) + bias + residual).
+struct ConvStep {
+    var x: String
+    var weight: Tensor
+    var bias: Tensor?
+    var stride: Int, padding: Int, dilation: Int, groups: Int
+    /// A value added in the epilogue (the fused residual `add`).
+    var residual: String?
+    var relu = false
+    var algorithm: ConvAlgorithm = .im2colSgemm
+    /// Original nodes merged into this step, for the generated comments.
+    var fused: [String] = []
+}
+
+/// An op of the compiler's graph: the exported ops with constants resolved to tensors.
+enum LoweredOp {
+    case conv(ConvStep)
+    case batchNorm(x: String, weight: Tensor, bias: Tensor, mean: Tensor, variance: Tensor, eps: Float)
+    case relu(String)
+    case add(String, String)
+    case maxPool(x: String, kernel: Int, stride: Int, padding: Int, dilation: Int, ceilMode: Bool)
+    case adaptiveAvgPool(x: String, oh: Int, ow: Int)
+    /// A view: shares its input's memory.
+    case flatten(String)
+    case linear(x: String, weight: Tensor, bias: Tensor?)
+
+    /// Names of the values the op reads.
+    var inputs: [String] {
+        switch self {
+        case .conv(let c): [c.x] + (c.residual.map { [$0] } ?? [])
+        case .batchNorm(let x, _, _, _, _, _), .relu(let x), .flatten(let x): [x]
+        case .add(let a, let b): [a, b]
+        case .maxPool(let x, _, _, _, _, _), .adaptiveAvgPool(let x, _, _), .linear(let x, _, _): [x]
+        }
+    }
+
+    /// The op name used in listings and autotune keys.
+    var name: String {
+        switch self {
+        case .conv: "conv2d"
+        case .batchNorm: "batch_norm"
+        case .relu: "relu"
+        case .add: "add"
+        case .maxPool: "max_pool2d"
+        case .adaptiveAvgPool: "adaptive_avg_pool2d"
+        case .flatten: "flatten"
+        case .linear: "linear"
+        }
+    }
+
+    /// The same op reading `renamed[v] ?? v` for every input v.
+    func renaming(_ renamed: [String: String]) -> LoweredOp {
+        func r(_ v: String) -> String { renamed[v] ?? v }
+        switch self {
+        case .conv(var c):
+            c.x = r(c.x)
+            c.residual = c.residual.map(r)
+            return .conv(c)
+        case let .batchNorm(x, w, b, m, v, e): return .batchNorm(x: r(x), weight: w, bias: b, mean: m, variance: v, eps: e)
+        case .relu(let x): return .relu(r(x))
+        case let .add(a, b): return .add(r(a), r(b))
+        case let .maxPool(x, k, s, p, d, c): return .maxPool(x: r(x), kernel: k, stride: s, padding: p, dilation: d, ceilMode: c)
+        case let .adaptiveAvgPool(x, oh, ow): return .adaptiveAvgPool(x: r(x), oh: oh, ow: ow)
+        case .flatten(let x): return .flatten(r(x))
+        case let .linear(x, w, b): return .linear(x: r(x), weight: w, bias: b)
+        }
+    }
+}
+
+/// One step of the compiled graph; its output is the value `name` of shape `shape`.
+struct LoweredNode {
+    var name: String
+    var op: LoweredOp
+    var shape: [SymDim]
+}
+
+/// The graph the passes transform and the code generator emits: inputs, steps in
+/// execution order, outputs. Dimension 0 of every value is the batch (symbolic or static);
+/// all other dimensions are static.
+struct LoweredGraph {
+    var inputs: [GraphInput]
+    var nodes: [LoweredNode]
+    var outputs: [String]
+    var ranges: [RangeConstraint]
+
+    /// Shape of every value (inputs and node outputs) by name.
+    var shapes: [String: [SymDim]] {
+        var out: [String: [SymDim]] = [:]
+        for i in inputs { out[i.name] = i.shape }
+        for n in nodes { out[n.name] = n.shape }
+        return out
+    }
+
+    /// How many steps read each value (graph outputs count as a use).
+    var useCounts: [String: Int] {
+        var uses: [String: Int] = [:]
+        for n in nodes { for v in n.op.inputs { uses[v, default: 0] += 1 } }
+        for o in outputs { uses[o, default: 0] += 1 }
+        return uses
+    }
+
+    /// Node index by output name.
+    var producers: [String: Int] {
+        Dictionary(uniqueKeysWithValues: nodes.enumerated().map { ($1.name, $0) })
+    }
+}
+
+extension Array where Element == SymDim {
+    /// Elements per batch row: the product of dimensions 1… (all static).
+    var rowElements: Int { dropFirst().reduce(1) { $0 * ($1.staticValue ?? 1) } }
+    /// Static dimensions 1…, e.g. [64, 56, 56].
+    var rowShape: [Int] { dropFirst().map { $0.staticValue ?? 1 } }
+}

@@ -1,0 +1,66 @@
+/// What the compiler needs from an exported program: its graph, signature, ranges and the
+/// lifted constants' values. (An `ExportedProgram` converts to it; tests build it directly.)
+struct CompileSource {
+    var model: String
+    var graph: Graph
+    var signature: GraphSignature
+    var rangeConstraints: [RangeConstraint]
+    /// Lifted constants by state-dict key.
+    var constants: [String: Tensor]
+    /// The program's graph hash, recorded in the library's metadata.
+    var graphHash: String
+}
+
+/// Exported graph → ``LoweredGraph``: constants resolved to tensors, shapes checked to be
+/// what the code generator supports (batch first, everything else static).
+enum Lowering {
+    static func lower(_ source: CompileSource) throws -> LoweredGraph {
+        let sig = source.signature
+        for input in sig.inputs { try checkShape(input.shape, of: "input \(input.name)") }
+        var nodes: [LoweredNode] = []
+        for node in source.graph.nodes {
+            try checkShape(node.shape, of: "node \(node.name)")
+            func constant(_ i: Int) throws -> Tensor {
+                guard i < node.inputs.count, let t = source.constants[node.inputs[i]] else {
+                    throw CompileError.unsupported("\(node.op) \(node.name): input \(i) must be a lifted constant")
+                }
+                return t
+            }
+            func optionalConstant(_ i: Int) throws -> Tensor? { i < node.inputs.count ? try constant(i) : nil }
+            let a = node.attributes
+            let x = node.inputs.first ?? ""
+            let op: LoweredOp
+            switch node.op {
+            case .conv2d:
+                op = .conv(ConvStep(x: x, weight: try constant(1), bias: try optionalConstant(2), stride: a.stride ?? 1,
+                                    padding: a.padding ?? 0, dilation: a.dilation ?? 1, groups: a.groups ?? 1, fused: [node.name]))
+            case .batchNorm:
+                op = .batchNorm(x: x, weight: try constant(1), bias: try constant(2), mean: try constant(3),
+                                variance: try constant(4), eps: a.eps ?? 1e-5)
+            case .relu: op = .relu(x)
+            case .add: op = .add(node.inputs[0], node.inputs[1])
+            case .maxPool2d:
+                op = .maxPool(x: x, kernel: a.kernel ?? 1, stride: a.stride ?? a.kernel ?? 1, padding: a.padding ?? 0,
+                              dilation: a.dilation ?? 1, ceilMode: a.ceilMode ?? false)
+            case .adaptiveAvgPool2d:
+                let size = a.outputSize ?? [1, 1]
+                op = .adaptiveAvgPool(x: x, oh: size[0], ow: size.count > 1 ? size[1] : size[0])
+            case .flatten:
+                guard (a.startDim ?? 1) == 1 else { throw CompileError.unsupported("flatten \(node.name): only start_dim 1 is supported") }
+                op = .flatten(x)
+            case .linear:
+                op = .linear(x: x, weight: try constant(1), bias: try optionalConstant(2))
+            }
+            nodes.append(LoweredNode(name: node.name, op: op, shape: node.shape))
+        }
+        return LoweredGraph(inputs: sig.inputs, nodes: nodes, outputs: sig.outputs, ranges: source.rangeConstraints)
+    }
+
+    /// Dimension 0 may be symbolic (the batch); the others must be static.
+    private static func checkShape(_ shape: [SymDim], of what: String) throws {
+        guard !shape.isEmpty else { throw CompileError.unsupported("\(what) is a scalar; compiled graphs need a batch dimension") }
+        if shape.dropFirst().contains(where: { $0.staticValue == nil }) {
+            throw CompileError.unsupported("\(what) has shape \(shape.map(\.description)); only dimension 0 (the batch) may be symbolic")
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import Testing
+@testable import Kiln
+
+/// max-autotune on a small network: the AUTOTUNE table, verification against the reference,
+/// winners cached; and every kernel candidate against the reference over swept shapes.
+@Suite(.serialized) struct AutotuneTests {
+    @Test func everyCandidateMatchesReference() throws {
+        let shapes: [(c: Int, h: Int, oc: Int, k: Int, s: Int, p: Int)] = [
+            (3, 9, 5, 3, 1, 1), (4, 8, 6, 3, 1, 0), (8, 7, 4, 1, 1, 0), (8, 9, 4, 1, 2, 0), (5, 11, 7, 3, 2, 1), (6, 6, 3, 3, 1, 2),
+        ]
+        for (i, sh) in shapes.enumerated() {
+            for relu in [false, true] {
+                let w = Tensor.randn([sh.oc, sh.c, sh.k, sh.k], seed: UInt64(i))
+                var step = ConvStep(x: "x", weight: w, bias: Tensor.randn([sh.oc], seed: 50), stride: sh.s, padding: sh.p, dilation: 1, groups: 1)
+                step.relu = relu
+                let shape = ConvShape(step: step, inputRow: [sh.c, sh.h, sh.h], batch: 2)
+                let (oh, ow) = shape.outputSize
+                let x = Tensor.randn([2, sh.c, sh.h, sh.h], seed: 7), r = Tensor.randn([2, sh.oc, oh, ow], seed: 8)
+                let want = Tensor.zeros([2, sh.oc, oh, ow])
+                shape.runReference(x: x.storage.base, weight: w.storage.base, bias: step.bias!.storage.base, residual: r.storage.base,
+                                   relu: relu, y: want.storage.base)
+                for a in ConvAlgorithm.allCases where shape.applies(a) {
+                    let packed = shape.packedWeights(w, for: a)
+                    let y = Tensor.zeros([2, sh.oc, oh, ow])
+                    var ws = [Float](repeating: 0, count: max(shape.workspace(a), 1))
+                    packed.withUnsafeBufferPointer { p in
+                        shape.run(a, x: x.storage.base, packed: p.baseAddress!, bias: step.bias!.storage.base, residual: r.storage.base,
+                                  relu: relu, y: y.storage.base, workspace: &ws)
+                    }
+                    CompileFixtures.expectMatches(y, want, "\(a.rawValue) \(shape.description) s\(sh.s) p\(sh.p) relu \(relu)", tolerance: 1e-5)
+                }
+            }
+        }
+    }
+
+    @Test func autotuneTableAndWinnerCache() throws {
+        let net = try resnet18(weights: .seeded(11))
+        let x = Tensor.randn([2, 3, 16, 16], seed: 3)
+        let program = try export(net, exampleInputs: [x], dynamicShapes: ["x": [0: Dim("batch", min: 1, max: 4)]])
+        let cache = CompileFixtures.scratch().path
+        let lines = LogLines()
+        let first = try aotCompileWithReport(program, exampleInputs: [x], options: CompileFixtures.options(autotune: true, cache: cache, log: lines.append))
+        let text = lines.text
+        #expect(first.autotuneTables.count >= 10)
+        #expect(text.contains("AUTOTUNE convolution(2x64x4x4, 64x64x3x3)"), "\(text.prefix(1500))")
+        #expect(text.contains("SingleProcess AUTOTUNE benchmarking takes "))
+        // Table rows: "  name 0.0123 ms 100.0%", fastest first.
+        let table = try #require(first.autotuneTables.first { $0.contains("64x64x3x3") })
+        let rows = table.split(separator: "\n").dropFirst().filter { !$0.contains("dropped") }
+        #expect(rows.first?.hasSuffix(" 100.0%") == true, "\(table)")
+        #expect(rows.contains { $0.contains("winograd_f2x3") } && rows.contains { $0.contains("im2col_sgemm") } && rows.contains { $0.contains("direct") })
+        for row in rows { #expect(row.range(of: #"^  [a-z0-9_]+ \d+\.\d{4} ms \d+\.\d%$"#, options: .regularExpression) != nil, "\(row)") }
+
+        // The library is correct whatever won.
+        let model = try aotLoad(first.path)
+        CompileFixtures.expectMatches(try model(x), try program.run([x])[0], "autotuned library")
+
+        // Second compile: winners come from the cache, nothing is benchmarked.
+        let again = LogLines()
+        let second = try aotCompileWithReport(program, exampleInputs: [x], options: CompileFixtures.options(autotune: true, cache: cache, log: again.append))
+        #expect(second.autotuneTables.isEmpty)
+        #expect(!again.text.contains("AUTOTUNE"))
+        #expect(second.cached)
+        #expect(second.choices.map(\.algorithm) == first.choices.map(\.algorithm))
+    }
+
+    @Test func forcedAlgorithmsMatchTheProgram() throws {
+        let x = Tensor.randn([2, 3, 32, 32], seed: 4)
+        let want = try CompileFixtures.smallProgram.run([x])[0]
+        for a in [ConvAlgorithm.direct, .winogradF2x3, .pointwiseSgemm] {
+            let path = try aotCompile(CompileFixtures.smallProgram, exampleInputs: [x], options: CompileFixtures.options(forced: a))
+            CompileFixtures.expectMatches(try aotLoad(path)(x), want, "forced \(a.rawValue)", tolerance: 1e-4)
+        }
+    }
+}

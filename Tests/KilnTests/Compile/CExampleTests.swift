@@ -1,0 +1,36 @@
+import Foundation
+import Testing
+@testable import Kiln
+
+/// examples/c: built with cc, run on a compiled ResNet-18, its top-5 equal Kiln's.
+@Suite struct CExampleTests {
+    @Test func cExampleLoadsLibraryAndPrintsTop5() throws {
+        let dir = CompileFixtures.scratch()
+        let root = Fixtures.packageRoot
+        let build = try Subprocess.run(["cc", "-O2", "-Wall", "-Werror", "-I", root.appendingPathComponent("Sources/CKilnKernels/include").path,
+                                        root.appendingPathComponent("examples/c/kiln_top5.c").path, "-o", dir.appendingPathComponent("kiln_top5").path, "-ldl"])
+        try #require(build.succeeded, "\(build.output)")
+
+        // The fixture library and input when present, else the small seeded one.
+        let library: String, x: Tensor
+        if let path = CompileFixtures.fixtureLibrary, let cases = Fixtures.file("resnet18_cases.safetensors") {
+            library = path
+            x = try SafetensorsFile(contentsOf: cases).tensor(named: "input_b3")
+        } else {
+            library = CompileFixtures.smallLibrary
+            x = Tensor.randn([3, 3, 32, 32], seed: 5)
+        }
+        let input = dir.appendingPathComponent("input.f32")
+        try Data(x.scalars.withUnsafeBufferPointer { Data(buffer: $0) }).write(to: input)
+        let run = try Subprocess.run([dir.appendingPathComponent("kiln_top5").path, library, "\(x.shape[0])", input.path])
+        try #require(run.succeeded, "\(run.output)")
+
+        let want = try aotLoad(library)(x).topK(5)
+        let rows = run.output.split(separator: "\n").filter { $0.contains("top-5:") }
+        #expect(rows.count == x.shape[0], "\(run.output)")
+        for (b, row) in rows.enumerated() {
+            let indices = row.split(separator: ":", maxSplits: 1)[1].split(separator: " ").compactMap { Int($0) }
+            #expect(indices == want[b].map(\.index), "row \(b): \(row)")
+        }
+    }
+}

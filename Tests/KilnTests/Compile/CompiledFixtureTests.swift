@@ -1,0 +1,41 @@
+import Foundation
+import Testing
+@testable import Kiln
+
+/// The compiled ResNet-18 library against PyTorch's logits (batch 1 and 3), within
+/// 5e-4 · max |reference|, for the heuristic kernel choice and for every forced algorithm.
+@Suite(.serialized) struct CompiledFixtureTests {
+    static func expectFixtureLogits(_ path: String, _ what: String, batches: [String] = ["b1", "b3"]) throws {
+        guard let cases = Fixtures.file("resnet18_cases.safetensors") else { return }
+        let model = try aotLoad(path)
+        let file = try SafetensorsFile(contentsOf: cases)
+        for b in batches {
+            let y = try model(try file.tensor(named: "input_\(b)"))
+            CompileFixtures.expectMatches(y, try file.tensor(named: "logits_\(b)"), "\(what) logits_\(b)")
+        }
+    }
+
+    @Test func libraryMatchesPyTorchLogits() throws {
+        guard let path = CompileFixtures.fixtureLibrary else { return }
+        try Self.expectFixtureLogits(path, "heuristic")
+    }
+
+    @Test func everyKernelChoiceMatchesPyTorchLogits() throws {
+        guard let program = CompileFixtures.fixtureProgram else { return }
+        let example = [Tensor.randn([1, 3, 224, 224], seed: 0)]
+        for a in [ConvAlgorithm.winogradF2x3, .direct, .pointwiseSgemm, .im2colSgemm] {
+            let path = try aotCompile(program, exampleInputs: example, options: CompileFixtures.options(forced: a))
+            try Self.expectFixtureLogits(path, "forced \(a.rawValue)", batches: a == .direct ? ["b1"] : ["b1", "b3"])
+        }
+    }
+
+    @Test func batch32RunsAndRowsAreIndependent() throws {
+        guard let path = CompileFixtures.fixtureLibrary else { return }
+        let model = try aotLoad(path)
+        let x = Tensor.randn([32, 3, 224, 224], seed: 32)
+        let y = try model(x)
+        #expect(y.shape == [32, 1000])
+        let alone = try model(x.slice(batch: 5..<6))
+        CompileFixtures.expectMatches(y.slice(batch: 5..<6), alone, "row 5 of batch 32 vs alone", tolerance: 1e-5)
+    }
+}
