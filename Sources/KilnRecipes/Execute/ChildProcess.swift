@@ -1,0 +1,154 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Runs a program as a child in its own process group, with stdout and stderr merged into one
+/// pipe (so their order is kept), stdin from `/dev/null`, and the ability to kill the whole group
+/// (grandchildren included) with SIGKILL.
+///
+/// Spawned with `posix_spawn` + `POSIX_SPAWN_SETPGROUP`; the pipe is made close-on-exec under a
+/// lock so that children spawned concurrently by other jobs never inherit each other's pipes.
+enum ChildProcess {
+    /// How the child ended.
+    enum Termination: Equatable {
+        case exited(Int32)
+        case signaled(Int32)
+    }
+
+    /// Runs `path` with `arguments` (not including argv[0]) and `environment`.
+    ///
+    /// - `onOutput` receives the merged output as it arrives.
+    /// - `shouldKill` is polled at least every 50 ms; when it returns true the group is killed.
+    /// After the child exits, the rest of its group is killed too and the pipe drained.
+    static func run(path: String, arguments: [String], environment: [String: String],
+                    onOutput: (ArraySlice<UInt8>) -> Void, shouldKill: () -> Bool) throws -> Termination {
+        // pipe() then FD_CLOEXEC is not atomic: hold the spawn lock from pipe creation to
+        // spawn so that no concurrent spawn inherits this pipe's write end.
+        ActiveProcessGroups.shared.spawnLock.lock()
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else {
+            ActiveProcessGroups.shared.spawnLock.unlock()
+            throw spawnError(path, "pipe")
+        }
+        let readEnd = fds[0], writeEnd = fds[1]
+        _ = fcntl(readEnd, F_SETFD, FD_CLOEXEC)
+        _ = fcntl(writeEnd, F_SETFD, FD_CLOEXEC)
+        defer { close(readEnd) }
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, writeEnd, 1)
+        posix_spawn_file_actions_adddup2(&actions, writeEnd, 2)
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        posix_spawnattr_setpgroup(&attributes, 0)
+        var defaults = sigset_t(), mask = sigset_t()
+        sigemptyset(&defaults)
+        for s in [SIGPIPE, SIGINT, SIGTERM, SIGQUIT, SIGHUP, SIGCHLD, SIGUSR1, SIGUSR2] { sigaddset(&defaults, s) }
+        sigemptyset(&mask)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setsigmask(&attributes, &mask)
+
+        let argv = ([path] + arguments).map { strdup($0) } + [nil]
+        let envp = environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
+        close(writeEnd)
+        ActiveProcessGroups.shared.spawnLock.unlock()
+        guard rc == 0 else { throw spawnError(path, String(cString: strerror(rc))) }
+        ActiveProcessGroups.shared.insert(pid)
+        defer { ActiveProcessGroups.shared.remove(pid) }
+
+        _ = fcntl(readEnd, F_SETFL, fcntl(readEnd, F_GETFL) | O_NONBLOCK)
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        var status: Int32?
+        var eof = false
+        var drainDeadline = Date.distantFuture
+        var killed = false
+        while true {
+            if !eof {
+                var pfd = pollfd(fd: readEnd, events: Int16(POLLIN), revents: 0)
+                _ = poll(&pfd, 1, 50)
+                readLoop: while true {
+                    let n = buffer.withUnsafeMutableBytes { read(readEnd, $0.baseAddress, $0.count) }
+                    if n > 0 {
+                        onOutput(buffer[0..<n])
+                    } else if n == 0 {
+                        eof = true
+                        break readLoop
+                    } else {
+                        if errno == EINTR { continue }
+                        break readLoop  // EAGAIN: nothing more for now
+                    }
+                }
+            } else {
+                usleep(20_000)
+            }
+            if status == nil && !killed && shouldKill() {
+                kill(-pid, SIGKILL)
+                killed = true
+            }
+            if status == nil {
+                var raw: Int32 = 0
+                let r = waitpid(pid, &raw, WNOHANG)
+                if r == pid {
+                    status = raw
+                    // Take down anything the program left running in its group; stop waiting
+                    // for the pipe if something outside the group still holds it.
+                    kill(-pid, SIGKILL)
+                    drainDeadline = Date().addingTimeInterval(2)
+                }
+            }
+            if let s = status, eof || Date() > drainDeadline {
+                let signal = s & 0x7f
+                return signal == 0 ? .exited((s >> 8) & 0xff) : .signaled(signal)
+            }
+        }
+    }
+
+    private static func spawnError(_ path: String, _ what: String) -> RecipeError {
+        RecipeError(.internalError, "cannot start \(path): \(what)",
+                    suggestion: "Suggested fix: check that the file exists and is executable.")
+    }
+
+    /// A readable name for a signal: `SIGSEGV (segmentation fault)`.
+    static func signalName(_ signal: Int32) -> String {
+        let names: [Int32: String] = [
+            SIGILL: "SIGILL (illegal instruction, a Swift trap)", SIGTRAP: "SIGTRAP (trace trap, a Swift trap)",
+            SIGABRT: "SIGABRT (abort)", SIGSEGV: "SIGSEGV (segmentation fault)", SIGBUS: "SIGBUS (bus error)",
+            SIGFPE: "SIGFPE (arithmetic exception)", SIGKILL: "SIGKILL (killed)", SIGTERM: "SIGTERM (terminated)",
+            SIGINT: "SIGINT (interrupted)", SIGPIPE: "SIGPIPE (broken pipe)", SIGHUP: "SIGHUP (hangup)",
+            SIGQUIT: "SIGQUIT (quit)", SIGXCPU: "SIGXCPU (CPU time limit)",
+        ]
+        return names[signal] ?? "signal \(signal)"
+    }
+}
+
+/// The process groups of running children, so an interrupted runner can kill them all.
+final class ActiveProcessGroups: @unchecked Sendable {
+    static let shared = ActiveProcessGroups()
+    private let lock = NSLock()
+    /// Held from pipe creation to spawn (see ``ChildProcess/run``).
+    let spawnLock = NSLock()
+    private var groups: Set<pid_t> = []
+
+    func insert(_ pgid: pid_t) { lock.withLock { _ = groups.insert(pgid) } }
+    func remove(_ pgid: pid_t) { lock.withLock { _ = groups.remove(pgid) } }
+
+    /// Sends SIGKILL to every running child's process group.
+    func killAll() {
+        lock.withLock { for g in groups { kill(-g, SIGKILL) } }
+    }
+}

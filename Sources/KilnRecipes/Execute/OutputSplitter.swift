@@ -1,0 +1,104 @@
+/// Splits the recipe program's merged stdout/stderr into per-block outputs at the marker lines
+/// written by the generated program (see ``ProgramGenerator``), bounding each block's capture.
+///
+/// A marker is `"\u{1E}KILN-<nonce> <kind> <block> <monotonic ns>\n"`. It may follow a partial
+/// line (the output before it belongs to the previous block) and may arrive split across reads.
+struct OutputSplitter {
+    /// A marker seen in the stream.
+    struct Marker: Equatable {
+        var kind: String
+        var block: Int
+        var nanoseconds: UInt64
+    }
+
+    /// One block's bounded capture.
+    struct Capture {
+        var bytes: [UInt8] = []
+        var dropped = 0
+    }
+
+    let prefix: [UInt8]
+    let limit: Int
+    private var pending: [UInt8] = []
+    /// Captures by block index; `-1` collects output before the first marker.
+    private(set) var captures: [Int: Capture] = [:]
+    /// The block whose output is being collected (the last `begin`), or -1 before any.
+    private(set) var current = -1
+
+    init(nonce: String, limit: Int) {
+        prefix = Array("\u{1E}KILN-\(nonce) ".utf8)
+        self.limit = limit
+    }
+
+    /// Feeds bytes; calls `onMarker` for each complete marker in order.
+    mutating func feed(_ bytes: ArraySlice<UInt8>, onMarker: (Marker) -> Void) {
+        pending.append(contentsOf: bytes)
+        var start = 0
+        while start < pending.count {
+            guard let hit = find(prefix, in: pending, from: start) else {
+                // Keep a tail that could be the beginning of a marker.
+                let keep = min(pending.count - start, prefix.count - 1)
+                var tailStart = pending.count - keep
+                while tailStart < pending.count && !isPrefixOfMarker(pending[tailStart...]) { tailStart += 1 }
+                append(pending[start..<tailStart])
+                start = tailStart
+                break
+            }
+            append(pending[start..<hit])
+            guard let newline = pending[(hit + prefix.count)...].firstIndex(of: 10) else {
+                start = hit
+                break
+            }
+            let payload = String(decoding: pending[(hit + prefix.count)..<newline], as: UTF8.self)
+            let parts = payload.split(separator: " ")
+            if parts.count == 3, let block = Int(parts[1]), let ns = UInt64(parts[2]) {
+                let marker = Marker(kind: String(parts[0]), block: block, nanoseconds: ns)
+                if marker.kind == "begin" { current = block }
+                onMarker(marker)
+            }
+            start = newline + 1
+        }
+        pending.removeFirst(start)
+    }
+
+    /// Flushes bytes held back as a possible marker start (call at end of stream).
+    mutating func finish() {
+        append(pending[...])
+        pending.removeAll()
+    }
+
+    /// The text of a block's output, with invalid UTF-8 replaced and a note when truncated.
+    func text(of block: Int) -> String {
+        guard let c = captures[block] else { return "" }
+        var text = String(decoding: c.bytes, as: UTF8.self)
+        if c.dropped > 0 {
+            if !text.hasSuffix("\n") { text += "\n" }
+            text += "… output truncated (\(c.dropped) bytes dropped)\n"
+        }
+        return text
+    }
+
+    private mutating func append(_ bytes: ArraySlice<UInt8>) {
+        guard !bytes.isEmpty else { return }
+        var c = captures[current] ?? Capture()
+        let room = max(0, limit - c.bytes.count)
+        c.bytes.append(contentsOf: bytes.prefix(room))
+        c.dropped += max(0, bytes.count - room)
+        captures[current] = c
+    }
+
+    private func isPrefixOfMarker(_ tail: ArraySlice<UInt8>) -> Bool {
+        zip(tail, prefix).allSatisfy { $0 == $1 }
+    }
+
+    private func find(_ needle: [UInt8], in haystack: [UInt8], from: Int) -> Int? {
+        guard haystack.count - from >= needle.count else { return nil }
+        var i = from
+        let first = needle[0]
+        while i <= haystack.count - needle.count {
+            if haystack[i] == first && haystack[i..<(i + needle.count)].elementsEqual(needle) { return i }
+            i += 1
+        }
+        return nil
+    }
+}

@@ -1,0 +1,128 @@
+import Foundation
+
+/// What an executor reports while it works on one recipe.
+public enum ExecutionEvent: Sendable {
+    /// The recipe program is being compiled.
+    case compiling
+    /// A block started running.
+    case blockStarted(Step)
+    /// A block ended (passed or failed); a passing block's output is only in the final result.
+    case blockFinished(StepResult)
+}
+
+/// Compiles a recipe's program (see ``ProgramGenerator``) against the built Kiln and runs it,
+/// turning its output and fate into one ``StepResult`` per block.
+///
+/// Compilation: `swiftc -Onone` (or `-O` with `optimize=speed`) with
+/// `-I <bin>/Modules -L <bin> -lKiln -Xlinker -rpath -Xlinker <bin>` and the module maps of
+/// Kiln's C dependencies (``KilnBuild/clangModuleFlags(for:)``). The program runs in the
+/// current directory with the given environment (plus `SWIFT_BACKTRACE=enable=no` unless set,
+/// so traps print only the runtime's message), in its own process group, killed with its
+/// grandchildren on a timeout.
+public struct RecipeExecutor: Sendable {
+    /// The compiler.
+    public var toolchain: SwiftToolchain
+    /// The directory holding `libKiln.so` and `Modules/`.
+    public var kilnBuildDirectory: String
+    /// The recipe program's environment.
+    public var environment: [String: String]
+    /// Run-time limit for a recipe without `<!-- kiln: timeout=… -->`.
+    public var defaultTimeout: Double
+    /// Limit for compiling one recipe program.
+    public var compileTimeout: Double = 600
+    /// Bytes of output kept per block; the rest is dropped with a note.
+    public var outputLimit: Int = 1 << 20
+    /// Extra `swiftc` arguments (e.g. `-Xcc -fmodule-map-file=…`).
+    public var extraCompilerFlags: [String] = []
+
+    /// Creates an executor.
+    public init(toolchain: SwiftToolchain, kilnBuildDirectory: String,
+                environment: [String: String] = ProcessInfo.processInfo.environment, defaultTimeout: Double = 600) {
+        self.toolchain = toolchain
+        self.kilnBuildDirectory = kilnBuildDirectory
+        self.environment = environment
+        self.defaultTimeout = defaultTimeout
+    }
+
+    /// Runs `recipe` and returns every block's result. Never throws: failures are results.
+    public func execute(_ recipe: Recipe, onEvent: (ExecutionEvent) -> Void = { _ in }) -> RecipeExecution {
+        let runnable = recipe.runnableSteps
+        guard !runnable.isEmpty else {
+            return RecipeExecution(recipe: recipe, steps: recipe.steps.map { StepResult(step: $0, status: .shownOnly) })
+        }
+        let fm = FileManager.default
+        let work = fm.temporaryDirectory.appendingPathComponent("kiln-recipe-\(UUID().uuidString)").path
+        defer { try? fm.removeItem(atPath: work) }
+        do {
+            try fm.createDirectory(atPath: work, withIntermediateDirectories: true)
+        } catch {
+            return failAll(recipe, at: runnable[0], .internalError("cannot create \(work): \(error)"))
+        }
+
+        let generator = ProgramGenerator()
+        let source = (work as NSString).appendingPathComponent("main.swift")
+        let executable = (work as NSString).appendingPathComponent("recipe")
+        do {
+            try generator.program(for: recipe).write(toFile: source, atomically: false, encoding: .utf8)
+        } catch {
+            return failAll(recipe, at: runnable[0], .internalError("cannot write \(source): \(error)"))
+        }
+
+        onEvent(.compiling)
+        let compileStart = Date()
+        let compile = compileProgram(source: source, executable: executable, recipe: recipe, work: work)
+        let compileSeconds = Date().timeIntervalSince(compileStart)
+        if let (message, line) = compile {
+            let step = line.flatMap { recipe.step(containing: $0) }.flatMap { $0.runs ? $0 : nil } ?? runnable[0]
+            var result = failAll(recipe, at: step, .compileError(message), line: line)
+            result.compileSeconds = compileSeconds
+            return result
+        }
+        var result = runProgram(executable, recipe: recipe, nonce: generator.nonce, onEvent: onEvent)
+        result.compileSeconds = compileSeconds
+        return result
+    }
+
+    /// Compiles; returns nil on success, else the compiler's message and the first error's recipe line.
+    private func compileProgram(source: String, executable: String, recipe: Recipe, work: String) -> (String, Int?)? {
+        let bin = kilnBuildDirectory
+        let arguments = [recipe.settings.optimize ? "-O" : "-Onone", "-suppress-warnings",
+                         "-module-name", ProgramGenerator.moduleName,
+                         "-I", (bin as NSString).appendingPathComponent("Modules"), "-L", bin, "-lKiln",
+                         "-Xlinker", "-rpath", "-Xlinker", bin]
+            + KilnBuild.clangModuleFlags(for: bin) + extraCompilerFlags + [source, "-o", executable]
+        var output: [UInt8] = []
+        let deadline = Date().addingTimeInterval(compileTimeout)
+        var timedOut = false
+        let end: ChildProcess.Termination
+        do {
+            end = try ChildProcess.run(path: toolchain.swiftc, arguments: arguments, environment: environment,
+                                       onOutput: { if output.count < 262_144 { output += $0 } },
+                                       shouldKill: { timedOut = Date() > deadline; return timedOut })
+        } catch {
+            return ("\(error)", nil)
+        }
+        if end == .exited(0) { return nil }
+        var text = String(decoding: output, as: UTF8.self).replacingOccurrences(of: work, with: "<generated>")
+        if timedOut { text = "the compiler did not finish within \(formatSeconds(compileTimeout)) s\n" + text }
+        while text.hasSuffix("\n") { text.removeLast() }
+        // The first `recipes/x.md:LINE:COL: error:` names the failing block.
+        var line: Int?
+        for l in text.split(separator: "\n") where l.hasPrefix(recipe.path + ":") && l.contains(": error:") {
+            line = l.dropFirst(recipe.path.count + 1).split(separator: ":").first.flatMap { Int($0) }
+            break
+        }
+        return (text, line)
+    }
+
+    /// Every runnable block not run, except `failing`, which failed with `reason`.
+    private func failAll(_ recipe: Recipe, at failing: Step, _ reason: BlockFailure, line: Int? = nil) -> RecipeExecution {
+        RecipeExecution(recipe: recipe, steps: recipe.steps.map { step in
+            if !step.runs { return StepResult(step: step, status: .shownOnly) }
+            if step.index == failing.index {
+                return StepResult(step: step, status: .failed(reason), failureLine: line ?? step.fenceLines.lowerBound)
+            }
+            return StepResult(step: step, status: .notRun)
+        })
+    }
+}

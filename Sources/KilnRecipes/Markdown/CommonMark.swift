@@ -1,0 +1,114 @@
+import CCmarkGFM
+import Foundation
+
+/// The bridge to cmark-gfm: the only file of the package that imports `CCmarkGFM`.
+///
+/// Parsing and rendering always use the GitHub extensions `table`, `strikethrough`, `autolink`
+/// and `tasklist`, so recipes, regenerated documents and the gallery render alike.
+public enum CommonMark {
+    /// The GFM extensions enabled for parsing and rendering.
+    public static let extensionNames = ["table", "strikethrough", "autolink", "tasklist"]
+
+    private static let registered: Bool = {
+        cmark_gfm_core_extensions_ensure_registered()
+        return true
+    }()
+
+    /// Parses `text` as GitHub-flavoured Markdown into a Swift tree with source lines.
+    public static func parse(_ text: String) -> MarkdownDocument {
+        withParsedTree(text) { root, _ in
+            MarkdownDocument(root: copyTree(root), lines: splitLines(text))
+        }
+    }
+
+    /// Renders `markdown` to an HTML fragment with the GFM extensions.
+    ///
+    /// Raw HTML in the source is omitted (cmark's safe default), so HTML comments such as the
+    /// `<!-- kiln: … -->` settings never reach the page.
+    public static func renderHTML(_ markdown: String) -> String {
+        withParsedTree(markdown) { root, parser in
+            guard let html = cmark_render_html(root, CMARK_OPT_DEFAULT, cmark_parser_get_syntax_extensions(parser)) else {
+                return ""
+            }
+            defer { free(html) }
+            return String(cString: html)
+        }
+    }
+
+    private static func withParsedTree<R>(_ text: String, _ body: (OpaquePointer, OpaquePointer) -> R) -> R {
+        _ = registered
+        guard let parser = cmark_parser_new(CMARK_OPT_DEFAULT) else { fatalError("cmark_parser_new failed") }
+        defer { cmark_parser_free(parser) }
+        for name in extensionNames {
+            if let ext = cmark_find_syntax_extension(name) {
+                cmark_parser_attach_syntax_extension(parser, ext)
+            }
+        }
+        var bytes = Array(text.utf8)
+        bytes.withUnsafeMutableBufferPointer { buf in
+            buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: max(buf.count, 1)) { p in
+                cmark_parser_feed(parser, p, buf.count)
+            }
+        }
+        guard let root = cmark_parser_finish(parser) else { fatalError("cmark_parser_finish failed") }
+        defer { cmark_node_free(root) }
+        return body(root, parser)
+    }
+
+    private static func copyTree(_ node: OpaquePointer) -> MarkdownNode {
+        let type = cmark_node_get_type_string(node).map { String(cString: $0) } ?? "unknown"
+        var children: [MarkdownNode] = []
+        var child = cmark_node_first_child(node)
+        while let c = child {
+            children.append(copyTree(c))
+            child = cmark_node_next(c)
+        }
+        var fence: MarkdownNode.Fence?
+        var info: String?
+        var literal: String?
+        if type == "code_block" {
+            var length: Int32 = 0, offset: Int32 = 0
+            var character: CChar = 0
+            if cmark_node_get_fenced(node, &length, &offset, &character) != 0 {
+                fence = .init(length: Int(length), offset: Int(offset),
+                              character: Character(UnicodeScalar(UInt8(bitPattern: character))))
+                info = cmark_node_get_fence_info(node).map { String(cString: $0) }
+            }
+        }
+        if ["code_block", "html_block", "text", "code", "html_inline"].contains(type) {
+            literal = cmark_node_get_literal(node).map { String(cString: $0) }
+        }
+        return MarkdownNode(
+            type: type,
+            startLine: Int(cmark_node_get_start_line(node)),
+            endLine: Int(cmark_node_get_end_line(node)),
+            literal: literal,
+            fenceInfo: info,
+            fence: fence,
+            headingLevel: type == "heading" ? Int(cmark_node_get_heading_level(node)) : 0,
+            children: children)
+    }
+
+    /// Splits text into lines the way cmark counts them (`\n`, `\r\n` or `\r` end a line).
+    static func splitLines(_ text: String) -> [String] {
+        var lines: [String] = []
+        var current = ""
+        var previousCR = false
+        for scalar in text.unicodeScalars {
+            if scalar == "\n" {
+                if !previousCR { lines.append(current) }
+                current = ""
+                previousCR = false
+            } else if scalar == "\r" {
+                lines.append(current)
+                current = ""
+                previousCR = true
+            } else {
+                current.unicodeScalars.append(scalar)
+                previousCR = false
+            }
+        }
+        if !current.isEmpty { lines.append(current) }
+        return lines
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+
+/// A parsed recipe: a Markdown file whose ```` ```swift ```` blocks are the steps to run.
+///
+/// Blocks run in document order and share state like notebook cells; fences in other
+/// languages are shown, not run. The title is the text of the first heading (else the file
+/// name). See ``StepOptions`` for block options and ``RecipeSettings`` for recipe settings.
+public struct Recipe: Sendable {
+    /// The path as given (e.g. `recipes/x.md`): used in messages, `#sourceLocation` and headers.
+    public var path: String
+    /// The first heading's text, or the file name without extension.
+    public var title: String
+    /// The source text.
+    public var source: String
+    /// The source lines (line 1 is `lines[0]`).
+    public var lines: [String]
+    /// The Swift blocks in document order.
+    public var steps: [Step]
+    /// Recipe-wide settings.
+    public var settings: RecipeSettings
+
+    /// The file name without directory and `.md` extension (`x` for `recipes/x.md`): the stem
+    /// of every file the recipe produces in `output/`.
+    public var name: String {
+        let file = (path as NSString).lastPathComponent
+        return file.hasSuffix(".md") ? String(file.dropLast(3)) : file
+    }
+
+    /// Reads and parses the recipe at `path`.
+    public static func load(path: String) throws -> Recipe {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw RecipeError(.badInput, "\(path): cannot read the recipe",
+                              suggestion: "Suggested fix: check that the file exists and is readable.")
+        }
+        return try Recipe(path: path, source: String(decoding: data, as: UTF8.self))
+    }
+
+    /// Parses `source` as the recipe at `path`. Throws a `.badInput` ``RecipeError`` located at
+    /// `path:LINE` for unknown options or settings and for unclosed fences.
+    public init(path: String, source: String) throws {
+        self.path = path
+        self.source = source
+        let document = CommonMark.parse(source)
+        lines = document.lines
+        let fileName = (path as NSString).lastPathComponent
+        title = document.firstHeading.flatMap { $0.isEmpty ? nil : $0 }
+            ?? (fileName.hasSuffix(".md") ? String(fileName.dropLast(3)) : fileName)
+
+        settings = RecipeSettings()
+        for html in document.htmlBlocks {
+            guard let text = html.literal, RecipeSettings.isSettingsComment(text) else { continue }
+            try settings.apply(comment: text, file: path, line: html.startLine)
+        }
+
+        steps = []
+        for fence in document.codeFences {
+            let isSwift = fence.language.lowercased() == "swift"
+            guard fence.isClosed else {
+                let marker = String(repeating: "`", count: 3)
+                throw RecipeError.badInput(path, line: fence.startLine,
+                                           "the \(marker)\(fence.language) fence opened here is never closed",
+                                           fix: "add a closing \(marker) line after the block's code.")
+            }
+            guard isSwift else { continue }
+            let options = try StepOptions(words: fence.infoWords, file: path, line: fence.startLine)
+            steps.append(Step(
+                index: steps.count, code: fence.code, options: options,
+                fenceLines: fence.startLine...fence.endLine,
+                codeLines: fence.codeStartLine..<(fence.codeStartLine + fence.codeLineCount),
+                containerPrefix: fence.containerPrefix))
+        }
+    }
+
+    /// The steps that are compiled and run.
+    public var runnableSteps: [Step] { steps.filter(\.runs) }
+
+    /// The step whose fence contains `line`, if any.
+    public func step(containing line: Int) -> Step? {
+        steps.first { $0.fenceLines.contains(line) }
+    }
+}

@@ -1,0 +1,32 @@
+/// Normalises regenerated documents for `verify --check`: drops running times and replaces the
+/// output of `nondeterministic` blocks (fenced as ```` ```text nondeterministic ````) with a
+/// placeholder, so two documents compare equal when they differ only in those.
+public enum DocumentNormalizer {
+    /// The normalised text of a document.
+    public static func normalized(_ document: String) -> String {
+        let parsed = CommonMark.parse(document)
+        var drop = Set<Int>()  // 1-based lines to replace
+        for fence in parsed.codeFences where fence.language == "text" && fence.infoWords.contains("nondeterministic") {
+            if fence.endLine > fence.startLine + 1 { drop.formUnion((fence.startLine + 1)...(fence.endLine - 1)) }
+        }
+        var out: [String] = []
+        for (i, line) in parsed.lines.enumerated() {
+            if drop.contains(i + 1) {
+                if !drop.contains(i) { out.append("<nondeterministic output>") }
+                continue
+            }
+            if isTimeLine(line.drop { $0 == " " || $0 == ">" }) {
+                // Drop it with the blank line the renderer puts before it.
+                if let last = out.last, last.allSatisfy({ $0 == " " || $0 == ">" }) { out.removeLast() }
+                continue
+            }
+            out.append(line)
+        }
+        return out.joined(separator: "\n") + "\n"
+    }
+
+    private static func isTimeLine(_ line: Substring) -> Bool {
+        (line.hasPrefix("Running time: ") && line.hasSuffix(" s"))
+            || (line.hasPrefix("Total running time of the recipe: (") && line.hasSuffix(" seconds)"))
+    }
+}

@@ -1,0 +1,117 @@
+/// Renders the regenerated document `output/x.md` of an executed recipe.
+///
+/// The document is the recipe's source, line for line, with:
+/// - a first line `<!-- generated from recipes/x.md by kiln run; do not edit -->`;
+/// - after each Swift block: its source lines in the recipe (`*recipes/x.md, lines 6-9*`), its
+///   output in a ```` ```text ```` block (none when empty or `hide-output`), a failure in place
+///   (`**Failed** at recipes/x.md:7:` and the reason in a ```` ```text ```` block), or a
+///   not-run note, then `Running time: 0.123 s`;
+/// - at the end `Total running time of the recipe: (0 minutes 1.234 seconds)` and links to the
+///   recipe source (`x.source.md`) and its code as one Swift file (`x.swift`).
+///
+/// Times are left out with `includeTimes: false`, which makes the document a pure function of
+/// the recipe and its outputs (byte-identical across runs). A failed recipe's document is
+/// written the same way, with the failure in place: it is the truth about the recipe.
+public struct DocumentRenderer: Sendable {
+    /// Whether to write running times.
+    public var includeTimes: Bool
+
+    /// Creates a renderer.
+    public init(includeTimes: Bool = true) {
+        self.includeTimes = includeTimes
+    }
+
+    /// The file names a recipe produces in `output/`.
+    public struct FileNames: Sendable, Equatable {
+        /// `x.md`
+        public var document: String
+        /// `x.html`
+        public var html: String
+        /// `x.source.md`, a copy of the recipe
+        public var source: String
+        /// `x.swift`, the recipe's code
+        public var swift: String
+
+        /// The names for a recipe named `name` (`x`).
+        public init(name: String) {
+            document = name + ".md"
+            html = name + ".html"
+            source = name + ".source.md"
+            swift = name + ".swift"
+        }
+    }
+
+    /// The Markdown document for `execution`.
+    public func markdown(for execution: RecipeExecution) -> String {
+        let recipe = execution.recipe
+        let names = FileNames(name: recipe.name)
+        let results = Dictionary(uniqueKeysWithValues: execution.steps.map { ($0.step.fenceLines.upperBound, $0) })
+        var out: [String] = ["<!-- generated from \(recipe.path) by kiln run; do not edit -->", ""]
+        for (i, line) in recipe.lines.enumerated() {
+            out.append(line)
+            if let result = results[i + 1] {
+                let next = i + 1 < recipe.lines.count ? recipe.lines[i + 1] : ""
+                out += section(for: result, recipe: recipe, blankAfter: !next.allSatisfy { $0 == " " || $0 == ">" || $0 == "\t" })
+            }
+        }
+        while out.last == "" { out.removeLast() }
+        out.append("")
+        if includeTimes {
+            out += [Self.totalTime(execution.seconds), ""]
+        }
+        out += ["[Download the recipe source: \(names.source)](\(names.source))", "",
+                "[Download Swift source code: \(names.swift)](\(names.swift))"]
+        return out.joined(separator: "\n") + "\n"
+    }
+
+    /// `Total running time of the recipe: (0 minutes 1.234 seconds)`.
+    public static func totalTime(_ seconds: Double) -> String {
+        let minutes = Int(seconds / 60)
+        return "Total running time of the recipe: (\(minutes) minutes \(formatSeconds(seconds - Double(minutes) * 60)) seconds)"
+    }
+
+    /// The lines inserted after a block's closing fence, each with the block's container prefix.
+    /// `blankAfter` ends the section with a blank line when the source continues right after
+    /// the fence (so the time line does not run into the next paragraph).
+    private func section(for result: StepResult, recipe: Recipe, blankAfter: Bool) -> [String] {
+        let step = result.step
+        var body: [String] = ["", "*\(recipe.path), lines \(step.fenceLines.lowerBound)-\(step.fenceLines.upperBound)*"]
+        let nondeterministic = step.options.nondeterministic
+        switch result.status {
+        case .shownOnly:
+            break
+        case .notRun:
+            body += ["", "*Not run: an earlier block failed.*"]
+        case .passed:
+            if !step.options.hideOutput { body += textBlock(result.output, nondeterministic: nondeterministic) }
+        case .failed(let failure):
+            if !step.options.hideOutput { body += textBlock(result.output, nondeterministic: nondeterministic) }
+            body += ["", "**Failed** at \(recipe.path):\(result.failureLine ?? step.fenceLines.lowerBound):"]
+            body += textBlock(failure.details, nondeterministic: false)
+        }
+        if includeTimes, let seconds = result.seconds {
+            body += ["", "Running time: \(formatSeconds(seconds)) s"]
+        }
+        if blankAfter { body.append("") }
+        let prefix = step.containerPrefix.map { $0 == ">" ? ">" : " " }.reduce("") { $0 + String($1) }
+        return body.map { line in
+            let full = prefix + line
+            return line.isEmpty ? String(full.reversed().drop { $0 == " " }.reversed()) : full
+        }
+    }
+
+    /// A ```` ```text ```` block for `text` (nothing when empty), fenced longer than any
+    /// backtick run inside it.
+    private func textBlock(_ text: String, nondeterministic: Bool) -> [String] {
+        guard !text.isEmpty else { return [] }
+        var longest = 0, run = 0
+        for c in text {
+            run = c == "`" ? run + 1 : 0
+            longest = max(longest, run)
+        }
+        let fence = String(repeating: "`", count: max(3, longest + 1))
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        if lines.last == "" { lines.removeLast() }
+        return ["", fence + "text" + (nondeterministic ? " nondeterministic" : "")] + lines + [fence]
+    }
+}
