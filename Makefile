@@ -6,7 +6,7 @@ APT_PACKAGES := libopenblas-dev libcmark-gfm-dev libcmark-gfm-extensions-dev pkg
 FIXTURES ?= ../shared/fixtures
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: all deps build release run test clean
+.PHONY: all deps build release run test verify clean
 
 all: release
 
@@ -24,20 +24,20 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
-# The main job: eager ResNet-18 on the PyTorch fixture (seeded weights when it is absent).
+# The main job: every recipe in recipes/ run and regenerated into output/ (documents with
+# each block's output and time, HTML, gallery). Unchanged recipes are cached.
 run: release
-	@mkdir -p output
-	@if [ -f $(FIXTURES)/resnet18.safetensors ]; then \
-	  .build/release/kiln infer --model resnet18 --weights $(FIXTURES)/resnet18.safetensors \
-	    --input $(FIXTURES)/resnet18_cases.safetensors:input_b3 --output output/resnet18_logits.safetensors; \
-	else \
-	  echo "note: $(FIXTURES) not found; running with seeded weights"; \
-	  .build/release/kiln infer --model resnet18 --batch 3 --output output/resnet18_logits.safetensors; \
-	fi
+	.build/release/kiln run recipes/
 
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# What CI runs after the tests: every recipe must behave as declared, and output/ must be
+# what recipes/ regenerate to (times and nondeterministic blocks aside).
+verify: deps
+	$(SWIFT) build
+	.build/debug/kiln verify --check --junit .build/recipes-junit.xml recipes/
 
 clean:
 	rm -rf .build

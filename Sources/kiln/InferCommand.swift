@@ -37,6 +37,7 @@ struct InferCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            let name = try library == nil ? ModelName(parsing: model) : .resnet18
             guard batch >= 1 else { throw UsageError("--batch must be at least 1, got \(batch)") }
             let x = try input.map { try InputSpec($0).load() } ?? Tensor.randn([batch, 3, 224, 224], seed: seed)
             if let library {
@@ -46,7 +47,6 @@ struct InferCommand: ParsableCommand {
                 if let output { try writeLogits(y, to: output) }
                 return
             }
-            let name = try ModelName(parsing: model)
             let net = try Kiln.model(name, weights: weights.map { .safetensors(URL(fileURLWithPath: $0)) } ?? .seeded(seed))
             if weights == nil { print("note: \(name.rawValue) with seeded weights (seed \(seed)), not pretrained") }
             let (y, ms) = try timed { try net(x) }

@@ -58,7 +58,8 @@ import Testing
         #expect(r.output.contains("OpenBLAS core "))
     }
 
-    @Test(arguments: [["--help"], ["infer", "--help"], ["doctor", "--help"]])
+    @Test(arguments: [["--help"], ["run", "--help"], ["verify", "--help"], ["infer", "--help"], ["export", "--help"],
+                      ["compile", "--help"], ["inspect", "--help"], ["doctor", "--help"]])
     func helpMatchesSnapshot(args: [String]) throws {
         let r = try Kiln.run(args)
         #expect(r.status == 0)
