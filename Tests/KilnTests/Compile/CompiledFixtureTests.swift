@@ -38,4 +38,14 @@ import Testing
         let alone = try model(x.slice(batch: 5..<6))
         CompileFixtures.expectMatches(y.slice(batch: 5..<6), alone, "row 5 of batch 32 vs alone", tolerance: 1e-5)
     }
+
+    /// ResNet-34 (BasicBlock, deeper) and ResNet-50 (Bottleneck) compile and match eager.
+    @Test(arguments: [ModelName.resnet34, .resnet50])
+    func deeperModelsCompileAndMatchEager(name: ModelName) throws {
+        let net = try model(name, weights: .seeded(5))
+        let x = Tensor.randn([2, 3, 32, 32], seed: 6)
+        let program = try export(net, exampleInputs: [x], dynamicShapes: ["x": [0: CompileFixtures.batch]])
+        let library = try aotLoad(try aotCompile(program, exampleInputs: [x], options: CompileFixtures.options()))
+        CompileFixtures.expectMatches(try library(x), try net(x), "\(name.rawValue) compiled vs eager")
+    }
 }
