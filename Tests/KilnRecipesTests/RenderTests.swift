@@ -47,12 +47,6 @@ func fixture(_ name: String) -> String {
         #expect(RuntimeReport.parse("all good\n", recipePath: "r.md") == nil)
     }
 
-    @Test func sha256KnownAnswers() {
-        #expect(SHA256.hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        #expect(SHA256.hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        #expect(SHA256.hex(String(repeating: "a", count: 1000)) == "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
-    }
-
     @Test func normalizerIgnoresTimesAndNondeterministicOutput() {
         let a = "x\n\n```text nondeterministic\n1.0 ms\n```\n\nRunning time: 0.100 s\n\nend\n\nTotal running time of the recipe: (0 minutes 0.100 seconds)\n\nlinks\n"
         let b = "x\n\n```text nondeterministic\n2.5 ms\nmore\n```\n\nend\n\nlinks\n"

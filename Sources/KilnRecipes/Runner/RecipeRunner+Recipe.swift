@@ -1,4 +1,5 @@
 import Foundation
+import Kiln
 
 extension RecipeRunner {
     /// Runs (or skips) one recipe and writes or checks its documents.
@@ -23,7 +24,7 @@ extension RecipeRunner {
 
         let names = DocumentRenderer.FileNames(name: recipe.name)
         let documentPath = (out as NSString).appendingPathComponent(names.document)
-        let sourceHash = SHA256.hex(recipe.source)
+        let sourceHash = SHA256Digest.hex(recipe.source)
         let toolchain = context.executor.toolchain.version
         if context.mode.writes && !options.force,
            let entry = context.manifest.withLock({ $0.reusableEntry(
