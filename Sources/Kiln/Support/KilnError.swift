@@ -27,7 +27,9 @@ public enum FailureClass: Int32, Sendable, CaseIterable {
 }
 
 /// An error Kiln reports to people: one line saying what and where, then how to fix it.
-public protocol KilnError: Error, CustomStringConvertible {
+/// Its debug description is the full text with the fix, so an error that escapes a Swift
+/// program's top level (as in a recipe) still shows the "Suggested fix:" line.
+public protocol KilnError: Error, CustomStringConvertible, CustomDebugStringConvertible {
     /// Which exit code the CLI uses for it.
     var failureClass: FailureClass { get }
     /// A line starting with "Suggested fix:" (or nil when there is nothing to suggest).
@@ -36,6 +38,8 @@ public protocol KilnError: Error, CustomStringConvertible {
 
 extension KilnError {
     public var suggestion: String? { nil }
+    public var debugDescription: String { fullDescription }
+
     /// The description followed by the suggested fix, if any, on its own line.
     public var fullDescription: String {
         guard let s = suggestion else { return description }
