@@ -16,14 +16,7 @@ struct ExportCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "Architecture: resnet18, resnet34 or resnet50.")
-    var model: String = "resnet18"
-
-    @Option(help: "torchvision state dict as safetensors. Default: Kiln's seeded initialisation (not pretrained).")
-    var weights: String?
-
-    @Option(help: "Seed for the initialisation when --weights is not given.")
-    var seed: UInt64 = 0
+    @OptionGroup var modelOptions: ModelOptions
 
     @Option(name: .customLong("dynamic-batch"), help: ArgumentHelp("Batch range the program supports, MIN...MAX (e.g. 2...32).", valueName: "min...max"))
     var dynamicBatch: String?
@@ -39,14 +32,13 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let name = try ModelName(parsing: model)
+            _ = try modelOptions.name()   // a bad name fails before the weights are read
             let range = try dynamicBatch.map(Self.parseRange)
             guard imageSize >= 1 else {
                 throw UsageError("--image-size \(imageSize) must be at least 1", suggestion: "Suggested fix: --image-size 224")
             }
             let batch = exampleBatch ?? range?.min ?? 1
-            let net = try Kiln.model(name, weights: weights.map { .safetensors(URL(fileURLWithPath: $0)) } ?? .seeded(seed))
-            if weights == nil { print("note: \(name.rawValue) with seeded weights (seed \(seed)), not pretrained") }
+            let net = try modelOptions.build()
             let shapes: DynamicShapes = range.map { ["x": [0: Dim("batch", min: $0.min, max: $0.max)]] } ?? [:]
             let program: ExportedProgram
             do {

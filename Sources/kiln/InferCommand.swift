@@ -14,14 +14,7 @@ struct InferCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "Architecture: resnet18, resnet34 or resnet50.")
-    var model: String = "resnet18"
-
-    @Option(help: "torchvision state dict as safetensors. Default: Kiln's seeded initialisation (not pretrained).")
-    var weights: String?
-
-    @Option(help: "Seed for the initialisation when --weights is not given.")
-    var seed: UInt64 = 0
+    @OptionGroup var modelOptions: ModelOptions
 
     @Option(help: "Input tensor, FILE.safetensors[:NAME], shape (N, 3, H, W). Default: a seeded random batch.")
     var input: String?
@@ -37,20 +30,20 @@ struct InferCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let name = try library == nil ? ModelName(parsing: model) : .resnet18
+            if library == nil { _ = try modelOptions.name() }   // a bad name fails before any file is read
             guard batch >= 1 else { throw UsageError("--batch must be at least 1, got \(batch)") }
-            let x = try input.map { try InputSpec($0).load() } ?? Tensor.randn([batch, 3, 224, 224], seed: seed)
+            let x = try input.map { try InputSpec($0).load() } ?? Tensor.randn([batch, 3, 224, 224], seed: modelOptions.seed)
+            let forward: (Tensor) throws -> Tensor
+            let label: String
             if let library {
                 let compiled = try aotLoad(library)
-                let (y, ms) = try timed { try compiled(x) }
-                try printPrediction(y, milliseconds: ms, label: "compiled \(compiled.modelName)")
-                if let output { try writeLogits(y, to: output) }
-                return
+                (forward, label) = ({ try compiled($0) }, "compiled \(compiled.modelName)")
+            } else {
+                let net = try modelOptions.build()
+                (forward, label) = ({ try net($0) }, "eager \(net.name)")
             }
-            let net = try Kiln.model(name, weights: weights.map { .safetensors(URL(fileURLWithPath: $0)) } ?? .seeded(seed))
-            if weights == nil { print("note: \(name.rawValue) with seeded weights (seed \(seed)), not pretrained") }
-            let (y, ms) = try timed { try net(x) }
-            try printPrediction(y, milliseconds: ms, label: "eager \(name.rawValue)")
+            let (y, ms) = try timed { try forward(x) }
+            try printPrediction(y, milliseconds: ms, label: label)
             if let output { try writeLogits(y, to: output) }
         }
     }
