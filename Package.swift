@@ -50,19 +50,21 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Test helpers shared by the test targets (snapshot files).
+        .target(name: "KilnTestSupport", path: "Tests/KilnTestSupport"),
         .testTarget(
             name: "KilnTests",
-            dependencies: ["Kiln", "CKilnKernels"],
+            dependencies: ["Kiln", "CKilnKernels", "KilnTestSupport"],
             exclude: ["Snapshots"]
         ),
         .testTarget(
             name: "KilnRecipesTests",
-            dependencies: ["KilnRecipes"],
+            dependencies: ["KilnRecipes", "KilnTestSupport"],
             exclude: ["Snapshots", "Fixtures"]
         ),
         .testTarget(
             name: "KilnCLITests",
-            dependencies: ["Kiln"],
+            dependencies: ["Kiln", "KilnTestSupport"],
             exclude: ["Snapshots"]
         ),
     ]

@@ -1,5 +1,6 @@
 import Foundation
 import Kiln
+import KilnTestSupport
 import Testing
 
 /// Runs the built `kiln` executable (it sits beside the test bundle) and checks what a
@@ -63,7 +64,7 @@ import Testing
     func helpMatchesSnapshot(args: [String]) throws {
         let r = try Kiln.run(args)
         #expect(r.status == 0)
-        try Snapshot.assertMatches(r.output, named: "help-" + args.filter { $0 != "--help" }.joined(separator: "-") + (args.count == 1 ? "kiln" : ""))
+        Snapshot.expectMatches(r.output, named: "help-" + args.filter { $0 != "--help" }.joined(separator: "-") + (args.count == 1 ? "kiln" : "") + ".txt")
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import KilnTestSupport
 import Testing
 @testable import KilnRecipes
 
@@ -36,20 +37,9 @@ enum TestEnvironment {
     }
 }
 
-/// Compares `text` with `Snapshots/<name>`; records it (and fails) when missing or when
-/// `KILN_RECORD_SNAPSHOTS=1`.
+/// Compares `text` with `Snapshots/<name>` (see ``Snapshot``).
 func assertSnapshot(_ text: String, named name: String, sourceLocation: SourceLocation = #_sourceLocation) {
-    let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Snapshots")
-    let file = directory.appendingPathComponent(name)
-    let record = ProcessInfo.processInfo.environment["KILN_RECORD_SNAPSHOTS"] == "1"
-    if record || !FileManager.default.fileExists(atPath: file.path) {
-        try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try! Data(text.utf8).write(to: file)
-        Issue.record("recorded snapshot \(name), re-run", sourceLocation: sourceLocation)
-        return
-    }
-    let expected = String(decoding: try! Data(contentsOf: file), as: UTF8.self)
-    #expect(text == expected, "snapshot \(name) differs; set KILN_RECORD_SNAPSHOTS=1 to re-record", sourceLocation: sourceLocation)
+    Snapshot.expectMatches(text, named: name, sourceLocation: sourceLocation)
 }
 
 /// The status of the block at `index`.
