@@ -28,7 +28,10 @@ let input = try cases.tensor(named: "input_b3")
 let reference = try cases.tensor(named: "logits_b3")
 let logits = try model(input)
 let check = logits.compare(to: reference, rtol: 0, atol: 1e-4 * reference.maxAbs)
-print("batch", input.shape[0], "-", check)
+print("batch", input.shape[0], "-", check.isClose ? "matches PyTorch within 1e-4 · max|ref|" : "DIFFERS: \(check)")
 for (row, top) in logits.topK(3).enumerated() {
     print("  image \(row): top-3 classes", top.map(\.index))
 }
+
+// Block 5, recipes/load_torchvision_weights.md:50-52
+print(check)
