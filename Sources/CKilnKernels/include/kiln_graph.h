@@ -25,6 +25,9 @@ typedef struct kiln_graph_desc {
     size_t arena_per_row, arena_fixed;
     const char *metadata_json;
     kiln_forward_fn forward;
+    /* The embedded weights, so kiln_create can fault them in before the first run. */
+    const void *weights;
+    size_t weights_bytes;
 } kiln_graph_desc;
 
 #ifdef __cplusplus

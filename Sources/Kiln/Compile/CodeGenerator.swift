@@ -89,6 +89,7 @@ enum CodeGenerator {
             w.line(".arena_per_row = ARENA_PER_ROW, .arena_fixed = WORKSPACE_FLOATS,")
             w.line(".metadata_json = metadata_json,")
             w.line(".forward = forward,")
+            w.line(".weights = kiln_weights, .weights_bytes = \(ctx.blob.data.count),")
         }
         return GeneratedModel(source: w.text, weights: ctx.blob.data, metadataJSON: json, arenaPerRow: plan.arenaPerRow,
                               workspace: ctx.workspace)
