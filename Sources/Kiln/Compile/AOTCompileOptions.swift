@@ -15,16 +15,21 @@ public struct AOTCompileOptions: Sendable {
     /// Force one algorithm for every convolution it applies to (tests, experiments); the
     /// others fall back to the heuristic. Overrides autotune.
     public var forcedAlgorithm: ConvAlgorithm?
+    /// The C compiler command (may include arguments, e.g. "ccache gcc"). Default: `CC`,
+    /// else `cc`. Per compile rather than through the process environment, so concurrent
+    /// compiles (and tests) can each use their own.
+    public var compiler: String?
     /// Progress and the AUTOTUNE tables go here. Default: standard error.
     public var log: @Sendable (String) -> Void
 
     public init(outputPath: String? = nil, maxAutotune: Bool = false, keepSource: Bool = false, cacheDirectory: String? = nil,
-                forcedAlgorithm: ConvAlgorithm? = nil, log: @escaping @Sendable (String) -> Void = AOTCompileOptions.standardError) {
+                forcedAlgorithm: ConvAlgorithm? = nil, compiler: String? = nil, log: @escaping @Sendable (String) -> Void = AOTCompileOptions.standardError) {
         self.outputPath = outputPath
         self.maxAutotune = maxAutotune
         self.keepSource = keepSource
         self.cacheDirectory = cacheDirectory
         self.forcedAlgorithm = forcedAlgorithm
+        self.compiler = compiler
         self.log = log
     }
 
@@ -39,6 +44,14 @@ public struct AOTCompileOptions: Sendable {
         var m: [String: Any] = ["max_autotune": maxAutotune]
         if let forcedAlgorithm { m["forced_algorithm"] = forcedAlgorithm.rawValue }
         return m
+    }
+
+    /// The environment the toolchain is detected from: this process's, with `CC` replaced
+    /// by ``compiler`` when set.
+    var toolchainEnvironment: [String: String] {
+        var env = ProcessInfo.processInfo.environment
+        if let compiler { env["CC"] = compiler }
+        return env
     }
 
     /// The cache directory in effect.

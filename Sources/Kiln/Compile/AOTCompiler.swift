@@ -9,7 +9,7 @@ enum AOTCompiler {
         guard exampleInputs.count == source.signature.inputs.count else {
             throw CompileError.unsupported("the program takes \(source.signature.inputs.count) inputs, \(exampleInputs.count) example inputs were given")
         }
-        let toolchain = try Toolchain.detect()
+        let toolchain = try Toolchain.detect(environment: options.toolchainEnvironment)
         let cache = CompileCache(root: options.resolvedCacheDirectory)
         var graph = FusionPasses.run(try Lowering.lower(source))
         let batch = exampleInputs.first?.shape.first ?? 1
@@ -54,7 +54,12 @@ enum AOTCompiler {
             try writeSources(model, to: dir)
             let (_, ms) = try timed { try toolchain.build(in: dir, sources: sources, output: "model.so") }
             compilerMs = ms
-            library = try cache.install(dir.appendingPathComponent("model.so"), key: key)
+            do {
+                library = try cache.install(dir.appendingPathComponent("model.so"), key: key)
+            } catch {
+                try? FileManager.default.removeItem(at: dir)
+                throw error
+            }
             if options.keepSource {
                 let keep = output.map(sourceDirectory(for:)) ?? cache.libraries.appendingPathComponent("\(key).src")
                 try? FileManager.default.removeItem(at: keep)
@@ -91,7 +96,9 @@ enum AOTCompiler {
             try Data(model.source.utf8).write(to: dir.appendingPathComponent("model.c"))
             try model.weights.write(to: dir.appendingPathComponent("weights.bin"))
         } catch {
-            throw CompileError.writeFailed(path: dir.path, message: "\(error)")
+            // Half-written sources are no use to anyone (and fill a full disk further).
+            try? FileManager.default.removeItem(at: dir)
+            throw CompileError.writeFailed(path: dir.path, message: CompileCache.reason(error))
         }
     }
 }

@@ -28,15 +28,22 @@ struct CompileCache {
 
     func libraryPath(key: String) -> URL { libraries.appendingPathComponent("\(key).so") }
 
+    /// The cached library for `key`, or nil. A damaged entry (not ELF, truncated: a disk
+    /// error, a hand edit) counts as a miss, so the next compile replaces it.
     func lookup(key: String) -> URL? {
         let url = libraryPath(key: key)
-        return FileManager.default.fileExists(atPath: url.path) ? url : nil
+        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+        return (try? ELFCheck.check(url.path)) != nil ? url : nil
     }
 
     /// Moves a freshly built library into the cache (atomic rename: concurrent compiles of the
     /// same key each install a complete file).
     func install(_ built: URL, key: String) throws -> URL {
-        try FileManager.default.createDirectory(at: libraries, withIntermediateDirectories: true)
+        do {
+            try FileManager.default.createDirectory(at: libraries, withIntermediateDirectories: true)
+        } catch {
+            throw CompileError.writeFailed(path: libraries.path, message: Self.reason(error))
+        }
         let dest = libraryPath(key: key)
         if rename(built.path, dest.path) != 0 {
             throw CompileError.writeFailed(path: dest.path, message: String(cString: strerror(errno)))
@@ -50,23 +57,38 @@ struct CompileCache {
         do {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         } catch {
-            throw CompileError.writeFailed(path: dir.path, message: "\(error)")
+            throw CompileError.writeFailed(path: dir.path, message: Self.reason(error))
         }
         return dir
     }
 
-    /// Copies `source` to `dest` atomically (temporary file + rename).
+    /// Copies `source` to `dest` atomically (temporary file + rename): `dest` is either
+    /// untouched or the whole new file, and the temporary file is removed on failure. The
+    /// temporary name is unique per call, so concurrent copies to one `dest` never rename
+    /// each other's half-copied file into place.
     static func copy(_ source: URL, to dest: URL) throws {
-        let tmp = dest.deletingLastPathComponent().appendingPathComponent(".\(dest.lastPathComponent).tmp-\(getpid())")
+        let tmp = dest.deletingLastPathComponent()
+            .appendingPathComponent(".\(dest.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         do {
-            try? FileManager.default.removeItem(at: tmp)
             try FileManager.default.copyItem(at: source, to: tmp)
             guard rename(tmp.path, dest.path) == 0 else { throw CompileError.writeFailed(path: dest.path, message: String(cString: strerror(errno))) }
-        } catch let e as CompileError {
-            throw e
         } catch {
-            throw CompileError.writeFailed(path: dest.path, message: "\(error)")
+            try? FileManager.default.removeItem(at: tmp)
+            if let e = error as? CompileError { throw e }
+            throw CompileError.writeFailed(path: dest.path, message: Self.reason(error))
         }
+    }
+
+    /// The POSIX reason of a Foundation file error ("No space left on device", "Not a
+    /// directory"), else its localized description: never the whole NSError dump.
+    static func reason(_ error: Error) -> String {
+        let ns = error as NSError
+        if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
+        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? Error {
+            let u = underlying as NSError
+            if u.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(u.code))) }
+        }
+        return ns.localizedDescription
     }
 }
 

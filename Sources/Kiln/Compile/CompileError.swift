@@ -35,7 +35,7 @@ public enum CompileError: KilnError, Equatable {
         case .compilerNotFound:
             return "Suggested fix: install a C compiler (apt-get install gcc) or set CC=/path/to/cc"
         case .compilerFailed:
-            return "Suggested fix: check that libopenblas-dev is installed (pkg-config --libs openblas); the sources above reproduce the failure with `sh build.sh`"
+            return "Suggested fix: check that the compiler (CC) builds C and that libopenblas-dev is installed (pkg-config --libs openblas); the sources above reproduce the failure with `sh build.sh`"
         case .unsupported:
             return "Suggested fix: export the model with Kiln's ops (conv2d, batch_norm, relu, add, max_pool2d, adaptive_avg_pool2d, flatten, linear)"
         case .writeFailed:

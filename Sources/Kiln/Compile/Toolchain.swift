@@ -22,8 +22,10 @@ struct Toolchain: Sendable {
             throw CompileError.compilerNotFound(tried: cc.joined(separator: " "), message: "\(error)")
         }
         guard version.succeeded else {
+            let said = version.output.trimmingCharacters(in: .whitespacesAndNewlines)
             throw CompileError.compilerNotFound(tried: cc.joined(separator: " "),
-                                                message: version.output.trimmingCharacters(in: .whitespacesAndNewlines))
+                                                message: "`\((cc + ["--version"]).joined(separator: " "))` exited with status \(version.status)"
+                                                    + (said.isEmpty ? "" : ": \(said)"))
         }
         var blas = ["-lopenblas"]
         if let pc = try? Subprocess.run(["pkg-config", "--cflags", "--libs", "openblas"]), pc.succeeded {
@@ -74,6 +76,28 @@ struct Toolchain: Sendable {
             let message = lines.prefix(40).joined(separator: "\n") + (lines.count > 40 ? "\n… (\(lines.count - 40) more lines)" : "")
             throw CompileError.compilerFailed(compiler: command.joined(separator: " "), message: message,
                                               sourceDirectory: directory.path)
+        }
+        // A compiler that exits 0 without writing a whole library (a wrapper script, a full disk
+        // it did not report) must not get a broken file into the cache: check the ELF headers.
+        if let problem = Self.builtLibraryProblem(directory.appendingPathComponent(output).path, name: output) {
+            throw CompileError.compilerFailed(compiler: command.joined(separator: " "), message: "it exited 0, but \(problem)",
+                                              sourceDirectory: directory.path)
+        }
+    }
+
+    /// What is wrong with a library the compiler reported as built, or nil when its ELF headers are whole.
+    static func builtLibraryProblem(_ path: String, name: String) -> String? {
+        do {
+            try ELFCheck.check(path)
+            return nil
+        } catch LoadError.fileNotFound {
+            return "it wrote no \(name)"
+        } catch LoadError.notELF {
+            return "\(name) is not a shared library (no ELF header)"
+        } catch LoadError.truncated(_, let size, let needed) {
+            return "\(name) is truncated (\(size) bytes, its ELF headers need at least \(needed))"
+        } catch {
+            return "\(name) is unreadable (\(error))"
         }
     }
 

@@ -34,6 +34,8 @@ public func export(_ model: Module, exampleInputs: [Tensor], dynamicShapes: Dyna
     var constraints: [RangeConstraint] = []
     var inputs: [GraphInput] = []
     for (name, example) in zip(names, exampleInputs) {
+        // A static size 0 would compile a graph the kernels cannot run (they divide work by sizes).
+        guard !example.shape.contains(0) else { throw ExportError.emptyExample(input: name, shape: example.shape) }
         let dims = dynamicShapes[name] ?? [:]
         var shape = [SymDim](static: example.shape)
         for d in dims.keys.sorted() {

@@ -22,6 +22,8 @@ public enum ExportError: KilnError, Equatable {
     case noLowering(module: String, type: String)
     /// The example input does not fit the model (`module` is the path, "" for the root).
     case shapeMismatch(module: String, op: GraphOp, message: String)
+    /// An example input with a dimension of size 0: nothing to compute, and the kernels need sizes ≥ 1.
+    case emptyExample(input: String, shape: [Int])
 
     public var failureClass: FailureClass {
         switch self {
@@ -52,6 +54,8 @@ public enum ExportError: KilnError, Equatable {
             return "export: \(type) at \(Self.place(module)) has no graph lowering, so the model cannot be captured as one graph (Kiln allows no graph breaks)"
         case let .shapeMismatch(module, op, message):
             return "export: the example input does not fit \(op) at \(Self.place(module)): \(message)"
+        case let .emptyExample(input, shape):
+            return "export: example input \(input) has shape \(shape), which is empty (dimension \(shape.firstIndex(of: 0) ?? 0) is 0); every size must be at least 1"
         }
     }
 
@@ -73,6 +77,8 @@ public enum ExportError: KilnError, Equatable {
             return "Suggested fix: extension \(type): Lowerable { func lower(_ x: GraphValue, in graph: GraphBuilder) throws -> GraphValue { /* graph.node(...) with Kiln's ops */ } }"
         case .shapeMismatch:
             return "Suggested fix: pass an example input the model runs on eagerly, e.g. exampleInputs: [Tensor.randn([2, 3, 224, 224])]"
+        case let .emptyExample(_, shape):
+            return "Suggested fix: pass at least one item of a non-empty shape, e.g. Tensor.randn(\(shape.map { Swift.max($0, 1) }))"
         }
     }
 

@@ -35,6 +35,8 @@ enum GraphValidator {
         guard !signature.inputs.isEmpty else { throw .init("the signature has no user inputs") }
         for input in signature.inputs {
             try define(input.name, input.shape, "input")
+            // Guards bound symbols to 1…max; a static 0 would let an empty tensor reach the kernels.
+            if let d = input.shape.firstIndex(of: .static(0)) { throw .init("input %\(input.name): dimension \(d) is 0 (an empty input)") }
             for (i, d) in input.shape.enumerated() where i > 0 && d.symbolName != nil {
                 throw .init("input %\(input.name): only dimension 0 may be symbolic, dimension \(i) is \(d)")
             }

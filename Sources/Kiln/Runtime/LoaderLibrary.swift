@@ -22,9 +22,7 @@ final class LoadedLibrary: @unchecked Sendable {
     /// here rather than mid-run) and RTLD_LOCAL (its symbols stay out of the global scope).
     init(path: String) throws {
         try ELFCheck.check(path)
-        guard let h = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
-            throw LoadError.dlopenFailed(path: path, message: dlerror().map { String(cString: $0) } ?? "unknown error")
-        }
+        let h = try Self.openFresh(path, flags: RTLD_NOW | RTLD_LOCAL)
         func symbol<T>(_ name: String, as: T.Type) -> T? {
             dlsym(h, name).map { unsafeBitCast($0, to: T.self) }
         }
