@@ -7,7 +7,8 @@ import Darwin
 
 /// Runs a program as a child in its own process group, with stdout and stderr merged into one
 /// pipe (so their order is kept), stdin from `/dev/null`, and the ability to kill the whole group
-/// (grandchildren included) with SIGKILL.
+/// (grandchildren included) with SIGKILL. Nothing it starts outlives it: when the child ends, its
+/// group is killed, and so are descendants that left the group (see ``ProcessSweeper``).
 ///
 /// Spawned with `posix_spawn` + `POSIX_SPAWN_SETPGROUP`; the pipe is made close-on-exec under a
 /// lock so that children spawned concurrently by other jobs never inherit each other's pipes.
@@ -28,6 +29,11 @@ enum ChildProcess {
         // pipe() then FD_CLOEXEC is not atomic: hold the spawn lock from pipe creation to
         // spawn so that no concurrent spawn inherits this pipe's write end.
         ActiveProcessGroups.shared.spawnLock.lock()
+        // An interrupted runner is exiting: start nothing that could outlive it.
+        guard !ActiveProcessGroups.shared.isInterrupted else {
+            ActiveProcessGroups.shared.spawnLock.unlock()
+            throw RecipeError(.internalError, "cannot start \(path): the runner is being interrupted")
+        }
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else {
             ActiveProcessGroups.shared.spawnLock.unlock()
@@ -57,6 +63,11 @@ enum ChildProcess {
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         posix_spawnattr_setsigmask(&attributes, &mask)
 
+        // Descendants inherit the token, so the sweeper finds those that leave the group.
+        let token = ProcessSweeper.newToken()
+        var environment = environment
+        environment[ProcessSweeper.variable] = ProcessSweeper.appending(token, to: environment[ProcessSweeper.variable])
+        let pipeInode = ProcessSweeper.pipeInode(readEnd)
         let argv = ([path] + arguments).map { strdup($0) } + [nil]
         let envp = environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
@@ -66,9 +77,11 @@ enum ChildProcess {
         var pid: pid_t = 0
         let rc = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
         close(writeEnd)
+        // Registered before the spawn lock is released, so an interrupt (which takes the lock)
+        // either finds this child or prevents its spawn.
+        if rc == 0 { ActiveProcessGroups.shared.insert(pid, token: token, pipeInode: pipeInode) }
         ActiveProcessGroups.shared.spawnLock.unlock()
         guard rc == 0 else { throw spawnError(path, String(cString: strerror(rc))) }
-        ActiveProcessGroups.shared.insert(pid)
         defer { ActiveProcessGroups.shared.remove(pid) }
 
         _ = fcntl(readEnd, F_SETFL, fcntl(readEnd, F_GETFL) | O_NONBLOCK)
@@ -77,6 +90,7 @@ enum ChildProcess {
         var eof = false
         var drainDeadline = Date.distantFuture
         var killed = false
+        var lastSweep = Date.distantPast
         while true {
             if !eof {
                 var pfd = pollfd(fd: readEnd, events: Int16(POLLIN), revents: 0)
@@ -105,11 +119,18 @@ enum ChildProcess {
                 let r = waitpid(pid, &raw, WNOHANG)
                 if r == pid {
                     status = raw
-                    // Take down anything the program left running in its group; stop waiting
-                    // for the pipe if something outside the group still holds it.
+                    // Processes a program starts live no longer than it does: take down its
+                    // group and every straggler that left the group (see ProcessSweeper).
                     kill(-pid, SIGKILL)
+                    ProcessSweeper.killStragglers(token: token, pipeInode: nil)
+                    lastSweep = Date()
                     drainDeadline = Date().addingTimeInterval(2)
                 }
+            } else if !eof && Date().timeIntervalSince(lastSweep) > 0.1 {
+                // Something still holds the pipe (a straggler forked during the last sweep,
+                // or one that cleared its environment): sweep again, pipe holders included.
+                ProcessSweeper.killStragglers(token: token, pipeInode: pipeInode)
+                lastSweep = Date()
             }
             if let s = status, eof || Date() > drainDeadline {
                 let signal = s & 0x7f
@@ -133,22 +154,5 @@ enum ChildProcess {
             SIGQUIT: "SIGQUIT (quit)", SIGXCPU: "SIGXCPU (CPU time limit)",
         ]
         return names[signal] ?? "signal \(signal)"
-    }
-}
-
-/// The process groups of running children, so an interrupted runner can kill them all.
-final class ActiveProcessGroups: @unchecked Sendable {
-    static let shared = ActiveProcessGroups()
-    private let lock = NSLock()
-    /// Held from pipe creation to spawn (see ``ChildProcess/run``).
-    let spawnLock = NSLock()
-    private var groups: Set<pid_t> = []
-
-    func insert(_ pgid: pid_t) { lock.withLock { _ = groups.insert(pgid) } }
-    func remove(_ pgid: pid_t) { lock.withLock { _ = groups.remove(pgid) } }
-
-    /// Sends SIGKILL to every running child's process group.
-    func killAll() {
-        lock.withLock { for g in groups { kill(-g, SIGKILL) } }
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Splits the recipe program's merged stdout/stderr into per-block outputs at the marker lines
 /// written by the generated program (see ``ProgramGenerator``), bounding each block's capture.
 ///
@@ -32,6 +34,13 @@ struct OutputSplitter {
 
     /// Feeds bytes; calls `onMarker` for each complete marker in order.
     mutating func feed(_ bytes: ArraySlice<UInt8>, onMarker: (Marker) -> Void) {
+        // Fast path for floods: no marker can start in these bytes and none is held back, so
+        // they are all output. memchr keeps 100 MB of output cheap even in a debug build.
+        guard !bytes.isEmpty else { return }
+        if pending.isEmpty && !bytes.withUnsafeBytes({ memchr($0.baseAddress!, 0x1E, $0.count) != nil }) {
+            append(bytes)
+            return
+        }
         pending.append(contentsOf: bytes)
         var start = 0
         while start < pending.count {
@@ -67,10 +76,12 @@ struct OutputSplitter {
         pending.removeAll()
     }
 
-    /// The text of a block's output, with invalid UTF-8 replaced and a note when truncated.
+    /// The text of a block's output, with invalid UTF-8 and NUL bytes replaced by U+FFFD (a
+    /// NUL would make git treat the regenerated document as binary) and a note when truncated.
     func text(of block: Int) -> String {
         guard let c = captures[block] else { return "" }
         var text = String(decoding: c.bytes, as: UTF8.self)
+        if c.bytes.contains(0) { text = text.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}") }
         if c.dropped > 0 {
             if !text.hasSuffix("\n") { text += "\n" }
             text += "… output truncated (\(c.dropped) bytes dropped)\n"
@@ -80,11 +91,11 @@ struct OutputSplitter {
 
     private mutating func append(_ bytes: ArraySlice<UInt8>) {
         guard !bytes.isEmpty else { return }
-        var c = captures[current] ?? Capture()
-        let room = max(0, limit - c.bytes.count)
-        c.bytes.append(contentsOf: bytes.prefix(room))
-        c.dropped += max(0, bytes.count - room)
-        captures[current] = c
+        // Mutate in place through the dictionary: copying the capture out and back would copy
+        // up to `limit` bytes per read.
+        let room = max(0, limit - (captures[current]?.bytes.count ?? 0))
+        if room > 0 { captures[current, default: Capture()].bytes.append(contentsOf: bytes.prefix(room)) }
+        if bytes.count > room { captures[current, default: Capture()].dropped += bytes.count - room }
     }
 
     private func isPrefixOfMarker(_ tail: ArraySlice<UInt8>) -> Bool {
@@ -96,8 +107,14 @@ struct OutputSplitter {
         var i = from
         let first = needle[0]
         while i <= haystack.count - needle.count {
-            if haystack[i] == first && haystack[i..<(i + needle.count)].elementsEqual(needle) { return i }
-            i += 1
+            // Jump to the next candidate first byte with memchr (hostile output may be mostly 0x1E).
+            let next = haystack.withUnsafeBytes { raw -> Int? in
+                guard let hit = memchr(raw.baseAddress! + i, Int32(first), haystack.count - needle.count + 1 - i) else { return nil }
+                return UnsafeRawPointer(hit) - raw.baseAddress!
+            }
+            guard let candidate = next else { return nil }
+            if haystack[candidate..<(candidate + needle.count)].elementsEqual(needle) { return candidate }
+            i = candidate + 1
         }
         return nil
     }

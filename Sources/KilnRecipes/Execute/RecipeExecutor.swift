@@ -18,7 +18,7 @@ public enum ExecutionEvent: Sendable {
 /// Kiln's C dependencies (``KilnBuild/clangModuleFlags(for:)``). The program runs in the
 /// current directory with the given environment (plus `SWIFT_BACKTRACE=enable=no` unless set,
 /// so traps print only the runtime's message), in its own process group, killed with its
-/// grandchildren on a timeout.
+/// grandchildren on a timeout; whatever it started is killed when it ends (see ``ProcessSweeper``).
 public struct RecipeExecutor: Sendable {
     /// The compiler.
     public var toolchain: SwiftToolchain
@@ -81,38 +81,6 @@ public struct RecipeExecutor: Sendable {
         var result = runProgram(executable, recipe: recipe, nonce: generator.nonce, onEvent: onEvent)
         result.compileSeconds = compileSeconds
         return result
-    }
-
-    /// Compiles; returns nil on success, else the compiler's message and the first error's recipe line.
-    private func compileProgram(source: String, executable: String, recipe: Recipe, work: String) -> (String, Int?)? {
-        let bin = kilnBuildDirectory
-        let arguments = [recipe.settings.optimize ? "-O" : "-Onone", "-suppress-warnings",
-                         "-module-name", ProgramGenerator.moduleName,
-                         "-I", (bin as NSString).appendingPathComponent("Modules"), "-L", bin, "-lKiln",
-                         "-Xlinker", "-rpath", "-Xlinker", bin]
-            + KilnBuild.clangModuleFlags(for: bin) + extraCompilerFlags + [source, "-o", executable]
-        var output: [UInt8] = []
-        let deadline = Date().addingTimeInterval(compileTimeout)
-        var timedOut = false
-        let end: ChildProcess.Termination
-        do {
-            end = try ChildProcess.run(path: toolchain.swiftc, arguments: arguments, environment: environment,
-                                       onOutput: { if output.count < 262_144 { output += $0 } },
-                                       shouldKill: { timedOut = Date() > deadline; return timedOut })
-        } catch {
-            return ("\(error)", nil)
-        }
-        if end == .exited(0) { return nil }
-        var text = String(decoding: output, as: UTF8.self).replacingOccurrences(of: work, with: "<generated>")
-        if timedOut { text = "the compiler did not finish within \(formatSeconds(compileTimeout)) s\n" + text }
-        while text.hasSuffix("\n") { text.removeLast() }
-        // The first `recipes/x.md:LINE:COL: error:` names the failing block.
-        var line: Int?
-        for l in text.split(separator: "\n") where l.hasPrefix(recipe.path + ":") && l.contains(": error:") {
-            line = l.dropFirst(recipe.path.count + 1).split(separator: ":").first.flatMap { Int($0) }
-            break
-        }
-        return (text, line)
     }
 
     /// Every runnable block not run, except `failing`, which failed with `reason`.

@@ -58,9 +58,13 @@ public struct MarkdownDocument: Sendable {
 
     /// Every fenced code block in document order, with its line range and closing state.
     public var codeFences: [CodeFence] {
-        root.allNodes.compactMap { node in
+        let nodes = root.allNodes
+        // A fence cut off by its container's end "ends" on the line that ended the container,
+        // where another block starts; a real closing fence line starts no block.
+        let blockStarts = Set(nodes.map(\.startLine))
+        return nodes.compactMap { node in
             guard node.type == "code_block", let fence = node.fence else { return nil }
-            return CodeFence(node: node, fence: fence, lines: lines)
+            return CodeFence(node: node, fence: fence, lines: lines, endLineStartsBlock: blockStarts.contains(node.endLine))
         }
     }
 
@@ -90,7 +94,7 @@ public struct CodeFence: Sendable, Equatable {
     /// The container prefix of the opening line (`> ` in a quote, spaces in a list item).
     public var containerPrefix: String
 
-    init(node: MarkdownNode, fence: MarkdownNode.Fence, lines: [String]) {
+    init(node: MarkdownNode, fence: MarkdownNode.Fence, lines: [String], endLineStartsBlock: Bool = false) {
         let words = (node.fenceInfo ?? "").split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
         language = words.first ?? ""
         infoWords = Array(words.dropFirst())
@@ -99,10 +103,15 @@ public struct CodeFence: Sendable, Equatable {
         endLine = node.endLine
         let opening = node.startLine - 1 < lines.count ? lines[node.startLine - 1] : ""
         containerPrefix = String(opening.prefix { $0 == " " || $0 == ">" || $0 == "\t" || $0 == "-" || $0 == "*" || $0 == "+" || $0.isNumber || $0 == "." || $0 == ")" })
-        if node.endLine <= node.startLine || node.endLine > lines.count {
+        // cmark does not say whether a closing fence was found. Closed means: the last line
+        // looks like a closing fence, is not code (an unclosed fence runs to the end of the
+        // document, its last line included: a 4-space-indented ``` there is code) and starts
+        // no other block (a fence in a quote or list ends where a later line ends the container).
+        if node.endLine <= node.startLine || node.endLine > lines.count || endLineStartsBlock {
             isClosed = false
         } else {
             isClosed = CodeFence.isClosingFence(lines[node.endLine - 1], fence: fence)
+                && CodeFence.lineCount(of: code) == node.endLine - node.startLine - 1
         }
     }
 
@@ -117,7 +126,11 @@ public struct CodeFence: Sendable, Equatable {
     /// First line of the code (the line after the opening fence).
     public var codeStartLine: Int { startLine + 1 }
     /// Number of lines of code inside the fence.
-    public var codeLineCount: Int { code.isEmpty ? 0 : code.split(separator: "\n", omittingEmptySubsequences: false).count - (code.hasSuffix("\n") ? 1 : 0) }
+    public var codeLineCount: Int { CodeFence.lineCount(of: code) }
+
+    static func lineCount(of code: String) -> Int {
+        code.isEmpty ? 0 : code.split(separator: "\n", omittingEmptySubsequences: false).count - (code.hasSuffix("\n") ? 1 : 0)
+    }
 }
 
 extension StringProtocol {

@@ -32,7 +32,47 @@ public struct Recipe: Sendable {
             throw RecipeError(.badInput, "\(path): cannot read the recipe",
                               suggestion: "Suggested fix: check that the file exists and is readable.")
         }
+        if let (line, column, byte) = firstNonText(in: [UInt8](data)) {
+            let what = byte == 0 ? "a NUL byte" : "byte 0x" + String(byte, radix: 16, uppercase: true) + ", which is not valid UTF-8"
+            throw RecipeError.badInput(path, line: line, "column \(column) holds \(what): a recipe must be UTF-8 text",
+                                       fix: "save the recipe as UTF-8 text (binary data belongs in a file the recipe reads).")
+        }
         return try Recipe(path: path, source: String(decoding: data, as: UTF8.self))
+    }
+
+    /// The line, column (1-based, in bytes) and value of the first byte that is not UTF-8 text
+    /// (an invalid sequence or a NUL), if any. Decoding would silently replace such bytes, so
+    /// the regenerated documents would not show the recipe as written.
+    static func firstNonText(in bytes: [UInt8]) -> (line: Int, column: Int, byte: UInt8)? {
+        var line = 1, lineStart = 0, i = 0
+        while i < bytes.count {
+            let b = bytes[i]
+            if b == 0 { return (line, i - lineStart + 1, b) }
+            if b == 10 {
+                line += 1
+                lineStart = i + 1
+            }
+            if b < 0x80 { i += 1; continue }
+            // Length of the sequence from the lead byte, and the valid range of the second
+            // byte (excludes overlongs, surrogates and code points above U+10FFFF).
+            let (length, low, high): (Int, UInt8, UInt8)
+            switch b {
+            case 0xC2...0xDF: (length, low, high) = (2, 0x80, 0xBF)
+            case 0xE0: (length, low, high) = (3, 0xA0, 0xBF)
+            case 0xE1...0xEC, 0xEE...0xEF: (length, low, high) = (3, 0x80, 0xBF)
+            case 0xED: (length, low, high) = (3, 0x80, 0x9F)
+            case 0xF0: (length, low, high) = (4, 0x90, 0xBF)
+            case 0xF1...0xF3: (length, low, high) = (4, 0x80, 0xBF)
+            case 0xF4: (length, low, high) = (4, 0x80, 0x8F)
+            default: return (line, i - lineStart + 1, b)
+            }
+            guard i + length <= bytes.count, (low...high).contains(bytes[i + 1]),
+                  bytes[(i + 2)..<(i + length)].allSatisfy({ (0x80...0xBF).contains($0) }) else {
+                return (line, i - lineStart + 1, b)
+            }
+            i += length
+        }
+        return nil
     }
 
     /// Parses `source` as the recipe at `path`. Throws a `.badInput` ``RecipeError`` located at

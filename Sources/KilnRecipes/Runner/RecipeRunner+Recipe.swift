@@ -61,12 +61,15 @@ extension RecipeRunner {
                 (names.document, document),
                 (names.html, HTMLPage.render(markdown: document, title: recipe.title)),
             ]
-            for (name, text) in files {
-                do {
-                    try AtomicFile.write(text, to: (out as NSString).appendingPathComponent(name))
-                } catch let error as RecipeError {
-                    context.outputErrors.withLock { $0.append(error) }
-                } catch {}
+            // One recipe's files are written as a set: an interrupt waits for the set.
+            OutputGate.withLock {
+                for (name, text) in files {
+                    do {
+                        try AtomicFile.write(text, to: (out as NSString).appendingPathComponent(name))
+                    } catch let error as RecipeError {
+                        context.outputErrors.withLock { $0.append(error) }
+                    } catch {}
+                }
             }
             context.manifest.withLock {
                 $0.recipes[recipe.name] = .init(
@@ -95,23 +98,25 @@ extension RecipeRunner {
         let gallery = GalleryRenderer(includeTimes: options.includeTimes)
         let out = options.outputDirectory
         var errors: [RecipeError] = []
-        let files = [
-            ("index.md", gallery.index(rows)),
-            ("index.html", HTMLPage.render(markdown: gallery.index(rows, linkExtension: "html"), title: "Recipes")),
-            ("execution_times.md", gallery.executionTimes(rows)),
-        ]
-        for (name, text) in files {
+        OutputGate.withLock {
+            let files = [
+                ("index.md", gallery.index(rows)),
+                ("index.html", HTMLPage.render(markdown: gallery.index(rows, linkExtension: "html"), title: "Recipes")),
+                ("execution_times.md", gallery.executionTimes(rows)),
+            ]
+            for (name, text) in files {
+                do {
+                    try AtomicFile.write(text, to: (out as NSString).appendingPathComponent(name))
+                } catch let error as RecipeError {
+                    errors.append(error)
+                } catch {}
+            }
             do {
-                try AtomicFile.write(text, to: (out as NSString).appendingPathComponent(name))
+                try kept.save(outputDirectory: out)
             } catch let error as RecipeError {
                 errors.append(error)
             } catch {}
         }
-        do {
-            try kept.save(outputDirectory: out)
-        } catch let error as RecipeError {
-            errors.append(error)
-        } catch {}
         return errors
     }
 }

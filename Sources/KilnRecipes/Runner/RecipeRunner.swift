@@ -37,7 +37,8 @@ public final class RecipeRunner: Sendable {
     /// ones unless ``RunOptions/force``, and writes documents, gallery and cache.
     ///
     /// Throws only for problems before any recipe runs (no swiftc, no Kiln build, missing path,
-    /// bad filter); recipe failures and unwritable outputs are in the summary.
+    /// bad filter, colliding output names, an output directory that cannot be created or
+    /// written); recipe failures and individual files that cannot be written are in the summary.
     public func run(_ paths: [String]) throws -> RunSummary {
         try execute(paths, mode: .run)
     }
@@ -57,22 +58,32 @@ public final class RecipeRunner: Sendable {
         return summary
     }
 
-    /// Kills every running recipe program's process group. Call it from a SIGINT/SIGTERM
-    /// handler before exiting: children live in their own groups, so the terminal's Ctrl-C
-    /// does not reach them.
-    public static func killRunningChildren() {
-        ActiveProcessGroups.shared.killAll()
+    /// Kills every running recipe program (and compiler) with its process group and
+    /// stragglers. Call it from a SIGINT/SIGTERM handler before exiting: children live in
+    /// their own groups, so the terminal's Ctrl-C does not reach them. Later attempts to start
+    /// a child fail. Returns how many were running.
+    @discardableResult
+    public static func killRunningChildren() -> Int {
+        ActiveProcessGroups.shared.interrupt()
     }
 
-    /// Installs SIGINT and SIGTERM handlers that kill every running recipe program's process
-    /// group and exit with 128 + the signal. Documents already written stay whole (writes are
-    /// atomic); recipes not finished keep their previous documents.
+    /// Installs SIGINT and SIGTERM handlers that wait for a recipe's documents being written
+    /// (see ``OutputGate``), kill every running recipe program with its process group and
+    /// stragglers, say so on stderr and exit with 128 + the signal (130 for SIGINT, 143 for
+    /// SIGTERM). Documents already written stay whole; recipes not finished keep their
+    /// previous documents; the gallery and the cache are not updated.
     public static func installInterruptHandlers() {
         for sig in [SIGINT, SIGTERM] {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler {
-                ActiveProcessGroups.shared.killAll()
+                OutputGate.close()
+                let killed = ActiveProcessGroups.shared.interrupt()
+                let name = sig == SIGINT ? "SIGINT" : "SIGTERM"
+                let text = "\nkiln: interrupted by \(name): stopped \(killed) running recipe(s) and killed their processes. "
+                    + "Finished recipes' documents are kept; unfinished recipes keep their previous documents; "
+                    + "the gallery and the cache were not updated. Exit code \(128 + sig).\n"
+                FileHandle.standardError.write(Data(text.utf8))
                 exit(128 + sig)
             }
             source.resume()
@@ -97,6 +108,8 @@ public final class RecipeRunner: Sendable {
         let all = try RecipeDiscovery.find(paths)
         let selected = try RecipeDiscovery.filter(all, pattern: options.filter)
         try KilnBuild.validate(options.kilnBuildDirectory)
+        // Fail before spending minutes on recipes whose documents could not be written.
+        if mode.writes { try AtomicFile.checkWritableDirectory(options.outputDirectory) }
         let toolchain = try options.toolchain ?? SwiftToolchain.locate(environment: options.environment)
         var executor = RecipeExecutor(toolchain: toolchain, kilnBuildDirectory: options.kilnBuildDirectory,
                                       environment: options.environment, defaultTimeout: options.timeout)

@@ -1,0 +1,44 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The running children (process group, sweeper token, output pipe), so an interrupted runner
+/// can kill them all, grandchildren and stragglers included.
+final class ActiveProcessGroups: @unchecked Sendable {
+    static let shared = ActiveProcessGroups()
+    private let lock = NSLock()
+    /// Held from pipe creation to spawn and registration (see ``ChildProcess/run``).
+    let spawnLock = NSLock()
+    private var groups: [pid_t: (token: String, pipeInode: UInt64?)] = [:]
+    private var interrupted = false
+
+    /// True once ``interrupt()`` ran: no new child may start.
+    var isInterrupted: Bool { lock.withLock { interrupted } }
+
+    func insert(_ pgid: pid_t, token: String, pipeInode: UInt64?) {
+        lock.withLock { groups[pgid] = (token, pipeInode) }
+    }
+
+    func remove(_ pgid: pid_t) { lock.withLock { _ = groups.removeValue(forKey: pgid) } }
+
+    /// Stops new children from starting and kills every running child's process group and
+    /// stragglers; returns how many children were running. Holds the spawn lock while it
+    /// works, so no spawn slips past; later spawns fail.
+    @discardableResult
+    func interrupt() -> Int {
+        spawnLock.lock()
+        defer { spawnLock.unlock() }
+        let running = lock.withLock { () -> [pid_t: (token: String, pipeInode: UInt64?)] in
+            interrupted = true
+            return groups
+        }
+        for (pgid, child) in running {
+            kill(-pgid, SIGKILL)
+            ProcessSweeper.killStragglers(token: child.token, pipeInode: child.pipeInode)
+        }
+        return running.count
+    }
+}
