@@ -44,6 +44,14 @@ public enum BLAS {
         return best
     }
 
+    /// `C = A · B` in single precision on OpenBLAS's threads (row-major, no transposes).
+    /// - Parameters: a: (m, k), b: (k, n), c: (m, n), each contiguous and at least that long.
+    /// Used by the benchmark's sgemm peak; the kernels call `cblas_sgemm` from C.
+    public static func sgemm(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>) {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k),
+                    1, a, Int32(k), b, Int32(n), 0, c, Int32(n))
+    }
+
     /// One line for `--version` and reports: core, where it came from, threads.
     public static var summary: String {
         let env = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"]

@@ -1,0 +1,140 @@
+import Foundation
+import Kiln
+
+/// Everything `kiln bench` measured: the machine, the sgemm peak, per-(batch, path)
+/// latencies and per-model compile/load/memory figures. Printed as a table or, with
+/// `--json`, as one JSON object (see ``jsonObject``).
+struct BenchReport {
+    /// One latency measurement.
+    struct Result {
+        var model: String
+        var batch: Int
+        /// "compiled" or "eager".
+        var path: String
+        var statistics: LatencyStatistics
+        var flops: FLOPCount
+        var gflops: Double { flops.gflops(milliseconds: statistics.median) }
+    }
+
+    /// Compile, load and memory figures of one model.
+    struct ModelFigures {
+        var model: String
+        var weights: String
+        /// Which library the compiled rows timed: "max-autotune" or "default".
+        var library: String
+        var gflopPerImage: Double
+        var weightsBytes: Int
+        var compileSeconds: Double?
+        var compileAutotuneSeconds: Double?
+        var fresh: MeasureRunResult?
+    }
+
+    var cpu = CPUInfo.current.modelName
+    var simd = CPUInfo.current.simdLevel
+    var threads = Kernels.threadCount
+    var blasCore = BLAS.coreName
+    var blasCoreSource = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"].map { "OPENBLAS_CORETYPE=\($0)" } ?? "auto-detected"
+    var blasThreads = BLAS.threadCount
+    var date = ISO8601DateFormatter().string(from: Date())
+    var command = "kiln " + CommandLine.arguments.dropFirst().joined(separator: " ")
+    var sgemm: SGEMMPeak?
+    var results: [Result] = []
+    var models: [ModelFigures] = []
+
+    var peakGFLOPS: Double { sgemm?.gflops ?? 0 }
+
+    /// The `--json` object. Times in ms (compile in s), memory in MB (10⁶ bytes), rounded
+    /// to 4 significant decimals; figures not measured are null.
+    var jsonObject: [String: Any] {
+        func r(_ x: Double, _ digits: Double = 1000) -> Double { (x * digits).rounded() / digits }
+        func opt(_ x: Double?) -> Any { x.map { r($0) } ?? NSNull() }
+        func mb(_ bytes: Int?) -> Any { bytes.map { r(Double($0) / 1e6, 10) } ?? NSNull() }
+        return [
+            "kiln_version": KilnVersion.string,
+            "date": date,
+            "command": command,
+            "cpu": cpu,
+            "simd": simd,
+            "threads": threads,
+            "blas_core": blasCore,
+            "blas_core_source": blasCoreSource,
+            "blas_threads": blasThreads,
+            "sgemm_peak_gflops": r(peakGFLOPS, 10),
+            "sgemm_size": sgemm?.size ?? 0,
+            "results": results.map { res -> [String: Any] in
+                [
+                    "model": res.model, "batch": res.batch, "path": res.path,
+                    "median_ms": r(res.statistics.median), "p90_ms": r(res.statistics.p90),
+                    "min_ms": r(res.statistics.min), "runs": res.statistics.samples.count,
+                    "gflops": r(res.gflops, 10),
+                    "fraction_of_peak": peakGFLOPS > 0 ? r(res.gflops / peakGFLOPS, 10000) : NSNull(),
+                ]
+            },
+            "models": models.map { m -> [String: Any] in
+                [
+                    "model": m.model, "weights": m.weights, "library": m.library,
+                    "gflop_per_image": r(m.gflopPerImage, 10000),
+                    "compile_s": opt(m.compileSeconds), "compile_autotune_s": opt(m.compileAutotuneSeconds),
+                    "load_ms": opt(m.fresh?.loadMilliseconds), "first_run_ms": opt(m.fresh?.firstRunMilliseconds),
+                    "steady_ms": opt(m.fresh?.steadyMedianMilliseconds),
+                    "peak_rss_mb": mb(m.fresh?.peakResidentBytes), "baseline_rss_mb": mb(m.fresh?.baselineResidentBytes),
+                    "loaded_rss_mb": mb(m.fresh?.loadedResidentBytes),
+                    "weights_mb": mb(m.weightsBytes),
+                ]
+            },
+        ]
+    }
+
+    /// The JSON text: one object, keys sorted.
+    func json() throws -> String {
+        let data = try JSONSerialization.data(withJSONObject: jsonObject, options: [.prettyPrinted, .sortedKeys])
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// The human-readable report.
+    var table: String {
+        var lines: [String] = []
+        lines.append("kiln bench — Kiln \(KilnVersion.string), \(date)")
+        lines.append("CPU: \(cpu) (\(simd)); Kiln kernels \(threads) threads; OpenBLAS core \(blasCore) (\(blasCoreSource)), \(blasThreads) threads")
+        if let sgemm { lines.append(String(format: "sgemm peak: %.1f GFLOP/s (%d³ on all OpenBLAS threads, best of %d; median %.1f)",
+                                           sgemm.gflops, sgemm.size, sgemm.statistics.samples.count, sgemm.medianGFLOPS)) }
+        lines.append("")
+        lines.append(row(["model", "batch", "path", "median ms", "p90 ms", "GFLOP/s", "of peak", "runs"]))
+        for res in results {
+            let frac = peakGFLOPS > 0 ? String(format: "%.0f%%", 100 * res.gflops / peakGFLOPS) : "–"
+            lines.append(row([res.model, "\(res.batch)", res.path, String(format: "%.2f", res.statistics.median),
+                              String(format: "%.2f", res.statistics.p90), String(format: "%.1f", res.gflops), frac,
+                              "\(res.statistics.samples.count)"]))
+        }
+        for m in models {
+            lines.append("")
+            lines.append(String(format: "%@ (%@ weights, %.3f GFLOP per image; compiled rows: %@ library)",
+                                m.model, m.weights, m.gflopPerImage, m.library))
+            func s(_ x: Double?, _ f: String) -> String { x.map { String(format: f, $0) } ?? "not measured" }
+            lines.append("  aotCompile, cold cache:               " + s(m.compileSeconds, "%.2f s"))
+            lines.append("  aotCompile max-autotune, cold cache:  " + s(m.compileAutotuneSeconds, "%.2f s"))
+            if let f = m.fresh {
+                lines.append("  in a fresh process (batch 1):")
+                lines.append(String(format: "    aotLoad %.2f ms; first run %.2f ms; steady median %.2f ms (first/steady %.2f×)",
+                                    f.loadMilliseconds, f.firstRunMilliseconds, f.steadyMedianMilliseconds,
+                                    f.firstRunMilliseconds / max(f.steadyMedianMilliseconds, 1e-9)))
+                lines.append(String(format: "    peak RSS %.1f MB = weights %.1f MB + %.1f MB (at start %.1f MB, after aotLoad %.1f MB)",
+                                    Double(f.peakResidentBytes) / 1e6, Double(m.weightsBytes) / 1e6,
+                                    Double(f.peakResidentBytes - m.weightsBytes) / 1e6, Double(f.baselineResidentBytes) / 1e6,
+                                    Double(f.loadedResidentBytes) / 1e6))
+            } else {
+                lines.append("  fresh-process load/first run/peak memory: not measured")
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    private func row(_ cells: [String]) -> String {
+        let widths = [9, 6, 9, 10, 9, 8, 8, 5]
+        return zip(cells, widths).enumerated().map { i, cw in
+            let (cell, w) = cw
+            let pad = String(repeating: " ", count: max(w - cell.count, 0))
+            return i < 3 ? cell + pad : pad + cell
+        }.joined(separator: "  ")
+    }
+}

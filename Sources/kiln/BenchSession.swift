@@ -1,0 +1,123 @@
+import Foundation
+import Kiln
+
+/// One `kiln bench` run: export, cold-cache compiles, sgemm peak, timings per batch and
+/// path, and the fresh-process measurement, collected into a ``BenchReport``.
+struct BenchSession {
+    let options: BenchCommand
+    let batches: [Int]
+
+    func run() throws -> BenchReport {
+        let name = try options.modelOptions.name()
+        var report = BenchReport()
+        let weightsLabel = options.modelOptions.weights.map { URL(fileURLWithPath: $0).lastPathComponent }
+            ?? "seeded (seed \(options.modelOptions.seed), not pretrained)"
+        benchProgress("\(name.rawValue) with \(weightsLabel) weights; batches \(batches.map(String.init).joined(separator: ","))")
+        let net = try Kiln.model(name, weights: options.modelOptions.weights.map { .safetensors(URL(fileURLWithPath: $0)) }
+                                     ?? .seeded(options.modelOptions.seed))
+        let maxBatch = max(batches.last ?? 1, 2)
+        let program = try export(net, exampleInputs: [.zeros([1, 3, 224, 224])],
+                                 dynamicShapes: ["x": [0: Dim("batch", min: 1, max: maxBatch)]])
+        let perImage = try program.flops(batch: 1)
+        let weightsBytes = program.stateDict.values.reduce(0) { $0 + $1.count * MemoryLayout<Float>.size }
+
+        // Cold-cache compiles, each in a fresh temporary cache directory (so neither reuses the
+        // other's library or autotune winners). The timed library then comes from the
+        // max-autotune cache (its batch-1 winners are already there).
+        var temporaries: [URL] = []
+        defer { for t in temporaries { try? FileManager.default.removeItem(at: t) } }
+        func freshCache() throws -> String {
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-bench-cache-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            temporaries.append(dir)
+            return dir.path
+        }
+        var compileSeconds: Double?, autotuneSeconds: Double?
+        var libraryCache: String? = nil   // nil: the usual cache (KILN_CACHE_DIR or ~/.cache/kiln)
+        if !options.noCompileTiming {
+            let plainCache = try freshCache()
+            benchProgress("aotCompile with a cold cache…")
+            compileSeconds = try compile(program, batch: 1, autotune: false, cache: plainCache).milliseconds / 1000
+            libraryCache = plainCache
+            if !options.skipAutotune {
+                let tunedCache = try freshCache()
+                benchProgress("aotCompile max-autotune with a cold cache…")
+                autotuneSeconds = try compile(program, batch: 1, autotune: true, cache: tunedCache).milliseconds / 1000
+                libraryCache = tunedCache
+            }
+        }
+
+        // The sgemm peak is measured before and after the timings and the better kept: on a
+        // shared machine one measurement can land in a burst of someone else's work.
+        benchProgress("sgemm peak (\(options.sgemmSize)³)…")
+        report.sgemm = SGEMMPeak.measure(size: options.sgemmSize)
+
+        let inputFile = try options.inputs.map { try SafetensorsFile(contentsOf: URL(fileURLWithPath: $0)) }
+        // One library for every batch, as deployed with a dynamic batch: the max-autotune one
+        // (tuned at batch 1; tuning at batch 32 too took minutes on a loaded 2-core machine),
+        // or the default one with --skip-autotune. Cached by the compiles above.
+        let library = try compile(program, batch: 1, autotune: !options.skipAutotune, cache: libraryCache).path
+        let compiled = try aotLoad(library)
+        var outputs: [(String, Tensor)] = []
+        for b in batches {
+            let x = try input(batch: b, from: inputFile)
+            let flops = try program.flops(batch: b)
+            benchProgress("batch \(b): compiled…")
+            var y = Tensor.zeros([1])
+            let c = try LatencyStatistics.measure(warmup: options.warmup, runs: options.runs, budgetSeconds: options.budget) {
+                y = try compiled(x)
+            }
+            report.results.append(.init(model: name.rawValue, batch: b, path: "compiled", statistics: c, flops: flops))
+            outputs.append(("compiled_b\(b)", y))
+            if !options.noEager {
+                benchProgress("batch \(b): eager…")
+                let e = try LatencyStatistics.measure(warmup: options.warmup, runs: options.runs, budgetSeconds: options.budget) {
+                    y = try net(x)
+                }
+                report.results.append(.init(model: name.rawValue, batch: b, path: "eager", statistics: e, flops: flops))
+                outputs.append(("eager_b\(b)", y))
+            }
+        }
+
+        let again = SGEMMPeak.measure(size: options.sgemmSize)
+        if again.gflops > report.sgemm?.gflops ?? 0 { report.sgemm = again }
+
+        var fresh: MeasureRunResult?
+        if !options.skipFreshProcess {
+            benchProgress("aotLoad, first run and peak memory in a fresh process…")
+            fresh = try MeasureRunResult.runInChild(library: library, runs: options.runs)
+        }
+        report.models.append(.init(model: name.rawValue, weights: weightsLabel,
+                                   library: options.skipAutotune ? "default" : "max-autotune",
+                                   gflopPerImage: Double(perImage.total) / 1e9, weightsBytes: weightsBytes,
+                                   compileSeconds: compileSeconds, compileAutotuneSeconds: autotuneSeconds, fresh: fresh))
+        if let path = options.outputs {
+            try Safetensors.write(outputs, to: URL(fileURLWithPath: path))
+            benchProgress("wrote \(path) (\(outputs.map(\.0).joined(separator: ", ")))")
+        }
+        return report
+    }
+
+    /// aotCompile for an example batch `batch` into `cache` (nil: the usual cache).
+    private func compile(_ program: ExportedProgram, batch: Int, autotune: Bool, cache: String?) throws -> AOTCompileReport {
+        let verbose = options.verbose
+        let opts = AOTCompileOptions(maxAutotune: autotune, cacheDirectory: cache,
+                                     log: { line in if verbose { AOTCompileOptions.standardError(line) } })
+        let report = try aotCompileWithReport(program, exampleInputs: [.randn([batch, 3, 224, 224], seed: 0)], options: opts)
+        benchProgress(String(format: "aotCompile (example batch %d%@): %@", batch, autotune ? ", max-autotune" : "",
+                             report.cached ? "cached" : String(format: "%.2f s, C compiler %.2f s", report.milliseconds / 1000,
+                                                                report.compilerMilliseconds / 1000)))
+        return report
+    }
+
+    /// `x_b<batch>` from `--inputs`, else a seeded random batch.
+    private func input(batch b: Int, from file: SafetensorsFile?) throws -> Tensor {
+        guard let file else { return .randn([b, 3, 224, 224], seed: UInt64(b)) }
+        let x = try file.tensor(named: "x_b\(b)")
+        guard x.shape == [b, 3, 224, 224] else {
+            throw UsageError("--inputs tensor x_b\(b) has shape \(x.shape), expected [\(b), 3, 224, 224]",
+                             suggestion: "Suggested fix: write x_b\(b) with shape (\(b), 3, 224, 224), or drop --inputs")
+        }
+        return x
+    }
+}

@@ -1,0 +1,430 @@
+#!/usr/bin/env python3
+"""Kiln against its peers on the same network, weights and inputs, in the same run.
+
+Builds the ResNet as an ONNX graph from the same safetensors weights Kiln loads (with the
+`onnx` package: no PyTorch needed), runs `kiln bench --json` and ONNX Runtime (and PyTorch
+with torchvision, when installed) on identical inputs, checks that every engine's outputs
+agree with ONNX Runtime's (max |diff| <= 5e-4 * max |reference|; the script fails loudly
+otherwise), and prints a Markdown table with the Kiln/peer ratios and the issue's targets
+with PASS/MISS.
+
+    pip install onnx onnxruntime numpy          # torch + torchvision optional
+    make release                                # or make run: builds .build/release/kiln
+    python3 bench/peers.py [--model resnet18] [--batches 1,32] [--runs 30]
+                           [--weights W.safetensors] [--kiln PATH] [--json] [--write-readme]
+
+Weights: --weights, else ../shared/fixtures/resnet18.safetensors for resnet18 when present,
+else Kiln's seeded initialisation written out by `kiln export` (its .kep program file is a
+safetensors file whose tensors carry torchvision's names).
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+TOLERANCE = 5e-4  # max |diff| <= TOLERANCE * max |reference|
+
+# ---- safetensors, by hand: 8-byte little-endian header length, JSON header, raw data ----
+
+DTYPES = {"F32": np.float32, "F16": np.float16, "I64": np.int64, "I32": np.int32, "F64": np.float64}
+
+
+def read_safetensors(path):
+    """name -> float32 array (BF16 widened; integer tensors such as num_batches_tracked skipped)."""
+    with open(path, "rb") as f:
+        n = int.from_bytes(f.read(8), "little")
+        header = json.loads(f.read(n))
+        data = f.read()
+    out = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        a, b = info["data_offsets"]
+        raw = data[a:b]
+        if info["dtype"] == "BF16":
+            arr = (np.frombuffer(raw, dtype=np.uint16).astype(np.uint32) << 16).view(np.float32)
+        elif info["dtype"] in ("F32", "F16", "F64"):
+            arr = np.frombuffer(raw, dtype=DTYPES[info["dtype"]]).astype(np.float32)
+        else:
+            continue
+        out[name] = arr.reshape(info["shape"])
+    return out
+
+
+def write_safetensors(path, tensors):
+    """Writes float32 tensors (name -> array); the header is padded to 8 bytes as the format asks."""
+    header, offset, blobs = {}, 0, []
+    for name, arr in tensors.items():
+        blob = np.ascontiguousarray(arr, dtype=np.float32).tobytes()
+        header[name] = {"dtype": "F32", "shape": list(arr.shape), "data_offsets": [offset, offset + len(blob)]}
+        offset += len(blob)
+        blobs.append(blob)
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * (-len(text) % 8)
+    with open(path, "wb") as f:
+        f.write(len(text).to_bytes(8, "little"))
+        f.write(text)
+        for blob in blobs:
+            f.write(blob)
+
+
+# ---- the network as ONNX: torchvision's ResNet (v1.5: stride on the 3x3 conv of Bottleneck) ----
+
+LAYERS = {"resnet18": ("basic", [2, 2, 2, 2]), "resnet34": ("basic", [3, 4, 6, 3]), "resnet50": ("bottleneck", [3, 4, 6, 3])}
+
+
+def build_resnet_onnx(model, state):
+    """Serialized ONNX (opset 17) of `model` with `state`'s weights: input x (batch, 3, 224, 224), output logits."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    nodes, inits, used = [], [], set()
+
+    def const(name):
+        if name not in state:
+            sys.exit(f"peers.py: FAILED: the weights have no tensor {name!r} for {model}")
+        if name not in used:
+            used.add(name)
+            inits.append(numpy_helper.from_array(np.ascontiguousarray(state[name], dtype=np.float32), name))
+        return name
+
+    def conv_bn(x, conv, bn, out, k, stride, pad, relu):
+        c = out + "_conv"
+        nodes.append(helper.make_node("Conv", [x, const(conv + ".weight")], [c], kernel_shape=[k, k],
+                                      strides=[stride, stride], pads=[pad] * 4))
+        y = out if not relu else out + "_bn"
+        nodes.append(helper.make_node("BatchNormalization", [c] + [const(f"{bn}.{p}") for p in
+                                      ("weight", "bias", "running_mean", "running_var")], [y], epsilon=1e-5))
+        if relu:
+            nodes.append(helper.make_node("Relu", [y], [out]))
+        return out
+
+    kind, counts = LAYERS[model]
+    x = conv_bn("x", "conv1", "bn1", "stem", 7, 2, 3, True)
+    nodes.append(helper.make_node("MaxPool", [x], ["maxpool"], kernel_shape=[3, 3], strides=[2, 2], pads=[1] * 4))
+    x = "maxpool"
+    for li, n in enumerate(counts, start=1):
+        for bi in range(n):
+            p = f"layer{li}.{bi}"
+            stride = 2 if bi == 0 and li > 1 else 1
+            t = p.replace(".", "_")
+            if kind == "basic":
+                h = conv_bn(x, p + ".conv1", p + ".bn1", t + "_a", 3, stride, 1, True)
+                h = conv_bn(h, p + ".conv2", p + ".bn2", t + "_b", 3, 1, 1, False)
+            else:
+                h = conv_bn(x, p + ".conv1", p + ".bn1", t + "_a", 1, 1, 0, True)
+                h = conv_bn(h, p + ".conv2", p + ".bn2", t + "_b", 3, stride, 1, True)
+                h = conv_bn(h, p + ".conv3", p + ".bn3", t + "_c", 1, 1, 0, False)
+            skip = x
+            if p + ".downsample.0.weight" in state:
+                skip = conv_bn(x, p + ".downsample.0", p + ".downsample.1", t + "_down", 1, stride, 0, False)
+            nodes.append(helper.make_node("Add", [h, skip], [t + "_sum"]))
+            nodes.append(helper.make_node("Relu", [t + "_sum"], [t]))
+            x = t
+    nodes.append(helper.make_node("GlobalAveragePool", [x], ["avgpool"]))
+    nodes.append(helper.make_node("Flatten", ["avgpool"], ["flat"], axis=1))
+    nodes.append(helper.make_node("Gemm", ["flat", const("fc.weight"), const("fc.bias")], ["logits"], transB=1))
+    classes = state["fc.weight"].shape[0]
+    graph = helper.make_graph(
+        nodes, model, [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 3, 224, 224])],
+        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", classes])], initializer=inits)
+    proto = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="kiln bench/peers.py")
+    onnx.checker.check_model(proto)
+    return proto.SerializeToString()
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--kiln", default=os.path.join(ROOT, ".build", "release", "kiln"), help="the kiln executable (release build)")
+    p.add_argument("--model", default="resnet18", choices=["resnet18", "resnet34", "resnet50"])
+    p.add_argument("--weights", help="torchvision state dict as safetensors (default: see above)")
+    p.add_argument("--batches", default="1,32")
+    p.add_argument("--runs", type=int, default=30, help="timed runs per (engine, batch), fewer when --budget runs out")
+    p.add_argument("--warmup", type=int, default=3)
+    p.add_argument("--budget", type=float, default=10.0, help="seconds of timed runs per (engine, batch)")
+    p.add_argument("--skip-autotune", action="store_true", help="pass --skip-autotune to kiln bench")
+    p.add_argument("--no-compile-timing", action="store_true", help="pass --no-compile-timing to kiln bench")
+    p.add_argument("--no-torch", action="store_true", help="do not time PyTorch even when installed")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of Markdown")
+    p.add_argument("--write-readme", action="store_true",
+                   help="replace the table between <!-- bench:begin --> and <!-- bench:end --> in README.md")
+    return p.parse_args()
+
+
+def percentiles(samples):
+    """Median and p90 with linear interpolation: the same definition as Kiln's LatencyStatistics."""
+    return float(np.percentile(samples, 50)), float(np.percentile(samples, 90))
+
+
+def time_engine(run, x, warmup, runs, budget):
+    """Warm-up runs, then timed runs until `runs` samples or `budget` seconds (at least 3)."""
+    for _ in range(warmup):
+        run(x)
+    samples, spent, y = [], 0.0, None
+    while len(samples) < runs and (len(samples) < min(3, runs) or spent < budget * 1000):
+        t = time.perf_counter()
+        y = run(x)
+        ms = (time.perf_counter() - t) * 1000
+        samples.append(ms)
+        spent += ms
+    median, p90 = percentiles(samples)
+    return {"median_ms": median, "p90_ms": p90, "runs": len(samples)}, y
+
+
+def agree(name, got, ref):
+    """Fails loudly unless max |got - ref| <= TOLERANCE * max |ref|."""
+    got, ref = np.asarray(got, dtype=np.float32), np.asarray(ref, dtype=np.float32)
+    if got.shape != ref.shape:
+        sys.exit(f"peers.py: FAILED: {name} has shape {got.shape}, ONNX Runtime's is {ref.shape}")
+    diff = float(np.max(np.abs(got - ref)))
+    limit = TOLERANCE * float(np.max(np.abs(ref)))
+    if not diff <= limit:
+        worst = np.unravel_index(int(np.argmax(np.abs(got - ref))), ref.shape)
+        sys.exit(f"peers.py: FAILED: {name} disagrees with ONNX Runtime: max |diff| {diff:.3g} at {tuple(int(i) for i in worst)} "
+                 f"> {TOLERANCE} * max|ref| = {limit:.3g}")
+    return diff / max(float(np.max(np.abs(ref))), 1e-30)
+
+
+def resolve_weights(args, tmp):
+    """The weights file every engine reads, and how to describe it."""
+    if args.weights:
+        return os.path.abspath(args.weights), os.path.basename(args.weights)
+    fixture = os.path.join(ROOT, "..", "shared", "fixtures", f"{args.model}.safetensors")
+    if os.path.exists(fixture):
+        return os.path.abspath(fixture), f"{args.model}.safetensors (../shared/fixtures)"
+    kep = os.path.join(tmp, f"{args.model}.kep")
+    run_checked([args.kiln, "export", "--model", args.model, "--seed", "0", "--output", kep], quiet=True)
+    return kep, "Kiln's seeded initialisation (seed 0, not pretrained), via kiln export"
+
+
+def run_checked(cmd, quiet=False):
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=None if not quiet else subprocess.PIPE, text=True)
+    if r.returncode != 0:
+        sys.exit(f"peers.py: FAILED: {' '.join(cmd)} exited with {r.returncode}\n{r.stdout[-2000:]}{(r.stderr or '')[-2000:]}")
+    return r.stdout
+
+
+def run_onnxruntime(onnx_bytes, inputs, threads, args):
+    import onnxruntime as ort
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = threads  # the same number of threads as Kiln's kernels
+    so.inter_op_num_threads = 1
+    so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    session = ort.InferenceSession(onnx_bytes, so, providers=["CPUExecutionProvider"])
+    out = {}
+    for b, x in inputs.items():
+        stats, y = time_engine(lambda v: session.run(["logits"], {"x": v})[0], x, args.warmup, args.runs, args.budget)
+        out[b] = (stats, y)
+    return ort.__version__, out
+
+
+def run_torch(state, model, inputs, threads, args):
+    """PyTorch eager (torchvision's model, inference mode) when torch and torchvision import."""
+    if args.no_torch:
+        return None, {}
+    try:
+        import torch
+        import torchvision
+    except ImportError:
+        return None, {}
+    torch.set_num_threads(threads)
+    net = getattr(torchvision.models, model)(weights=None)
+    sd = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in state.items()}
+    missing, unexpected = net.load_state_dict(sd, strict=False)
+    if [k for k in missing if not k.endswith("num_batches_tracked")] or unexpected:
+        sys.exit(f"peers.py: FAILED: torchvision {model} does not take these weights: missing {missing}, unexpected {unexpected}")
+    net.eval()
+    out = {}
+    with torch.inference_mode():
+        for b, x in inputs.items():
+            tx = torch.from_numpy(x)
+            stats, y = time_engine(lambda v: net(v).numpy(), tx, args.warmup, args.runs, args.budget)
+            out[b] = (stats, y)
+    return torch.__version__, out
+
+
+def main():
+    args = parse_args()
+    if not os.access(args.kiln, os.X_OK):
+        sys.exit(f"peers.py: {args.kiln} not found. Suggested fix: `make release` (or `make run`), or pass --kiln PATH")
+    batches = sorted({int(b) for b in args.batches.split(",")})
+    load_before = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory(prefix="kiln-peers-") as tmp:
+        weights, weights_label = resolve_weights(args, tmp)
+        state = read_safetensors(weights)
+        # One deterministic input per batch, written as safetensors for Kiln and fed as is to
+        # the peers: every engine sees the same numbers.
+        rng = np.random.default_rng(0)
+        inputs = {b: rng.standard_normal((b, 3, 224, 224), dtype=np.float32) for b in batches}
+        in_path, out_path = os.path.join(tmp, "inputs.safetensors"), os.path.join(tmp, "outputs.safetensors")
+        write_safetensors(in_path, {f"x_b{b}": x for b, x in inputs.items()})
+
+        cmd = [args.kiln, "bench", "--json", "--model", args.model, "--weights", weights, "--batches", ",".join(map(str, batches)),
+               "--runs", str(args.runs), "--warmup", str(args.warmup), "--budget", str(args.budget),
+               "--inputs", in_path, "--outputs", out_path]
+        cmd += ["--skip-autotune"] if args.skip_autotune else []
+        cmd += ["--no-compile-timing"] if args.no_compile_timing else []
+        print(f"peers.py: running {' '.join(cmd)}", file=sys.stderr)
+        kiln = json.loads(run_checked(cmd))
+        kiln_out = read_safetensors(out_path)
+        threads = int(kiln["threads"])
+
+        print(f"peers.py: ONNX Runtime ({threads} threads)…", file=sys.stderr)
+        ort_version, ort = run_onnxruntime(build_resnet_onnx(args.model, state), inputs, threads, args)
+        print("peers.py: PyTorch (when installed)…", file=sys.stderr)
+        torch_version, torch = run_torch(state, args.model, inputs, threads, args)
+
+    # Outputs must agree before any time is worth printing.
+    diffs = {}
+    for b in batches:
+        ref = ort[b][1]
+        for path in ("compiled", "eager"):
+            if f"{path}_b{b}" in kiln_out:
+                diffs[f"kiln_{path}_b{b}"] = agree(f"Kiln {path} batch {b}", kiln_out[f"{path}_b{b}"], ref)
+        if b in torch:
+            diffs[f"pytorch_b{b}"] = agree(f"PyTorch batch {b}", torch[b][1], ref)
+
+    report = assemble(args, kiln, batches, weights_label, ort_version, ort, torch_version, torch, diffs)
+    report["load_average"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
+    report["cores"] = os.cpu_count()
+    markdown = render_markdown(report)
+    if args.write_readme:
+        write_readme(markdown)
+    print(json.dumps(report, indent=2, sort_keys=True) if args.json else markdown)
+    return 0
+
+
+def assemble(args, kiln, batches, weights_label, ort_version, ort, torch_version, torch, diffs):
+    res = {(r["batch"], r["path"]): r for r in kiln["results"]}
+    rows = []
+    for b in batches:
+        c, e = res.get((b, "compiled")), res.get((b, "eager"))
+        o = ort[b][0]
+        t = torch[b][0] if b in torch else None
+        rows.append({
+            "model": args.model, "batch": b,
+            "kiln_compiled_ms": c["median_ms"], "kiln_compiled_p90_ms": c["p90_ms"], "kiln_gflops": c["gflops"],
+            "kiln_fraction_of_peak": c.get("fraction_of_peak"),
+            "kiln_eager_ms": e["median_ms"] if e else None,
+            "ort_ms": o["median_ms"], "ort_p90_ms": o["p90_ms"], "kiln_over_ort": c["median_ms"] / o["median_ms"],
+            "pytorch_ms": t["median_ms"] if t else None,
+            "kiln_over_pytorch": c["median_ms"] / t["median_ms"] if t else None,
+        })
+    # The reproduce command: the options that change what is measured (not --kiln's local
+    # path, not the output format).
+    argv, kept = sys.argv[1:], []
+    while argv:
+        a = argv.pop(0)
+        if a == "--kiln":
+            argv = argv[1:]
+        elif not a.startswith("--kiln=") and a not in ("--json", "--write-readme"):
+            kept.append(a)
+    command = "python3 bench/peers.py " + " ".join(kept)
+    return {
+        "date": datetime.date.today().isoformat(), "command": command.strip(), "cpu": kiln["cpu"], "threads": kiln["threads"],
+        "blas_core": kiln["blas_core"], "sgemm_peak_gflops": kiln["sgemm_peak_gflops"], "kiln_version": kiln["kiln_version"],
+        "onnxruntime": ort_version, "pytorch": torch_version, "python": platform.python_version(), "weights": weights_label,
+        "max_relative_diff": diffs, "rows": rows, "kiln": kiln, "targets": targets(args.model, kiln, rows),
+    }
+
+
+def targets(model, kiln, rows):
+    """The issue's targets for compiled ResNet18, each with its measured value and PASS/MISS."""
+    if model != "resnet18":
+        return []
+    out = []
+    by_batch = {r["batch"]: r for r in rows}
+    m = kiln["models"][0]
+
+    def add(name, value, limit, unit, ok, how_far):
+        out.append({"target": name, "value": value, "limit": limit, "unit": unit,
+                    "status": "n/a" if value is None else ("PASS" if ok(value) else "MISS"),
+                    "miss_by": None if value is None or ok(value) else how_far(value)})
+
+    for b in (1, 32):
+        r = by_batch.get(b)
+        add(f"compiled ResNet18 batch {b} <= 0.9x ONNX Runtime", r and r["kiln_over_ort"], 0.9, "x",
+            lambda v: v <= 0.9, lambda v: f"{v / 0.9:.2f}x too slow")
+    r32 = by_batch.get(32)
+    frac = r32 and r32["kiln_fraction_of_peak"]
+    add("batch 32 >= 80% of the same-run sgemm peak", frac and frac * 100, 80, "%",
+        lambda v: v >= 80, lambda v: f"{80 - v:.0f} points short")
+    first = m["first_run_ms"] / m["steady_ms"] if m.get("first_run_ms") and m.get("steady_ms") else None
+    add("first run after aotLoad <= 1.2x the steady median", first, 1.2, "x", lambda v: v <= 1.2, lambda v: f"{v / 1.2:.2f}x over")
+    add("aotLoad of resnet18 <= 20 ms", m.get("load_ms"), 20, "ms", lambda v: v <= 20, lambda v: f"{v - 20:.1f} ms over")
+    add("aotCompile, cold cache <= 4.4 s", m.get("compile_s"), 4.4, "s", lambda v: v <= 4.4, lambda v: f"{v - 4.4:.1f} s over")
+    add("aotCompile max-autotune, cold cache <= 20 s", m.get("compile_autotune_s"), 20, "s",
+        lambda v: v <= 20, lambda v: f"{v - 20:.1f} s over")
+    extra = m["peak_rss_mb"] - m["weights_mb"] if m.get("peak_rss_mb") is not None else None
+    add("peak memory of a batch-1 run <= weights + 30 MB", extra, 30, "MB over weights",
+        lambda v: v <= 30, lambda v: f"{v - 30:.1f} MB over")
+    return out
+
+
+def fmt(v, spec=".2f", none="–"):
+    return none if v is None else format(v, spec)
+
+
+def render_markdown(r):
+    k = r["kiln"]
+    peers = f"ONNX Runtime {r['onnxruntime']}" + (f", PyTorch {r['pytorch']}" if r["pytorch"] else " (PyTorch not installed)")
+    lines = [
+        f"Measured {r['date']} on {r['cpu']}, {r['threads']} threads (Kiln kernels, OpenBLAS and ONNX Runtime intra-op), "
+        f"OpenBLAS core {r['blas_core']} (sgemm peak {r['sgemm_peak_gflops']:.0f} GFLOP/s in the same run); Kiln {r['kiln_version']}, "
+        f"{peers}; weights: {r['weights']}. Median of up to {k['results'][0]['runs'] if k['results'] else '?'} runs; "
+        f"Kiln compiled = the {k['models'][0]['library']} library. Reproduce: `{r['command']}`.",
+        *(["", f"**Warning:** the machine was busy (1-minute load average {r['load_average'][0]:.1f} before, "
+           f"{r['load_average'][1]:.1f} after, on {r['cores']} CPUs): these numbers are noisy."]
+          if max(r["load_average"]) > 0.5 * r["cores"] else []),
+        "",
+        "| model | batch | Kiln compiled ms | Kiln eager ms | ONNX Runtime ms | Kiln / ORT | PyTorch ms | Kiln / PyTorch | Kiln GFLOP/s (of sgemm peak) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in r["rows"]:
+        frac = row["kiln_fraction_of_peak"]
+        lines.append(f"| {row['model']} | {row['batch']} | {fmt(row['kiln_compiled_ms'])} | {fmt(row['kiln_eager_ms'])} | "
+                     f"{fmt(row['ort_ms'])} | {fmt(row['kiln_over_ort'])}x | {fmt(row['pytorch_ms'])} | "
+                     f"{fmt(row['kiln_over_pytorch'], '.2f', '–') + ('x' if row['kiln_over_pytorch'] else '')} | "
+                     f"{fmt(row['kiln_gflops'], '.0f')} ({fmt(frac and frac * 100, '.0f')}%) |")
+    m = k["models"][0]
+    lines += ["", f"{m['model']}: aotCompile cold {fmt(m['compile_s'])} s, max-autotune cold {fmt(m['compile_autotune_s'])} s; "
+              f"fresh process: aotLoad {fmt(m['load_ms'])} ms, first run {fmt(m['first_run_ms'])} ms "
+              f"(steady {fmt(m['steady_ms'])} ms), peak RSS {fmt(m['peak_rss_mb'], '.1f')} MB "
+              f"(weights {fmt(m['weights_mb'], '.1f')} MB). Outputs agree with ONNX Runtime: max |diff| / max |ref| = "
+              + ", ".join(f"{v:.1e} ({n})" for n, v in sorted(r["max_relative_diff"].items())) + "."]
+    if r["targets"]:
+        lines += ["", "| target | measured | status |", "|---|---:|---|"]
+        for t in r["targets"]:
+            value = fmt(t["value"], ".2f", "not measured")
+            status = t["status"] + (f" ({t['miss_by']})" if t["miss_by"] else "")
+            lines.append(f"| {t['target']} | {value} {t['unit'] if t['value'] is not None else ''} | {status} |")
+    return "\n".join(lines)
+
+
+def write_readme(markdown):
+    path = os.path.join(ROOT, "README.md")
+    text = open(path, encoding="utf-8").read()
+    begin, end = "<!-- bench:begin -->", "<!-- bench:end -->"
+    if begin not in text or end not in text:
+        sys.exit(f"peers.py: --write-readme needs {begin} … {end} markers in {path}")
+    head, rest = text.split(begin, 1)
+    tail = rest.split(end, 1)[1]
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(head + begin + "\n" + markdown + "\n" + end + tail)
+    os.replace(tmp, path)
+    print(f"peers.py: wrote the table into {path}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
