@@ -23,6 +23,15 @@ static const char graph_h[] = {
 static const char variants_h[] = {
 #embed "include/kiln_conv_variants.h"
     , 0};
+static const char gemm_h[] = {
+#embed "include/kiln_gemm.h"
+    , 0};
+static const char gemm_c[] = {
+#embed "kiln_gemm.c"
+    , 0};
+static const char conv_gemm_c[] = {
+#embed "kiln_conv_gemm.c"
+    , 0};
 static const char threads_c[] = {
 #embed "threads.c"
     , 0};
@@ -53,6 +62,9 @@ static const char variants_c[] = {
 static const char winograd_c[] = {
 #embed "kiln_winograd.c"
     , 0};
+static const char winograd_f4x3_c[] = {
+#embed "kiln_winograd_f4x3.c"
+    , 0};
 
 #define FILE_ENTRY(name, var) {name, var, sizeof(var) - 1}
 
@@ -61,6 +73,7 @@ static const kiln_source_file files[] = {
     FILE_ENTRY("kiln_model.h", model_h),
     FILE_ENTRY("kiln_graph.h", graph_h),
     FILE_ENTRY("kiln_conv_variants.h", variants_h),
+    FILE_ENTRY("kiln_gemm.h", gemm_h),
     FILE_ENTRY("threads.c", threads_c),
     FILE_ENTRY("conv2d.c", conv2d_c),
     FILE_ENTRY("conv2d_ref.c", conv2d_ref_c),
@@ -71,6 +84,9 @@ static const kiln_source_file files[] = {
     FILE_ENTRY("kiln_model_runtime.c", runtime_c),
     FILE_ENTRY("kiln_conv_variants.c", variants_c),
     FILE_ENTRY("kiln_winograd.c", winograd_c),
+    FILE_ENTRY("kiln_winograd_f4x3.c", winograd_f4x3_c),
+    FILE_ENTRY("kiln_gemm.c", gemm_c),
+    FILE_ENTRY("kiln_conv_gemm.c", conv_gemm_c),
 };
 
 const kiln_source_file *kiln_embedded_sources(size_t *count) {

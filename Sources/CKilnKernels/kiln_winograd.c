@@ -1,160 +1,488 @@
 /*
- * kiln_winograd.c — Winograd F(2x2, 3x3) convolution (Lavin & Gray 2015), an autotune
- * candidate for 3x3 stride-1 convolutions: 16 multiplies per 2x2 outputs per channel pair
- * instead of 36, as 16 sgemms over all tiles of an image.
+ * kiln_winograd.c — the Winograd convolution driver (shared by F(2x2,3x3) and F(4x4,3x3),
+ * Lavin & Gray 2015) and the F(2x2, 3x3) transforms.
  *
- *   u = G g G^T,  v = B^T d B,  m = u (.) v summed over C (the sgemms),  y = A^T m A
- *   G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1]   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]
- *   A^T = [1 1 1 0; 0 1 -1 -1]
+ *   u = G g G^T (per (oc, c), at compile time), v = B^T d B (per (c, tile)),
+ *   m_f = u_f v_f for each of the alpha^2 frequencies f (GEMMs over C), y = A^T m A.
+ *
+ * Layout and schedule: the tiles of all images are numbered together (image, tile row,
+ * tile column) and cut into blocks. A block runs input transform -> alpha^2 GEMMs ->
+ * output transform before the next one starts, so v (alpha^2, C, block) and
+ * m (alpha^2, OC, block) stay in cache; within v_f and m_f a block's tiles are contiguous,
+ * so each GEMM's B and C operands are plain row-major matrices. Blocks are spread over
+ * threads, each thread with its own workspace slot and a single-threaded GEMM. When there
+ * are too few tiles to give every thread a block (deep layers, small batch), one block
+ * holds all tiles and each phase is split instead: channels, frequencies, output channels.
+ *
+ * F(2x2, 3x3): G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1]
+ *              B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]   A^T = [1 1 1 0; 0 1 -1 -1]
  */
 #include "kiln_conv_variants.h"
+#include "kiln_gemm.h"
 
-#include <cblas.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#include <immintrin.h>
+/* Why target attributes: CKilnKernels is built without -march (it must run on any x86-64),
+ * so the AVX-512 transforms are compiled for AVX-512 alone and chosen at run time. */
+#define KILN_WINO_AVX512 1
+#define KILN_AVX512_FN __attribute__((target("avx512f,fma")))
+#else
+#define KILN_WINO_AVX512 0
+#endif
+
+/* Workspace slots: at most this many threads run blocks at once (each needs its own v/m). */
+#define KILN_WINO_SLOTS 4
+/* Target bytes of one slot's v + m (1-2x the L2): measured best of 0.5-8 MiB on ResNet-18 layers. */
+#ifndef KILN_WINO_BLOCK_BYTES
+#define KILN_WINO_BLOCK_BYTES (2u << 20)
+#endif
+/* Upper bound on tiles per block (few-channel layers): beyond it GEMMs gain nothing. */
+#define KILN_WINO_MAX_BLOCK 512
+
+/* ------------------------------------------------------------------ run-time dispatch */
+
+static _Atomic int g_force_portable = 0;
+
+void kiln_winograd_force_portable(int force) { atomic_store(&g_force_portable, force != 0); }
+
+int kiln_winograd_use_avx512(void) {
+#if KILN_WINO_AVX512
+    static _Atomic int has = -1; /* racing first callers store the same value */
+    if (atomic_load(&has) < 0) atomic_store(&has, __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma"));
+    return atomic_load(&has) && !atomic_load(&g_force_portable);
+#else
+    return 0;
+#endif
+}
+
+/* ------------------------------------------------------------------ the GEMM backend */
+
+/* Why one function: the per-frequency GEMM is the only place that names a GEMM library;
+ * switching backends is this block plus the packing below. Kiln's own GEMM takes the
+ * weights pre-packed at compile time and is single-threaded, so blocks can run on all
+ * threads at once (OpenBLAS would spawn its own threads inside each call). */
+#ifndef KILN_WINO_KILN_GEMM /* -DKILN_WINO_KILN_GEMM=0 builds the OpenBLAS backend, for comparison */
+#define KILN_WINO_KILN_GEMM 1
+#endif
+
+#if KILN_WINO_KILN_GEMM
+static size_t freq_size(int oc, int c) { return kiln_gemm_packed_a_size(oc, c); }
+static size_t gemm_ws(int oc, int n, int c) { return kiln_gemm_workspace_size(oc, n, c); }
+
+#if KILN_WINO_AVX512
+/* m (OC, n) = u . v for n <= 16, on kiln_gemm's packed A (panels of MR rows, k-major; see
+ * kiln_gemm.h): one 16-lane vector of columns, MR accumulators. Why: kiln_gemm computes
+ * NR = 32 columns per panel, so for the few tiles of a deep layer at batch 1 (4 or 16)
+ * most of its work would be padding. */
+KILN_AVX512_FN static void gemm_narrow(int oc, int n, int c, const float *a, const float *v, size_t ldv, float *m) {
+    const __mmask16 nm = (__mmask16)((1u << n) - 1);
+    for (int p0 = 0; p0 < oc; p0 += KILN_GEMM_MR) {
+        const float *ap = a + (size_t)p0 * c;
+        __m512 acc[KILN_GEMM_MR];
+        for (int i = 0; i < KILN_GEMM_MR; i++) acc[i] = _mm512_setzero_ps();
+        for (int k = 0; k < c; k++) {
+            const __m512 b = _mm512_maskz_loadu_ps(nm, v + (size_t)k * ldv);
+            const float *ak = ap + (size_t)k * KILN_GEMM_MR;
+            for (int i = 0; i < KILN_GEMM_MR; i++) acc[i] = _mm512_fmadd_ps(_mm512_set1_ps(ak[i]), b, acc[i]);
+        }
+        const int rows = oc - p0 < KILN_GEMM_MR ? oc - p0 : KILN_GEMM_MR;
+        for (int i = 0; i < rows; i++) _mm512_mask_storeu_ps(m + (size_t)(p0 + i) * ldv, nm, acc[i]);
+    }
+}
+#endif
+
+// m (OC, n) = u (OC, C) . v (C, n); u packed by kiln_gemm_pack_a.
+static void freq_gemm(int oc, int n, int c, const float *u, const float *v, size_t ldv, float *m,
+                      float *ws) {
+#if KILN_WINO_AVX512
+    if (n <= 16 && kiln_winograd_use_avx512()) {
+        gemm_narrow(oc, n, c, u, v, ldv, m);
+        return;
+    }
+#endif
+    kiln_gemm(oc, n, c, u, v, (int)ldv, m, (int)ldv, NULL, NULL, 0, 0, ws);
+}
+static void freq_pack(int oc, int c, const float *u, float *dst) { kiln_gemm_pack_a(oc, c, u, c, dst); }
+#else
+#include <cblas.h>
+static size_t freq_size(int oc, int c) { return (size_t)oc * c; }
+static size_t gemm_ws(int oc, int n, int c) { (void)oc, (void)n, (void)c; return 0; }
+static void freq_gemm(int oc, int n, int c, const float *u, const float *v, size_t ldv, float *m,
+                      float *ws) {
+    (void)ws;
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, oc, n, c, 1.0f, u, c, v, (int)ldv,
+                0.0f, m, (int)ldv);
+}
+static void freq_pack(int oc, int c, const float *u, float *dst) { memcpy(dst, u, sizeof(float) * oc * c); }
+#endif
+
+size_t kiln_winograd_packed_size(int alpha, int oc, int c) {
+    return (size_t)alpha * alpha * freq_size(oc, c);
+}
+
+void kiln_winograd_pack_freqs(int alpha, int oc, int c, const float *u, float *packed) {
+    for (int f = 0; f < alpha * alpha; f++)
+        freq_pack(oc, c, u + (size_t)f * oc * c, packed + (size_t)f * freq_size(oc, c));
+}
+
+/* ------------------------------------------------------------------ the driver */
+
+static size_t round16(size_t v) { return (v + 15) & ~(size_t)15; }
+
+/* Tiles per block are a multiple of this: the GEMM's column panel (kiln_gemm packs B in
+ * panels of KILN_GEMM_NR columns, so a ragged block wastes part of a panel's work). */
+#if KILN_WINO_KILN_GEMM
+#define KILN_WINO_ROUND KILN_GEMM_NR
+#else
+#define KILN_WINO_ROUND 16
+#endif
+static size_t round_block(size_t v) { return (v + KILN_WINO_ROUND - 1) / KILN_WINO_ROUND * KILN_WINO_ROUND; }
+
+/* Floats between frequency planes of v or m: rows * ldv plus one cache line. Why the
+ * line: rows * ldv * 4 bytes is often a multiple of 4 KiB, and then the transforms' 36
+ * (or 16) load/store streams, one per plane, would all fall into the same L1 set. */
+static size_t plane_stride(int rows, size_t ldv) { return (size_t)rows * ldv + 16; }
+
+/* Tiles per slot: v + m within KILN_WINO_BLOCK_BYTES, a multiple of KILN_WINO_ROUND. */
+static size_t block_cap(int alpha, const kiln_conv2d_params *p) {
+    size_t per_tile = (size_t)alpha * alpha * (size_t)(p->c + p->oc) * sizeof(float);
+    size_t cap = KILN_WINO_BLOCK_BYTES / per_tile / KILN_WINO_ROUND * KILN_WINO_ROUND;
+    return cap < KILN_WINO_ROUND ? KILN_WINO_ROUND : cap > KILN_WINO_MAX_BLOCK ? KILN_WINO_MAX_BLOCK : cap;
+}
+
+static size_t slot_floats(int alpha, const kiln_conv2d_params *p, size_t cap) {
+    return round16((size_t)alpha * alpha * (plane_stride(p->c, cap) + plane_stride(p->oc, cap)) +
+                   gemm_ws(p->oc, (int)cap, p->c));
+}
+
+size_t kiln_winograd_workspace_size(int alpha, const kiln_conv2d_params *p) {
+    return KILN_WINO_SLOTS * slot_floats(alpha, p, block_cap(alpha, p));
+}
+
+typedef struct {
+    const kiln_winograd_variant *var;
+    const kiln_conv2d_params *p;
+    const float *x, *u, *bias, *residual;
+    float *y, *ws;
+    size_t slot, ldv;       /* floats per slot; tiles per block (row stride of v_f, m_f) */
+    size_t fsv, fsm;        /* plane strides of v and m */
+    size_t total, per_img;  /* tiles in all images, per image */
+    int tw;                 /* tiles per row */
+    size_t g0, g1;          /* the single block (split-phase mode) */
+    _Atomic int next_slot;
+} wino_ctx;
+
+static float *slot_v(wino_ctx *ctx, int s) { return ctx->ws + (size_t)s * ctx->slot; }
+static float *slot_m(wino_ctx *ctx, int s) {
+    return slot_v(ctx, s) + (size_t)ctx->var->alpha * ctx->var->alpha * ctx->fsv;
+}
+static float *slot_gemm(wino_ctx *ctx, int s) {
+    return slot_m(ctx, s) + (size_t)ctx->var->alpha * ctx->var->alpha * ctx->fsm;
+}
+
+/* Tiles [g0, g1) as runs along one tile row: calls input (out = 0) or output (out = 1) for
+ * channels [k0, k1) on each run. */
+static void transform_runs(wino_ctx *ctx, size_t g0, size_t g1, int out, int k0, int k1, float *v, float *m) {
+    const kiln_conv2d_params *p = ctx->p;
+    const size_t in_img = (size_t)p->c * p->h * p->w, out_img = (size_t)p->oc * p->oh * p->ow;
+    for (size_t g = g0; g < g1;) {
+        const size_t n = g / ctx->per_img, r = g % ctx->per_img;
+        const int ty = (int)(r / (size_t)ctx->tw), tx = (int)(r % (size_t)ctx->tw);
+        const int cnt = (int)((size_t)(ctx->tw - tx) < g1 - g ? (size_t)(ctx->tw - tx) : g1 - g);
+        const size_t col = g - g0;
+        if (!out) {
+            ctx->var->input(p, ctx->x + n * in_img, ty, tx, cnt, k0, k1, v + col, ctx->ldv, ctx->fsv);
+        } else {
+            ctx->var->output(p, m + col, ctx->ldv, ctx->fsm, ty, tx, cnt, k0, k1, ctx->bias,
+                             ctx->residual ? ctx->residual + n * out_img : NULL, ctx->y + n * out_img);
+        }
+        g += (size_t)cnt;
+    }
+}
+
+// Blocks [b0, b1) on this thread: each block through all three phases.
+static void blocks_job(void *vctx, size_t b0, size_t b1) {
+    wino_ctx *ctx = (wino_ctx *)vctx;
+    const kiln_conv2d_params *p = ctx->p;
+    const int s = atomic_fetch_add(&ctx->next_slot, 1);
+    float *v = slot_v(ctx, s), *m = slot_m(ctx, s), *gws = slot_gemm(ctx, s);
+    const int a2 = ctx->var->alpha * ctx->var->alpha;
+    const size_t fu = freq_size(p->oc, p->c);
+    for (size_t b = b0; b < b1; b++) {
+        const size_t g0 = b * ctx->ldv, g1 = g0 + ctx->ldv < ctx->total ? g0 + ctx->ldv : ctx->total;
+        transform_runs(ctx, g0, g1, 0, 0, p->c, v, m);
+        for (int f = 0; f < a2; f++)
+            freq_gemm(p->oc, (int)(g1 - g0), p->c, ctx->u + f * fu, v + (size_t)f * ctx->fsv,
+                      ctx->ldv, m + (size_t)f * ctx->fsm, gws);
+        transform_runs(ctx, g0, g1, 1, 0, p->oc, v, m);
+    }
+}
+
+// Split-phase mode: channel ranges, frequency ranges, output-channel ranges of one block.
+static void input_job(void *vctx, size_t c0, size_t c1) {
+    wino_ctx *ctx = (wino_ctx *)vctx;
+    transform_runs(ctx, ctx->g0, ctx->g1, 0, (int)c0, (int)c1, slot_v(ctx, 0), NULL);
+}
+static void gemm_job(void *vctx, size_t f0, size_t f1) {
+    wino_ctx *ctx = (wino_ctx *)vctx;
+    const kiln_conv2d_params *p = ctx->p;
+    const int s = atomic_fetch_add(&ctx->next_slot, 1);
+    const size_t fu = freq_size(p->oc, p->c);
+    for (size_t f = f0; f < f1; f++)
+        freq_gemm(p->oc, (int)(ctx->g1 - ctx->g0), p->c, ctx->u + f * fu, slot_v(ctx, 0) + f * ctx->fsv,
+                  ctx->ldv, slot_m(ctx, 0) + f * ctx->fsm, slot_gemm(ctx, s));
+}
+static void output_job(void *vctx, size_t o0, size_t o1) {
+    wino_ctx *ctx = (wino_ctx *)vctx;
+    transform_runs(ctx, ctx->g0, ctx->g1, 1, (int)o0, (int)o1, NULL, slot_m(ctx, 0));
+}
+
+static size_t ceil_div(size_t a, size_t b) { return (a + b - 1) / b; }
+
+// x: (N, C, H, W), u: from the variant's pack, y: (N, OC, OH, OW).
+void kiln_winograd_run(const kiln_winograd_variant *var, const kiln_conv2d_params *p,
+                       const float *x, const float *u, const float *bias,
+                       const float *residual, float *y, float *workspace) {
+    const int alpha = var->alpha;
+    const size_t cap = block_cap(alpha, p);
+    float *owned = NULL, *ws = workspace;
+    if (!ws) owned = ws = (float *)malloc(sizeof(float) * kiln_winograd_workspace_size(alpha, p));
+    const int th = (p->oh + var->m - 1) / var->m, tw = (p->ow + var->m - 1) / var->m;
+    wino_ctx ctx = {var, p, x, u, bias, residual, y, ws, slot_floats(alpha, p, cap), 0, 0, 0,
+                    (size_t)p->n * th * tw, (size_t)th * tw, tw, 0, 0, 0};
+    size_t k = (size_t)kiln_get_num_threads();
+    if (k > KILN_WINO_SLOTS) k = KILN_WINO_SLOTS;
+    if (k > 1 && ctx.total >= 16 * k) {
+        /* Blocks: a multiple of the thread count, as equal as possible, each <= cap tiles. */
+        size_t nb = ceil_div(ceil_div(ctx.total, cap), k) * k;
+        ctx.ldv = round_block(ceil_div(ctx.total, nb));
+        nb = ceil_div(ctx.total, ctx.ldv);
+        ctx.fsv = plane_stride(p->c, ctx.ldv), ctx.fsm = plane_stride(p->oc, ctx.ldv);
+        kiln_parallel_for(nb, ceil_div(nb, k), blocks_job, &ctx);
+    } else if (k > 1 && ctx.total <= cap) {
+        ctx.ldv = round_block(ctx.total);
+        ctx.g1 = ctx.total;
+        ctx.fsv = plane_stride(p->c, ctx.ldv), ctx.fsm = plane_stride(p->oc, ctx.ldv);
+        const int a2 = alpha * alpha;
+        kiln_parallel_for((size_t)p->c, ceil_div((size_t)p->c, k), input_job, &ctx);
+        kiln_parallel_for((size_t)a2, ceil_div((size_t)a2, k), gemm_job, &ctx);
+        kiln_parallel_for((size_t)p->oc, ceil_div((size_t)p->oc, k), output_job, &ctx);
+    } else {
+        ctx.ldv = cap;
+        ctx.fsv = plane_stride(p->c, ctx.ldv), ctx.fsm = plane_stride(p->oc, ctx.ldv);
+        blocks_job(&ctx, 0, ceil_div(ctx.total, cap));
+    }
+    free(owned);
+}
+
+/* ------------------------------------------------------------------ F(2x2, 3x3) */
 
 int kiln_winograd_f2x3_applicable(const kiln_conv2d_params *p) {
     return p->kh == 3 && p->kw == 3 && p->stride_h == 1 && p->stride_w == 1 && p->dil_h == 1 &&
            p->dil_w == 1 && p->groups == 1;
 }
 
-size_t kiln_winograd_f2x3_packed_size(int oc, int c) { return (size_t)16 * oc * c; }
+size_t kiln_winograd_f2x3_packed_size(int oc, int c) { return kiln_winograd_packed_size(4, oc, c); }
+size_t kiln_winograd_f2x3_workspace_size(const kiln_conv2d_params *p) { return kiln_winograd_workspace_size(4, p); }
 
-static size_t tiles(const kiln_conv2d_params *p) {
-    return (size_t)((p->oh + 1) / 2) * (size_t)((p->ow + 1) / 2);
-}
-
-size_t kiln_winograd_f2x3_workspace_size(const kiln_conv2d_params *p) {
-    return (size_t)16 * (size_t)(p->c + p->oc) * tiles(p);
-}
-
-// w: (OC, C, 3, 3) -> u: (16, OC, C), u[k][oc][c] = (G g G^T)[k / 4][k % 4].
-void kiln_winograd_f2x3_pack(int oc, int c, const float *w, float *u) {
+// w: (OC, C, 3, 3) -> (G g G^T)[f / 4][f % 4] as 16 (OC, C) matrices, then packed.
+void kiln_winograd_f2x3_pack(int oc, int c, const float *w, float *packed) {
     const size_t plane = (size_t)oc * c;
-    for (int o = 0; o < oc; o++) {
-        for (int i = 0; i < c; i++) {
-            const float *g = w + ((size_t)o * c + i) * 9;
-            float t[4][3]; /* G g */
-            for (int j = 0; j < 3; j++) {
-                t[0][j] = g[j];
-                t[1][j] = 0.5f * (g[j] + g[3 + j] + g[6 + j]);
-                t[2][j] = 0.5f * (g[j] - g[3 + j] + g[6 + j]);
-                t[3][j] = g[6 + j];
-            }
-            for (int r = 0; r < 4; r++) {
-                float uu[4] = {t[r][0], 0.5f * (t[r][0] + t[r][1] + t[r][2]),
-                               0.5f * (t[r][0] - t[r][1] + t[r][2]), t[r][2]};
-                for (int s = 0; s < 4; s++) u[(size_t)(r * 4 + s) * plane + (size_t)o * c + i] = uu[s];
-            }
+    float *u = (float *)malloc(sizeof(float) * 16 * plane);
+    for (size_t oi = 0; oi < plane; oi++) {
+        const float *g = w + oi * 9;
+        double t[4][3]; /* G g, in double so the compile-time transform adds no error */
+        for (int j = 0; j < 3; j++) {
+            t[0][j] = g[j];
+            t[1][j] = 0.5 * ((double)g[j] + g[3 + j] + g[6 + j]);
+            t[2][j] = 0.5 * ((double)g[j] - g[3 + j] + g[6 + j]);
+            t[3][j] = g[6 + j];
+        }
+        for (int r = 0; r < 4; r++) {
+            const double uu[4] = {t[r][0], 0.5 * (t[r][0] + t[r][1] + t[r][2]),
+                                  0.5 * (t[r][0] - t[r][1] + t[r][2]), t[r][2]};
+            for (int s = 0; s < 4; s++) u[(size_t)(r * 4 + s) * plane + oi] = (float)uu[s];
         }
     }
+    kiln_winograd_pack_freqs(4, oc, c, u, packed);
+    free(u);
 }
 
-typedef struct {
-    const kiln_conv2d_params *p;
-    const float *x;   /* one image (C, H, W) */
-    float *v;         /* (16, C, T) */
-    const float *m;   /* (16, OC, T) */
-    float *y;         /* one image (OC, OH, OW) */
-    const float *bias, *residual;
-    size_t t;
-    int tw;           /* tiles per row */
-} wino_ctx;
-
-// channels [c0, c1): 4x4 input tiles (zero outside the image) -> v = B^T d B.
-static void input_transform(void *vctx, size_t c0, size_t c1) {
-    const wino_ctx *ctx = (const wino_ctx *)vctx;
-    const kiln_conv2d_params *p = ctx->p;
-    const size_t T = ctx->t;
-    const size_t cstride = (size_t)p->c * T;
-    for (size_t c = c0; c < c1; c++) {
-        const float *xc = ctx->x + c * (size_t)p->h * p->w;
-        for (size_t t = 0; t < T; t++) {
-            const int y0 = (int)(t / ctx->tw) * 2 - p->pad_h, x0 = (int)(t % ctx->tw) * 2 - p->pad_w;
-            float d[4][4];
-            for (int i = 0; i < 4; i++) {
-                const int iy = y0 + i;
+/* Portable path: one tile at a time. */
+static void f2_input_portable(const kiln_conv2d_params *p, const float *xn, int ty, int tx0, int cnt,
+                              int c0, int c1, float *v, size_t ldv, size_t fs) {
+    for (int c = c0; c < c1; c++) {
+        const float *xc = xn + (size_t)c * p->h * p->w;
+        for (int t = 0; t < cnt; t++) {
+            const int y0 = ty * 2 - p->pad_h, x0 = (tx0 + t) * 2 - p->pad_w;
+            float d[4][4], b[4][4];
+            for (int i = 0; i < 4; i++)
                 for (int j = 0; j < 4; j++) {
-                    const int ix = x0 + j;
+                    const int iy = y0 + i, ix = x0 + j;
                     d[i][j] = (iy >= 0 && iy < p->h && ix >= 0 && ix < p->w) ? xc[(size_t)iy * p->w + ix] : 0.0f;
                 }
-            }
-            float b[4][4]; /* B^T d */
-            for (int j = 0; j < 4; j++) {
+            for (int j = 0; j < 4; j++) { /* B^T d */
                 b[0][j] = d[0][j] - d[2][j];
                 b[1][j] = d[1][j] + d[2][j];
                 b[2][j] = d[2][j] - d[1][j];
                 b[3][j] = d[1][j] - d[3][j];
             }
-            float *vt = ctx->v + c * T + t;
-            for (int i = 0; i < 4; i++) {
-                vt[(size_t)(i * 4 + 0) * cstride] = b[i][0] - b[i][2];
-                vt[(size_t)(i * 4 + 1) * cstride] = b[i][1] + b[i][2];
-                vt[(size_t)(i * 4 + 2) * cstride] = b[i][2] - b[i][1];
-                vt[(size_t)(i * 4 + 3) * cstride] = b[i][1] - b[i][3];
+            float *vt = v + (size_t)c * ldv + t;
+            for (int i = 0; i < 4; i++) { /* (B^T d) B */
+                vt[(size_t)(i * 4 + 0) * fs] = b[i][0] - b[i][2];
+                vt[(size_t)(i * 4 + 1) * fs] = b[i][1] + b[i][2];
+                vt[(size_t)(i * 4 + 2) * fs] = b[i][2] - b[i][1];
+                vt[(size_t)(i * 4 + 3) * fs] = b[i][1] - b[i][3];
             }
         }
     }
 }
 
-// output channels [o0, o1): y = A^T m A per tile, then bias/residual/ReLU on the plane.
-static void output_transform(void *vctx, size_t o0, size_t o1) {
-    const wino_ctx *ctx = (const wino_ctx *)vctx;
-    const kiln_conv2d_params *p = ctx->p;
-    const size_t T = ctx->t, npix = (size_t)p->oh * p->ow;
-    const size_t kstride = (size_t)p->oc * T;
+static void f2_output_portable(const kiln_conv2d_params *p, const float *m, size_t ldm, size_t fs, int ty,
+                               int tx0, int cnt, int o0, int o1, const float *bias, const float *rn,
+                               float *yn) {
+    const size_t npix = (size_t)p->oh * p->ow;
     const float lo = p->relu ? 0.0f : -INFINITY;
-    for (size_t o = o0; o < o1; o++) {
-        float *yp = ctx->y + o * npix;
-        const float *rp = ctx->residual ? ctx->residual + o * npix : NULL;
-        const float bias = ctx->bias ? ctx->bias[o] : 0.0f;
-        for (size_t t = 0; t < T; t++) {
-            const float *mt = ctx->m + o * T + t;
-            float m[4][4];
-            for (int k = 0; k < 16; k++) m[k / 4][k % 4] = mt[(size_t)k * kstride];
+    for (int o = o0; o < o1; o++) {
+        const float b = bias ? bias[o] : 0.0f;
+        for (int t = 0; t < cnt; t++) {
+            const float *mt = m + (size_t)o * ldm + t;
             float a[2][4]; /* A^T m */
             for (int j = 0; j < 4; j++) {
-                a[0][j] = m[0][j] + m[1][j] + m[2][j];
-                a[1][j] = m[1][j] - m[2][j] - m[3][j];
+                const float m0 = mt[(size_t)j * fs], m1 = mt[(size_t)(4 + j) * fs];
+                const float m2 = mt[(size_t)(8 + j) * fs], m3 = mt[(size_t)(12 + j) * fs];
+                a[0][j] = m0 + m1 + m2;
+                a[1][j] = m1 - m2 - m3;
             }
-            const int oy0 = (int)(t / ctx->tw) * 2, ox0 = (int)(t % ctx->tw) * 2;
             for (int i = 0; i < 2; i++) {
-                const int oy = oy0 + i;
+                const int oy = ty * 2 + i;
                 if (oy >= p->oh) break;
                 const float r[2] = {a[i][0] + a[i][1] + a[i][2], a[i][1] - a[i][2] - a[i][3]};
                 for (int j = 0; j < 2; j++) {
-                    const int ox = ox0 + j;
+                    const int ox = (tx0 + t) * 2 + j;
                     if (ox >= p->ow) break;
-                    const size_t at = (size_t)oy * p->ow + ox;
-                    float v = r[j] + bias + (rp ? rp[at] : 0.0f);
-                    yp[at] = v < lo ? lo : v;
+                    const size_t at = (size_t)o * npix + (size_t)oy * p->ow + ox;
+                    const float val = r[j] + b + (rn ? rn[at] : 0.0f);
+                    yn[at] = val < lo ? lo : val;
                 }
             }
         }
     }
 }
 
-// x: (N, C, H, W), u: (16, OC, C) from kiln_winograd_f2x3_pack, y: (N, OC, OH, OW),
-// workspace: kiln_winograd_f2x3_workspace_size(p) floats or NULL.
+#if KILN_WINO_AVX512
+/* Lanes 0 <= l < 16 with 0 <= base + l < limit: the in-bounds part of a 16-float row span. */
+static inline __mmask16 span_mask(int base, int limit) {
+    const int lo = base < 0 ? -base : 0, hi = limit - base > 16 ? 16 : limit - base;
+    return hi <= lo ? 0 : (__mmask16)(((1u << hi) - 1) & ~((1u << lo) - 1));
+}
+
+/* AVX-512 path: 16 tiles of a tile row per vector (lane l = tile tx0 + g + l). A tile
+ * row's input columns are loaded as plain vectors (masked at the image edge: zero padding
+ * for free) and de-interleaved with permutes into "column j of each tile" vectors; the
+ * outputs are re-interleaved the same way, so all stores to v and y are contiguous. */
+KILN_AVX512_FN static void f2_input_avx512(const kiln_conv2d_params *p, const float *xn, int ty, int tx0,
+                                           int cnt, int c0, int c1, float *v, size_t ldv, size_t fs) {
+    const __m512i ev = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i od = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    const int y0 = ty * 2 - p->pad_h;
+    for (int c = c0; c < c1; c++) {
+        const float *xc = xn + (size_t)c * p->h * p->w;
+        for (int g = 0; g < cnt; g += 16) {
+            const __mmask16 sm = (__mmask16)((1u << (cnt - g < 16 ? cnt - g : 16)) - 1);
+            const int xs = (tx0 + g) * 2 - p->pad_w;
+            __m512 t[4][4];
+            for (int i = 0; i < 4; i++) {
+                const int iy = y0 + i;
+                __m512 d0 = _mm512_setzero_ps(), d1 = d0, d2 = d0, d3 = d0;
+                if (iy >= 0 && iy < p->h) {
+                    const float *row = xc + (size_t)iy * p->w + xs;
+                    const __m512 a0 = _mm512_maskz_loadu_ps(span_mask(xs, p->w), row);
+                    const __m512 a1 = _mm512_maskz_loadu_ps(span_mask(xs + 16, p->w), row + 16);
+                    const __m512i a2 = _mm512_castps_si512(_mm512_maskz_loadu_ps(span_mask(xs + 32, p->w) & 3, row + 32));
+                    d0 = _mm512_permutex2var_ps(a0, ev, a1); /* column 2l */
+                    d1 = _mm512_permutex2var_ps(a0, od, a1); /* column 2l + 1 */
+                    d2 = _mm512_castsi512_ps(_mm512_alignr_epi32(a2, _mm512_castps_si512(d0), 1));
+                    d3 = _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_alignr_epi32(a2, a2, 1), _mm512_castps_si512(d1), 1));
+                }
+                t[i][0] = _mm512_sub_ps(d0, d2);
+                t[i][1] = _mm512_add_ps(d1, d2);
+                t[i][2] = _mm512_sub_ps(d2, d1);
+                t[i][3] = _mm512_sub_ps(d1, d3);
+            }
+            float *vc = v + (size_t)c * ldv + g;
+            for (int j = 0; j < 4; j++) {
+                _mm512_mask_storeu_ps(vc + (size_t)(0 + j) * fs, sm, _mm512_sub_ps(t[0][j], t[2][j]));
+                _mm512_mask_storeu_ps(vc + (size_t)(4 + j) * fs, sm, _mm512_add_ps(t[1][j], t[2][j]));
+                _mm512_mask_storeu_ps(vc + (size_t)(8 + j) * fs, sm, _mm512_sub_ps(t[2][j], t[1][j]));
+                _mm512_mask_storeu_ps(vc + (size_t)(12 + j) * fs, sm, _mm512_sub_ps(t[1][j], t[3][j]));
+            }
+        }
+    }
+}
+
+KILN_AVX512_FN static void f2_output_avx512(const kiln_conv2d_params *p, const float *m, size_t ldm, size_t fs,
+                                            int ty, int tx0, int cnt, int o0, int o1, const float *bias,
+                                            const float *rn, float *yn) {
+    const size_t npix = (size_t)p->oh * p->ow;
+    const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    const __m512i hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+    const __m512 zero = _mm512_setzero_ps();
+    for (int o = o0; o < o1; o++) {
+        const __m512 b = _mm512_set1_ps(bias ? bias[o] : 0.0f);
+        for (int g = 0; g < cnt; g += 16) {
+            const int lanes = cnt - g < 16 ? cnt - g : 16;
+            const __mmask16 sm = (__mmask16)((1u << lanes) - 1);
+            const float *mt = m + (size_t)o * ldm + g;
+            __m512 a[2][4]; /* A^T m */
+            for (int j = 0; j < 4; j++) {
+                const __m512 m0 = _mm512_maskz_loadu_ps(sm, mt + (size_t)j * fs);
+                const __m512 m1 = _mm512_maskz_loadu_ps(sm, mt + (size_t)(4 + j) * fs);
+                const __m512 m2 = _mm512_maskz_loadu_ps(sm, mt + (size_t)(8 + j) * fs);
+                const __m512 m3 = _mm512_maskz_loadu_ps(sm, mt + (size_t)(12 + j) * fs);
+                a[0][j] = _mm512_add_ps(_mm512_add_ps(m0, m1), m2);
+                a[1][j] = _mm512_sub_ps(_mm512_sub_ps(m1, m2), m3);
+            }
+            const int base = (tx0 + g) * 2, lim = (tx0 + g + lanes) * 2 < p->ow ? (tx0 + g + lanes) * 2 : p->ow;
+            for (int i = 0; i < 2; i++) {
+                const int oy = ty * 2 + i;
+                if (oy >= p->oh) break;
+                const __m512 r0 = _mm512_add_ps(_mm512_add_ps(a[i][0], a[i][1]), a[i][2]);
+                const __m512 r1 = _mm512_sub_ps(_mm512_sub_ps(a[i][1], a[i][2]), a[i][3]);
+                const __m512 w[2] = {_mm512_permutex2var_ps(r0, lo, r1), _mm512_permutex2var_ps(r0, hi, r1)};
+                const size_t at = (size_t)o * npix + (size_t)oy * p->ow + base;
+                for (int q = 0; q < 2; q++) {
+                    const __mmask16 om = span_mask(base + 16 * q, lim);
+                    __m512 val = _mm512_add_ps(w[q], b);
+                    if (rn) val = _mm512_add_ps(val, _mm512_maskz_loadu_ps(om, rn + at + 16 * q));
+                    if (p->relu) val = _mm512_max_ps(zero, val); /* (0, v): a NaN passes, as in the reference */
+                    _mm512_mask_storeu_ps(yn + at + 16 * q, om, val);
+                }
+            }
+        }
+    }
+}
+#endif
+
+static const kiln_winograd_variant f2_portable = {2, 4, f2_input_portable, f2_output_portable};
+#if KILN_WINO_AVX512
+static const kiln_winograd_variant f2_avx512 = {2, 4, f2_input_avx512, f2_output_avx512};
+#endif
+
+// x: (N, C, H, W), u: kiln_winograd_f2x3_pack's, y: (N, OC, OH, OW).
 void kiln_conv2d_winograd_f2x3(const kiln_conv2d_params *p, const float *x, const float *u,
                                const float *bias, const float *residual, float *y,
                                float *workspace) {
-    float *owned = NULL, *ws = workspace;
-    if (!ws) owned = ws = (float *)malloc(sizeof(float) * kiln_winograd_f2x3_workspace_size(p));
-    const size_t T = tiles(p), npix = (size_t)p->oh * p->ow;
-    wino_ctx ctx = {p, NULL, ws, ws + (size_t)16 * p->c * T, NULL, bias, NULL, T, (p->ow + 1) / 2};
-    float *m = ws + (size_t)16 * p->c * T;
-    for (int n = 0; n < p->n; n++) {
-        ctx.x = x + (size_t)n * p->c * p->h * p->w;
-        ctx.y = y + (size_t)n * p->oc * npix;
-        ctx.residual = residual ? residual + (size_t)n * p->oc * npix : NULL;
-        kiln_parallel_for((size_t)p->c, T >= 2048 ? 1 : 2048 / T, input_transform, &ctx);
-        for (int k = 0; k < 16; k++)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, p->oc, (int)T, p->c, 1.0f,
-                        u + (size_t)k * p->oc * p->c, p->c, ws + (size_t)k * p->c * T, (int)T,
-                        0.0f, m + (size_t)k * p->oc * T, (int)T);
-        kiln_parallel_for((size_t)p->oc, T >= 2048 ? 1 : 2048 / T, output_transform, &ctx);
+#if KILN_WINO_AVX512
+    if (kiln_winograd_use_avx512()) {
+        kiln_winograd_run(&f2_avx512, p, x, u, bias, residual, y, workspace);
+        return;
     }
-    free(owned);
+#endif
+    kiln_winograd_run(&f2_portable, p, x, u, bias, residual, y, workspace);
 }

@@ -1,19 +1,35 @@
 /*
- * threads.c — kiln_parallel_for: fork/join over a range with plain pthreads.
+ * threads.c — kiln_parallel_for: fork/join over a range on a persistent worker pool.
  *
- * Each call spawns its own helper threads (up to kiln_get_num_threads() - 1; the calling
- * thread runs the first chunk) and joins them before returning. Why not a persistent
- * pool: these sources are also compiled into generated shared libraries that may be
- * dlclose()d, and a call that owns all its threads has no shared queue, so concurrent
- * callers and nested calls cannot deadlock or interfere. Callers pass a min_chunk large
- * enough that the ~20 µs spawn cost is small against the chunk's work.
+ * Why a pool: an inference makes dozens of parallel calls of tens of microseconds each,
+ * and creating a thread per call costs ~20 µs. The pool is built to be safe where these
+ * sources also live, inside generated shared libraries that may be dlclose()d and called
+ * from many threads at once:
+ *   - Workers are created lazily, by the first call that needs them (a library that is
+ *     loaded and never run starts no thread).
+ *   - One caller owns the pool at a time (a CAS on `owner`). A caller that finds it owned
+ *     by another thread spawns its own threads for that call, as this file did before the
+ *     pool; a nested call (from inside a chunk) runs its chunks inline, one after another,
+ *     since every thread is already busy. Either way chunking is the same, so results never
+ *     depend on who got the pool.
+ *   - A job is published by bumping a generation counter packed with the next-chunk index
+ *     in one 64-bit atomic (`ticket`). Workers and the caller claim chunks with a CAS on it,
+ *     so a worker that wakes late can never claim a chunk of a later job, and the caller
+ *     runs every chunk no worker has claimed: it never waits for a thread that is asleep.
+ *   - Idle workers spin for ~100 µs (back-to-back kernel calls arrive sooner than a sleeping
+ *     thread wakes), then sleep on a condition variable.
+ *   - A destructor stops and joins the workers, so dlclose() and exit() never unmap code
+ *     that a worker is still running; after fork() the child forgets the parent's workers.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE
 #include "kiln_kernels.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Upper bound on threads per call: keeps the per-call bookkeeping on the stack. */
@@ -66,6 +82,173 @@ static void *run_chunk(void *arg) {
     return NULL;
 }
 
+/* Chunk i of k over [0, n): i*n/k in two steps avoids overflowing i*n for huge n. */
+static size_t chunk_start(size_t n, size_t k, size_t i) { return (n / k) * i + (n % k) * i / k; }
+
+/* The pre-pool path: one thread per chunk beyond the first, joined before returning. */
+static void spawn_and_join(size_t n, size_t k, kiln_range_fn fn, void *ctx) {
+    chunk_job jobs[KILN_MAX_THREADS];
+    pthread_t tids[KILN_MAX_THREADS];
+    int started[KILN_MAX_THREADS];
+    for (size_t i = 0; i < k; i++)
+        jobs[i] = (chunk_job){fn, ctx, chunk_start(n, k, i), chunk_start(n, k, i + 1)};
+    for (size_t i = 1; i < k; i++) {
+        started[i] = pthread_create(&tids[i], NULL, run_chunk, &jobs[i]) == 0;
+        /* Thread creation can fail under resource pressure: do the chunk ourselves. */
+        if (!started[i]) run_chunk(&jobs[i]);
+    }
+    run_chunk(&jobs[0]);
+    for (size_t i = 1; i < k; i++)
+        if (started[i]) pthread_join(tids[i], NULL);
+}
+
+/* ------------------------------------------------------------------ the pool */
+
+#define SPIN_NS 100000
+
+static struct {
+    _Atomic int owner;           /* 1 while a caller runs a job on the pool */
+    _Atomic uint64_t ticket;     /* generation << 32 | chunk count << 16 | next chunk index */
+    _Atomic size_t done;         /* chunks of the current job finished */
+    _Atomic int stop;
+    _Atomic int sleepers;
+    /* The current job; written by the owner before it publishes the ticket. */
+    kiln_range_fn fn;
+    void *ctx;
+    size_t n, k;
+    pthread_mutex_t lock;        /* guards workers[]/nworkers and the sleep/wake handshake */
+    pthread_cond_t wake;
+    int nworkers;
+    pthread_t workers[KILN_MAX_THREADS];
+} pool = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
+
+/* Set while this thread runs a chunk of a pool job (caller or worker): nested calls go inline. */
+static _Thread_local int tls_in_job = 0;
+
+static uint64_t now_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+/* Claims and runs chunks of generation `gen` until none is left. The chunk count travels in
+ * the ticket itself, so a claim never compares against another job's count. */
+static void run_claimed_chunks(uint32_t gen) {
+    uint64_t t = atomic_load(&pool.ticket);
+    for (;;) {
+        if ((uint32_t)(t >> 32) != gen || (t & 0xffffu) >= ((t >> 16) & 0xffffu)) return;
+        if (!atomic_compare_exchange_weak(&pool.ticket, &t, t + 1)) continue;
+        /* The chunk is ours: the job stays published until `done` counts it. */
+        size_t i = (size_t)(t & 0xffffu), n = pool.n, k = pool.k;
+        tls_in_job = 1;
+        pool.fn(pool.ctx, chunk_start(n, k, i), chunk_start(n, k, i + 1));
+        tls_in_job = 0;
+        atomic_fetch_add(&pool.done, 1);
+        t = atomic_load(&pool.ticket);
+    }
+}
+
+static void *worker_main(void *arg) {
+    (void)arg;
+    uint32_t seen = (uint32_t)(atomic_load(&pool.ticket) >> 32);
+    while (!atomic_load(&pool.stop)) {
+        uint32_t gen = (uint32_t)(atomic_load(&pool.ticket) >> 32);
+        if (gen != seen) {
+            seen = gen;
+            run_claimed_chunks(gen);
+            continue;
+        }
+        /* Spin a while for the next job, then sleep until the owner publishes one. */
+        uint64_t until = now_ns() + SPIN_NS;
+        int spins = 0;
+        while ((uint32_t)(atomic_load(&pool.ticket) >> 32) == seen && !atomic_load(&pool.stop)) {
+            cpu_relax();
+            /* Yield now and then: on a machine busy with other work this worker may share a
+             * core with the thread it is waiting for, and must not starve it. */
+            if (++spins % 64 == 0) {
+                sched_yield();
+                if (now_ns() > until) break;
+            }
+        }
+        if ((uint32_t)(atomic_load(&pool.ticket) >> 32) != seen || atomic_load(&pool.stop)) continue;
+        pthread_mutex_lock(&pool.lock);
+        atomic_fetch_add(&pool.sleepers, 1);
+        /* Re-checked after announcing the sleep: an owner that published before it saw
+         * sleepers == 0 is seen here (both sides are sequentially consistent). */
+        while ((uint32_t)(atomic_load(&pool.ticket) >> 32) == seen && !atomic_load(&pool.stop))
+            pthread_cond_wait(&pool.wake, &pool.lock);
+        atomic_fetch_sub(&pool.sleepers, 1);
+        pthread_mutex_unlock(&pool.lock);
+    }
+    return NULL;
+}
+
+/* Starts workers until there are `want` (called by the owner only). Failure is fine: the
+ * owner runs every chunk nobody claims. */
+static void ensure_workers(int want) {
+    if (want > KILN_MAX_THREADS - 1) want = KILN_MAX_THREADS - 1;
+    pthread_mutex_lock(&pool.lock);
+    while (pool.nworkers < want && !atomic_load(&pool.stop)) {
+        if (pthread_create(&pool.workers[pool.nworkers], NULL, worker_main, NULL) != 0) break;
+        pool.nworkers++;
+    }
+    pthread_mutex_unlock(&pool.lock);
+}
+
+static void run_on_pool(size_t n, size_t k, kiln_range_fn fn, void *ctx) {
+    ensure_workers((int)k - 1);
+    pool.fn = fn;
+    pool.ctx = ctx;
+    pool.n = n;
+    pool.k = k;
+    atomic_store(&pool.done, 0);
+    uint32_t gen = (uint32_t)(atomic_load(&pool.ticket) >> 32) + 1;
+    atomic_store(&pool.ticket, (uint64_t)gen << 32 | (uint64_t)k << 16); /* publishes the job */
+    if (atomic_load(&pool.sleepers) > 0) {
+        pthread_mutex_lock(&pool.lock);
+        pthread_cond_broadcast(&pool.wake);
+        pthread_mutex_unlock(&pool.lock);
+    }
+    run_claimed_chunks(gen);
+    /* Every chunk is claimed; wait for the ones running on workers. */
+    int spins = 0;
+    while (atomic_load(&pool.done) < k) {
+        cpu_relax();
+        if (++spins % 64 == 0) sched_yield();
+    }
+}
+
+__attribute__((destructor)) static void pool_shutdown(void) {
+    atomic_store(&pool.stop, 1);
+    pthread_mutex_lock(&pool.lock);
+    pthread_cond_broadcast(&pool.wake);
+    int count = pool.nworkers;
+    pool.nworkers = 0;
+    pthread_mutex_unlock(&pool.lock);
+    for (int i = 0; i < count; i++) pthread_join(pool.workers[i], NULL);
+}
+
+/* The child of a fork() has only the forking thread: forget the parent's workers. */
+static void pool_after_fork_child(void) {
+    pthread_mutex_init(&pool.lock, NULL);
+    pthread_cond_init(&pool.wake, NULL);
+    pool.nworkers = 0;
+    atomic_store(&pool.sleepers, 0);
+    atomic_store(&pool.owner, 0);
+}
+
+__attribute__((constructor)) static void pool_register_fork_handler(void) {
+    pthread_atfork(NULL, NULL, pool_after_fork_child);
+}
+
 // chunks: [0, n) split into k nearly equal contiguous ranges, k <= threads, each >= min_chunk.
 void kiln_parallel_for(size_t n, size_t min_chunk, kiln_range_fn fn, void *ctx) {
     if (n == 0) return;
@@ -77,23 +260,15 @@ void kiln_parallel_for(size_t n, size_t min_chunk, kiln_range_fn fn, void *ctx) 
         fn(ctx, 0, n);
         return;
     }
-
-    chunk_job jobs[KILN_MAX_THREADS];
-    pthread_t tids[KILN_MAX_THREADS];
-    int started[KILN_MAX_THREADS];
-    for (size_t i = 0; i < k; i++) {
-        /* i*n/k in two steps avoids overflowing i*n for huge n. */
-        jobs[i].fn = fn;
-        jobs[i].ctx = ctx;
-        jobs[i].begin = (n / k) * i + (n % k) * i / k;
-        jobs[i].end = (n / k) * (i + 1) + (n % k) * (i + 1) / k;
+    if (tls_in_job) { /* nested: every pool thread is busy, so run the chunks here */
+        for (size_t i = 0; i < k; i++) fn(ctx, chunk_start(n, k, i), chunk_start(n, k, i + 1));
+        return;
     }
-    for (size_t i = 1; i < k; i++) {
-        started[i] = pthread_create(&tids[i], NULL, run_chunk, &jobs[i]) == 0;
-        /* Thread creation can fail under resource pressure: do the chunk ourselves. */
-        if (!started[i]) run_chunk(&jobs[i]);
+    int expected = 0;
+    if (atomic_load(&pool.stop) || !atomic_compare_exchange_strong(&pool.owner, &expected, 1)) {
+        spawn_and_join(n, k, fn, ctx); /* another thread owns the pool (or it is shut down) */
+        return;
     }
-    run_chunk(&jobs[0]);
-    for (size_t i = 1; i < k; i++)
-        if (started[i]) pthread_join(tids[i], NULL);
+    run_on_pool(n, k, fn, ctx);
+    atomic_store(&pool.owner, 0);
 }

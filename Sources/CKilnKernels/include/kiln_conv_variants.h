@@ -28,10 +28,13 @@ size_t kiln_conv2d_pointwise_workspace_size(const kiln_conv2d_params *p);
 void kiln_conv2d_pointwise(const kiln_conv2d_params *p, const float *x, const float *w,
                            const float *bias, const float *residual, float *y, float *workspace);
 
-/* Winograd F(2x2, 3x3): 3x3 kernels, stride 1, dilation 1, groups 1, any padding.
- * Weights are pre-transformed once by kiln_winograd_f2x3_pack: w (OC, C, 3, 3) ->
- * u (16, OC, C). Then per image: input tiles -> v (16, C, T), 16 sgemms m = u v
- * (16, OC, T), output transform with the epilogue. T = ceil(OH/2) * ceil(OW/2). */
+/* Winograd F(2x2, 3x3) and F(4x4, 3x3): 3x3 kernels, stride 1, dilation 1, groups 1, any
+ * padding. Weights are transformed (and packed for the GEMM) once by ..._pack:
+ * w (OC, C, 3, 3) -> u: alpha^2 per-frequency (OC, C) matrices, alpha = 4 or 6.
+ * Tiles of all images are numbered together and processed in blocks: input transform
+ * -> v (alpha^2, C, block), alpha^2 GEMMs m = u v (alpha^2, OC, block), output transform
+ * with the epilogue; blocks run in parallel. Workspace: ..._workspace_size floats (per
+ * call, independent of N), or NULL to allocate internally. */
 int kiln_winograd_f2x3_applicable(const kiln_conv2d_params *p);
 size_t kiln_winograd_f2x3_packed_size(int oc, int c);
 void kiln_winograd_f2x3_pack(int oc, int c, const float *w, float *u);
@@ -39,6 +42,52 @@ size_t kiln_winograd_f2x3_workspace_size(const kiln_conv2d_params *p);
 void kiln_conv2d_winograd_f2x3(const kiln_conv2d_params *p, const float *x, const float *u,
                                const float *bias, const float *residual, float *y,
                                float *workspace);
+
+int kiln_winograd_f4x3_applicable(const kiln_conv2d_params *p);
+size_t kiln_winograd_f4x3_packed_size(int oc, int c);
+void kiln_winograd_f4x3_pack(int oc, int c, const float *w, float *u);
+size_t kiln_winograd_f4x3_workspace_size(const kiln_conv2d_params *p);
+void kiln_conv2d_winograd_f4x3(const kiln_conv2d_params *p, const float *x, const float *u,
+                               const float *bias, const float *residual, float *y,
+                               float *workspace);
+
+/* force != 0: Winograd transforms use the portable C path even on AVX-512 CPUs (tests);
+ * 0: back to run-time detection. Process-wide. */
+void kiln_winograd_force_portable(int force);
+
+/* Internal to kiln_winograd*.c: one variant's tile transforms, run by kiln_winograd_run.
+ * input: tiles (ty, tx0 .. tx0+cnt-1) of image xn (C, H, W), channels [c0, c1)
+ *        -> v[f*fs + c*ldv + j], f < alpha^2, j < cnt.
+ * output: m[f*fs + o*ldm + j], channels [o0, o1) -> image yn (OC, OH, OW) with the
+ *        epilogue (bias[o], residual image rn or NULL, p->relu). */
+typedef struct kiln_winograd_variant {
+    int m, alpha;
+    void (*input)(const kiln_conv2d_params *p, const float *xn, int ty, int tx0, int cnt,
+                  int c0, int c1, float *v, size_t ldv, size_t fs);
+    void (*output)(const kiln_conv2d_params *p, const float *m, size_t ldm, size_t fs, int ty,
+                   int tx0, int cnt, int o0, int o1, const float *bias, const float *rn, float *yn);
+} kiln_winograd_variant;
+int kiln_winograd_use_avx512(void);
+size_t kiln_winograd_packed_size(int alpha, int oc, int c);
+/* u: (alpha^2, OC, C) plain transformed weights -> the GEMM's packed form. */
+void kiln_winograd_pack_freqs(int alpha, int oc, int c, const float *u, float *packed);
+size_t kiln_winograd_workspace_size(int alpha, const kiln_conv2d_params *p);
+void kiln_winograd_run(const kiln_winograd_variant *var, const kiln_conv2d_params *p,
+                       const float *x, const float *u, const float *bias,
+                       const float *residual, float *y, float *workspace);
+
+/* Packed GEMM (kiln_gemm.h): y (OC, OH*OW) = w (OC, C*KH*KW) . col (C*KH*KW, OH*OW) per
+ * image, with im2col fused into the packing of B panels (the column matrix is never
+ * materialised; 1x1 stride-1 unpadded convolutions read the input directly) and the
+ * epilogue fused into the last K block. Weights packed once by kiln_conv2d_gemm_pack into
+ * kiln_conv2d_gemm_packed_size(p) floats. groups must be 1. Threaded over (image, column
+ * or output-channel block). Needs no workspace (each task packs into its own stack). */
+int kiln_conv2d_gemm_applicable(const kiln_conv2d_params *p);
+size_t kiln_conv2d_gemm_packed_size(const kiln_conv2d_params *p);
+void kiln_conv2d_gemm_pack(const kiln_conv2d_params *p, const float *w, float *packed);
+size_t kiln_conv2d_gemm_workspace_size(const kiln_conv2d_params *p);
+void kiln_conv2d_gemm(const kiln_conv2d_params *p, const float *x, const float *packed,
+                      const float *bias, const float *residual, float *y, float *workspace);
 
 #ifdef __cplusplus
 }

@@ -36,6 +36,8 @@ struct ConvShape: Hashable, Sendable {
         case .im2colSgemm, .direct: return true
         case .pointwiseSgemm: return kiln_conv2d_pointwise_applicable(&p) != 0
         case .winogradF2x3: return kiln_winograd_f2x3_applicable(&p) != 0
+        case .winogradF4x3: return kiln_winograd_f4x3_applicable(&p) != 0
+        case .packedGemm: return kiln_conv2d_gemm_applicable(&p) != 0
         }
     }
 
@@ -47,11 +49,25 @@ struct ConvShape: Hashable, Sendable {
         case .pointwiseSgemm: return kiln_conv2d_pointwise_workspace_size(&p)
         case .direct: return 0
         case .winogradF2x3: return kiln_winograd_f2x3_workspace_size(&p)
+        case .winogradF4x3: return kiln_winograd_f4x3_workspace_size(&p)
+        case .packedGemm: return kiln_conv2d_gemm_workspace_size(&p)
         }
     }
 
-    /// The weights as the algorithm reads them (Winograd: transformed to (16, OC, C)).
+    /// The weights as the algorithm reads them (Winograd: 16 or 36 transformed (OC, C) matrices, packed for the GEMM).
     func packedWeights(_ weight: Tensor, for a: ConvAlgorithm) -> [Float] {
+        if a == .packedGemm {
+            // MR-row panels of the (OC, C*KH*KW) weight matrix (kiln_gemm.h).
+            var p = params
+            var packed = [Float](repeating: 0, count: kiln_conv2d_gemm_packed_size(&p))
+            weight.withUnsafeBufferPointer { w in kiln_conv2d_gemm_pack(&p, w.baseAddress, &packed) }
+            return packed
+        }
+        if a == .winogradF4x3 {
+            var u = [Float](repeating: 0, count: kiln_winograd_f4x3_packed_size(Int32(oc), Int32(c)))
+            weight.withUnsafeBufferPointer { w in kiln_winograd_f4x3_pack(Int32(oc), Int32(c), w.baseAddress, &u) }
+            return u
+        }
         guard a == .winogradF2x3 else { return weight.scalars }
         var u = [Float](repeating: 0, count: kiln_winograd_f2x3_packed_size(Int32(oc), Int32(c)))
         weight.withUnsafeBufferPointer { w in kiln_winograd_f2x3_pack(Int32(oc), Int32(c), w.baseAddress, &u) }
@@ -68,6 +84,8 @@ struct ConvShape: Hashable, Sendable {
         case .pointwiseSgemm: kiln_conv2d_pointwise(&p, x, packed, bias, residual, y, workspace)
         case .direct: kiln_conv2d_direct(&p, x, packed, bias, residual, y)
         case .winogradF2x3: kiln_conv2d_winograd_f2x3(&p, x, packed, bias, residual, y, workspace)
+        case .winogradF4x3: kiln_conv2d_winograd_f4x3(&p, x, packed, bias, residual, y, workspace)
+        case .packedGemm: kiln_conv2d_gemm(&p, x, packed, bias, residual, y, workspace)
         }
     }
 
@@ -86,6 +104,8 @@ struct ConvShape: Hashable, Sendable {
         case .pointwiseSgemm: "kiln_conv2d_pointwise(&p, x, w, b, r, y, ws)"
         case .direct: "kiln_conv2d_direct(&p, x, w, b, r, y)"
         case .winogradF2x3: "kiln_conv2d_winograd_f2x3(&p, x, w, b, r, y, ws)"
+        case .winogradF4x3: "kiln_conv2d_winograd_f4x3(&p, x, w, b, r, y, ws)"
+        case .packedGemm: "kiln_conv2d_gemm(&p, x, w, b, r, y, ws)"
         }
     }
 }

@@ -88,6 +88,23 @@ import Testing
         #expect(kiln_get_num_threads() >= 1, "0 restores the default")
     }
 
+    /// A kiln_parallel_for inside a chunk (the pool is busy with the outer call) still covers
+    /// its own range exactly once, with the same chunking rules.
+    @Test func nestedCallsCoverTheirRanges() {
+        var bad = [Int32](repeating: 0, count: 8)
+        bad.withUnsafeMutableBufferPointer { buf in
+            kiln_parallel_for(8, 1, { raw, begin, end in
+                let bad = raw!.assumingMemoryBound(to: Int32.self)
+                let threads = Int(kiln_get_num_threads())
+                for i in begin..<end {
+                    let n = 500 + 37 * i
+                    bad[i] = ThreadKernelTests.problems(ThreadKernelTests.run(n, minChunk: 3), n: n, minChunk: 3, maxChunks: threads) == nil ? 0 : 1
+                }
+            }, buf.baseAddress)
+        }
+        #expect(bad == [Int32](repeating: 0, count: 8), "nested calls that missed or repeated indices: \(bad)")
+    }
+
     /// Four threads hammer kiln_parallel_for at once; each call must still see exactly its
     /// own indices, once each.
     @Test func concurrentCallersFromFourThreads() {

@@ -1,0 +1,266 @@
+/*
+ * kiln_winograd_f4x3.c — Winograd F(4x4, 3x3) transforms (Lavin & Gray 2015), run by the
+ * driver in kiln_winograd.c: 36 multiplies per 4x4 outputs per channel pair instead of
+ * 144 (4x fewer), as 36 GEMMs over C.
+ *
+ * Interpolation points 0, 1, -1, 2, -2 and infinity: the smallest-magnitude set with six
+ * points, so B^T and A^T have small integer entries (|entry| <= 8) and the fp32 error stays
+ * about 10x that of direct convolution (measured in WinogradKernelTests); points such as
+ * +-1/2 need alpha = 8 (F(6x6, 3x3), as NNPACK), which would cost more accuracy again.
+ *
+ *   G = [ 1/4     0     0  ]   B^T = [4  0 -5  0 1 0]   A^T = [1 1  1 1  1 0]
+ *       [-1/6  -1/6  -1/6  ]         [0 -4 -4  1 1 0]         [0 1 -1 2 -2 0]
+ *       [-1/6   1/6  -1/6  ]         [0  4 -4 -1 1 0]         [0 1  1 4  4 0]
+ *       [1/24  1/12   1/6  ]         [0 -2 -1  2 1 0]         [0 1 -1 8 -8 1]
+ *       [1/24 -1/12   1/6  ]         [0  2 -1 -2 1 0]
+ *       [  0     0     1   ]         [0  4  0 -5 0 1]
+ */
+#include "kiln_conv_variants.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#include <immintrin.h>
+/* Why target attributes: CKilnKernels is built without -march (it must run on any x86-64),
+ * so the AVX-512 transforms are compiled for AVX-512 alone and chosen at run time. */
+#define KILN_WINO_AVX512 1
+#define KILN_AVX512_FN __attribute__((target("avx512f,fma")))
+#else
+#define KILN_WINO_AVX512 0
+#endif
+
+int kiln_winograd_f4x3_applicable(const kiln_conv2d_params *p) { return kiln_winograd_f2x3_applicable(p); }
+size_t kiln_winograd_f4x3_packed_size(int oc, int c) { return kiln_winograd_packed_size(6, oc, c); }
+size_t kiln_winograd_f4x3_workspace_size(const kiln_conv2d_params *p) { return kiln_winograd_workspace_size(6, p); }
+
+// w: (OC, C, 3, 3) -> (G g G^T)[f / 6][f % 6] as 36 (OC, C) matrices, then packed.
+void kiln_winograd_f4x3_pack(int oc, int c, const float *w, float *packed) {
+    static const double G[6][3] = {{1.0 / 4, 0, 0},           {-1.0 / 6, -1.0 / 6, -1.0 / 6},
+                                   {-1.0 / 6, 1.0 / 6, -1.0 / 6}, {1.0 / 24, 1.0 / 12, 1.0 / 6},
+                                   {1.0 / 24, -1.0 / 12, 1.0 / 6}, {0, 0, 1}};
+    const size_t plane = (size_t)oc * c;
+    float *u = (float *)malloc(sizeof(float) * 36 * plane);
+    for (size_t oi = 0; oi < plane; oi++) {
+        const float *g = w + oi * 9;
+        double t[6][3]; /* G g, in double: the compile-time transform adds no error */
+        for (int r = 0; r < 6; r++)
+            for (int j = 0; j < 3; j++) t[r][j] = G[r][0] * g[j] + G[r][1] * g[3 + j] + G[r][2] * g[6 + j];
+        for (int r = 0; r < 6; r++)
+            for (int s = 0; s < 6; s++)
+                u[(size_t)(r * 6 + s) * plane + oi] = (float)(t[r][0] * G[s][0] + t[r][1] * G[s][1] + t[r][2] * G[s][2]);
+    }
+    kiln_winograd_pack_freqs(6, oc, c, u, packed);
+    free(u);
+}
+
+/* ------------------------------------------------------------------ portable path */
+
+/* r = B^T d for 6 values with stride s (in) and so (out). */
+static inline void bt6(const float *d, int s, float *r, int so) {
+    const float d0 = d[0], d1 = d[s], d2 = d[2 * s], d3 = d[3 * s], d4 = d[4 * s], d5 = d[5 * s];
+    const float t0 = d4 - 4 * d2, t1 = d3 - 4 * d1, t2 = d4 - d2, t3 = 2 * (d3 - d1);
+    r[0] = 4 * d0 - 5 * d2 + d4;
+    r[so] = t0 + t1;
+    r[2 * so] = t0 - t1;
+    r[3 * so] = t2 + t3;
+    r[4 * so] = t2 - t3;
+    r[5 * so] = 4 * d1 - 5 * d3 + d5;
+}
+
+/* r = A^T m for 6 values with stride s (in) and so (out). */
+static inline void at6(const float *m, size_t s, float *r, int so) {
+    const float s12 = m[s] + m[2 * s], d12 = m[s] - m[2 * s];
+    const float s34 = m[3 * s] + m[4 * s], d34 = m[3 * s] - m[4 * s];
+    r[0] = m[0] + s12 + s34;
+    r[so] = d12 + 2 * d34;
+    r[2 * so] = s12 + 4 * s34;
+    r[3 * so] = d12 + 8 * d34 + m[5 * s];
+}
+
+static void f4_input_portable(const kiln_conv2d_params *p, const float *xn, int ty, int tx0, int cnt,
+                              int c0, int c1, float *v, size_t ldv, size_t fs) {
+    for (int c = c0; c < c1; c++) {
+        const float *xc = xn + (size_t)c * p->h * p->w;
+        for (int t = 0; t < cnt; t++) {
+            const int y0 = ty * 4 - p->pad_h, x0 = (tx0 + t) * 4 - p->pad_w;
+            float d[6][6], b[6][6], r[6][6];
+            for (int i = 0; i < 6; i++)
+                for (int j = 0; j < 6; j++) {
+                    const int iy = y0 + i, ix = x0 + j;
+                    d[i][j] = (iy >= 0 && iy < p->h && ix >= 0 && ix < p->w) ? xc[(size_t)iy * p->w + ix] : 0.0f;
+                }
+            for (int j = 0; j < 6; j++) bt6(&d[0][j], 6, &b[0][j], 6); /* B^T d */
+            for (int i = 0; i < 6; i++) bt6(&b[i][0], 1, &r[i][0], 1); /* (B^T d) B */
+            for (int f = 0; f < 36; f++) v[(size_t)f * fs + (size_t)c * ldv + t] = r[f / 6][f % 6];
+        }
+    }
+}
+
+static void f4_output_portable(const kiln_conv2d_params *p, const float *m, size_t ldm, size_t fs, int ty,
+                               int tx0, int cnt, int o0, int o1, const float *bias, const float *rn,
+                               float *yn) {
+    const size_t npix = (size_t)p->oh * p->ow;
+    const float lo = p->relu ? 0.0f : -INFINITY;
+    for (int o = o0; o < o1; o++) {
+        const float b = bias ? bias[o] : 0.0f;
+        for (int t = 0; t < cnt; t++) {
+            const float *mt = m + (size_t)o * ldm + t;
+            float a[4][6], r[4][4];
+            for (int j = 0; j < 6; j++) at6(mt + (size_t)j * fs, 6 * fs, &a[0][j], 6); /* A^T m */
+            for (int i = 0; i < 4; i++) at6(&a[i][0], 1, &r[i][0], 1);                /* (A^T m) A */
+            for (int i = 0; i < 4 && ty * 4 + i < p->oh; i++)
+                for (int j = 0; j < 4 && (tx0 + t) * 4 + j < p->ow; j++) {
+                    const size_t at = (size_t)o * npix + (size_t)(ty * 4 + i) * p->ow + (tx0 + t) * 4 + j;
+                    const float val = r[i][j] + b + (rn ? rn[at] : 0.0f);
+                    yn[at] = val < lo ? lo : val;
+                }
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ AVX-512 path */
+
+#if KILN_WINO_AVX512
+/* Lanes 0 <= l < 16 with 0 <= base + l < limit: the in-bounds part of a 16-float row span. */
+static inline __mmask16 span_mask(int base, int limit) {
+    const int lo = base < 0 ? -base : 0, hi = limit - base > 16 ? 16 : limit - base;
+    return hi <= lo ? 0 : (__mmask16)(((1u << hi) - 1) & ~((1u << lo) - 1));
+}
+
+#define ADD _mm512_add_ps
+#define SUB _mm512_sub_ps
+#define MUL _mm512_mul_ps
+#define FMA _mm512_fmadd_ps
+#define FNMA _mm512_fnmadd_ps /* -(a b) + c */
+
+KILN_AVX512_FN static inline void bt6v(const __m512 d[6], __m512 r[6]) {
+    const __m512 four = _mm512_set1_ps(4), five = _mm512_set1_ps(5), two = _mm512_set1_ps(2);
+    const __m512 t0 = FNMA(four, d[2], d[4]), t1 = FNMA(four, d[1], d[3]);
+    const __m512 t2 = SUB(d[4], d[2]), t3 = MUL(two, SUB(d[3], d[1]));
+    r[0] = FMA(four, d[0], FNMA(five, d[2], d[4]));
+    r[1] = ADD(t0, t1);
+    r[2] = SUB(t0, t1);
+    r[3] = ADD(t2, t3);
+    r[4] = SUB(t2, t3);
+    r[5] = FMA(four, d[1], FNMA(five, d[3], d[5]));
+}
+
+KILN_AVX512_FN static inline void at6v(const __m512 m[6], __m512 r[4]) {
+    const __m512 s12 = ADD(m[1], m[2]), d12 = SUB(m[1], m[2]), s34 = ADD(m[3], m[4]), d34 = SUB(m[3], m[4]);
+    r[0] = ADD(ADD(m[0], s12), s34);
+    r[1] = FMA(_mm512_set1_ps(2), d34, d12);
+    r[2] = FMA(_mm512_set1_ps(4), s34, s12);
+    r[3] = ADD(FMA(_mm512_set1_ps(8), d34, d12), m[5]);
+}
+
+/* 16 tiles of a tile row per vector (lane l = tile tx0 + g + l). Each input row's 66
+ * columns are loaded as plain vectors (masked at the image edge: zero padding for free)
+ * and de-interleaved by two rounds of even/odd permutes into "column j of every tile";
+ * outputs are re-interleaved the same way, so all stores to v and y are contiguous. */
+KILN_AVX512_FN static void f4_input_avx512(const kiln_conv2d_params *p, const float *xn, int ty, int tx0,
+                                           int cnt, int c0, int c1, float *v, size_t ldv, size_t fs) {
+    const __m512i ev = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i od = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    const int y0 = ty * 4 - p->pad_h, W = p->w;
+    for (int c = c0; c < c1; c++) {
+        const float *xc = xn + (size_t)c * p->h * W;
+        for (int g = 0; g < cnt; g += 16) {
+            const __mmask16 sm = (__mmask16)((1u << (cnt - g < 16 ? cnt - g : 16)) - 1);
+            const int xs = (tx0 + g) * 4 - p->pad_w;
+            __m512 t[6][6];
+            for (int i = 0; i < 6; i++) {
+                const int iy = y0 + i;
+                __m512 d[6];
+                if (iy < 0 || iy >= p->h) {
+                    for (int j = 0; j < 6; j++) d[j] = _mm512_setzero_ps();
+                } else {
+                    const float *row = xc + (size_t)iy * W + xs;
+                    const __m512 a0 = _mm512_maskz_loadu_ps(span_mask(xs, W), row);
+                    const __m512 a1 = _mm512_maskz_loadu_ps(span_mask(xs + 16, W), row + 16);
+                    const __m512 a2 = _mm512_maskz_loadu_ps(span_mask(xs + 32, W), row + 32);
+                    const __m512 a3 = _mm512_maskz_loadu_ps(span_mask(xs + 48, W), row + 48);
+                    const __m512i a4 = _mm512_castps_si512(_mm512_maskz_loadu_ps(span_mask(xs + 64, W) & 3, row + 64));
+                    const __m512 p0 = _mm512_permutex2var_ps(a0, ev, a1), p1 = _mm512_permutex2var_ps(a0, od, a1);
+                    const __m512 p2 = _mm512_permutex2var_ps(a2, ev, a3), p3 = _mm512_permutex2var_ps(a2, od, a3);
+                    d[0] = _mm512_permutex2var_ps(p0, ev, p2); /* column 4l */
+                    d[2] = _mm512_permutex2var_ps(p0, od, p2); /* column 4l + 2 */
+                    d[1] = _mm512_permutex2var_ps(p1, ev, p3);
+                    d[3] = _mm512_permutex2var_ps(p1, od, p3);
+                    d[4] = _mm512_castsi512_ps(_mm512_alignr_epi32(a4, _mm512_castps_si512(d[0]), 1));
+                    d[5] = _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_alignr_epi32(a4, a4, 1), _mm512_castps_si512(d[1]), 1));
+                }
+                bt6v(d, t[i]); /* row i times B */
+            }
+            float *vc = v + (size_t)c * ldv + g;
+            for (int j = 0; j < 6; j++) {
+                const __m512 col[6] = {t[0][j], t[1][j], t[2][j], t[3][j], t[4][j], t[5][j]};
+                __m512 r[6];
+                bt6v(col, r); /* B^T (d B), column j */
+                for (int k = 0; k < 6; k++) _mm512_mask_storeu_ps(vc + (size_t)(k * 6 + j) * fs, sm, r[k]);
+            }
+        }
+    }
+}
+
+KILN_AVX512_FN static void f4_output_avx512(const kiln_conv2d_params *p, const float *m, size_t ldm, size_t fs,
+                                            int ty, int tx0, int cnt, int o0, int o1, const float *bias,
+                                            const float *rn, float *yn) {
+    const size_t npix = (size_t)p->oh * p->ow;
+    const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    const __m512i hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+    const __m512 zero = _mm512_setzero_ps();
+    for (int o = o0; o < o1; o++) {
+        const __m512 b = _mm512_set1_ps(bias ? bias[o] : 0.0f);
+        for (int g = 0; g < cnt; g += 16) {
+            const int lanes = cnt - g < 16 ? cnt - g : 16;
+            const __mmask16 sm = (__mmask16)((1u << lanes) - 1);
+            const float *mt = m + (size_t)o * ldm + g;
+            __m512 a[4][6]; /* A^T m: a[k][j] */
+            for (int j = 0; j < 6; j++) {
+                __m512 col[6], r[4];
+                for (int i = 0; i < 6; i++) col[i] = _mm512_maskz_loadu_ps(sm, mt + (size_t)(i * 6 + j) * fs);
+                at6v(col, r);
+                for (int k = 0; k < 4; k++) a[k][j] = r[k];
+            }
+            const int base = (tx0 + g) * 4, lim = (tx0 + g + lanes) * 4 < p->ow ? (tx0 + g + lanes) * 4 : p->ow;
+            for (int k = 0; k < 4; k++) {
+                const int oy = ty * 4 + k;
+                if (oy >= p->oh) break;
+                __m512 r[4];
+                at6v(a[k], r); /* (A^T m) A, row k: r[j] = output column j of every tile */
+                const __m512 q0 = _mm512_permutex2var_ps(r[0], lo, r[2]), q2 = _mm512_permutex2var_ps(r[0], hi, r[2]);
+                const __m512 q1 = _mm512_permutex2var_ps(r[1], lo, r[3]), q3 = _mm512_permutex2var_ps(r[1], hi, r[3]);
+                const __m512 w[4] = {_mm512_permutex2var_ps(q0, lo, q1), _mm512_permutex2var_ps(q0, hi, q1),
+                                     _mm512_permutex2var_ps(q2, lo, q3), _mm512_permutex2var_ps(q2, hi, q3)};
+                const size_t at = (size_t)o * npix + (size_t)oy * p->ow + base;
+                for (int q = 0; q < 4 && base + 16 * q < lim; q++) {
+                    const __mmask16 om = span_mask(base + 16 * q, lim);
+                    __m512 val = ADD(w[q], b);
+                    if (rn) val = ADD(val, _mm512_maskz_loadu_ps(om, rn + at + 16 * q));
+                    if (p->relu) val = _mm512_max_ps(zero, val); /* (0, v): a NaN passes, as in the reference */
+                    _mm512_mask_storeu_ps(yn + at + 16 * q, om, val);
+                }
+            }
+        }
+    }
+}
+#endif
+
+static const kiln_winograd_variant f4_portable = {4, 6, f4_input_portable, f4_output_portable};
+#if KILN_WINO_AVX512
+static const kiln_winograd_variant f4_avx512 = {4, 6, f4_input_avx512, f4_output_avx512};
+#endif
+
+// x: (N, C, H, W), u: kiln_winograd_f4x3_pack's, y: (N, OC, OH, OW).
+void kiln_conv2d_winograd_f4x3(const kiln_conv2d_params *p, const float *x, const float *u,
+                               const float *bias, const float *residual, float *y,
+                               float *workspace) {
+#if KILN_WINO_AVX512
+    if (kiln_winograd_use_avx512()) {
+        kiln_winograd_run(&f4_avx512, p, x, u, bias, residual, y, workspace);
+        return;
+    }
+#endif
+    kiln_winograd_run(&f4_portable, p, x, u, bias, residual, y, workspace);
+}

@@ -1,0 +1,163 @@
+import CKilnKernels
+import Testing
+
+/// Kiln's packed GEMM (`kiln_gemm`) against its naive twin `kiln_gemm_ref`, and the
+/// packed-GEMM convolution (`kiln_conv2d_gemm`) against `kiln_conv2d_ref`, on both the
+/// AVX-512 microkernel and the portable one. Tolerance: 1e-4 · max(1, max |ref|).
+/// Serialized: `kiln_gemm_force_portable` is process-wide.
+@Suite(.serialized) struct GemmKernelTests {
+    static let mr = Int(KILN_GEMM_MR), nr = Int(KILN_GEMM_NR), kc = Int(KILN_GEMM_KC)
+
+    /// Both microkernels: the AVX-512 one (when this CPU has it) and the portable one.
+    static var paths: [(name: String, portable: Int32)] {
+        kiln_gemm_force_portable(0)
+        let avx = kiln_gemm_uses_avx512() != 0
+        return (avx ? [("avx512", 0)] : []) + [("portable", 1)]
+    }
+
+    /// One GEMM case with padded leading dimensions; returns a failure message or nil.
+    static func check(m: Int, n: Int, k: Int, pads: (Int, Int, Int), bias useBias: Bool, residual useResidual: Bool,
+                      relu: Bool, seed: Int, path: String) -> String? {
+        let (lda, ldb, ldc) = (k + pads.0, n + pads.1, n + pads.2), ldr = n + pads.0
+        let a = KernelCheck.inputs(max(m * lda, 1), seed: seed), b = KernelCheck.inputs(max(k * ldb, 1), seed: seed + 1)
+        let bias = useBias ? KernelCheck.inputs(m, seed: seed + 2) : nil
+        let residual = useResidual ? KernelCheck.inputs(m * ldr, seed: seed + 3) : nil
+        var packed = KernelCheck.guarded(kiln_gemm_packed_a_size(Int32(m), Int32(k)))
+        kiln_gemm_pack_a(Int32(m), Int32(k), a, Int32(lda), &packed)
+        var ws = KernelCheck.guarded(kiln_gemm_workspace_size(Int32(m), Int32(n), Int32(k)))
+        let count = m * ldc
+        var fast = KernelCheck.guarded(count), ref = fast
+        kiln_gemm(Int32(m), Int32(n), Int32(k), packed, b, Int32(ldb), &fast, Int32(ldc), bias, residual, Int32(ldr),
+                  relu ? 1 : 0, &ws)
+        kiln_gemm_ref(Int32(m), Int32(n), Int32(k), a, Int32(lda), b, Int32(ldb), &ref, Int32(ldc), bias, residual,
+                      Int32(ldr), relu ? 1 : 0)
+        let name = "gemm[\(path)] m=\(m) n=\(n) k=\(k) lda=\(lda) ldb=\(ldb) ldc=\(ldc) ldr=\(ldr) "
+            + "bias=\(useBias) residual=\(useResidual) relu=\(relu)"
+        if !KernelCheck.guardIntact(ws, count: ws.count - KernelCheck.guardCount) { return name + ": wrote past the workspace" }
+        // Only the n columns of each row are results; the ldc padding must stay untouched (NaN).
+        for i in 0..<m where pads.2 > 0 {
+            if !fast[(i * ldc + n)..<(i * ldc + ldc)].allSatisfy(\.isNaN) { return name + ": wrote into the ldc padding of row \(i)" }
+        }
+        return KernelCheck.mismatch(fast, ref, count: count, params: name)
+    }
+
+    /// Sizes around and across the MR, NR and KC boundaries, every leading-dimension and
+    /// epilogue variant rotated through the shapes, on both microkernels.
+    @Test func gemmSweepMatchesReference() {
+        defer { kiln_gemm_force_portable(0) }
+        let (mr, nr, kc) = (Self.mr, Self.nr, Self.kc)
+        let ms = [1, 2, 7, mr - 1, mr, mr + 1, 2 * mr, 2 * mr + 1, 43, 70]
+        let ns = [1, 2, 15, 16, 17, 31, 32, 33, nr - 1, nr, nr + 1, 2 * nr, 70]
+        let ks = [1, 2, 17, kc - 1, kc, kc + 1, 2 * kc + 1]
+        let padSets = [(0, 0, 0), (3, 5, 7), (1, 0, 16)]
+        var failures: [String] = [], cases = 0
+        for (path, portable) in Self.paths {
+            kiln_gemm_force_portable(portable)
+            for m in ms { for n in ns { for k in ks {
+                cases += 1
+                let epi = cases % 8
+                if let f = Self.check(m: m, n: n, k: k, pads: padSets[cases % 3], bias: epi & 1 != 0, residual: epi & 2 != 0,
+                                      relu: epi & 4 != 0, seed: cases, path: path) { failures.append(f) }
+            } } }
+            // Larger shapes: several MC, NC and K blocks, and an empty K (just the epilogue).
+            for (m, n, k) in [(300, 130, 600), (300, 500, 200), (64, 1100, 70), (5, 3, 0)] {
+                for epi in [0, 7] {
+                    if let f = Self.check(m: m, n: n, k: k, pads: (2, 3, 4), bias: epi != 0, residual: epi != 0, relu: epi != 0,
+                                          seed: m + n + epi, path: path) { failures.append(f) }
+                }
+            }
+        }
+        #expect(cases >= ms.count * ns.count * ks.count)
+        KernelCheck.record(failures)
+    }
+
+    @Test func forcingPortableSwitchesTheKernel() {
+        defer { kiln_gemm_force_portable(0) }
+        kiln_gemm_force_portable(1)
+        #expect(kiln_gemm_uses_avx512() == 0)
+        kiln_gemm_force_portable(0)
+        #expect(kiln_gemm_packed_a_size(Int32(Self.mr + 1), 3) == 2 * Self.mr * 3, "two panels of MR rows")
+    }
+
+    // MARK: convolution
+
+    /// packed_gemm conv against the reference on one parameter set (p initialised).
+    static func checkConv(_ p: kiln_conv2d_params, bias useBias: Bool, residual useResidual: Bool, seed: Int, path: String) -> String? {
+        var p = p
+        let xCount = Int(p.n * p.c * p.h * p.w), wCount = Int(p.oc * p.c * p.kh * p.kw)
+        let yCount = Int(p.n * p.oc * p.oh * p.ow)
+        let x = KernelCheck.inputs(xCount, seed: seed), w = KernelCheck.inputs(wCount, seed: seed + 1)
+        let bias = useBias ? KernelCheck.inputs(Int(p.oc), seed: seed + 2) : nil
+        let residual = useResidual ? KernelCheck.inputs(yCount, seed: seed + 3) : nil
+        var packed = KernelCheck.guarded(kiln_conv2d_gemm_packed_size(&p))
+        kiln_conv2d_gemm_pack(&p, w, &packed)
+        var ref = KernelCheck.guarded(yCount), fast = ref
+        kiln_conv2d_ref(&p, x, w, bias, residual, &ref)
+        kiln_conv2d_gemm(&p, x, packed, bias, residual, &fast, nil)
+        let name = "packed_gemm[\(path)] " + ConvKernelTests.describe(p, bias: useBias, residual: useResidual)
+        if !KernelCheck.guardIntact(packed, count: packed.count - KernelCheck.guardCount) { return name + ": pack wrote past its size" }
+        return KernelCheck.mismatch(fast, ref, count: yCount, params: name)
+    }
+
+    /// 1x1, 3x3 and 7x7 over strides, paddings, dilations and batches 1-3, on both microkernels.
+    @Test func convSweepMatchesReference() {
+        defer { kiln_gemm_force_portable(0) }
+        var failures: [String] = [], cases = 0
+        for (path, portable) in Self.paths {
+            kiln_gemm_force_portable(portable)
+            for n in [1, 2, 3] {
+                let (h, w) = [(9, 7), (6, 8), (11, 10)][n - 1]
+                for (c, oc) in [(1, 2), (3, 5), (8, 16), (5, 33)] {
+                    for k in [1, 3, 7] {
+                        for stride in [1, 2] { for pad in [0, 1, 3] { for dil in [1, 2] {
+                            var p = ConvKernelTests.params(n: n, c: c, h: h, w: w, oc: oc, k: (k, k), stride: (stride, stride),
+                                                           pad: (pad, pad), dil: (dil, dil))
+                            guard kiln_conv2d_init(&p) == 0 else { continue }
+                            cases += 1
+                            let epi = cases % 8
+                            p.relu = epi & 4 != 0 ? 1 : 0
+                            if let f = Self.checkConv(p, bias: epi & 1 != 0, residual: epi & 2 != 0, seed: cases, path: path) {
+                                failures.append(f)
+                            }
+                        } } }
+                    }
+                }
+            }
+        }
+        #expect(cases > 500, "sweep ran only \(cases) valid shapes")
+        KernelCheck.record(failures)
+    }
+
+    /// ResNet-like shapes: K beyond one KC block, several MR panels, the output-channel split
+    /// of batch 1 with few pixels, asymmetric geometry, and the 7x7 stride-2 stem.
+    @Test func convLargerShapesMatchReference() {
+        defer { kiln_gemm_force_portable(0) }
+        let shapes = [
+            ConvKernelTests.params(n: 1, c: 64, h: 14, w: 14, oc: 64, k: (3, 3), pad: (1, 1), relu: true),
+            ConvKernelTests.params(n: 1, c: 128, h: 7, w: 7, oc: 100, k: (3, 3), pad: (1, 1), relu: true),
+            ConvKernelTests.params(n: 3, c: 32, h: 15, w: 13, oc: 40, k: (3, 3), stride: (2, 2), pad: (1, 1)),
+            ConvKernelTests.params(n: 2, c: 96, h: 8, w: 9, oc: 70, k: (1, 1)),
+            ConvKernelTests.params(n: 1, c: 48, h: 8, w: 8, oc: 30, k: (1, 1), stride: (2, 2)),
+            ConvKernelTests.params(n: 2, c: 3, h: 32, w: 30, oc: 16, k: (7, 7), stride: (2, 2), pad: (3, 3), relu: true),
+            ConvKernelTests.params(n: 1, c: 6, h: 9, w: 12, oc: 9, k: (3, 5), stride: (2, 1), pad: (1, 2), dil: (1, 2)),
+        ]
+        var failures: [String] = []
+        for (path, portable) in Self.paths {
+            kiln_gemm_force_portable(portable)
+            for (i, p) in shapes.enumerated() {
+                var p = p
+                guard kiln_conv2d_init(&p) == 0 else { failures.append("shape \(i) rejected by init"); continue }
+                if let f = Self.checkConv(p, bias: true, residual: i % 2 == 0, seed: 100 + i, path: path) { failures.append(f) }
+            }
+        }
+        KernelCheck.record(failures)
+    }
+
+    @Test func appliesOnlyToOneGroup() {
+        var dense = ConvKernelTests.params(n: 1, c: 4, h: 5, w: 5, oc: 4, k: (3, 3))
+        var grouped = ConvKernelTests.params(n: 1, c: 4, h: 5, w: 5, oc: 4, k: (3, 3), groups: 2)
+        #expect(kiln_conv2d_init(&dense) == 0 && kiln_conv2d_init(&grouped) == 0)
+        #expect(kiln_conv2d_gemm_applicable(&dense) == 1)
+        #expect(kiln_conv2d_gemm_applicable(&grouped) == 0)
+    }
+}

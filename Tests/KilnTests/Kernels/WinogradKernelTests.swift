@@ -1,0 +1,144 @@
+import CKilnKernels
+import Testing
+@testable import Kiln
+
+/// Winograd F(2×2, 3×3) and F(4×4, 3×3) (`kiln_conv2d_winograd_f2x3` / `_f4x3`) against
+/// the naive `kiln_conv2d_ref`, on the AVX-512 transforms (when this CPU has them) and on the
+/// portable ones.
+///
+/// Tolerance: max |fast − ref| ≤ tol · max(1, max |ref|), with tol = 1e-4 for F(2,3) (as
+/// every other kernel) and 1e-3 for F(4,3). Why looser: F(4,3)'s input transform scales by
+/// up to 10 per dimension (a row of Bᵀ is 4, −5, 1) and its output transform by up to 18
+/// (a row of Aᵀ is 1, −1, 8, −8, 1), so float rounding in the transformed domain is
+/// amplified ~100× more than in F(2,3) (whose entries are ±1). Measured: ~1e-5 on
+/// ResNet-sized layers, so 1e-3 leaves margin while any wrong coefficient, index or
+/// boundary still fails by O(1). `resnetSizedLayersStayWithinAutotuneTolerance` checks the
+/// tighter 1e-4 that autotune and the whole-network fixtures need.
+///
+/// Serialized: `kiln_winograd_force_portable` is process-wide.
+@Suite(.serialized) struct WinogradKernelTests {
+    enum Variant: String, CaseIterable {
+        case f2x3, f4x3
+        var tolerance: Float { self == .f2x3 ? 1e-4 : 1e-3 }
+    }
+
+    /// The transform paths to test: AVX-512 (when available) and portable.
+    static var paths: [(name: String, portable: Int32)] {
+        kiln_winograd_force_portable(0)
+        let avx = kiln_winograd_use_avx512() != 0
+        return (avx ? [("avx512", 0)] : []) + [("portable", 1)]
+    }
+
+    struct Case {
+        var n: Int, c: Int, h: Int, w: Int, oc: Int, pad: Int
+        var bias = false, residual = false, relu = false
+    }
+
+    /// Runs one case (with a caller-provided guarded workspace, or internal when
+    /// `internalWorkspace`); returns a failure message naming every parameter, or nil.
+    static func check(_ v: Variant, _ k: Case, path: String, seed: Int, tolerance: Float? = nil,
+                      internalWorkspace: Bool = false) -> String? {
+        var p = ConvKernelTests.params(n: k.n, c: k.c, h: k.h, w: k.w, oc: k.oc, k: (3, 3), pad: (k.pad, k.pad), relu: k.relu)
+        let initialised = kiln_conv2d_init(&p) == 0
+        let name = "winograd_\(v.rawValue)[\(path)] " + ConvKernelTests.describe(p, bias: k.bias, residual: k.residual)
+            + " workspace=\(internalWorkspace ? "internal" : "provided")"
+        guard initialised else { return name + ": init rejected" }
+        guard kiln_winograd_f2x3_applicable(&p) != 0, kiln_winograd_f4x3_applicable(&p) != 0 else { return name + ": not applicable" }
+        let yCount = k.n * k.oc * Int(p.oh * p.ow)
+        let x = KernelCheck.inputs(k.n * k.c * k.h * k.w, seed: seed), w = KernelCheck.inputs(k.oc * k.c * 9, seed: seed + 1)
+        let bias = k.bias ? KernelCheck.inputs(k.oc, seed: seed + 2) : nil
+        let residual = k.residual ? KernelCheck.inputs(yCount, seed: seed + 3) : nil
+        let packedCount = v == .f2x3 ? kiln_winograd_f2x3_packed_size(Int32(k.oc), Int32(k.c)) : kiln_winograd_f4x3_packed_size(Int32(k.oc), Int32(k.c))
+        let wsCount = v == .f2x3 ? kiln_winograd_f2x3_workspace_size(&p) : kiln_winograd_f4x3_workspace_size(&p)
+        var packed = KernelCheck.guarded(packedCount), ws = KernelCheck.guarded(wsCount)
+        var fast = KernelCheck.guarded(yCount), ref = KernelCheck.guarded(yCount)
+        switch v {
+        case .f2x3: kiln_winograd_f2x3_pack(Int32(k.oc), Int32(k.c), w, &packed)
+        case .f4x3: kiln_winograd_f4x3_pack(Int32(k.oc), Int32(k.c), w, &packed)
+        }
+        kiln_conv2d_ref(&p, x, w, bias, residual, &ref)
+        ws.withUnsafeMutableBufferPointer { wsp in
+            let wsArg = internalWorkspace ? nil : wsp.baseAddress
+            switch v {
+            case .f2x3: kiln_conv2d_winograd_f2x3(&p, x, packed, bias, residual, &fast, wsArg)
+            case .f4x3: kiln_conv2d_winograd_f4x3(&p, x, packed, bias, residual, &fast, wsArg)
+            }
+        }
+        if !KernelCheck.guardIntact(packed, count: packedCount) { return name + ": pack wrote past \(packedCount) floats" }
+        if !KernelCheck.guardIntact(ws, count: wsCount) { return name + ": wrote past the \(wsCount)-float workspace" }
+        if !KernelCheck.guardIntact(fast, count: yCount) { return name + ": wrote past the output" }
+        let (diff, maxRef) = KernelCheck.difference(fast, ref, count: yCount)
+        let tol = (tolerance ?? v.tolerance) * max(1, maxRef)
+        return diff <= tol ? nil : "\(name): max |fast-ref| = \(diff) > tol \(tol) (max |ref| = \(maxRef))"
+    }
+
+    /// Small and odd sizes (1…9: partial tiles, images smaller than a tile, fewer tiles than
+    /// a SIMD group), ResNet's 14 and 28, padding 0 and 1, batch 1–3 (tiles of one block span
+    /// images), channel counts that are not multiples of 16 (or of the GEMM's panels), and
+    /// every epilogue, on both variants and both transform paths.
+    @Test func sweepMatchesReference() {
+        defer { kiln_winograd_force_portable(0) }
+        let sizes = [(1, 1), (1, 5), (2, 2), (3, 3), (4, 7), (5, 5), (6, 9), (7, 7), (8, 3), (9, 9), (9, 2), (14, 14), (28, 28)]
+        let channels = [(1, 1), (3, 5), (16, 16), (17, 33), (32, 20)]
+        var failures: [String] = [], cases = 0
+        for (path, portable) in Self.paths {
+            kiln_winograd_force_portable(portable)
+            for v in Variant.allCases {
+                for (h, w) in sizes {
+                    for pad in [0, 1] where h + 2 * pad >= 3 && w + 2 * pad >= 3 {
+                        for r in 0..<3 {
+                            cases += 1
+                            let (c, oc) = channels[(cases + r) % channels.count]
+                            let epi = cases % 8
+                            let k = Case(n: 1 + (cases + r) % 3, c: c, h: h, w: w, oc: oc, pad: pad,
+                                         bias: epi & 1 != 0, residual: epi & 2 != 0, relu: epi & 4 != 0)
+                            if let f = Self.check(v, k, path: path, seed: cases, internalWorkspace: cases % 5 == 0) { failures.append(f) }
+                        }
+                    }
+                }
+            }
+        }
+        #expect(cases >= 150)
+        KernelCheck.record(failures)
+    }
+
+    /// 56×56 with two images: many tile blocks per thread (block boundaries inside images and
+    /// rows, workspace slots reused), with the full epilogue.
+    @Test func manyBlocksMatchReference() {
+        defer { kiln_winograd_force_portable(0) }
+        var failures: [String] = []
+        for (path, portable) in Self.paths {
+            kiln_winograd_force_portable(portable)
+            for v in Variant.allCases {
+                let k = Case(n: 2, c: 40, h: 56, w: 56, oc: 40, pad: 1, bias: true, residual: true, relu: true)
+                if let f = Self.check(v, k, path: path, seed: 7) { failures.append(f) }
+            }
+        }
+        KernelCheck.record(failures)
+    }
+
+    /// A ResNet-18 layer2 convolution (128→128, 28×28): both variants within 1e-4 · max |ref|,
+    /// the tolerance autotune applies before it accepts a candidate.
+    @Test func resnetSizedLayersStayWithinAutotuneTolerance() {
+        defer { kiln_winograd_force_portable(0) }
+        var failures: [String] = []
+        for (path, portable) in Self.paths {
+            kiln_winograd_force_portable(portable)
+            for v in Variant.allCases {
+                let k = Case(n: 1, c: 128, h: 28, w: 28, oc: 128, pad: 1, bias: true)
+                if let f = Self.check(v, k, path: path, seed: 11, tolerance: 1e-4) { failures.append(f) }
+            }
+        }
+        KernelCheck.record(failures)
+    }
+
+    /// The whole compiled ResNet-18 with every 3×3 stride-1 convolution on each Winograd
+    /// variant (the others on the heuristic) against PyTorch's logits, batch 1 and 3, within
+    /// 5e-4 · max |reference| (CompiledFixtureTests covers F(2,3) the same way).
+    @Test func resnet18WithF4x3MatchesPyTorchLogits() throws {
+        guard let program = CompileFixtures.fixtureProgram else { return }
+        let example = [Tensor.randn([1, 3, 224, 224], seed: 0)]
+        let path = try aotCompile(program, exampleInputs: example, options: CompileFixtures.options(forced: .winogradF4x3))
+        try CompiledFixtureTests.expectFixtureLogits(path, "forced winograd_f4x3")
+    }
+}
