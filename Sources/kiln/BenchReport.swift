@@ -26,7 +26,10 @@ struct BenchReport {
         var weightsBytes: Int
         var compileSeconds: Double?
         var compileAutotuneSeconds: Double?
+        /// Swift host (`aotLoad`): load, first run and steady median at batch 1.
         var fresh: MeasureRunResult?
+        /// Plain C host (dlopen): the peak memory of a batch-1 run without a Swift runtime.
+        var cHost: CHostMeasurement?
     }
 
     var cpu = CPUInfo.current.modelName
@@ -77,8 +80,16 @@ struct BenchReport {
                     "compile_s": opt(m.compileSeconds), "compile_autotune_s": opt(m.compileAutotuneSeconds),
                     "load_ms": opt(m.fresh?.loadMilliseconds), "first_run_ms": opt(m.fresh?.firstRunMilliseconds),
                     "steady_ms": opt(m.fresh?.steadyMedianMilliseconds),
-                    "peak_rss_mb": mb(m.fresh?.peakResidentBytes), "baseline_rss_mb": mb(m.fresh?.baselineResidentBytes),
-                    "loaded_rss_mb": mb(m.fresh?.loadedResidentBytes),
+                    // Peak memory of a batch-1 run as deployed from C (the library's own cost plus
+                    // a bare C process); the Swift host's figures, which add ~25 MB of runtime, beside it.
+                    "peak_rss_mb": mb(m.cHost?.peakResidentBytes ?? m.fresh?.peakResidentBytes),
+                    "baseline_rss_mb": mb(m.cHost?.baselineResidentBytes ?? m.fresh?.baselineResidentBytes),
+                    "loaded_rss_mb": mb(m.cHost?.loadedResidentBytes ?? m.fresh?.loadedResidentBytes),
+                    "peak_rss_host": m.cHost != nil ? "c" : "swift",
+                    "swift_host_peak_rss_mb": mb(m.fresh?.peakResidentBytes),
+                    "swift_host_baseline_rss_mb": mb(m.fresh?.baselineResidentBytes),
+                    "c_host_load_ms": opt(m.cHost?.loadMilliseconds), "c_host_first_run_ms": opt(m.cHost?.firstRunMilliseconds),
+                    "c_host_steady_ms": opt(m.cHost?.steadyMedianMilliseconds),
                     "weights_mb": mb(m.weightsBytes),
                 ]
             },
@@ -124,6 +135,15 @@ struct BenchReport {
                                     Double(f.loadedResidentBytes) / 1e6))
             } else {
                 lines.append("  fresh-process load/first run/peak memory: not measured")
+            }
+            if let c = m.cHost {
+                lines.append("  from a plain C host (dlopen, batch 1):")
+                lines.append(String(format: "    load %.2f ms; first run %.2f ms; steady median %.2f ms",
+                                    c.loadMilliseconds, c.firstRunMilliseconds, c.steadyMedianMilliseconds))
+                lines.append(String(format: "    peak RSS %.1f MB = weights %.1f MB + %.1f MB (at start %.1f MB, after load %.1f MB)",
+                                    Double(c.peakResidentBytes) / 1e6, Double(m.weightsBytes) / 1e6,
+                                    Double(c.peakResidentBytes - m.weightsBytes) / 1e6, Double(c.baselineResidentBytes) / 1e6,
+                                    Double(c.loadedResidentBytes) / 1e6))
             }
         }
         return lines.joined(separator: "\n")

@@ -87,10 +87,15 @@ struct BenchSession {
             benchProgress("aotLoad, first run and peak memory in a fresh process…")
             fresh = try MeasureRunResult.runInChild(library: library, runs: options.runs)
         }
+        var cHost: CHostMeasurement?
+        if !options.skipFreshProcess {
+            benchProgress("peak memory of a batch-1 run from a plain C host…")
+            cHost = try CHostMeasurement.measure(library: library, runs: options.runs)
+        }
         report.models.append(.init(model: name.rawValue, weights: weightsLabel,
                                    library: options.skipAutotune ? "default" : "max-autotune",
                                    gflopPerImage: Double(perImage.total) / 1e9, weightsBytes: weightsBytes,
-                                   compileSeconds: compileSeconds, compileAutotuneSeconds: autotuneSeconds, fresh: fresh))
+                                   compileSeconds: compileSeconds, compileAutotuneSeconds: autotuneSeconds, fresh: fresh, cHost: cHost))
         if let path = options.outputs {
             try Safetensors.write(outputs, to: URL(fileURLWithPath: path))
             benchProgress("wrote \(path) (\(outputs.map(\.0).joined(separator: ", ")))")
