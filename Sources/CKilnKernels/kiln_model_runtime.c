@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Linux >= 5.14; older headers lack them and older kernels answer EINVAL (then we touch). */
@@ -82,6 +83,53 @@ static void prefault(const void *p, size_t bytes, int write) {
 
 static float *alloc_arena(size_t floats);
 
+/* ---------------------------------------------------------------- KILN_PROFILE */
+
+__attribute__((visibility("hidden"))) int kiln_profile_on = 0;
+static double *g_profile_ms;   /* per step, summed over runs */
+static long g_profile_runs;
+
+__attribute__((visibility("hidden"))) double kiln_profile_now_ms(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec * 1e-6;
+}
+
+__attribute__((visibility("hidden"))) void kiln_profile_add(int32_t step, double ms) {
+    if (g_profile_ms && step >= 0 && step < G->num_steps) g_profile_ms[step] += ms;
+}
+
+static void profile_start(void) {
+    const char *env = getenv("KILN_PROFILE");
+    if (!env || !*env || strcmp(env, "0") == 0 || g_profile_ms) return;
+    g_profile_ms = (double *)calloc((size_t)G->num_steps, sizeof(double));
+    kiln_profile_on = g_profile_ms != NULL;
+}
+
+static double g_sort_ms[4096];
+static int by_time_desc(const void *a, const void *b) {
+    double x = g_sort_ms[*(const int *)a], y = g_sort_ms[*(const int *)b];
+    return (x < y) - (x > y);
+}
+
+/* Mean ms per run of every step, slowest first, with its share of the total. */
+static void profile_report(void) {
+    if (!kiln_profile_on || g_profile_runs == 0) return;
+    int n = G->num_steps < 4096 ? G->num_steps : 4096;
+    int order[4096];
+    double total = 0;
+    for (int i = 0; i < n; i++) { order[i] = i; g_sort_ms[i] = g_profile_ms[i]; total += g_profile_ms[i]; }
+    qsort(order, (size_t)n, sizeof order[0], by_time_desc);
+    fprintf(stderr, "KILN_PROFILE: %ld runs, %.3f ms per run in %d steps\n", g_profile_runs, total / g_profile_runs, n);
+    for (int i = 0; i < n; i++) {
+        int k = order[i];
+        fprintf(stderr, "  %8.3f ms %5.1f%%  %s\n", g_profile_ms[k] / g_profile_runs,
+                total > 0 ? 100 * g_profile_ms[k] / total : 0, G->step_names[k]);
+    }
+    memset(g_profile_ms, 0, sizeof(double) * (size_t)G->num_steps);
+    g_profile_runs = 0;
+}
+
 kiln_model *kiln_create(void) {
     t_error[0] = 0;
     kiln_model *m = (kiln_model *)calloc(1, sizeof *m);
@@ -90,6 +138,7 @@ kiln_model *kiln_create(void) {
         return NULL;
     }
     pthread_mutex_init(&m->arena_lock, NULL);
+    profile_start();
     prefault(G->weights, G->weights_bytes, 0);
     /* A batch-1 arena up front, populated, so the first run allocates nothing; larger
      * batches grow it on demand (acquire_arena). Failure here is not fatal: the run retries. */
@@ -104,6 +153,7 @@ kiln_model *kiln_create(void) {
 
 void kiln_destroy(kiln_model *m) {
     if (!m) return;
+    profile_report();
     pthread_mutex_destroy(&m->arena_lock);
     free(m->arena);
     free(m);
@@ -263,6 +313,7 @@ int32_t kiln_run(kiln_model *m, const kiln_tensor *inputs, int32_t num_inputs,
         return KILN_ERROR_MEMORY;
     }
     G->forward(batch, in_ptrs, out_ptrs, arena);
+    if (kiln_profile_on) g_profile_runs++;
     if (owned) free(arena);
     else pthread_mutex_unlock(&m->arena_lock);
     return KILN_OK;

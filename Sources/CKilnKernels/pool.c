@@ -82,9 +82,51 @@ typedef struct {
 } maxpool_ctx;
 
 // Planes [i0, i1) of the N*C planes: (H, W) -> (OH, OW).
+/* Widest input row the separable path keeps on the stack (32 KiB). */
+#define KILN_POOL_MAX_ROW 8192
+
+/* Separable max pooling for dil_w == 1: per output row, the elementwise max of its KH input
+ * rows (contiguous, vectorises), then each output's max over its KW neighbours in that row.
+ * Why: the direct loop does KH*KW scalar taps per output with a bounds-checked gather; this
+ * does KH vector taps per input column plus KW scalar taps per output (ResNet's 3x3/2 pool:
+ * ~5x fewer instructions). Same NaN propagation (max_nan) and the same result, since max is
+ * associative. */
+static void maxpool_plane_separable(const kiln_maxpool2d_params *p, const int *kx_range,
+                                    const float *xp, float *yp) {
+    float row[KILN_POOL_MAX_ROW];
+    const int w = p->w;
+    for (int oy = 0; oy < p->oh; oy++) {
+        const int sy = oy * p->stride_h - p->pad_h;
+        int ky0, ky1;
+        pool_valid_range(sy, p->dil_h, p->kh, p->h, &ky0, &ky1);
+        float *yr = yp + (size_t)oy * p->ow;
+        if (ky0 >= ky1) { /* the window lies wholly in the padding */
+            for (int ox = 0; ox < p->ow; ox++) yr[ox] = -INFINITY;
+            continue;
+        }
+        const float *x0 = xp + (size_t)(sy + ky0 * p->dil_h) * w;
+        for (int i = 0; i < w; i++) row[i] = x0[i];
+        for (int ky = ky0 + 1; ky < ky1; ky++) {
+            const float *xr = xp + (size_t)(sy + ky * p->dil_h) * w;
+            for (int i = 0; i < w; i++) row[i] = max_nan(row[i], xr[i]);
+        }
+        for (int ox = 0; ox < p->ow; ox++) {
+            const int sx = ox * p->stride_w - p->pad_w;
+            float m = -INFINITY;
+            for (int kx = kx_range[2 * ox]; kx < kx_range[2 * ox + 1]; kx++) m = max_nan(m, row[sx + kx]);
+            yr[ox] = m;
+        }
+    }
+}
+
 static void maxpool_planes(void *vctx, size_t i0, size_t i1) {
     const maxpool_ctx *ctx = (const maxpool_ctx *)vctx;
     const kiln_maxpool2d_params *p = ctx->p;
+    if (p->dil_w == 1 && p->w <= KILN_POOL_MAX_ROW) {
+        for (size_t pl = i0; pl < i1; pl++)
+            maxpool_plane_separable(p, ctx->kx_range, ctx->x + pl * p->h * p->w, ctx->y + pl * p->oh * p->ow);
+        return;
+    }
     for (size_t pl = i0; pl < i1; pl++) {
         const float *xp = ctx->x + pl * p->h * p->w;
         float *yp = ctx->y + pl * p->oh * p->ow;

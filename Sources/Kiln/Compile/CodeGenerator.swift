@@ -33,9 +33,13 @@ enum CodeGenerator {
             w.line("const int n = (int)batch;")
             w.line("float *ws = arena + (size_t)ARENA_PER_ROW * (size_t)batch; /* per-image conv workspace */")
             w.line("(void)ws; (void)in; (void)out;")
-            for node in g.nodes {
+            for (k, node) in g.nodes.enumerated() {
                 w.line("/* \(comment(node, g)) */")
-                Emitters.table[node.op.name]!(node, ctx, &w)
+                w.block("{") { w in
+                    w.line("KILN_STEP_BEGIN();")
+                    Emitters.table[node.op.name]!(node, ctx, &w)
+                    w.line("KILN_STEP_END(\(k));")
+                }
             }
             for (o, v) in plan.copiedOutputs {
                 let elems = g.shapes[v]?.rowElements ?? 0
@@ -79,6 +83,10 @@ enum CodeGenerator {
         w.line()
         emitIOInfo(&w, g, names: names)
         w.line()
+        w.line("static const char *const step_names[] = {")
+        for node in g.nodes { w.line("    " + CodeWriter.cString(comment(node, g)) + ",") }
+        w.line("};")
+        w.line()
         w.line("static const char metadata_json[] =")
         for chunk in CodeWriter.cStringLines(json) { w.line("    " + chunk) }
         w.line("    ;")
@@ -90,6 +98,7 @@ enum CodeGenerator {
             w.line(".metadata_json = metadata_json,")
             w.line(".forward = forward,")
             w.line(".weights = kiln_weights, .weights_bytes = \(ctx.blob.data.count),")
+            w.line(".num_steps = \(g.nodes.count), .step_names = step_names,")
         }
         return GeneratedModel(source: w.text, weights: ctx.blob.data, metadataJSON: json, arenaPerRow: plan.arenaPerRow,
                               workspace: ctx.workspace)

@@ -32,5 +32,13 @@ import Testing
             let indices = row.split(separator: ":", maxSplits: 1)[1].split(separator: " ").compactMap { Int($0) }
             #expect(indices == want[b].map(\.index), "row \(b): \(row)")
         }
+        #expect(!run.output.contains("KILN_PROFILE"), "no profile unless asked: \(run.output)")
+
+        // KILN_PROFILE=1: kiln_destroy reports every step of the graph once, with its time.
+        let profiled = try Subprocess.run(["env", "KILN_PROFILE=1", dir.appendingPathComponent("kiln_top5").path, library, "\(x.shape[0])", input.path])
+        try #require(profiled.succeeded, "\(profiled.output)")
+        let steps = profiled.output.split(separator: "\n").filter { $0.contains(" ms ") && $0.contains("%") }
+        #expect(profiled.output.contains("KILN_PROFILE: 1 runs"), "\(profiled.output)")
+        #expect(steps.contains { $0.contains("conv1") } && steps.contains { $0.contains("fc: linear") }, "\(profiled.output)")
     }
 }

@@ -7,7 +7,7 @@ import Testing
     @Test func linearMatchesReference() {
         var failures: [String] = [], seed = 0
         for n in [1, 3, 8] {
-            for inFeatures in [1, 7, 64] {
+            for inFeatures in [1, 7, 37, 64] {
                 for out in [1, 5, 33] {
                     for bias in [false, true] {
                         seed += 1
