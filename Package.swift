@@ -50,16 +50,23 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Fuzzing (`make fuzz`, README "Fuzzing"): the entry functions and their invariants,
+        // shared by the libFuzzer builds, the replay executables and the regression tests.
+        // CLibFuzzer only declares libFuzzer's LLVMFuzzerRunDriver (called under KILN_LIBFUZZER).
+        .systemLibrary(name: "CLibFuzzer"),
+        .target(name: "KilnFuzzing", dependencies: ["Kiln", "KilnRecipes", "CLibFuzzer"]),
+        .executableTarget(name: "KilnFuzzRecipe", dependencies: ["KilnFuzzing"]),
+        .executableTarget(name: "KilnFuzzSafetensors", dependencies: ["KilnFuzzing"]),
         // Test helpers shared by the test targets (snapshot files).
         .target(name: "KilnTestSupport", path: "Tests/KilnTestSupport"),
         .testTarget(
             name: "KilnTests",
-            dependencies: ["Kiln", "CKilnKernels", "KilnTestSupport"],
+            dependencies: ["Kiln", "CKilnKernels", "KilnTestSupport", "KilnFuzzing"],
             exclude: ["Snapshots"]
         ),
         .testTarget(
             name: "KilnRecipesTests",
-            dependencies: ["KilnRecipes", "KilnTestSupport"],
+            dependencies: ["KilnRecipes", "KilnTestSupport", "KilnFuzzing"],
             exclude: ["Snapshots", "Fixtures"]
         ),
         .testTarget(

@@ -9,6 +9,7 @@ import Darwin
 
 /// A whole file mapped read-only (`PROT_READ`, `MAP_PRIVATE`); unmapped when the last
 /// reference goes away. Tensors that borrow from the map keep it alive as their owner.
+/// ``init(copying:url:)`` holds an in-memory image instead (a heap copy, freed the same way).
 final class MappedFile: @unchecked Sendable {
     /// Why a file could not be mapped.
     enum Failure: Error, Equatable {
@@ -21,9 +22,12 @@ final class MappedFile: @unchecked Sendable {
     let bytes: UnsafeRawBufferPointer
 
     var count: Int { bytes.count }
+    /// True when `bytes` is a heap copy (deallocated) rather than a map (unmapped).
+    private let isHeapCopy: Bool
 
     init(url: URL) throws(Failure) {
         self.url = url
+        isHeapCopy = false
         let path = url.path
         var st = stat()
         guard stat(path, &st) == 0 else {
@@ -55,9 +59,27 @@ final class MappedFile: @unchecked Sendable {
         bytes = UnsafeRawBufferPointer(start: UnsafeRawPointer(p), count: size)
     }
 
+    /// Holds a copy of `data` as if it were the mapped file `url` (which is not read).
+    /// The copy is exactly `data.count` bytes, so a read past it is caught by ASan.
+    init(copying data: Data, url: URL) {
+        self.url = url
+        isHeapCopy = true
+        guard !data.isEmpty else {
+            bytes = UnsafeRawBufferPointer(start: nil, count: 0)
+            return
+        }
+        let p = UnsafeMutableRawPointer.allocate(byteCount: data.count, alignment: 16)
+        data.copyBytes(to: p.assumingMemoryBound(to: UInt8.self), count: data.count)
+        bytes = UnsafeRawBufferPointer(start: UnsafeRawPointer(p), count: data.count)
+    }
+
     deinit {
         if let base = bytes.baseAddress {
-            munmap(UnsafeMutableRawPointer(mutating: base), bytes.count)
+            if isHeapCopy {
+                base.deallocate()
+            } else {
+                munmap(UnsafeMutableRawPointer(mutating: base), bytes.count)
+            }
         }
     }
 

@@ -80,6 +80,12 @@ public struct SafetensorsFile: Sendable {
             case .unreadable(let reason): throw .unreadable(path: path, reason: reason)
             }
         }
+        try self.init(file: file, url: url)
+    }
+
+    /// Validates the bytes of `file` (mapped or in memory); `url` names it in errors.
+    init(file: MappedFile, url: URL) throws(SafetensorsError) {
+        let path = url.path
         let bytes = file.bytes
         guard bytes.count >= 8 else { throw .fileTooShort(path: path, byteCount: bytes.count) }
         let headerSize = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self))

@@ -40,7 +40,8 @@ public struct RecipeSettings: Sendable, Equatable {
         }
         body = body.dropLast(3)
         for word in body.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }) {
-            let parts = word.split(separator: "=", maxSplits: 1).map(String.init)
+            // Keep empty pieces: "=" alone must be an unknown (empty) key, not an empty array.
+            let parts = word.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
             let key = parts[0], value = parts.count > 1 ? parts[1] : ""
             switch key {
             case "timeout", "block-timeout":

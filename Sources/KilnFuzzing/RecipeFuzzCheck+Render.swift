@@ -1,0 +1,45 @@
+import Foundation
+import KilnRecipes
+
+extension RecipeFuzzCheck {
+    /// The regenerated document of a run in which the first runnable block failed (its error
+    /// text is its own code) and every other printed its own code: it keeps every source line
+    /// in order, and parsing it again gives the same Swift blocks with the same options.
+    static func renderViolations(_ recipe: Recipe) -> [String] {
+        var out: [String] = []
+        let firstRunnable = recipe.runnableSteps.first?.index
+        let results = recipe.steps.map { step -> StepResult in
+            guard step.runs else { return StepResult(step: step, status: .shownOnly) }
+            if step.index == firstRunnable {
+                return StepResult(step: step, status: .failed(.thrownError(step.code)), output: step.code)
+            }
+            return StepResult(step: step, status: .passed, output: step.code)
+        }
+        let document = DocumentRenderer(includeTimes: false).markdown(for: RecipeExecution(recipe: recipe, steps: results))
+        let rendered = document.split(separator: "\n", omittingEmptySubsequences: false)
+        var source = recipe.lines[...]
+        while source.last == "" { source.removeLast() }
+        var at = rendered.startIndex
+        for (i, line) in source.enumerated() {
+            guard let hit = rendered[at...].firstIndex(where: { $0 == line }) else {
+                out.append("the regenerated document lost source line \(i + 1) \(String(reflecting: line))")
+                break
+            }
+            at = hit + 1
+        }
+
+        do {
+            let again = try Recipe(path: recipe.path, source: document)
+            let before = recipe.steps.map { [$0.code, "\($0.options)"] }
+            let after = again.steps.map { [$0.code, "\($0.options)"] }
+            if before != after {
+                out.append("the regenerated document parses to \(after.count) Swift blocks, not the recipe's \(before.count) (or they differ)")
+            }
+        } catch {
+            out.append("the regenerated document does not parse as a recipe: \(error)")
+        }
+        _ = DocumentNormalizer.normalized(document)
+        _ = CommonMark.renderHTML(recipe.source)
+        return out
+    }
+}
