@@ -3,26 +3,30 @@
  *
  * Per image: y (OC, OH*OW) = w (OC, C*KH*KW) . col (C*KH*KW, OH*OW). The weights are packed
  * once (at aotCompile time) into the GEMM's A panels. im2col is fused into the packing of
- * the B panels: each KC x NR panel is gathered straight from the input, so the column
- * matrix never exists in memory; 1x1 stride-1 unpadded convolutions read the input as B.
- * The bias/residual/ReLU epilogue runs inside the GEMM on the last K block, while the tile
- * is still in registers.
+ * the B panels (kiln_gemm_im2col.c): each KC x NR panel is gathered straight from the
+ * input, so the column matrix never exists in memory; 1x1 stride-1 unpadded convolutions
+ * read the input as B. The bias/residual/ReLU epilogue runs inside the GEMM on the last K
+ * block, while the tile is still in registers (except in the grouped and K-split modes
+ * below, which apply it while copying their scratch results out).
  *
  * Threading: the work is cut into tasks that threads claim dynamically: whole images when
  * the batch gives four per thread, else (image, column block) while there are at least two
  * B panels per block, else (image, output-channel block): at batch 1 the 7x7 layers have
- * 49 pixels (two B panels) but 512 output channels, so they split M.
+ * 49 pixels (two B panels) but 512 output channels, so they split M. Two special modes:
+ *   - batches of small outputs (fewer than 4 B panels, partial last one: 7x7 = 48 + 1) group
+ *     the images' pixels into shared column blocks (measured 43 -> 27-32 ms per layer4 3x3
+ *     at batch 32 on 2 threads);
+ *   - an output-channel split with long K (at least two KC blocks per piece) splits K
+ *     instead, and sums the parts (1.64 -> 1.23 ms per layer4 3x3 at batch 1, with the
+ *     one-column edge kernel of kiln_gemm.c).
  */
 #include "kiln_conv_variants.h"
 #include "kiln_gemm.h"
 
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
-
-/* At most this many (oy, ox-run) segments cover one NR-column panel: NR pixels can span
- * at most NR output rows. */
-#define MAX_SEGMENTS (KILN_GEMM_NR + 1)
 
 int kiln_conv2d_gemm_applicable(const kiln_conv2d_params *p) { return p->groups == 1; }
 
@@ -47,177 +51,6 @@ static int is_pointwise(const kiln_conv2d_params *p) {
            p->pad_h == 0 && p->pad_w == 0;
 }
 
-/* ------------------------------------------------------------------ fused im2col packing */
-
-typedef struct {
-    const kiln_conv2d_params *p;
-    const float *x; /* one image: (C, H, W) */
-    int n_offset;   /* the GEMM's column 0 is this pixel of the image */
-} im2col_b;
-
-// dst (kc, NR) = col rows [k0, k0+kc), columns (pixels) [n0, n0+nc), zero past nc.
-// Row r = (c, ky, kx); column j = (oy, ox); value x[c, oy*sh - ph + ky*dh, ox*sw - pw + kx*dw]
-// or 0 outside the input. The panel's pixels are first cut into runs within one output row,
-// so each (row, run) is one bounds computation and a contiguous copy when stride is 1.
-static void pack_b_im2col(const void *vctx, int k0, int kc, int n0, int nc, float *dst) {
-    const im2col_b *ctx = (const im2col_b *)vctx;
-    const kiln_conv2d_params *p = ctx->p;
-    const int ow = p->ow, h = p->h, w = p->w, sw = p->stride_w;
-    int seg_oy[MAX_SEGMENTS], seg_ox[MAX_SEGMENTS], seg_j[MAX_SEGMENTS], seg_len[MAX_SEGMENTS];
-    int segs = 0;
-    n0 += ctx->n_offset;
-    for (int j = 0; j < nc;) {
-        const int pix = n0 + j, oy = pix / ow, ox = pix % ow;
-        const int len = ow - ox < nc - j ? ow - ox : nc - j;
-        seg_oy[segs] = oy; seg_ox[segs] = ox; seg_j[segs] = j; seg_len[segs] = len;
-        segs++;
-        j += len;
-    }
-    const int khw = p->kh * p->kw;
-    int c = k0 / khw, ky = (k0 % khw) / p->kw, kx = k0 % p->kw;
-    for (int kk = 0; kk < kc; kk++, dst += KILN_GEMM_NR) {
-        const float *xc = ctx->x + (size_t)c * h * w;
-        const int offx = kx * p->dil_w - p->pad_w, offy = ky * p->dil_h - p->pad_h;
-        for (int s = 0; s < segs; s++) {
-            float *d = dst + seg_j[s];
-            const int iy = seg_oy[s] * p->stride_h + offy, len = seg_len[s], ox0 = seg_ox[s];
-            if (iy < 0 || iy >= h) {
-                memset(d, 0, sizeof(float) * len);
-                continue;
-            }
-            /* Valid t in [0, len): 0 <= (ox0 + t)*sw + offx < w. */
-            const int start = ox0 * sw + offx;
-            int lo = start >= 0 ? 0 : (-start + sw - 1) / sw;
-            int hi = start >= w ? 0 : (w - start + sw - 1) / sw;
-            if (hi > len) hi = len;
-            if (lo > hi) lo = hi;
-            const float *xr = xc + (size_t)iy * w + start;
-            if (lo > 0) memset(d, 0, sizeof(float) * lo);
-            if (sw == 1) {
-                memcpy(d + lo, xr + lo, sizeof(float) * (hi - lo));
-            } else {
-                for (int t = lo; t < hi; t++) d[t] = xr[t * sw];
-            }
-            if (hi < len) memset(d + hi, 0, sizeof(float) * (len - hi));
-        }
-        if (nc < KILN_GEMM_NR) memset(dst + nc, 0, sizeof(float) * (KILN_GEMM_NR - nc));
-        if (++kx == p->kw) {
-            kx = 0;
-            if (++ky == p->kh) { ky = 0; c++; }
-        }
-    }
-}
-
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#include <immintrin.h>
-
-#define NV (KILN_GEMM_NR / 16)
-/* Tap x segment entries the AVX-512 packer precomputes (6 KB of stack at most). */
-#define MAX_TAP_LOADS 256
-
-/* One segment of one tap: the masked load(s) that fill its lanes of a panel row. */
-typedef struct {
-    long off;                          /* from the channel plane's start; lanes shifted by j0 */
-    __mmask16 m[NV], lo[NV], hi[NV];   /* lanes; stride 2: source masks of the two halves */
-} tap_load;
-
-// The same contract as pack_b_im2col, one NR-float panel row as NV zmm registers: each
-// (output row, run) segment is a masked load (stride 1) or masked gather (other strides)
-// merged into its lanes, so padding lanes stay 0 and there is no per-element branch or
-// memcpy call. Masked-off lanes are never read, so addresses outside the input are safe.
-__attribute__((target("avx512f,avx512vl,fma,bmi2")))
-static void pack_b_im2col_avx512(const void *vctx, int k0, int kc, int n0, int nc, float *dst) {
-    const im2col_b *ctx = (const im2col_b *)vctx;
-    const kiln_conv2d_params *p = ctx->p;
-    const int ow = p->ow, h = p->h, w = p->w, sw = p->stride_w, khw = p->kh * p->kw;
-    int seg_oy[MAX_SEGMENTS], seg_ox[MAX_SEGMENTS], seg_j[MAX_SEGMENTS], seg_len[MAX_SEGMENTS];
-    int segs = 0;
-    for (int j = 0; j < nc;) {
-        const int pix = n0 + ctx->n_offset + j, oy = pix / ow, ox = pix % ow;
-        const int len = ow - ox < nc - j ? ow - ox : nc - j;
-        seg_oy[segs] = oy; seg_ox[segs] = ox; seg_j[segs] = j; seg_len[segs] = len;
-        segs++;
-        j += len;
-    }
-    if (khw * segs > MAX_TAP_LOADS) { /* tiny outputs under big kernels: rare, go scalar */
-        pack_b_im2col(vctx, k0, kc, n0, nc, dst);
-        return;
-    }
-    /* Rows of the panel repeat the same KH*KW taps for every channel: work out each tap's
-     * (segment -> masked load) once, so a row is just its loads. */
-    tap_load table[MAX_TAP_LOADS];
-    for (int t = 0; t < khw; t++) {
-        const int offx = (t % p->kw) * p->dil_w - p->pad_w, offy = (t / p->kw) * p->dil_h - p->pad_h;
-        for (int s = 0; s < segs; s++) {
-            tap_load *e = &table[t * segs + s];
-            const int iy = seg_oy[s] * p->stride_h + offy, len = seg_len[s], j0 = seg_j[s];
-            const int start = seg_ox[s] * sw + offx;
-            int lo = start >= 0 ? 0 : (-start + sw - 1) / sw;
-            int hi = start >= w ? 0 : (w - start + sw - 1) / sw;
-            if (hi > len) hi = len;
-            if (iy < 0 || iy >= h || lo > hi) lo = hi = 0;
-            /* Lanes [j0 + lo, j0 + hi); lane j reads base[j * sw], base shifted back by j0. */
-            const uint64_t bits = (((uint64_t)1 << hi) - ((uint64_t)1 << lo)) << j0;
-            e->off = (long)iy * w + start - (long)j0 * sw;
-            for (int q = 0; q < NV; q++) {
-                e->m[q] = (__mmask16)(bits >> (16 * q));
-                /* stride 2: lane j's bit spread to source element 2j of the 32-float span */
-                e->lo[q] = (__mmask16)_pdep_u32(e->m[q] & 0xFFu, 0x5555u);
-                e->hi[q] = (__mmask16)_pdep_u32((unsigned)e->m[q] >> 8, 0x5555u);
-            }
-        }
-    }
-    const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-    const __m512i idx = _mm512_mullo_epi32(lanes, _mm512_set1_epi32(sw));
-    const __m512i even = _mm512_add_epi32(lanes, lanes);
-    /* Input floats one panel row spans (NR outputs at the stride), up to 4 cache lines. */
-    const int span = KILN_GEMM_NR * sw < 64 ? KILN_GEMM_NR * sw : 64;
-    int c = k0 / khw, t = k0 % khw;
-    for (int kk = 0; kk < kc; kk++, dst += KILN_GEMM_NR) {
-        const float *xc = ctx->x + (size_t)c * h * w;
-        const tap_load *row = &table[t * segs];
-        __m512 v[NV];
-        for (int q = 0; q < NV; q++) v[q] = _mm512_setzero_ps();
-        /* The next panel reads about NR * stride further along the same input rows: fetch
-         * them now. Rows of a panel come from up to KC / (KH*KW) channel planes at once, too
-         * many streams for the hardware prefetcher once the input has left L2 (batches). */
-        for (int o = 0; o < span; o += 16)
-            _mm_prefetch((const char *)(xc + row[0].off + span + o), _MM_HINT_T0);
-        for (int s = 0; s < segs; s++) {
-            const float *base = xc + row[s].off;
-            for (int q = 0; q < NV; q++) {
-                const __mmask16 m = row[s].m[q];
-                if (!m) continue;
-                if (sw == 1) {
-                    v[q] = _mm512_mask_loadu_ps(v[q], m, base + 16 * q);
-                } else if (sw == 2) {
-                    /* Two masked loads of the source span and one permute picking the even
-                     * elements: much cheaper than a gather. */
-                    const __m512 a = _mm512_maskz_loadu_ps(row[s].lo[q], base + 32 * q);
-                    const __m512 b = _mm512_maskz_loadu_ps(row[s].hi[q], base + 32 * q + 16);
-                    v[q] = _mm512_mask_mov_ps(v[q], m, _mm512_permutex2var_ps(a, even, b));
-                } else {
-                    v[q] = _mm512_mask_i32gather_ps(v[q], m, idx, base + 16 * q * sw, 4);
-                }
-            }
-        }
-        for (int q = 0; q < NV; q++) _mm512_storeu_ps(dst + 16 * q, v[q]);
-        if (++t == khw) { t = 0; c++; }
-    }
-}
-#endif
-
-/* The packer for this CPU: the AVX-512 one needs NR a multiple of 16, at most 64 (the lane
- * mask is 64 bits). */
-static kiln_gemm_pack_b_fn im2col_packer(void) {
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-    if (KILN_GEMM_NR % 16 == 0 && KILN_GEMM_NR <= 64 && kiln_gemm_uses_avx512() &&
-        __builtin_cpu_supports("bmi2"))
-        return pack_b_im2col_avx512;
-#endif
-    return pack_b_im2col;
-}
-
 /* ------------------------------------------------------------------ tasks */
 
 typedef struct {
@@ -227,9 +60,14 @@ typedef struct {
     int pieces;       /* tasks per image */
     int split_m;      /* 1: pieces cut output channels, 0: pixels */
     int unit_panels;  /* panels (MR rows or NR columns) in the split dimension */
-    size_t tasks;     /* images * pieces */
+    size_t tasks;     /* images * pieces, or column blocks when grouped */
     _Atomic size_t next; /* next unclaimed task */
+    float *scratch;   /* grouped: one (OC, GROUP_COLS) block per runner, else NULL */
 } conv_gemm_ctx;
+
+/* Columns per task when images are grouped (4 B panels: the A panels streamed per task
+ * feed 192 columns instead of one image's few pixels). */
+#define GROUP_COLS (4 * KILN_GEMM_NR)
 
 // One runner per thread: claims tasks t = (image t / pieces, piece t % pieces) until none is
 // left and runs each (its block of rows or columns of the image's GEMM) single-threaded with
@@ -265,9 +103,94 @@ static void conv_gemm_runner(void *vctx, size_t r0, size_t r1) {
         if (is_pointwise(p)) {
             kiln_gemm(m1 - m0, n1 - n0, k, a, xi + n0, npix, yi, npix, bias, ri, npix, p->relu, bpack);
         } else {
-            im2col_b b = {p, xi, n0};
-            kiln_gemm_with_packer(m1 - m0, n1 - n0, k, a, im2col_packer(), &b, yi, npix,
+            kiln_gemm_im2col b = {p, xi, n0};
+            kiln_gemm_with_packer(m1 - m0, n1 - n0, k, a, kiln_gemm_im2col_packer(p), &b, yi, npix,
                                   bias, ri, npix, p->relu, bpack);
+        }
+    }
+}
+
+// Grouped images (batches of small outputs, e.g. ResNet's 7x7 layers, 49 pixels = 48 + 1
+// columns, so a third of each image's tiles is an edge): the GEMM's columns are all images'
+// pixels one after another, so the B panels run across image boundaries (the packers cut
+// segments there) and every column block of A is used for GROUP_COLS columns. Each task
+// computes its columns into this runner's scratch (OC, GROUP_COLS), then copies them to
+// their images applying the epilogue in kiln_conv2d's order (+bias, +residual, ReLU).
+static void conv_gemm_grouped_runner(void *vctx, size_t r0, size_t r1) {
+    (void)r1;
+    conv_gemm_ctx *ctx = (conv_gemm_ctx *)vctx;
+    const kiln_conv2d_params *p = ctx->p;
+    const int k = gemm_k(p), npix = p->oh * p->ow, oc = p->oc, total = p->n * npix;
+    float *scratch = ctx->scratch + r0 * (size_t)oc * GROUP_COLS;
+    _Alignas(64) float bpack[KILN_GEMM_KC * KILN_GEMM_NR];
+    for (size_t t; (t = atomic_fetch_add_explicit(&ctx->next, 1, memory_order_relaxed)) < ctx->tasks;) {
+        const int n0 = (int)t * GROUP_COLS;
+        const int cols = total - n0 < GROUP_COLS ? total - n0 : GROUP_COLS;
+        kiln_gemm_im2col b = {p, ctx->x, n0};
+        kiln_gemm_with_packer(oc, cols, k, ctx->packed, kiln_gemm_im2col_packer(p), &b, scratch, cols,
+                              NULL, NULL, 0, 0, bpack);
+        for (int j = 0; j < cols;) { /* one image's run of columns at a time */
+            const int image = (n0 + j) / npix, pix = (n0 + j) % npix;
+            const int len = npix - pix < cols - j ? npix - pix : cols - j;
+            const size_t out = (size_t)image * oc * npix + pix;
+            for (int o = 0; o < oc; o++) {
+                const float *src = scratch + (size_t)o * cols + j;
+                float *dst = ctx->y + out + (size_t)o * npix;
+                const float *res = ctx->residual ? ctx->residual + out + (size_t)o * npix : NULL;
+                const float bv = ctx->bias ? ctx->bias[o] : 0.0f;
+                for (int i = 0; i < len; i++) {
+                    float v = src[i] + bv;
+                    if (res) v += res[i];
+                    if (p->relu && v < 0.0f) v = 0.0f; /* NaN passes, as kiln_conv2d */
+                    dst[i] = v;
+                }
+            }
+            j += len;
+        }
+    }
+}
+
+// K split (batch 1 of layers with few pixels and long K, e.g. layer4's 3x3: 49 pixels, K =
+// 4608): task (image, piece) computes the image's whole output over K blocks [i*B/P,
+// (i+1)*B/P) into its own scratch block (OC, OH*OW), so each thread packs only its share of
+// the B panels; an output-channel split would have every piece pack all of them.
+static void conv_gemm_ksplit_runner(void *vctx, size_t r0, size_t r1) {
+    (void)r0; (void)r1;
+    conv_gemm_ctx *ctx = (conv_gemm_ctx *)vctx;
+    const kiln_conv2d_params *p = ctx->p;
+    const int k = gemm_k(p), npix = p->oh * p->ow, blocks = (k + KILN_GEMM_KC - 1) / KILN_GEMM_KC;
+    const size_t in_image = (size_t)p->c * p->h * p->w, out_image = (size_t)p->oc * npix;
+    _Alignas(64) float bpack[KILN_GEMM_KC * KILN_GEMM_NR];
+    for (size_t t; (t = atomic_fetch_add_explicit(&ctx->next, 1, memory_order_relaxed)) < ctx->tasks;) {
+        const int image = (int)(t / (size_t)ctx->pieces), piece = (int)(t % (size_t)ctx->pieces);
+        const int b0 = (int)((long)piece * blocks / ctx->pieces), b1 = (int)((long)(piece + 1) * blocks / ctx->pieces);
+        const int k0 = b0 * KILN_GEMM_KC, k1 = b1 * KILN_GEMM_KC < k ? b1 * KILN_GEMM_KC : k;
+        kiln_gemm_im2col b = {p, ctx->x + image * in_image, 0};
+        kiln_gemm_with_packer_range(p->oc, npix, k0, k1, k, ctx->packed, kiln_gemm_im2col_packer(p),
+                                    &b, ctx->scratch + t * out_image, npix, NULL, NULL, 0, 0, bpack);
+    }
+}
+
+// Rows [r0, r1) of all images' (OC) output rows: y = sum of the pieces' parts (in piece
+// order) + bias, + residual, ReLU (kiln_conv2d's epilogue order).
+static void conv_gemm_ksplit_reduce(void *vctx, size_t r0, size_t r1) {
+    const conv_gemm_ctx *ctx = (const conv_gemm_ctx *)vctx;
+    const kiln_conv2d_params *p = ctx->p;
+    const int npix = p->oh * p->ow;
+    const size_t out_image = (size_t)p->oc * npix;
+    for (size_t r = r0; r < r1; r++) {
+        const size_t image = r / (size_t)p->oc, o = r % (size_t)p->oc, off = o * npix;
+        const float *part = ctx->scratch + image * ctx->pieces * out_image + off;
+        float *dst = ctx->y + image * out_image + off;
+        const float *res = ctx->residual ? ctx->residual + image * out_image + off : NULL;
+        const float bv = ctx->bias ? ctx->bias[o] : 0.0f;
+        for (int i = 0; i < npix; i++) {
+            float v = part[i];
+            for (int q = 1; q < ctx->pieces; q++) v += part[(size_t)q * out_image + i];
+            v += bv;
+            if (res) v += res[i];
+            if (p->relu && v < 0.0f) v = 0.0f; /* NaN passes, as kiln_conv2d */
+            dst[i] = v;
         }
     }
 }
@@ -289,7 +212,34 @@ void kiln_conv2d_gemm(const kiln_conv2d_params *p, const float *x, const float *
     const int split_m = pieces > 1 && n_panels < 2 * pieces && m_panels > n_panels;
     if (split_m) pieces = (pieces + 1) / 2;
     conv_gemm_ctx ctx = {p, x, packed, bias, residual, y, pieces, split_m,
-                         split_m ? m_panels : n_panels, (size_t)p->n * pieces, 0};
+                         split_m ? m_panels : n_panels, (size_t)p->n * pieces, 0, NULL};
+    /* Group images when one has fewer than four B panels with a partial last one, and the
+     * batch gives every thread at least two column blocks. */
+    const size_t blocks = ((size_t)p->n * npix + GROUP_COLS - 1) / GROUP_COLS;
+    if (p->n > 1 && npix < GROUP_COLS && npix % KILN_GEMM_NR != 0 && blocks >= 2 * (size_t)threads) {
+        const size_t runners = (size_t)threads;
+        ctx.scratch = malloc(sizeof(float) * runners * (size_t)p->oc * GROUP_COLS);
+        if (ctx.scratch) { /* else: fall back to whole images */
+            ctx.tasks = blocks;
+            kiln_parallel_for(runners, 1, conv_gemm_grouped_runner, &ctx);
+            free(ctx.scratch);
+            return;
+        }
+    }
+    /* Long K with few pixels: split K instead of output channels when every piece gets at
+     * least two K blocks. */
+    const int kpieces = 2 * threads, kblocks = (gemm_k(p) + KILN_GEMM_KC - 1) / KILN_GEMM_KC;
+    if (split_m && threads > 1 && kblocks >= 2 * kpieces) {
+        ctx.scratch = malloc(sizeof(float) * (size_t)p->n * kpieces * p->oc * npix);
+        if (ctx.scratch) { /* else: fall back to the output-channel split */
+            ctx.pieces = kpieces;
+            ctx.tasks = (size_t)p->n * kpieces;
+            kiln_parallel_for((size_t)threads, 1, conv_gemm_ksplit_runner, &ctx);
+            kiln_parallel_for((size_t)p->n * p->oc, 16, conv_gemm_ksplit_reduce, &ctx);
+            free(ctx.scratch);
+            return;
+        }
+    }
     const size_t runners = ctx.tasks < (size_t)threads ? ctx.tasks : (size_t)threads;
     kiln_parallel_for(runners, 1, conv_gemm_runner, &ctx);
 }

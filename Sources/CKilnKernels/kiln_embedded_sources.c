@@ -29,6 +29,9 @@ static const char gemm_h[] = {
 static const char gemm_c[] = {
 #embed "kiln_gemm.c"
     , 0};
+static const char gemm_im2col_c[] = {
+#embed "kiln_gemm_im2col.c"
+    , 0};
 static const char conv_gemm_c[] = {
 #embed "kiln_conv_gemm.c"
     , 0};
@@ -86,6 +89,7 @@ static const kiln_source_file files[] = {
     FILE_ENTRY("kiln_winograd.c", winograd_c),
     FILE_ENTRY("kiln_winograd_f4x3.c", winograd_f4x3_c),
     FILE_ENTRY("kiln_gemm.c", gemm_c),
+    FILE_ENTRY("kiln_gemm_im2col.c", gemm_im2col_c),
     FILE_ENTRY("kiln_conv_gemm.c", conv_gemm_c),
 };
 

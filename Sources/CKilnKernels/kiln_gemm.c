@@ -217,9 +217,46 @@ tile_avx512(const int np, const int nv, int kc, const float *a, size_t a_stride,
     }
 }
 
+// One column (nr == 1: N = 49 = 48 + 1 at ResNet's 7x7 layers): a matrix-vector product per
+// A panel, 8 rows (one ymm of A per k) times the broadcast B value, instead of a 16-column
+// tile that computes 15 zero columns: the edge then costs 1 FMA per panel and k instead of 8.
+// Two accumulators per panel (even and odd k) hide the FMA latency.
+KILN_AVX512 static void column_avx512(int kc, const float *a, size_t a_stride, int np,
+                                      const float *b, float *c, int ldc, int mr,
+                                      const tile_epilogue *e) {
+    for (int q = 0; q < np && q * MR < mr; q++) {
+        const float *aq = a + q * a_stride;
+        __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+        int kk = 0;
+        for (; kk + 1 < kc; kk += 2) {
+            _mm_prefetch((const char *)(aq + (size_t)kk * MR + 512), _MM_HINT_T0);
+            acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(aq + (size_t)kk * MR), _mm256_set1_ps(b[(size_t)kk * NR]), acc0);
+            acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(aq + (size_t)(kk + 1) * MR),
+                                   _mm256_set1_ps(b[(size_t)(kk + 1) * NR]), acc1);
+        }
+        if (kk < kc) acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(aq + (size_t)kk * MR), _mm256_set1_ps(b[(size_t)kk * NR]), acc0);
+        float v[MR];
+        _mm256_storeu_ps(v, _mm256_add_ps(acc0, acc1));
+        const int rows = mr - q * MR < MR ? mr - q * MR : MR;
+        for (int i = 0; i < rows; i++) {
+            const int row = q * MR + i;
+            float *cr = c + (size_t)row * ldc;
+            float x = v[i];
+            if (!e->first) x += *cr;
+            if (e->last) {
+                if (e->bias) x += e->bias[row];
+                if (e->residual) x += e->residual[(size_t)row * e->ldr];
+                if (e->relu && x < 0.0f) x = 0.0f; /* NaN passes, as the tile's max(0, x) */
+            }
+            *cr = x;
+        }
+    }
+}
+
 KILN_AVX512 static void microkernel_avx512(int kc, const float *a, size_t a_stride, int np,
                                            const float *b, float *c, int ldc, int mr, int nr,
                                            const tile_epilogue *e) {
+    if (nr == 1) { column_avx512(kc, a, a_stride, np, b, c, ldc, mr, e); return; }
     if (np == TALL) { tile_avx512(TALL, 1, kc, a, a_stride, b, c, ldc, mr, nr, e); return; }
 #if NV >= 3
     if (nr > 32) { tile_avx512(1, NV, kc, a, a_stride, b, c, ldc, mr, nr, e); return; }
@@ -266,13 +303,17 @@ static microkernel_fn pick_microkernel(void) {
 
 /* ------------------------------------------------------------------ driver */
 
-// c (M, N) = a_packed (M, K) . B (K, N) with B produced panel by panel by pack_b.
-void kiln_gemm_with_packer(int m, int n, int k, const float *a_packed,
-                           kiln_gemm_pack_b_fn pack_b, const void *ctx,
-                           float *c, int ldc, const float *bias, const float *residual, int ldr,
-                           int relu, float *workspace) {
+// c (M, N) = a_packed (M, K)[:, k0:k1] . B (K, N)[k0:k1, :] with B produced panel by panel
+// by pack_b (called with absolute k); a_packed holds all k_total columns.
+void kiln_gemm_with_packer_range(int m, int n, int k0, int k1, int k_total, const float *a_packed,
+                                 kiln_gemm_pack_b_fn pack_b, const void *ctx,
+                                 float *c, int ldc, const float *bias, const float *residual,
+                                 int ldr, int relu, float *workspace) {
     if (m <= 0 || n <= 0) return;
-    if (k < 0) k = 0;
+    if (k0 < 0) k0 = 0;
+    if (k1 < k0) k1 = k0;
+    const int k = k1 - k0;
+    a_packed += (size_t)k0 * MR; /* column k0 of every panel; panels stay MR * k_total apart */
     const microkernel_fn kernel = pick_microkernel();
     const int panels = (m + MR - 1) / MR;
     /* Columns per NC block: C's block (M x NC) stays in L2 while every K block adds to it. */
@@ -288,14 +329,14 @@ void kiln_gemm_with_packer(int m, int n, int k, const float *a_packed,
             tile_epilogue e = {pc == 0, pc + kc >= k, relu, NULL, NULL, ldr};
             for (int jr = jc; jr < jc_end; jr += NR) {
                 const int nr = n - jr < NR ? n - jr : NR;
-                if (kc > 0) pack_b(ctx, pc, kc, jr, nr, workspace);
+                if (kc > 0) pack_b(ctx, k0 + pc, kc, jr, nr, workspace);
                 for (int ip = ic; ip < ic_end;) {
                     /* Narrow panels (nr <= 16) take three A panels per tile when there are. */
                     const int np = nr <= 16 && ic_end - ip >= 3 ? 3 : 1;
                     const int row = ip * MR, rows = np * MR;
                     e.bias = bias ? bias + row : NULL;
                     e.residual = residual ? residual + (size_t)row * ldr + jr : NULL;
-                    kernel(kc, a_packed + (size_t)row * k + (size_t)pc * MR, (size_t)MR * k, np,
+                    kernel(kc, a_packed + (size_t)row * k_total + (size_t)pc * MR, (size_t)MR * k_total, np,
                            workspace, c + (size_t)row * ldc + jr, ldc, m - row < rows ? m - row : rows,
                            nr, &e);
                     ip += np;
@@ -305,6 +346,15 @@ void kiln_gemm_with_packer(int m, int n, int k, const float *a_packed,
         } while (pc < k);
     }
     }
+}
+
+void kiln_gemm_with_packer(int m, int n, int k, const float *a_packed,
+                           kiln_gemm_pack_b_fn pack_b, const void *ctx,
+                           float *c, int ldc, const float *bias, const float *residual, int ldr,
+                           int relu, float *workspace) {
+    if (k < 0) k = 0;
+    kiln_gemm_with_packer_range(m, n, 0, k, k, a_packed, pack_b, ctx, c, ldc, bias, residual,
+                                ldr, relu, workspace);
 }
 
 void kiln_gemm(int m, int n, int k, const float *a_packed, const float *b, int ldb,

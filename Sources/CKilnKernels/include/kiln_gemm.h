@@ -62,6 +62,26 @@ void kiln_gemm_with_packer(int m, int n, int k, const float *a_packed,
                            float *c, int ldc, const float *bias, const float *residual, int ldr,
                            int relu, float *workspace);
 
+/* The part of that product over K columns [k0, k1) of a packed A of k_total columns (pack_b
+ * is called with absolute k): lets callers split K, e.g. across threads, and sum the parts. */
+void kiln_gemm_with_packer_range(int m, int n, int k0, int k1, int k_total, const float *a_packed,
+                                 kiln_gemm_pack_b_fn pack_b, const void *ctx,
+                                 float *c, int ldc, const float *bias, const float *residual,
+                                 int ldr, int relu, float *workspace);
+
+/* Fused im2col packing for the packed-GEMM convolution (kiln_gemm_im2col.c; internal to
+ * kiln_conv_gemm.c). The B matrix is the column matrix of images x: (N, C, H, W) laid side
+ * by side: column j is pixel (j + n_offset) % (OH*OW) of image (j + n_offset) / (OH*OW), row
+ * (c, ky, kx) is x[image, c, oy*sh - ph + ky*dh, ox*sw - pw + kx*dw], or 0 outside. */
+struct kiln_conv2d_params;
+typedef struct kiln_gemm_im2col {
+    const struct kiln_conv2d_params *p;
+    const float *x;
+    int n_offset;
+} kiln_gemm_im2col;
+/* The packer (ctx: a kiln_gemm_im2col) best suited to this CPU and geometry. */
+kiln_gemm_pack_b_fn kiln_gemm_im2col_packer(const struct kiln_conv2d_params *p);
+
 /* The naive reference twin: the obvious triple loop with double accumulation, a (M, K)
  * unpacked with row stride lda, same epilogue and arguments otherwise. */
 void kiln_gemm_ref(int m, int n, int k, const float *a, int lda, const float *b, int ldb,

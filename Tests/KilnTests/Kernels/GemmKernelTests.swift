@@ -129,7 +129,8 @@ import Testing
     }
 
     /// ResNet-like shapes: K beyond one KC block, several MR panels, the output-channel split
-    /// of batch 1 with few pixels, asymmetric geometry, and the 7x7 stride-2 stem.
+    /// of batch 1 with few pixels, asymmetric geometry, the 7x7 stride-2 stem, and batches
+    /// of small outputs (grouped images) or long K (K split).
     @Test func convLargerShapesMatchReference() {
         defer { kiln_gemm_force_portable(0) }
         let shapes = [
@@ -140,6 +141,15 @@ import Testing
             ConvKernelTests.params(n: 1, c: 48, h: 8, w: 8, oc: 30, k: (1, 1), stride: (2, 2)),
             ConvKernelTests.params(n: 2, c: 3, h: 32, w: 30, oc: 16, k: (7, 7), stride: (2, 2), pad: (3, 3), relu: true),
             ConvKernelTests.params(n: 1, c: 6, h: 9, w: 12, oc: 9, k: (3, 5), stride: (2, 1), pad: (1, 2), dil: (1, 2)),
+            // Stride-2 7x7 stem with several output-row runs per B panel (the phase-line packer).
+            ConvKernelTests.params(n: 1, c: 3, h: 40, w: 38, oc: 8, k: (7, 7), stride: (2, 2), pad: (3, 3), relu: true),
+            // Batches of 7x7 or 5x5 outputs: images grouped into shared column blocks, B panels
+            // crossing image boundaries (3x3, the stem's geometry, and a 1x1).
+            ConvKernelTests.params(n: 16, c: 16, h: 7, w: 7, oc: 24, k: (3, 3), pad: (1, 1), relu: true),
+            ConvKernelTests.params(n: 16, c: 3, h: 13, w: 13, oc: 16, k: (7, 7), stride: (2, 2), pad: (3, 3), relu: true),
+            ConvKernelTests.params(n: 40, c: 20, h: 5, w: 5, oc: 9, k: (1, 1)),
+            // Few pixels, long K (8 KC blocks): K split across threads, parts summed.
+            ConvKernelTests.params(n: 2, c: 160, h: 5, w: 5, oc: 16, k: (3, 3), pad: (1, 1), relu: true),
         ]
         var failures: [String] = []
         for (path, portable) in Self.paths {
