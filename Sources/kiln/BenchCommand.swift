@@ -37,8 +37,11 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Seconds of timed runs per (batch, path) after which timing stops early.")
     var budget: Double = 10
 
-    @Flag(help: "Time the default (heuristic) library and skip the max-autotune compile.")
+    @Flag(help: "Skip the max-autotune compile (its cold-cache time is then not measured).")
     var skipAutotune = false
+
+    @Flag(help: "Time the max-autotune library instead of the default one.")
+    var timeAutotuned = false
 
     @Flag(help: "Skip the cold-cache compile timings; libraries come from the usual cache.")
     var noCompileTiming = false
