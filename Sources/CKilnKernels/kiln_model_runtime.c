@@ -9,6 +9,7 @@
 #ifdef KILN_GENERATED_MODEL
 #define _GNU_SOURCE /* madvise and its MADV_* flags */
 #include "kiln_graph.h"
+#include "kiln_kernels.h"
 
 #include <pthread.h>
 #include <stdarg.h>
@@ -83,6 +84,8 @@ static void prefault(const void *p, size_t bytes, int write) {
 
 static float *alloc_arena(size_t floats);
 
+static void start_workers(void *ctx, size_t begin, size_t end) { (void)ctx; (void)begin; (void)end; }
+
 /* ---------------------------------------------------------------- KILN_PROFILE */
 
 __attribute__((visibility("hidden"))) int kiln_profile_on = 0;
@@ -140,6 +143,9 @@ kiln_model *kiln_create(void) {
     pthread_mutex_init(&m->arena_lock, NULL);
     profile_start();
     prefault(G->weights, G->weights_bytes, 0);
+    /* Start the kernel thread pool now (a no-op job of one chunk per thread): creating and
+     * placing its workers is then part of loading, not of the first run. */
+    kiln_parallel_for((size_t)kiln_get_num_threads(), 1, start_workers, NULL);
     /* A batch-1 arena up front, populated, so the first run allocates nothing; larger
      * batches grow it on demand (acquire_arena). Failure here is not fatal: the run retries. */
     size_t floats = G->arena_per_row + G->arena_fixed;
