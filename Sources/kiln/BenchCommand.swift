@@ -73,7 +73,7 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             if let measureRun {
-                try MeasureRunResult.runInThisProcess(library: measureRun, runs: runs)
+                try FreshRunMeasurement.runInThisProcess(library: measureRun, runs: runs)
                 return
             }
             let sizes = try Self.parseBatches(batches)

@@ -1,27 +1,10 @@
 import Foundation
 import Kiln
 
-/// What a fresh process measured on a compiled library at batch 1: load time, the first
-/// run after load, the steady median, and its resident memory (at start and peak).
-///
-/// Measured in a child (`kiln bench --measure-run LIB`, a hidden option) so that the
-/// compiler, the eager model and the timed runs of other batches in the benchmark process
-/// do not inflate the peak: the child holds only the Swift runtime, Kiln and the library.
-struct MeasureRunResult: Codable {
-    var loadMilliseconds: Double
-    var firstRunMilliseconds: Double
-    var steadyMedianMilliseconds: Double
-    var baselineResidentBytes: Int
-    /// Resident memory right after aotLoad, before the first run.
-    var loadedResidentBytes: Int
-    var peakResidentBytes: Int
-
-    enum CodingKeys: String, CodingKey {
-        case loadMilliseconds = "load_ms", firstRunMilliseconds = "first_run_ms", steadyMedianMilliseconds = "steady_ms"
-        case baselineResidentBytes = "baseline_rss_bytes", loadedResidentBytes = "loaded_rss_bytes"
-        case peakResidentBytes = "peak_rss_bytes"
-    }
-
+/// The Swift-host side of ``FreshRunMeasurement``: measured in a child
+/// (`kiln bench --measure-run LIB`, a hidden option) that holds only the Swift runtime, Kiln
+/// and the library.
+extension FreshRunMeasurement {
     /// The child's side: load `library`, run batch 1 once (first run), then `runs` more
     /// (steady median), and print this result as one JSON line on stdout.
     static func runInThisProcess(library: String, runs: Int) throws {
@@ -31,7 +14,7 @@ struct MeasureRunResult: Codable {
         let loaded = ProcessMemory.residentBytes ?? 0
         let first = try timed { try model(x) }.milliseconds
         let steady = try LatencyStatistics.measure(warmup: 0, runs: max(runs, 1)) { _ = try model(x) }
-        let result = MeasureRunResult(loadMilliseconds: loadMs, firstRunMilliseconds: first,
+        let result = FreshRunMeasurement(loadMilliseconds: loadMs, firstRunMilliseconds: first,
                                       steadyMedianMilliseconds: steady.median, baselineResidentBytes: baseline, loadedResidentBytes: loaded,
                                       peakResidentBytes: ProcessMemory.peakResidentBytes ?? 0)
         print(String(decoding: try JSONEncoder().encode(result), as: UTF8.self))
@@ -39,7 +22,7 @@ struct MeasureRunResult: Codable {
 
     /// The parent's side: runs this executable with `--measure-run library` and reads its
     /// result. The child inherits the environment (OpenBLAS core, thread counts).
-    static func runInChild(library: String, runs: Int) throws -> MeasureRunResult {
+    static func runInChild(library: String, runs: Int) throws -> FreshRunMeasurement {
         let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         let p = Process()
         p.executableURL = exe
@@ -52,7 +35,7 @@ struct MeasureRunResult: Codable {
         let text = String(decoding: data, as: UTF8.self)
         guard p.terminationStatus == 0,
               let line = text.split(separator: "\n").last(where: { $0.hasPrefix("{") }),
-              let result = try? JSONDecoder().decode(MeasureRunResult.self, from: Data(line.utf8)) else {
+              let result = try? JSONDecoder().decode(FreshRunMeasurement.self, from: Data(line.utf8)) else {
             throw BenchError.childFailed(status: p.terminationStatus, output: text)
         }
         return result

@@ -27,9 +27,9 @@ struct BenchReport {
         var compileSeconds: Double?
         var compileAutotuneSeconds: Double?
         /// Swift host (`aotLoad`): load, first run and steady median at batch 1.
-        var fresh: MeasureRunResult?
+        var fresh: FreshRunMeasurement?
         /// Plain C host (dlopen): the peak memory of a batch-1 run without a Swift runtime.
-        var cHost: CHostMeasurement?
+        var cHost: FreshRunMeasurement?
     }
 
     var cpu = CPUInfo.current.modelName

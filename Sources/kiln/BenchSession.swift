@@ -85,15 +85,15 @@ struct BenchSession {
         let again = SGEMMPeak.measure(size: options.sgemmSize)
         if again.gflops > report.sgemm?.gflops ?? 0 { report.sgemm = again }
 
-        var fresh: MeasureRunResult?
+        var fresh: FreshRunMeasurement?
         if !options.skipFreshProcess {
             benchProgress("aotLoad, first run and peak memory in a fresh process…")
-            fresh = try MeasureRunResult.runInChild(library: library, runs: options.runs)
+            fresh = try FreshRunMeasurement.runInChild(library: library, runs: options.runs)
         }
-        var cHost: CHostMeasurement?
+        var cHost: FreshRunMeasurement?
         if !options.skipFreshProcess {
             benchProgress("peak memory of a batch-1 run from a plain C host…")
-            cHost = try CHostMeasurement.measure(library: library, runs: options.runs)
+            cHost = try FreshRunMeasurement.measureFromC(library: library, runs: options.runs)
         }
         report.models.append(.init(model: name.rawValue, weights: weightsLabel,
                                    library: autotuned ? "max-autotune" : "default",

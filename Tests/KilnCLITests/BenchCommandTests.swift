@@ -70,6 +70,11 @@ import Testing
         // The fresh process read every weight, so its peak resident memory holds them.
         #expect(try #require(m["peak_rss_mb"] as? Double) > (try #require(m["weights_mb"] as? Double)))
         #expect(abs((m["weights_mb"] as? Double ?? 0) - 46.8) < 0.2)   // 11.69 M parameters + BN buffers, float32
+        // Peak memory comes from the plain C host; the Swift host (which starts with its runtime
+        // resident) is reported beside it and peaks higher.
+        #expect(m["peak_rss_host"] as? String == "c", "\(m)")
+        #expect((m["swift_host_peak_rss_mb"] as? Double ?? 0) > (m["peak_rss_mb"] as? Double ?? .infinity), "\(m)")
+        #expect((m["c_host_first_run_ms"] as? Double ?? 0) > 0, "\(m)")
 
         // The outputs of the timed runs: compiled and eager agree on the same input.
         let file = try SafetensorsFile(contentsOf: outputs)

@@ -1,20 +1,35 @@
 import Foundation
 
-/// A compiled library measured from a plain C program, as it is deployed from C: load
-/// (`dlopen` + `kiln_create`), the first batch-1 run, the steady median, and resident
-/// memory at start, after loading and at its peak.
+/// What a fresh process measured on a compiled library at batch 1: load time, the first
+/// run after loading, the steady median, and its resident memory at start, after loading
+/// and at its peak. Measured in a fresh process so that nothing else (a compiler, an eager
+/// model, other batches) inflates the peak.
 ///
-/// Why a C host: a Swift process starts with ~25 MB of runtime and Foundation resident, and
-/// the question "what does the model cost in memory" is about the library, not the host.
-/// The host is built with the same toolchain as the library (`CC`, else `cc`) from the
-/// source below and Kiln's shipped `kiln_model.h`, so it needs nothing Kiln does not.
-public struct CHostMeasurement: Codable, Sendable {
+/// ``measureFromC(library:runs:compiler:)`` measures it from a plain C program, as the
+/// library is deployed from C (`dlopen`, `kiln_create`). Why a C host: a Swift process
+/// starts with ~25 MB of runtime and Foundation resident, and the question "what does the
+/// model cost in memory" is about the library, not the host. The host is built with the same
+/// toolchain as the library (`CC`, else `cc`) from the source below and Kiln's shipped
+/// `kiln_model.h`, so it needs nothing Kiln does not. (`kiln bench` also measures the same
+/// figures in a Swift host, through `aotLoad`.)
+public struct FreshRunMeasurement: Codable, Sendable {
     public var loadMilliseconds: Double
     public var firstRunMilliseconds: Double
     public var steadyMedianMilliseconds: Double
     public var baselineResidentBytes: Int
+    /// Resident memory right after loading, before the first run.
     public var loadedResidentBytes: Int
     public var peakResidentBytes: Int
+
+    public init(loadMilliseconds: Double, firstRunMilliseconds: Double, steadyMedianMilliseconds: Double,
+                baselineResidentBytes: Int, loadedResidentBytes: Int, peakResidentBytes: Int) {
+        self.loadMilliseconds = loadMilliseconds
+        self.firstRunMilliseconds = firstRunMilliseconds
+        self.steadyMedianMilliseconds = steadyMedianMilliseconds
+        self.baselineResidentBytes = baselineResidentBytes
+        self.loadedResidentBytes = loadedResidentBytes
+        self.peakResidentBytes = peakResidentBytes
+    }
 
     enum CodingKeys: String, CodingKey {
         case loadMilliseconds = "load_ms", firstRunMilliseconds = "first_run_ms", steadyMedianMilliseconds = "steady_ms"
@@ -23,7 +38,7 @@ public struct CHostMeasurement: Codable, Sendable {
 
     /// Builds the C host in a temporary directory and runs it on `library` at batch 1 with
     /// an input of shape (1, 3, 224, 224), `runs` steady runs.
-    public static func measure(library: String, runs: Int, compiler: String? = nil) throws -> CHostMeasurement {
+    public static func measureFromC(library: String, runs: Int, compiler: String? = nil) throws -> FreshRunMeasurement {
         var env = ProcessInfo.processInfo.environment
         if let compiler { env["CC"] = compiler }
         let toolchain = try Toolchain.detect(environment: env)
@@ -44,7 +59,7 @@ public struct CHostMeasurement: Codable, Sendable {
         guard run.succeeded, let line = run.output.split(separator: "\n").last(where: { $0.hasPrefix("{") }) else {
             throw CompileError.unsupported("the C host measurement failed (exit \(run.status)): \(run.output.suffix(400))")
         }
-        return try JSONDecoder().decode(CHostMeasurement.self, from: Data(line.utf8))
+        return try JSONDecoder().decode(FreshRunMeasurement.self, from: Data(line.utf8))
     }
 
     /// The host: times dlopen + kiln_create, one first run, then `runs` runs; reads VmRSS
