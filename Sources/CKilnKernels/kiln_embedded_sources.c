@@ -65,6 +65,9 @@ static const char variants_c[] = {
 static const char winograd_c[] = {
 #embed "kiln_winograd.c"
     , 0};
+static const char winograd_f2x3_c[] = {
+#embed "kiln_winograd_f2x3.c"
+    , 0};
 static const char winograd_f4x3_c[] = {
 #embed "kiln_winograd_f4x3.c"
     , 0};
@@ -87,6 +90,7 @@ static const kiln_source_file files[] = {
     FILE_ENTRY("kiln_model_runtime.c", runtime_c),
     FILE_ENTRY("kiln_conv_variants.c", variants_c),
     FILE_ENTRY("kiln_winograd.c", winograd_c),
+    FILE_ENTRY("kiln_winograd_f2x3.c", winograd_f2x3_c),
     FILE_ENTRY("kiln_winograd_f4x3.c", winograd_f4x3_c),
     FILE_ENTRY("kiln_gemm.c", gemm_c),
     FILE_ENTRY("kiln_gemm_im2col.c", gemm_im2col_c),
