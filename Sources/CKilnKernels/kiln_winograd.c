@@ -243,9 +243,10 @@ static void output_job(void *vctx, size_t o0, size_t o1) {
 static size_t ceil_div(size_t a, size_t b) { return (a + b - 1) / b; }
 
 // x: (N, C, H, W), u: from the variant's pack, y: (N, OC, OH, OW).
-void kiln_winograd_run(const kiln_winograd_variant *var, const kiln_conv2d_params *p,
-                       const float *x, const float *u, const float *bias,
-                       const float *residual, float *y, float *workspace) {
+void kiln_winograd_run(const kiln_winograd_variant *portable, const kiln_winograd_variant *avx512,
+                       const kiln_conv2d_params *p, const float *x, const float *u,
+                       const float *bias, const float *residual, float *y, float *workspace) {
+    const kiln_winograd_variant *var = avx512 && kiln_winograd_use_avx512() ? avx512 : portable;
     const int alpha = var->alpha;
     const size_t cap = block_cap(alpha, p);
     float *owned = NULL, *ws = workspace;

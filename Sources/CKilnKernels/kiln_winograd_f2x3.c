@@ -212,17 +212,14 @@ KILN_AVX512_FN static void f2_output_avx512(const kiln_conv2d_params *p, const f
 static const kiln_winograd_variant f2_portable = {2, 4, f2_input_portable, f2_output_portable};
 #if KILN_WINO_AVX512
 static const kiln_winograd_variant f2_avx512 = {2, 4, f2_input_avx512, f2_output_avx512};
+#define F2_AVX512 (&f2_avx512)
+#else
+#define F2_AVX512 NULL
 #endif
 
 // x: (N, C, H, W), u: kiln_winograd_f2x3_pack's, y: (N, OC, OH, OW).
 void kiln_conv2d_winograd_f2x3(const kiln_conv2d_params *p, const float *x, const float *u,
                                const float *bias, const float *residual, float *y,
                                float *workspace) {
-#if KILN_WINO_AVX512
-    if (kiln_winograd_use_avx512()) {
-        kiln_winograd_run(&f2_avx512, p, x, u, bias, residual, y, workspace);
-        return;
-    }
-#endif
-    kiln_winograd_run(&f2_portable, p, x, u, bias, residual, y, workspace);
+    kiln_winograd_run(&f2_portable, F2_AVX512, p, x, u, bias, residual, y, workspace);
 }

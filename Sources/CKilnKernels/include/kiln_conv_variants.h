@@ -72,9 +72,10 @@ size_t kiln_winograd_packed_size(int alpha, int oc, int c);
 /* u: (alpha^2, OC, C) plain transformed weights -> the GEMM's packed form. */
 void kiln_winograd_pack_freqs(int alpha, int oc, int c, const float *u, float *packed);
 size_t kiln_winograd_workspace_size(int alpha, const kiln_conv2d_params *p);
-void kiln_winograd_run(const kiln_winograd_variant *var, const kiln_conv2d_params *p,
-                       const float *x, const float *u, const float *bias,
-                       const float *residual, float *y, float *workspace);
+/* Runs `avx512` when it is given (built) and kiln_winograd_use_avx512(), else `portable`. */
+void kiln_winograd_run(const kiln_winograd_variant *portable, const kiln_winograd_variant *avx512,
+                       const kiln_conv2d_params *p, const float *x, const float *u,
+                       const float *bias, const float *residual, float *y, float *workspace);
 
 /* Packed GEMM (kiln_gemm.h): y (OC, OH*OW) = w (OC, C*KH*KW) . col (C*KH*KW, OH*OW) per
  * image, with im2col fused into the packing of B panels (the column matrix is never
