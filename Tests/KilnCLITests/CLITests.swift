@@ -53,6 +53,21 @@ import Testing
         #expect(flag.status == 64)
     }
 
+    /// export → compile → inspect, the library named by a bare file name in the working
+    /// directory (dlopen alone would search the system's library path for `m.so`).
+    @Test func libraryInTheWorkingDirectoryLoadsByBareName() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-cli-bare-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let export = try Kiln.run(["export", "--model", "resnet18", "--image-size", "32", "--dynamic-batch", "1...2",
+                                   "--output", dir.appendingPathComponent("m.kep").path])
+        try #require(export.status == 0, "\(export.output)")
+        let compile = try Kiln.run(["compile", "m.kep", "--output", "m.so", "--cache-dir", "cache"], directory: dir)
+        try #require(compile.status == 0, "\(compile.output)")
+        let inspect = try Kiln.run(["inspect", "m.so"], directory: dir)
+        #expect(inspect.status == 0 && inspect.output.contains("resnet18"), "\(inspect.output)")
+    }
+
     @Test func versionNamesTheBLASCore() throws {
         let r = try Kiln.run(["--version"])
         #expect(r.status == 0)
@@ -81,10 +96,11 @@ enum Kiln {
     }
 
     /// Runs kiln with stdout and stderr merged; returns its exit status and output.
-    static func run(_ args: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
+    static func run(_ args: [String], environment: [String: String] = [:], directory: URL? = nil) throws -> (status: Int32, output: String) {
         let p = Process()
         p.executableURL = executable
         p.arguments = args
+        if let directory { p.currentDirectoryURL = directory }
         var env = ProcessInfo.processInfo.environment
         env["COLUMNS"] = "100"
         for (k, v) in environment { env[k] = v }

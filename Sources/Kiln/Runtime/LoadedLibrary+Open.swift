@@ -13,8 +13,12 @@ extension LoadedLibrary {
     /// mapped; when it is not, open it again through a symlink with a unique name, which no
     /// loaded object matches. A library deleted while loaded keeps working (its mapping
     /// holds the inode); loading its path again fails before this (no such file).
+    ///
+    /// A path without a slash (`model.so`) is opened as `./model.so`: dlopen would otherwise
+    /// search the system's library directories for that name instead of the current one.
     static func openFresh(_ path: String, flags: Int32) throws -> UnsafeMutableRawPointer {
-        guard let h = dlopen(path, flags) else { throw LoadError.dlopenFailed(path: path, message: lastDLError()) }
+        let target = path.contains("/") ? path : "./" + path
+        guard let h = dlopen(target, flags) else { throw LoadError.dlopenFailed(path: path, message: lastDLError()) }
         var st = stat()
         guard stat(path, &st) == 0, let mapped = mappedFiles(), !mapped.contains(FileID(st)) else { return h }
         dlclose(h)
