@@ -62,6 +62,9 @@ static const char runtime_c[] = {
 static const char variants_c[] = {
 #embed "kiln_conv_variants.c"
     , 0};
+static const char winograd_simd_h[] = {
+#embed "kiln_winograd_simd.h"
+    , 0};
 static const char winograd_c[] = {
 #embed "kiln_winograd.c"
     , 0};
@@ -80,6 +83,7 @@ static const kiln_source_file files[] = {
     FILE_ENTRY("kiln_graph.h", graph_h),
     FILE_ENTRY("kiln_conv_variants.h", variants_h),
     FILE_ENTRY("kiln_gemm.h", gemm_h),
+    FILE_ENTRY("kiln_winograd_simd.h", winograd_simd_h),
     FILE_ENTRY("threads.c", threads_c),
     FILE_ENTRY("conv2d.c", conv2d_c),
     FILE_ENTRY("conv2d_ref.c", conv2d_ref_c),

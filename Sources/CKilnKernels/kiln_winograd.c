@@ -15,7 +15,7 @@
  * holds all tiles and each phase is split instead: channels, frequencies, output channels.
 
  */
-#include "kiln_conv_variants.h"
+#include "kiln_winograd_simd.h"
 #include "kiln_gemm.h"
 
 #include <math.h>
@@ -23,15 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-#include <immintrin.h>
-/* Why target attributes: CKilnKernels is built without -march (it must run on any x86-64),
- * so the AVX-512 transforms are compiled for AVX-512 alone and chosen at run time. */
-#define KILN_WINO_AVX512 1
-#define KILN_AVX512_FN __attribute__((target("avx512f,fma")))
-#else
-#define KILN_WINO_AVX512 0
-#endif
 
 /* Workspace slots: at most this many threads run blocks at once (each needs its own v/m). */
 #define KILN_WINO_SLOTS 4

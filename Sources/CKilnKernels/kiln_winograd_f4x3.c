@@ -15,20 +15,11 @@
  *       [1/24 -1/12   1/6  ]         [0  2 -1 -2 1 0]
  *       [  0     0     1   ]         [0  4  0 -5 0 1]
  */
-#include "kiln_conv_variants.h"
+#include "kiln_winograd_simd.h"
 
 #include <math.h>
 #include <stdlib.h>
 
-#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-#include <immintrin.h>
-/* Why target attributes: CKilnKernels is built without -march (it must run on any x86-64),
- * so the AVX-512 transforms are compiled for AVX-512 alone and chosen at run time. */
-#define KILN_WINO_AVX512 1
-#define KILN_AVX512_FN __attribute__((target("avx512f,fma")))
-#else
-#define KILN_WINO_AVX512 0
-#endif
 
 int kiln_winograd_f4x3_applicable(const kiln_conv2d_params *p) { return kiln_winograd_f2x3_applicable(p); }
 size_t kiln_winograd_f4x3_packed_size(int oc, int c) { return kiln_winograd_packed_size(6, oc, c); }
@@ -122,12 +113,6 @@ static void f4_output_portable(const kiln_conv2d_params *p, const float *m, size
 /* ------------------------------------------------------------------ AVX-512 path */
 
 #if KILN_WINO_AVX512
-/* Lanes 0 <= l < 16 with 0 <= base + l < limit: the in-bounds part of a 16-float row span. */
-static inline __mmask16 span_mask(int base, int limit) {
-    const int lo = base < 0 ? -base : 0, hi = limit - base > 16 ? 16 : limit - base;
-    return hi <= lo ? 0 : (__mmask16)(((1u << hi) - 1) & ~((1u << lo) - 1));
-}
-
 #define ADD _mm512_add_ps
 #define SUB _mm512_sub_ps
 #define MUL _mm512_mul_ps
@@ -209,7 +194,6 @@ KILN_AVX512_FN static void f4_output_avx512(const kiln_conv2d_params *p, const f
     const size_t npix = (size_t)p->oh * p->ow;
     const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
     const __m512i hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
-    const __m512 zero = _mm512_setzero_ps();
     for (int o = o0; o < o1; o++) {
         const __m512 b = _mm512_set1_ps(bias ? bias[o] : 0.0f);
         for (int g = 0; g < cnt; g += 16) {
@@ -234,13 +218,8 @@ KILN_AVX512_FN static void f4_output_avx512(const kiln_conv2d_params *p, const f
                 const __m512 w[4] = {_mm512_permutex2var_ps(q0, lo, q1), _mm512_permutex2var_ps(q0, hi, q1),
                                      _mm512_permutex2var_ps(q2, lo, q3), _mm512_permutex2var_ps(q2, hi, q3)};
                 const size_t at = (size_t)o * npix + (size_t)oy * p->ow + base;
-                for (int q = 0; q < 4 && base + 16 * q < lim; q++) {
-                    const __mmask16 om = span_mask(base + 16 * q, lim);
-                    __m512 val = ADD(w[q], b);
-                    if (rn) val = ADD(val, _mm512_maskz_loadu_ps(om, rn + at + 16 * q));
-                    if (p->relu) val = _mm512_max_ps(zero, val); /* (0, v): a NaN passes, as in the reference */
-                    _mm512_mask_storeu_ps(yn + at + 16 * q, om, val);
-                }
+                for (int q = 0; q < 4 && base + 16 * q < lim; q++)
+                    wino_store16(p, w[q], b, rn, yn, at + 16 * q, span_mask(base + 16 * q, lim));
             }
         }
     }

@@ -25,7 +25,7 @@ import Testing
         }
     }
 
-    nonisolated(unsafe) static let library = try! aotLoad(CompileFixtures.smallLibrary)
+    static let library = try! aotLoad(CompileFixtures.smallLibrary)
     static let good = Tensor.randn([1, 3, 32, 32], seed: 41)
     static let goodResult: [Surface: [UInt32]] = Dictionary(uniqueKeysWithValues: Surface.allCases.map {
         ($0, try! $0.run([good])[0].scalars.map(\.bitPattern))
