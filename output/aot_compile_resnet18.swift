@@ -14,27 +14,30 @@ let program = try export(model, exampleInputs: [example],
                          dynamicShapes: ["x": [0: Dim("batch", min: 2, max: 32)]])
 print("nodes:", program.graph.nodes.count, "- range constraints:", program.rangeConstraints.map(\.description).joined(separator: ", "))
 
-// Block 3, recipes/aot_compile_resnet18.md:45-51
-let libraryPath = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-resnet18.so").path
-var options = AOTCompileOptions(outputPath: libraryPath, maxAutotune: true)
+// Block 3, recipes/aot_compile_resnet18.md:47-56
+let temporary = FileManager.default.temporaryDirectory
+let libraryPath = temporary.appendingPathComponent("kiln-resnet18.so").path
+let cacheDirectory = temporary.appendingPathComponent("kiln-recipe-cache").path
+try? FileManager.default.removeItem(atPath: cacheDirectory)
+var options = AOTCompileOptions(outputPath: libraryPath, maxAutotune: true, cacheDirectory: cacheDirectory)
 options.log = { print($0) }
 let (compiledPath, compileMs) = try timed { try aotCompile(program, exampleInputs: [example], options: options) }
 print("compiled", URL(fileURLWithPath: compiledPath).lastPathComponent, String(format: "in %.1f s", compileMs / 1000))
 
-// Block 4, recipes/aot_compile_resnet18.md:58-64
+// Block 4, recipes/aot_compile_resnet18.md:63-69
 let (loaded, loadMs) = try timed { try aotLoad(compiledPath, device: .cpu) }
 let single = Tensor.randn([1, 3, 224, 224], seed: 2)
 let (logits, firstRunMs) = try timed { try loaded(single) }
 print("aotLoad:", String(format: "%.1f ms", loadMs), "- first run:", String(format: "%.1f ms", firstRunMs))
 print("logits", logits.shape, "top-5:", logits.topK(5)[0].map(\.index))
 
-// Block 5, recipes/aot_compile_resnet18.md:68-72
+// Block 5, recipes/aot_compile_resnet18.md:73-77
 let eager = try model(single)
 let comparison = logits.compare(to: eager, rtol: 0, atol: 5e-4 * eager.maxAbs)
 print("library vs eager:", comparison.isClose ? "close" : "DIFFERENT", "(tolerance 5e-4 · max|eager|)")
 
-// Block 6, recipes/aot_compile_resnet18.md:80-86
-let jit = compile(model)
+// Block 6, recipes/aot_compile_resnet18.md:85-91
+let jit = compile(model, options: AOTCompileOptions(cacheDirectory: cacheDirectory, log: { _ in }))
 let (_, jitFirstMs) = try timed { try jit(single) }
 let (_, jitSecondMs) = try timed { try jit(single) }
 print(String(format: "JIT first call: %.0f ms, second call: %.1f ms", jitFirstMs, jitSecondMs))

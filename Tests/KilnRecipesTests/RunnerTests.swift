@@ -154,6 +154,7 @@ final class RunnerTests {
         #expect(stale.failureClass == .stale && stale.exitCode == 71)
         #expect(stale.stale.map(\.name) == ["alpha"])
         #expect(stale.text.contains("STALE \(recipes)/alpha.md"))
+        #expect(stale.text.contains("\n  committed: edited\n  fresh:     "))
     }
 
     @Test func discoveryAndFilter() throws {

@@ -29,7 +29,7 @@ extension ExportedProgram {
     ///   for a missing or other format version, corrupt JSON, an invalid graph or weights.
     public init(contentsOf url: URL) throws {
         let file = try SafetensorsFile(contentsOf: url)
-        let path = url.path
+        let path = url.displayPath
         guard let version = file.metadata[ProgramFileKey.formatVersion] else { throw ProgramFileError.notAProgram(path: path) }
         guard Int(version) == ProgramFileError.formatVersion else { throw ProgramFileError.unsupportedVersion(path: path, found: version) }
         guard let json = file.metadata[ProgramFileKey.program] else {

@@ -57,7 +57,7 @@ extension Module {
         for name in file.tensorNames where !Module.isIgnoredStateKey(name) {
             tensors[name] = try file.tensor(named: name)
         }
-        try loadStateDict(tensors, source: file.url.path)
+        try loadStateDict(tensors, source: file.url.displayPath)
     }
 
     /// Every parameter and buffer by key, in registration order (what `loadStateDict` takes).

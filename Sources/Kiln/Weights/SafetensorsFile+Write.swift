@@ -19,7 +19,7 @@ public enum Safetensors {
     /// Atomic: writes to a temporary file in the same directory, syncs it, then renames it
     /// over `url`; on failure the temporary file is removed and `url` is left untouched.
     public static func write(_ tensors: [(String, Tensor)], metadata: [String: String] = [:], to url: URL) throws(SafetensorsError) {
-        let path = url.path
+        let path = url.displayPath
         let sorted = tensors.sorted { SafetensorsFile.utf8Less($0.0, $1.0) }
         for (i, (name, _)) in sorted.enumerated() {
             if name == "__metadata__" { throw .reservedTensorName(path: path, name: name) }

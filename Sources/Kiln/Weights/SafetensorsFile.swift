@@ -70,7 +70,7 @@ public struct SafetensorsFile: Sendable {
 
     /// Maps and validates the file at `url`.
     public init(contentsOf url: URL) throws(SafetensorsError) {
-        let path = url.path
+        let path = url.displayPath
         let file: MappedFile
         do {
             file = try MappedFile(url: url)
@@ -85,7 +85,7 @@ public struct SafetensorsFile: Sendable {
 
     /// Validates the bytes of `file` (mapped or in memory); `url` names it in errors.
     init(file: MappedFile, url: URL) throws(SafetensorsError) {
-        let path = url.path
+        let path = url.displayPath
         let bytes = file.bytes
         guard bytes.count >= 8 else { throw .fileTooShort(path: path, byteCount: bytes.count) }
         let headerSize = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self))
@@ -136,9 +136,9 @@ public struct SafetensorsFile: Sendable {
                 dst[i] = Float(bitPattern: UInt32(bits) << 16)
             }
         case .BOOL, .U8, .I8, .I16, .U16, .I32, .U32, .I64, .U64:
-            throw .integerTensorAsFloat(path: url.path, tensor: name, dtype: info.dtype.rawValue)
+            throw .integerTensorAsFloat(path: url.displayPath, tensor: name, dtype: info.dtype.rawValue)
         case .F8_E5M2, .F8_E4M3, .F8_E8M0, .F64:
-            throw .unsupportedDType(path: url.path, tensor: name, dtype: info.dtype.rawValue, wanted: "float32")
+            throw .unsupportedDType(path: url.displayPath, tensor: name, dtype: info.dtype.rawValue, wanted: "float32")
         }
         return out
     }
@@ -162,9 +162,9 @@ public struct SafetensorsFile: Sendable {
         case .U8: return read(UInt8.self)
         case .BOOL: return (0..<n).map { src[$0] != 0 ? 1 : 0 }
         case .U64:
-            throw .unsupportedDType(path: url.path, tensor: name, dtype: info.dtype.rawValue, wanted: "Int64")
+            throw .unsupportedDType(path: url.displayPath, tensor: name, dtype: info.dtype.rawValue, wanted: "Int64")
         case .F8_E5M2, .F8_E4M3, .F8_E8M0, .F16, .BF16, .F32, .F64:
-            throw .floatTensorAsInteger(path: url.path, tensor: name, dtype: info.dtype.rawValue)
+            throw .floatTensorAsInteger(path: url.displayPath, tensor: name, dtype: info.dtype.rawValue)
         }
     }
 
@@ -180,7 +180,7 @@ public struct SafetensorsFile: Sendable {
 
     private func lookup(_ name: String) throws(SafetensorsError) -> TensorInfo {
         if let i = index[name] { return entries[i] }
-        throw .unknownTensor(path: url.path, name: name, available: Self.closestNames(to: name, in: entries.map(\.name)),
+        throw .unknownTensor(path: url.displayPath, name: name, available: Self.closestNames(to: name, in: entries.map(\.name)),
                              total: entries.count)
     }
 

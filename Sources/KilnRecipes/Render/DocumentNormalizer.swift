@@ -25,6 +25,17 @@ public enum DocumentNormalizer {
         return out.joined(separator: "\n") + "\n"
     }
 
+    /// The first line where two documents differ once normalised, as
+    /// `committed: …` / `fresh: …` lines, or nil when they agree. `kiln verify --check` prints
+    /// it so that a stale document in CI says what changed without a rerun.
+    public static func firstDifference(committed: String, fresh: String) -> String? {
+        let a = normalized(committed).split(separator: "\n", omittingEmptySubsequences: false)
+        let b = normalized(fresh).split(separator: "\n", omittingEmptySubsequences: false)
+        guard let i = (0..<min(a.count, b.count)).first(where: { a[$0] != b[$0] }) ?? (a.count == b.count ? nil : min(a.count, b.count)) else { return nil }
+        func show(_ lines: [Substring]) -> String { i < lines.count ? String(lines[i].prefix(300)) : "(end of document)" }
+        return "  committed: \(show(a))\n  fresh:     \(show(b))"
+    }
+
     private static func isTimeLine(_ line: Substring) -> Bool {
         (line.hasPrefix("Running time: ") && line.hasSuffix(" s"))
             || (line.hasPrefix("Total running time of the recipe: (") && line.hasSuffix(" seconds)"))

@@ -80,7 +80,13 @@ extension RecipeRunner {
         case .verify(let check):
             if check && execution.passed {
                 let existing = fm.contents(atPath: documentPath).map { String(decoding: $0, as: UTF8.self) }
-                report.stale = existing.map { DocumentNormalizer.normalized($0) != DocumentNormalizer.normalized(document) } ?? true
+                if let existing {
+                    report.staleDifference = DocumentNormalizer.firstDifference(committed: existing, fresh: document)
+                    report.stale = report.staleDifference != nil
+                } else {
+                    report.stale = true
+                    report.staleDifference = "  committed: (no such file)"
+                }
             }
         }
         return report

@@ -30,6 +30,8 @@ public struct RecipeReport: Sendable {
     public var execution: RecipeExecution?
     /// True when `verify --check` found `output/x.md` out of date.
     public var stale = false
+    /// For a stale document, its first differing line: committed vs. fresh.
+    public var staleDifference: String?
 }
 
 /// The outcome of ``RecipeRunner/run(_:)`` or ``RecipeRunner/verify(_:junit:check:)``.
@@ -87,7 +89,7 @@ public struct RunSummary: Sendable {
             lines.append("FAILED \(f.failure ?? f.path)")
         }
         for s in stale {
-            lines.append("STALE \(s.path): output/\(s.name).md differs from a fresh run")
+            lines.append("STALE \(s.path): output/\(s.name).md differs from a fresh run" + (s.staleDifference.map { ":\n" + $0 } ?? ""))
         }
         for e in outputErrors {
             lines.append("ERROR \(e.message)")
