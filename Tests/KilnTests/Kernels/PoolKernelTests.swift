@@ -71,6 +71,31 @@ import Testing
         KernelCheck.record(failures)
     }
 
+    /// ResNet's stem pool (3 wide, stride 2, pad 1) has its own vectorised column step: every
+    /// width across one to three vectors of outputs, both ceil modes, with NaNs, infinities and
+    /// signed zeros planted, must match the reference bit for bit.
+    @Test func maxpoolStemGeometryBitExact() {
+        var failures: [String] = []
+        for w in 1...70 {
+            for ceil in [false, true] {
+                var p = Self.params(n: 1, c: 2, h: 5, w: w, k: (3, 3), stride: (2, 2), pad: (1, 1), ceil: ceil)
+                guard kiln_maxpool2d_init(&p) == 0 else { failures.append("\(Self.describe(p)): init failed"); continue }
+                var x = KernelCheck.inputs(2 * 5 * w, seed: w * 2 + (ceil ? 1 : 0))
+                for (i, special) in [Float.nan, -0.0, 0.0, .infinity, -.infinity].enumerated() where x.count > i * 7 {
+                    x[(i * 7 + w) % x.count] = special
+                }
+                let count = 2 * Int(p.oh) * Int(p.ow)
+                var ref = KernelCheck.guarded(count), fast = ref
+                kiln_maxpool2d_ref(&p, x, &ref)
+                kiln_maxpool2d(&p, x, &fast)
+                if let i = ref.indices.first(where: { ref[$0].bitPattern != fast[$0].bitPattern }) {
+                    failures.append("\(Self.describe(p)): output \(i) is \(fast[i]), reference \(ref[i])")
+                }
+            }
+        }
+        KernelCheck.record(failures)
+    }
+
     @Test func maxpoolLargeThreaded() {
         var p = Self.params(n: 2, c: 64, h: 56, w: 56, k: (3, 3), stride: (2, 2), pad: (1, 1))
         #expect(kiln_maxpool2d_init(&p) == 0 && p.oh == 28 && p.ow == 28)
