@@ -147,9 +147,10 @@ KILN_AVX512_FN static void f4_input_avx512(const kiln_conv2d_params *p, const fl
                                            int cnt, int c0, int c1, float *v, size_t ldv, size_t fs) {
     const __m512i ev = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
     const __m512i od = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
-    const int y0 = ty * 4 - p->pad_h, W = p->w;
+    const int y0 = ty * 4 - p->pad_h, W = p->w, prefetch = wino_prefetch_input(p);
     for (int c = c0; c < c1; c++) {
         const float *xc = xn + (size_t)c * p->h * W;
+        if (prefetch) wino_prefetch_rows(xc, p->h, p->w, y0 + 6, y0 + 10, tx0 * 4 - p->pad_w, (tx0 + cnt) * 4 - p->pad_w + 2);
         for (int g = 0; g < cnt; g += 16) {
             const __mmask16 sm = (__mmask16)((1u << (cnt - g < 16 ? cnt - g : 16)) - 1);
             const int xs = (tx0 + g) * 4 - p->pad_w;
@@ -194,8 +195,10 @@ KILN_AVX512_FN static void f4_output_avx512(const kiln_conv2d_params *p, const f
     const size_t npix = (size_t)p->oh * p->ow;
     const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
     const __m512i hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+    const int prefetch = rn && wino_prefetch_residual(p);
     for (int o = o0; o < o1; o++) {
         const __m512 b = _mm512_set1_ps(bias ? bias[o] : 0.0f);
+        if (prefetch) wino_prefetch_rows(rn + (size_t)o * npix, p->oh, p->ow, (ty + 1) * 4, (ty + 2) * 4, tx0 * 4, (tx0 + cnt) * 4);
         for (int g = 0; g < cnt; g += 16) {
             const int lanes = cnt - g < 16 ? cnt - g : 16;
             const __mmask16 sm = (__mmask16)((1u << lanes) - 1);
