@@ -102,15 +102,17 @@ import Testing
         KernelCheck.record(failures)
     }
 
-    /// 56×56 with two images: many tile blocks per thread (block boundaries inside images and
-    /// rows, workspace slots reused), with the full epilogue.
-    @Test func manyBlocksMatchReference() {
+    /// 56×56 with the full epilogue, in both schedules: two images are one split-phase block
+    /// (4.5 MB of v + m for F(4,3): channels, frequencies and output channels shared out), five
+    /// are many blocks per thread (block boundaries inside images and rows, workspace slots
+    /// reused, an odd number of blocks).
+    @Test(arguments: [2, 5]) func manyTilesMatchReference(images: Int) {
         defer { kiln_winograd_force_portable(0) }
         var failures: [String] = []
         for (path, portable) in Self.paths {
             kiln_winograd_force_portable(portable)
             for v in Variant.allCases {
-                let k = Case(n: 2, c: 40, h: 56, w: 56, oc: 40, pad: 1, bias: true, residual: true, relu: true)
+                let k = Case(n: images, c: 40, h: 56, w: 56, oc: 40, pad: 1, bias: true, residual: true, relu: true)
                 if let f = Self.check(v, k, path: path, seed: 7) { failures.append(f) }
             }
         }
