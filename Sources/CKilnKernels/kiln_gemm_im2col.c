@@ -134,6 +134,31 @@ static void pack_b_im2col_avx512(const void *vctx, int k0, int kc, int n0, int n
             }
         }
     }
+    /* Prefetch plan: where each tap reads for the next panel (columns n0 + NR ..), whose
+     * rows the caller packs next (same K rows, next NR columns). Why: once the input has
+     * left the caches (batch 32), perf showed a third of a stride-2 3x3 convolution waiting
+     * in this packer; a panel's rows come from up to KC / (KH*KW) channel planes and two or
+     * three input rows each, too many streams for the hardware prefetcher. Prefetching an
+     * address past the input (the last panel's "next") is harmless. Only for inputs over
+     * 4 MB: a batch-1 input is still in L2 and the prefetches would only cost time. */
+    const int big = (size_t)p->n * p->c * h * w * sizeof(float) > ((size_t)4 << 20);
+    int nx_oy[MAX_SEGMENTS], nx_ox[MAX_SEGMENTS], nx_j[MAX_SEGMENTS], nx_len[MAX_SEGMENTS];
+    long nx_base[MAX_SEGMENTS];
+    const int nsegs = big && nc == KILN_GEMM_NR ? cut_segments(ctx, n0 + nc, nc, nx_oy, nx_ox, nx_j, nx_len, nx_base) : 0;
+    const int plan = nsegs > 0 && khw * nsegs <= MAX_TAP_LOADS;
+    long pf_off[MAX_TAP_LOADS];
+    int pf_len[MAX_TAP_LOADS];
+    for (int t = 0; plan && t < khw; t++) {
+        const int offx = (t % p->kw) * p->dil_w - p->pad_w, offy = (t / p->kw) * p->dil_h - p->pad_h;
+        for (int s = 0; s < nsegs; s++) {
+            const int iy = nx_oy[s] * p->stride_h + offy, x0 = nx_ox[s] * sw + offx;
+            int x1 = x0 + nx_len[s] * sw;
+            const int lo = x0 < 0 ? 0 : x0;
+            if (x1 > w) x1 = w;
+            pf_off[t * nsegs + s] = nx_base[s] + (long)iy * w + lo;
+            pf_len[t * nsegs + s] = iy < 0 || iy >= h || x1 <= lo ? 0 : x1 - lo;
+        }
+    }
     const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     const __m512i idx = _mm512_mullo_epi32(lanes, _mm512_set1_epi32(sw));
     const __m512i even = _mm512_add_epi32(lanes, lanes);
@@ -145,11 +170,14 @@ static void pack_b_im2col_avx512(const void *vctx, int k0, int kc, int n0, int n
         const tap_load *row = &table[t * segs];
         __m512 v[NV];
         for (int q = 0; q < NV; q++) v[q] = _mm512_setzero_ps();
-        /* The next panel reads about NR * stride further along the same input rows: fetch
-         * them now. Rows of a panel come from up to KC / (KH*KW) channel planes at once, too
-         * many streams for the hardware prefetcher once the input has left L2 (batches). */
-        for (int o = 0; o < span; o += 16)
-            _mm_prefetch((const char *)(xc + row[0].off + span + o), _MM_HINT_T0);
+        if (plan) {
+            for (int s = 0; s < nsegs; s++)
+                for (int o = 0; o < pf_len[t * nsegs + s]; o += 16)
+                    _mm_prefetch((const char *)(xc + pf_off[t * nsegs + s] + o), _MM_HINT_T0);
+        } else { /* no plan: the next panel likely continues along the same input rows */
+            for (int o = 0; o < span; o += 16)
+                _mm_prefetch((const char *)(xc + row[0].off + span + o), _MM_HINT_T0);
+        }
         for (int s = 0; s < segs; s++) {
             const float *base = xc + row[s].off;
             for (int q = 0; q < NV; q++) {
