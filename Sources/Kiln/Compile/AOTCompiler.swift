@@ -46,7 +46,8 @@ enum AOTCompiler {
             if options.keepSource, let output {
                 let dir = sourceDirectory(for: output)
                 try writeSources(model, to: dir)
-                toolchain.writeBuildScript(in: dir, sources: sources, output: "model.so")
+                let (compiles, link) = toolchain.buildCommands(sources: sources, output: "model.so")
+                toolchain.writeBuildScript(in: dir, compiles: compiles, link: link)
             }
         } else {
             cached = false
