@@ -71,6 +71,12 @@ static const char winograd_c[] = {
 static const char winograd_f2x3_c[] = {
 #embed "kiln_winograd_f2x3.c"
     , 0};
+static const char lazy_weights_h[] = {
+#embed "kiln_lazy_weights.h"
+    , 0};
+static const char lazy_weights_c[] = {
+#embed "kiln_lazy_weights.c"
+    , 0};
 static const char winograd_f4x3_c[] = {
 #embed "kiln_winograd_f4x3.c"
     , 0};
@@ -84,6 +90,7 @@ static const kiln_source_file files[] = {
     FILE_ENTRY("kiln_conv_variants.h", variants_h),
     FILE_ENTRY("kiln_gemm.h", gemm_h),
     FILE_ENTRY("kiln_winograd_simd.h", winograd_simd_h),
+    FILE_ENTRY("kiln_lazy_weights.h", lazy_weights_h),
     FILE_ENTRY("threads.c", threads_c),
     FILE_ENTRY("conv2d.c", conv2d_c),
     FILE_ENTRY("conv2d_ref.c", conv2d_ref_c),
@@ -99,6 +106,7 @@ static const kiln_source_file files[] = {
     FILE_ENTRY("kiln_gemm.c", gemm_c),
     FILE_ENTRY("kiln_gemm_im2col.c", gemm_im2col_c),
     FILE_ENTRY("kiln_conv_gemm.c", conv_gemm_c),
+    FILE_ENTRY("kiln_lazy_weights.c", lazy_weights_c),
 };
 
 const kiln_source_file *kiln_embedded_sources(size_t *count) {

@@ -80,6 +80,15 @@ void kiln_gemm_pack_a(int m, int k, const float *a, int lda, float *packed) {
     }
 }
 
+// packed (kiln_gemm_pack_a's) -> a: (M, K), row stride lda; the padding rows are dropped.
+void kiln_gemm_unpack_a(int m, int k, const float *packed, float *a, int lda) {
+    for (int row = 0; row < m; row++) {
+        const float *src = packed + (size_t)(row / MR) * MR * k + row % MR;
+        float *dst = a + (size_t)row * lda;
+        for (int kk = 0; kk < k; kk++) dst[kk] = src[(size_t)kk * MR];
+    }
+}
+
 size_t kiln_gemm_workspace_size(int m, int n, int k) {
     (void)m; (void)n; (void)k;
     return (size_t)KC * NR;

@@ -27,7 +27,10 @@ enum AOTCompiler {
             "model": source.model,
             "graph_hash": source.graphHash,
             "options": options.metadata,
-            "autotune": selection.choices.map { ["step": $0.step, "algorithm": $0.algorithm.rawValue, "shape": $0.shape, "source": $0.source] },
+            "autotune": selection.choices.map { c in
+                ["step": c.step, "algorithm": c.algorithm.rawValue, "shape": c.shape, "source": c.source]
+                    .merging(c.largeBatch.map { ["large_batch": $0] } ?? [:]) { a, _ in a }
+            },
             "cpu": ["model": CPUInfo.current.modelName, "features": CPUInfo.current.buildFeatures, "march": "native"],
             "compiler": toolchain.identity.split(separator: "\n").first.map(String.init) ?? "",
             "flags": Toolchain.flags + toolchain.blasFlags.filter { $0.hasPrefix("-l") },

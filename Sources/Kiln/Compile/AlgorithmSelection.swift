@@ -10,6 +10,8 @@ struct AlgorithmSelection {
         /// "heuristic", "autotune" or "forced" (recorded in the library: a winner read from the
         /// autotune cache is still "autotune", so the library's bytes do not depend on it).
         var source: String
+        /// `winograd_f2x3 from batch 2`, when the step switches for larger batches.
+        var largeBatch: String?
     }
     var choices: [Choice] = []
     var tables: [String] = []
@@ -20,12 +22,12 @@ struct AlgorithmSelection {
     /// packs the weights at compile time, fuses im2col and the epilogue, beats OpenBLAS's
     /// SkylakeX sgemm on ResNet-18's layers and does not depend on OpenBLAS's core
     /// detection), and Winograd on the same GEMM for 3×3 stride-1 layers where it wins:
-    /// F(4×4, 3×3) from 28×28 outputs up, F(2×2, 3×3) at 14×14 (F(4,3) would pad 14 to 16),
-    /// and at 7×7 only with enough tiles (batch ≥ 4 for F(4,3), 2–3 for F(2,3)): with few
-    /// tiles the layer is bound by reading its transformed weights (4× or 1.8× the plain
-    /// ones) from memory. Measured on ResNet-18, 2 threads, C host: batch 1 10.4–10.9 ms vs
-    /// 11.4 ms all-GEMM; batch 32 345 ms vs 357 ms. The example batch decides, so a library
-    /// compiled at batch 1 keeps batch-1 choices at every batch.
+    /// F(4×4, 3×3) from 28×28 outputs up, F(2×2, 3×3) at 14×14 (F(4,3) would pad 14 to 16).
+    /// Smaller outputs (ResNet's 7×7) get the packed GEMM, switching to F(2,3) from batch 2
+    /// (``largeBatchSwitch(_:chosen:)``) whatever the example batch: at batch 1 the layer is
+    /// bound by reading its weights, which Winograd makes 1.8× larger (512 channels: 0.63 ms
+    /// packed vs 0.98 ms F(2,3)); from batch 2 F(2,3) wins (0.65 vs 1.14 ms; batch 32: 12.3
+    /// vs 16.1 ms; ResNet-18 at batch 32 205 -> 197 ms).
     /// Elsewhere (no AVX-512: only portable fallbacks; grouped convolutions) im2col + sgemm,
     /// and 1×1-as-sgemm for strided 1×1, which skips im2col's copy of the whole padded input.
     static func heuristic(_ s: ConvShape) -> ConvAlgorithm {
@@ -34,12 +36,19 @@ struct AlgorithmSelection {
                 let (oh, ow) = s.outputSize
                 if min(oh, ow) >= 28 { return .winogradF4x3 }
                 if min(oh, ow) >= 14 { return .winogradF2x3 }
-                if s.n * ((oh + 3) / 4) * ((ow + 3) / 4) >= 16 { return .winogradF4x3 }
-                if s.n >= 2 { return .winogradF2x3 }
             }
             if s.applies(.packedGemm) { return .packedGemm }
         }
         return s.applies(.pointwiseSgemm) && s.stride > 1 ? .pointwiseSgemm : .im2colSgemm
+    }
+
+    /// The heuristic's switch for larger batches: a 3×3 stride-1 layer with outputs under
+    /// 14×14 that runs the packed GEMM runs Winograd F(2×2, 3×3) from batch 2 on, its weights
+    /// built on the first such call (see ``heuristic(_:)`` for the measurements).
+    static func largeBatchSwitch(_ s: ConvShape, chosen: ConvAlgorithm) -> (fromBatch: Int, algorithm: ConvAlgorithm)? {
+        guard chosen == .packedGemm, s.applies(.winogradF2x3) else { return nil }
+        let (oh, ow) = s.outputSize
+        return min(oh, ow) < 14 ? (2, .winogradF2x3) : nil
     }
 
     /// Sets `algorithm` on every convolution of `g`.
@@ -62,9 +71,11 @@ struct AlgorithmSelection {
                 if fromCache { sel.cachedWinners += 1 }
             } else {
                 c.algorithm = heuristic(shape)
+                c.largeBatch = largeBatchSwitch(shape, chosen: c.algorithm)
             }
             g.nodes[i].op = .conv(c)
-            sel.choices.append(Choice(step: c.fused.first ?? g.nodes[i].name, algorithm: c.algorithm, shape: shape.description, source: source))
+            sel.choices.append(Choice(step: c.fused.first ?? g.nodes[i].name, algorithm: c.algorithm, shape: shape.description, source: source,
+                                      largeBatch: c.largeBatch.map { "\($0.algorithm.rawValue) from batch \($0.fromBatch)" }))
         }
         if let tuner { sel.tables = tuner.tables; tuner.finish() }
         if sel.cachedWinners > 0 {

@@ -84,7 +84,15 @@ enum Emitters {
             w.line("const float *x = \(ctx.pointer(c.x)), *w = \(packed), *b = \(bias), *r = \(c.residual.map { ctx.pointer($0) } ?? "NULL");")
             w.line("float *y = \(ctx.pointer(node.name));")
             w.line("(void)r; (void)ws;")
-            w.line(ConvShape.cCall(c.algorithm) + ";")
+            if let large = c.largeBatch, large.algorithm == .winogradF2x3, c.algorithm == .packedGemm {
+                // Weights for the large-batch algorithm are built from these on first use.
+                w.line("static kiln_lazy_weights lazy;")
+                w.line("const float *u = n >= \(large.fromBatch) ? kiln_lazy_winograd_f2x3(&lazy, p.oc, p.c, w) : NULL;")
+                w.line("if (u) kiln_conv2d_winograd_f2x3(&p, x, u, b, r, y, NULL); /* its own workspace */")
+                w.line("else " + ConvShape.cCall(c.algorithm) + ";")
+            } else {
+                w.line(ConvShape.cCall(c.algorithm) + ";")
+            }
         }
     }
 }

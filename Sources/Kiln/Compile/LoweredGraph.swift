@@ -25,6 +25,9 @@ struct ConvStep {
     var residual: String?
     var relu = false
     var algorithm: ConvAlgorithm = .im2colSgemm
+    /// From this batch on, the library runs `largeBatch.algorithm` instead, with weights it
+    /// builds from ``algorithm``'s on the first such call (kiln_lazy_weights.h).
+    var largeBatch: (fromBatch: Int, algorithm: ConvAlgorithm)?
     /// Original nodes merged into this step, for the generated comments.
     var fused: [String] = []
 }

@@ -29,6 +29,20 @@ import Testing
         }
     }
 
+    /// layer4's 3×3 convolutions run the packed GEMM at batch 1 and Winograd F(2,3) from batch
+    /// 2, with weights built on that first call; the library records the switch, and a row
+    /// gives the same logits either way (batch 2 vs the same image alone).
+    @Test func sevenBySevenLayersSwitchToWinogradFromBatch2() throws {
+        guard let path = CompileFixtures.fixtureLibrary else { return }
+        let model = try aotLoad(path)
+        #expect(model.metadataJSON.components(separatedBy: "\"large_batch\":\"winograd_f2x3 from batch 2\"").count - 1 == 3,
+                "expected layer4's three 3x3 stride-1 convolutions to switch: \(model.metadataJSON)")
+        let x = Tensor.randn([2, 3, 224, 224], seed: 22)
+        let pair = try model(x)
+        let alone = try model(x.slice(batch: 1..<2))
+        CompileFixtures.expectMatches(pair.slice(batch: 1..<2), alone, "row 1 of batch 2 (Winograd) vs alone (packed GEMM)", tolerance: 1e-5)
+    }
+
     @Test func batch32RunsAndRowsAreIndependent() throws {
         guard let path = CompileFixtures.fixtureLibrary else { return }
         let model = try aotLoad(path)

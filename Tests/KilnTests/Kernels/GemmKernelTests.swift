@@ -166,6 +166,22 @@ import Testing
         KernelCheck.record(failures)
     }
 
+    /// kiln_gemm_unpack_a inverts kiln_gemm_pack_a exactly (the lazily built Winograd weights
+    /// of 7×7 layers are rebuilt from packed GEMM weights with it), for row counts on and off
+    /// the panel height.
+    @Test func unpackInvertsPack() {
+        var failures: [String] = []
+        for (m, k) in [(1, 1), (8, 9), (13, 27), (64, 576), (70, 5)] {
+            let a = KernelCheck.inputs(m * k, seed: m + k)
+            var packed = [Float](repeating: .nan, count: kiln_gemm_packed_a_size(Int32(m), Int32(k)))
+            kiln_gemm_pack_a(Int32(m), Int32(k), a, Int32(k), &packed)
+            var back = [Float](repeating: .nan, count: m * k)
+            kiln_gemm_unpack_a(Int32(m), Int32(k), packed, &back, Int32(k))
+            if back != a { failures.append("m=\(m) k=\(k): unpack(pack(a)) != a") }
+        }
+        KernelCheck.record(failures)
+    }
+
     @Test func appliesOnlyToOneGroup() {
         var dense = ConvKernelTests.params(n: 1, c: 4, h: 5, w: 5, oc: 4, k: (3, 3))
         var grouped = ConvKernelTests.params(n: 1, c: 4, h: 5, w: 5, oc: 4, k: (3, 3), groups: 2)

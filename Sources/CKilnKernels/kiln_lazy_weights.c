@@ -1,0 +1,49 @@
+/*
+ * kiln_lazy_weights.c — weights built on first use (see kiln_lazy_weights.h).
+ */
+#include "kiln_lazy_weights.h"
+#include "kiln_gemm.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+
+/* One lock for every build (builds are rare: once per convolution per process) and the list
+ * of built weights, freed at unload so dlclose() leaks nothing. */
+static pthread_mutex_t g_lazy_lock = PTHREAD_MUTEX_INITIALIZER;
+static kiln_lazy_weights *g_built = NULL;
+
+const float *kiln_lazy_winograd_f2x3(kiln_lazy_weights *slot, int oc, int c, const float *gemm_packed) {
+    float *u = atomic_load_explicit(&slot->data, memory_order_acquire);
+    if (u) return u;
+    if (atomic_load_explicit(&slot->failed, memory_order_relaxed)) return NULL;
+    pthread_mutex_lock(&g_lazy_lock);
+    u = atomic_load_explicit(&slot->data, memory_order_acquire);
+    if (!u && !atomic_load_explicit(&slot->failed, memory_order_relaxed)) {
+        // w: (OC, C, 3, 3) back out of the GEMM's panels, then transformed and packed.
+        float *w = (float *)malloc(sizeof(float) * (size_t)oc * c * 9);
+        u = w ? (float *)malloc(sizeof(float) * kiln_winograd_f2x3_packed_size(oc, c)) : NULL;
+        if (u) {
+            kiln_gemm_unpack_a(oc, c * 9, gemm_packed, w, c * 9);
+            kiln_winograd_f2x3_pack(oc, c, w, u);
+            slot->next = g_built;
+            g_built = slot;
+            atomic_store_explicit(&slot->data, u, memory_order_release);
+        } else {
+            atomic_store_explicit(&slot->failed, 1, memory_order_relaxed);
+        }
+        free(w);
+    }
+    pthread_mutex_unlock(&g_lazy_lock);
+    return u;
+}
+
+__attribute__((destructor)) static void lazy_weights_free_all(void) {
+    pthread_mutex_lock(&g_lazy_lock);
+    for (kiln_lazy_weights *s = g_built; s; s = s->next) {
+        free(atomic_exchange(&s->data, NULL));
+        atomic_store(&s->failed, 0);
+    }
+    g_built = NULL;
+    pthread_mutex_unlock(&g_lazy_lock);
+}

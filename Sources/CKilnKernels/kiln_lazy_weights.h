@@ -1,0 +1,31 @@
+/*
+ * kiln_lazy_weights.h — private to the kernels and generated libraries (not in include/:
+ * Swift never sees its _Atomic field): convolution weights in a second layout, built from
+ * the embedded ones the first time a call needs them.
+ *
+ * Why: for ResNet's 7x7 layers the packed GEMM is fastest at batch 1 and Winograd F(2x2,
+ * 3x3) from batch 2 on (0.65 vs 1.14 ms at batch 2, 12.3 vs 16.1 ms at batch 32), but
+ * Winograd weights are 16/9 the size of the plain ones (50 MB more for ResNet-18's layer4).
+ * Embedding both would grow every library and, prefaulted at load, every batch-1 process;
+ * building them on the first batch >= 2 costs memory only where it buys speed.
+ */
+#ifndef KILN_LAZY_WEIGHTS_H
+#define KILN_LAZY_WEIGHTS_H
+
+#include "kiln_conv_variants.h"
+
+/* One convolution's lazily built weights: a static in the generated code, zero-initialised. */
+typedef struct kiln_lazy_weights {
+    float *_Atomic data;           /* NULL until built */
+    _Atomic int failed;            /* 1: could not be built (out of memory); never retried */
+    struct kiln_lazy_weights *next; /* the built ones, freed when the library is unloaded */
+} kiln_lazy_weights;
+
+/* Winograd F(2x2, 3x3) weights (kiln_winograd_f2x3_pack's) of a 3x3 convolution, rebuilt
+ * from its packed-GEMM weights (kiln_conv2d_gemm_pack's), or NULL when they cannot be
+ * built: the caller then runs the packed GEMM. Thread-safe: concurrent first calls build
+ * once, the others wait; later calls are one atomic load. The result equals what
+ * kiln_winograd_f2x3_pack gives for the original weights, bit for bit. */
+const float *kiln_lazy_winograd_f2x3(kiln_lazy_weights *slot, int oc, int c, const float *gemm_packed);
+
+#endif /* KILN_LAZY_WEIGHTS_H */
