@@ -398,8 +398,8 @@ def render_markdown(r):
                      f"{fmt(row['kiln_gflops'], '.0f')} ({fmt(frac and frac * 100, '.0f')}%) |")
     m = k["models"][0]
     lines += ["", f"{m['model']}: aotCompile cold {fmt(m['compile_s'])} s, max-autotune cold {fmt(m['compile_autotune_s'])} s; "
-              f"fresh process: aotLoad {fmt(m['load_ms'])} ms, first run {fmt(m['first_run_ms'])} ms "
-              f"(steady {fmt(m['steady_ms'])} ms); batch-1 peak RSS {fmt(m['peak_rss_mb'], '.1f')} MB from a "
+              f"fresh process (median of {m.get('fresh_processes', 1)} by first-run ratio): aotLoad {fmt(m['load_ms'])} ms, "
+              f"first run {fmt(m['first_run_ms'])} ms (steady {fmt(m['steady_ms'])} ms); batch-1 peak RSS {fmt(m['peak_rss_mb'], '.1f')} MB from a "
               f"{'plain C' if m.get('peak_rss_host') == 'c' else 'Swift'} host "
               f"(weights {fmt(m['weights_mb'], '.1f')} MB; a Swift host peaks at {fmt(m.get('swift_host_peak_rss_mb'), '.1f')} MB). Outputs agree with ONNX Runtime: max |diff| / max |ref| = "
               + ", ".join(f"{v:.1e} ({n})" for n, v in sorted(r["max_relative_diff"].items())) + "."]

@@ -52,6 +52,9 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Skip the fresh-process measurement of aotLoad, first run and peak memory.")
     var skipFreshProcess = false
 
+    @Option(help: "Fresh processes that measure aotLoad and the first run; the one with the median first-run/steady ratio is reported.")
+    var freshProcesses: Int = 5
+
     @Option(help: "Matrix size of the sgemm peak measurement.")
     var sgemmSize: Int = 2048
 
@@ -77,9 +80,9 @@ struct BenchCommand: ParsableCommand {
                 return
             }
             let sizes = try Self.parseBatches(batches)
-            guard runs >= 1, warmup >= 0, budget > 0, sgemmSize >= 1 else {
-                throw UsageError("--runs, --sgemm-size and --budget must be positive and --warmup not negative",
-                                 suggestion: "Suggested fix: --runs 30 --warmup 3 --budget 10")
+            guard runs >= 1, warmup >= 0, budget > 0, sgemmSize >= 1, freshProcesses >= 1 else {
+                throw UsageError("--runs, --sgemm-size, --fresh-processes and --budget must be positive and --warmup not negative",
+                                 suggestion: "Suggested fix: --runs 30 --warmup 3 --budget 10 --fresh-processes 5")
             }
             let report = try BenchSession(options: self, batches: sizes).run()
             print(json ? try report.json() : report.table)

@@ -26,8 +26,10 @@ struct BenchReport {
         var weightsBytes: Int
         var compileSeconds: Double?
         var compileAutotuneSeconds: Double?
-        /// Swift host (`aotLoad`): load, first run and steady median at batch 1.
+        /// Swift host (`aotLoad`): load, first run and steady median at batch 1 (of the
+        /// process with the median first-run ratio among `freshProcesses`).
         var fresh: FreshRunMeasurement?
+        var freshProcesses = 1
         /// Plain C host (dlopen): the peak memory of a batch-1 run without a Swift runtime.
         var cHost: FreshRunMeasurement?
     }
@@ -79,7 +81,7 @@ struct BenchReport {
                     "gflop_per_image": r(m.gflopPerImage, 10000),
                     "compile_s": opt(m.compileSeconds), "compile_autotune_s": opt(m.compileAutotuneSeconds),
                     "load_ms": opt(m.fresh?.loadMilliseconds), "first_run_ms": opt(m.fresh?.firstRunMilliseconds),
-                    "steady_ms": opt(m.fresh?.steadyMedianMilliseconds),
+                    "steady_ms": opt(m.fresh?.steadyMedianMilliseconds), "fresh_processes": m.freshProcesses,
                     // Peak memory of a batch-1 run as deployed from C (the library's own cost plus
                     // a bare C process); the Swift host's figures, which add ~25 MB of runtime, beside it.
                     "peak_rss_mb": mb(m.cHost?.peakResidentBytes ?? m.fresh?.peakResidentBytes),
@@ -125,7 +127,7 @@ struct BenchReport {
             lines.append("  aotCompile, cold cache:               " + s(m.compileSeconds, "%.2f s"))
             lines.append("  aotCompile max-autotune, cold cache:  " + s(m.compileAutotuneSeconds, "%.2f s"))
             if let f = m.fresh {
-                lines.append("  in a fresh process (batch 1):")
+                lines.append("  in a fresh process (batch 1; the median of \(m.freshProcesses) by first-run ratio):")
                 lines.append(String(format: "    aotLoad %.2f ms; first run %.2f ms; steady median %.2f ms (first/steady %.2f×)",
                                     f.loadMilliseconds, f.firstRunMilliseconds, f.steadyMedianMilliseconds,
                                     f.firstRunMilliseconds / max(f.steadyMedianMilliseconds, 1e-9)))

@@ -35,7 +35,7 @@ import Testing
         let outputs = tmp.appendingPathComponent("outputs.safetensors")
         // A private cache: the test never depends on (or fills) the user's.
         let r = try Self.run(["bench", "--model", "resnet18", "--batches", "1", "--runs", "2", "--warmup", "0", "--json",
-                              "--no-compile-timing", "--skip-autotune", "--sgemm-size", "128", "--outputs", outputs.path],
+                              "--no-compile-timing", "--skip-autotune", "--sgemm-size", "128", "--fresh-processes", "2", "--outputs", outputs.path],
                              environment: ["KILN_CACHE_DIR": tmp.appendingPathComponent("cache").path])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stderr.contains("bench: "), "progress goes to stderr")
@@ -75,6 +75,7 @@ import Testing
         #expect(m["peak_rss_host"] as? String == "c", "\(m)")
         #expect((m["swift_host_peak_rss_mb"] as? Double ?? 0) > (m["peak_rss_mb"] as? Double ?? .infinity), "\(m)")
         #expect((m["c_host_first_run_ms"] as? Double ?? 0) > 0, "\(m)")
+        #expect(m["fresh_processes"] as? Int == 2, "the median of --fresh-processes 2: \(m)")
 
         // The outputs of the timed runs: compiled and eager agree on the same input.
         let file = try SafetensorsFile(contentsOf: outputs)

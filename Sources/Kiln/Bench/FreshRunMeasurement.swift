@@ -31,6 +31,9 @@ public struct FreshRunMeasurement: Codable, Sendable {
         self.peakResidentBytes = peakResidentBytes
     }
 
+    /// The first run over the steady median (the target: ≤ 1.2).
+    public var firstRunRatio: Double { firstRunMilliseconds / max(steadyMedianMilliseconds, 1e-9) }
+
     enum CodingKeys: String, CodingKey {
         case loadMilliseconds = "load_ms", firstRunMilliseconds = "first_run_ms", steadyMedianMilliseconds = "steady_ms"
         case baselineResidentBytes = "baseline_rss_bytes", loadedResidentBytes = "loaded_rss_bytes", peakResidentBytes = "peak_rss_bytes"
