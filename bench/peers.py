@@ -253,12 +253,43 @@ def run_torch(state, model, inputs, threads, args):
     return torch.__version__, out
 
 
+def cpu_snapshot():
+    """(busy, steal, total) jiffies of all CPUs from /proc/stat, and this process tree's CPU
+    seconds (self + waited-for children): to tell our own load from other work and from a
+    hypervisor taking the CPUs (steal)."""
+    try:
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:]]
+    except OSError:
+        return None
+    user, nice, system, idle, iowait, irq, softirq, steal = (v + [0] * 8)[:8]
+    t = os.times()
+    return (user + nice + system + irq + softirq, steal, sum(v[:8]), t.user + t.system + t.children_user + t.children_system)
+
+
+def other_load(before, after):
+    """Fractions of all CPU time used by other processes and stolen by the hypervisor while
+    the benchmark ran (our own work excluded), or None without /proc/stat."""
+    if not before or not after:
+        return None
+    hz = os.sysconf("SC_CLK_TCK")
+    total = max(after[2] - before[2], 1)
+    others = (after[0] - before[0]) - (after[3] - before[3]) * hz
+    return {"others": round(max(others, 0) / total, 3), "steal": round((after[1] - before[1]) / total, 3)}
+
+
 def main():
     args = parse_args()
     if not os.access(args.kiln, os.X_OK):
         sys.exit(f"peers.py: {args.kiln} not found. Suggested fix: `make release` (or `make run`), or pass --kiln PATH")
     batches = sorted({int(b) for b in args.batches.split(",")})
     load_before = os.getloadavg()[0]
+    # One quiet second first: what the machine does without us (the load average would still
+    # count a benchmark that just finished).
+    idle_before = cpu_snapshot()
+    time.sleep(1)
+    cpu_before = cpu_snapshot()
+    quiet_check = other_load(idle_before, cpu_before)
     with tempfile.TemporaryDirectory(prefix="kiln-peers-") as tmp:
         weights, weights_label = resolve_weights(args, tmp)
         state = read_safetensors(weights)
@@ -296,6 +327,8 @@ def main():
 
     report = assemble(args, kiln, batches, weights_label, ort_version, ort, torch_version, torch, diffs)
     report["load_average"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
+    report["other_cpu"] = other_load(cpu_before, cpu_snapshot())
+    report["other_cpu_before"] = quiet_check
     report["cores"] = os.cpu_count()
     markdown = render_markdown(report)
     if args.write_readme:
@@ -375,6 +408,20 @@ def fmt(v, spec=".2f", none="–"):
     return none if v is None else format(v, spec)
 
 
+def busy_reason(r):
+    """Why the run's numbers are suspect, or None: a loaded machine before we started, other
+    processes taking CPU time during the run, or a hypervisor stealing it (the benchmark's own
+    load, which the load average after the run includes, does not count)."""
+    o, q, why = r.get("other_cpu"), r.get("other_cpu_before"), []
+    if q and q["others"] > 0.25:
+        why.append(f"other processes used {q['others'] * 100:.0f}% of the CPUs in the second before the run")
+    if o and o["others"] > 0.05:
+        why.append(f"other processes used {o['others'] * 100:.0f}% of the CPU time during it")
+    if o and o["steal"] > 0.05:
+        why.append(f"the hypervisor took {o['steal'] * 100:.0f}% of it (steal)")
+    return ", ".join(why) or None
+
+
 def render_markdown(r):
     k = r["kiln"]
     peers = f"ONNX Runtime {r['onnxruntime']}" + (f", PyTorch {r['pytorch']}" if r["pytorch"] else " (PyTorch not installed)")
@@ -383,9 +430,7 @@ def render_markdown(r):
         f"OpenBLAS core {r['blas_core']} (sgemm peak {r['sgemm_peak_gflops']:.0f} GFLOP/s in the same run); Kiln {r['kiln_version']}, "
         f"{peers}; weights: {r['weights']}. Median of up to {k['results'][0]['runs'] if k['results'] else '?'} runs; "
         f"Kiln compiled = the {k['models'][0]['library']} library. Reproduce: `{r['command']}`.",
-        *(["", f"**Warning:** the machine was busy (1-minute load average {r['load_average'][0]:.1f} before, "
-           f"{r['load_average'][1]:.1f} after, on {r['cores']} CPUs): these numbers are noisy."]
-          if max(r["load_average"]) > 0.5 * r["cores"] else []),
+        *(["", f"**Warning:** the machine was busy: {busy_reason(r)}; these numbers are noisy."] if busy_reason(r) else []),
         "",
         "| model | batch | Kiln compiled ms | Kiln eager ms | ONNX Runtime ms | Kiln / ORT | PyTorch ms | Kiln / PyTorch | Kiln GFLOP/s (of sgemm peak) |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
