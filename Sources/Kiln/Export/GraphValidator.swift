@@ -30,6 +30,13 @@ enum GraphValidator {
                 default: break
                 }
             }
+            // The kernels index a sample's elements with 32-bit ints: a tampered padding or size
+            // would otherwise overflow them (or ask for terabytes) instead of failing here.
+            var perRow = 1, overflow = false
+            for case .static(let n) in shape where !overflow { (perRow, overflow) = perRow.multipliedReportingOverflow(by: n) }
+            if overflow || perRow > ShapeInference.dimensionLimit {
+                throw .init("\(what) %\(name) has \(overflow ? "more than \(Int.max)" : "\(perRow)") elements per batch row in \(shape.shapeDescription), more than the \(ShapeInference.dimensionLimit) Kiln's kernels can index")
+            }
             shapes[name] = shape
         }
         guard !signature.inputs.isEmpty else { throw .init("the signature has no user inputs") }

@@ -80,6 +80,18 @@ import Testing
             ("output", { $0.signature.outputs = ["nowhere"] }, "output %nowhere is not defined by the graph"),
             ("no inputs", { $0.signature.inputs = [] }, "the signature has no user inputs"),
             ("empty input", { $0.signature.inputs[0].shape[2] = .static(0) }, "input %x: dimension 2 is 0 (an empty input)"),
+            // A padding of a million with every later shape re-inferred to match, as a careful
+            // tamperer would: 4 x 2000006 x 2000006 elements per image.
+            ("huge padding", { d in
+                d.graph.nodes[0].attributes.padding = 1_000_000
+                var shapes = Dictionary(uniqueKeysWithValues: d.signature.inputs.map { ($0.name, $0.shape) }
+                                        + d.signature.constants.map { ($0.name, [SymDim](static: $0.shape)) })
+                for i in d.graph.nodes.indices {
+                    let n = d.graph.nodes[i]
+                    if let s = try? ShapeInference.outputShape(n.op, n.attributes, n.inputs.map { shapes[$0]! }) { d.graph.nodes[i].shape = s }
+                    shapes[n.name] = d.graph.nodes[i].shape
+                }
+            }, "elements per batch row in [s0, 4, 2000006, 2000006], more than the 2147483647 Kiln's kernels can index"),
         ]
         for (name, edit, reason) in cases {
             var d = p.programDescription
