@@ -38,6 +38,19 @@ const float *kiln_lazy_winograd_f2x3(kiln_lazy_weights *slot, int oc, int c, con
     return u;
 }
 
+int kiln_lazy_winograd_f2x3_run(kiln_lazy_weights *slot, const kiln_conv2d_params *p, const float *x,
+                                const float *gemm_packed, const float *bias, const float *residual, float *y) {
+    const float *u = kiln_lazy_winograd_f2x3(slot, p->oc, p->c, gemm_packed);
+    if (!u) return -1;
+    /* Its own workspace: the library's arena is sized for the packed GEMM, and a batch-1
+     * process should not carry Winograd's. After the first call, malloc reuses the block. */
+    float *ws = (float *)malloc(sizeof(float) * kiln_winograd_f2x3_workspace_size(p));
+    if (!ws) return -1;
+    kiln_conv2d_winograd_f2x3(p, x, u, bias, residual, y, ws);
+    free(ws);
+    return 0;
+}
+
 __attribute__((destructor)) static void lazy_weights_free_all(void) {
     pthread_mutex_lock(&g_lazy_lock);
     for (kiln_lazy_weights *s = g_built; s; s = s->next) {

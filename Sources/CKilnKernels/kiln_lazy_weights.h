@@ -28,4 +28,11 @@ typedef struct kiln_lazy_weights {
  * kiln_winograd_f2x3_pack gives for the original weights, bit for bit. */
 const float *kiln_lazy_winograd_f2x3(kiln_lazy_weights *slot, int oc, int c, const float *gemm_packed);
 
+/* Runs the convolution p (3x3, stride 1) as Winograd F(2x2, 3x3) on those weights with its
+ * own workspace: x, bias, residual and y as kiln_conv2d_winograd_f2x3's. Returns 0, or -1
+ * without touching y when the weights or the workspace cannot be allocated: the caller then
+ * runs the packed GEMM (kiln_conv2d_gemm) on gemm_packed instead. */
+int kiln_lazy_winograd_f2x3_run(kiln_lazy_weights *slot, const kiln_conv2d_params *p, const float *x,
+                                const float *gemm_packed, const float *bias, const float *residual, float *y);
+
 #endif /* KILN_LAZY_WEIGHTS_H */

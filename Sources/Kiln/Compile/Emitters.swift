@@ -87,9 +87,8 @@ enum Emitters {
             if let large = c.largeBatch, large.algorithm == .winogradF2x3, c.algorithm == .packedGemm {
                 // Weights for the large-batch algorithm are built from these on first use.
                 w.line("static kiln_lazy_weights lazy;")
-                w.line("const float *u = n >= \(large.fromBatch) ? kiln_lazy_winograd_f2x3(&lazy, p.oc, p.c, w) : NULL;")
-                w.line("if (u) kiln_conv2d_winograd_f2x3(&p, x, u, b, r, y, NULL); /* its own workspace */")
-                w.line("else " + ConvShape.cCall(c.algorithm) + ";")
+                w.line("if (n < \(large.fromBatch) || kiln_lazy_winograd_f2x3_run(&lazy, &p, x, w, b, r, y) != 0)")
+                w.line("    " + ConvShape.cCall(c.algorithm) + ";")
             } else {
                 w.line(ConvShape.cCall(c.algorithm) + ";")
             }
