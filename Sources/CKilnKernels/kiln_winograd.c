@@ -30,8 +30,12 @@
  * is 15-27% faster up to 6.4 MB of v + m (e.g. 56x56 at batch 1, 3.6 MB: 0.30 -> 0.22 ms)
  * and slower from 7.2 MB. */
 #define KILN_WINO_SPLIT_BYTES ((size_t)13 << 19)
-/* Workspace slots: at most this many threads run blocks at once (each needs its own v/m). */
+/* Workspace slots: at most this many threads run blocks at once (each needs its own v/m).
+ * Generated libraries are built with -DKILN_WINO_SLOTS=<the compiling machine's cores, at
+ * most 4> so that their workspace holds no slot that no thread can use. */
+#ifndef KILN_WINO_SLOTS
 #define KILN_WINO_SLOTS 4
+#endif
 /* Target bytes of one slot's v + m (1-2x the L2): measured best of 0.5-8 MiB on ResNet-18 layers. */
 #ifndef KILN_WINO_BLOCK_BYTES
 #define KILN_WINO_BLOCK_BYTES (2u << 20)
@@ -159,8 +163,21 @@ static size_t slot_floats(int alpha, const kiln_conv2d_params *p, size_t cap) {
                    gemm_ws(p->oc, (int)cap, p->c));
 }
 
+size_t kiln_winograd_workspace_size_for(int alpha, const kiln_conv2d_params *p, int slots) {
+    const size_t blocks = (size_t)slots * slot_floats(alpha, p, block_cap(alpha, p));
+    /* Room for batch 1's split-phase schedule too, when it qualifies (kiln_winograd_run):
+     * one image's tiles can need a little more than the blocks (ResNet's 56x56 layers at
+     * 2 slots: 3.9 vs 3.6 MB), and batch 1 is where that schedule pays most. */
+    const int m = alpha - 2;
+    const size_t tiles = (size_t)((p->oh + m - 1) / m) * (size_t)((p->ow + m - 1) / m);
+    const size_t ldv = round_up(tiles, KILN_WINO_SHARE);
+    const size_t vm = (size_t)alpha * alpha * (plane_stride(p->c, ldv) + plane_stride(p->oc, ldv));
+    const size_t split = vm + (size_t)slots * round16(gemm_ws(p->oc, (int)ldv, p->c));
+    return vm * sizeof(float) <= KILN_WINO_SPLIT_BYTES && split > blocks ? split : blocks;
+}
+
 size_t kiln_winograd_workspace_size(int alpha, const kiln_conv2d_params *p) {
-    return KILN_WINO_SLOTS * slot_floats(alpha, p, block_cap(alpha, p));
+    return kiln_winograd_workspace_size_for(alpha, p, KILN_WINO_SLOTS);
 }
 
 typedef struct {

@@ -72,6 +72,9 @@ size_t kiln_winograd_packed_size(int alpha, int oc, int c);
 /* u: (alpha^2, OC, C) plain transformed weights -> the GEMM's packed form. */
 void kiln_winograd_pack_freqs(int alpha, int oc, int c, const float *u, float *packed);
 size_t kiln_winograd_workspace_size(int alpha, const kiln_conv2d_params *p);
+/* The same for a build with -DKILN_WINO_SLOTS=slots (what aotCompile sizes a library's
+ * workspace with; kiln_winograd_workspace_size uses this build's slot count). */
+size_t kiln_winograd_workspace_size_for(int alpha, const kiln_conv2d_params *p, int slots);
 /* Runs `avx512` when it is given (built) and kiln_winograd_use_avx512(), else `portable`. */
 void kiln_winograd_run(const kiln_winograd_variant *portable, const kiln_winograd_variant *avx512,
                        const kiln_conv2d_params *p, const float *x, const float *u,

@@ -54,6 +54,17 @@ struct ConvShape: Hashable, Sendable {
         }
     }
 
+    /// Floats of scratch per image in a generated library, built for
+    /// ``Toolchain/winogradSlots`` Winograd slots (the in-process kernels keep four).
+    func libraryWorkspace(_ a: ConvAlgorithm) -> Int {
+        var p = params
+        switch a {
+        case .winogradF2x3: return kiln_winograd_workspace_size_for(4, &p, Int32(Toolchain.winogradSlots))
+        case .winogradF4x3: return kiln_winograd_workspace_size_for(6, &p, Int32(Toolchain.winogradSlots))
+        default: return workspace(a)
+        }
+    }
+
     /// The weights as the algorithm reads them (Winograd: 16 or 36 transformed (OC, C) matrices, packed for the GEMM).
     func packedWeights(_ weight: Tensor, for a: ConvAlgorithm) -> [Float] {
         if a == .packedGemm {

@@ -73,7 +73,7 @@ enum Emitters {
         guard case let .conv(c) = node.op else { return }
         let r = ctx.row(c.x)
         let shape = ConvShape(step: c, inputRow: r)
-        ctx.workspace = max(ctx.workspace, shape.workspace(c.algorithm))
+        ctx.workspace = max(ctx.workspace, shape.libraryWorkspace(c.algorithm))
         let packed = ctx.weights(shape.packedWeights(c.weight, for: c.algorithm))
         let bias = ctx.weights(c.bias)
         w.block("{") { w in

@@ -35,6 +35,10 @@ struct Toolchain: Sendable {
         return Toolchain(command: cc, identity: version.output.trimmingCharacters(in: .whitespacesAndNewlines), blasFlags: blas)
     }
 
+    /// Winograd workspace slots a library is built for: this machine's cores, at most 4 (the
+    /// kernels' own limit). A library's threads beyond it share slots' work, never memory.
+    static let winogradSlots = min(4, max(1, ProcessInfo.processInfo.activeProcessorCount))
+
     /// The flags, each with why it is there (`kiln inspect` and the build script show them).
     static let flagReasons: [(flag: String, why: String)] = [
         ("-std=gnu11", "the kernels use C11 atomics and _Thread_local, plus POSIX extensions"),
@@ -46,6 +50,7 @@ struct Toolchain: Sendable {
         ("-fvisibility=hidden", "export only kiln_model.h's symbols, so the library's kernel copies never interpose with the host's"),
         ("-pthread", "the kernels' fork/join threads and the per-instance arena lock"),
         ("-DKILN_GENERATED_MODEL", "compiles kiln_model_runtime.c, which is empty in Kiln's own build"),
+        ("-DKILN_WINO_SLOTS=\(winogradSlots)", "Winograd workspace slots for this machine's cores (at most 4): the workspace, resident from load, holds none that no thread can use (3.3 MB less for ResNet-18 on 2 cores)"),
         ("-Wl,--no-undefined", "a missing symbol fails the build here instead of dlopen later"),
         ("-Wl,--build-id=sha1", "a content hash as build id: same inputs, byte-identical library"),
     ]

@@ -102,6 +102,25 @@ import Testing
         KernelCheck.record(failures)
     }
 
+    /// A library's workspace is sized for its slot count (aotCompile builds for this machine's
+    /// cores): fewer slots, less memory, but always room for batch 1's split-phase schedule
+    /// (one image's v + m and a GEMM scratch per slot).
+    @Test func workspaceShrinksWithSlotsButFitsBatch1() {
+        var failures: [String] = []
+        for (c, hw, alpha) in [(64, 56, Int32(6)), (128, 28, 6), (256, 14, 4), (512, 7, 4)] {
+            var p = ConvKernelTests.params(n: 1, c: c, h: hw, w: hw, oc: c, k: (3, 3), pad: (1, 1))
+            _ = kiln_conv2d_init(&p)
+            let sizes = (1...4).map { kiln_winograd_workspace_size_for(alpha, &p, Int32($0)) }
+            if sizes != sizes.sorted() || sizes[3] != kiln_winograd_workspace_size(alpha, &p) {
+                failures.append("c=\(c) \(hw)x\(hw): sizes for 1-4 slots \(sizes) are not increasing up to this build's")
+            }
+            let m = Int(alpha) - 2, tiles = ((hw + m - 1) / m) * ((hw + m - 1) / m), ldv = (tiles + 15) / 16 * 16
+            let vm = Int(alpha * alpha) * 2 * (c * ldv + 16)
+            if vm * 4 <= 13 << 19, sizes[1] < vm { failures.append("c=\(c) \(hw)x\(hw): 2 slots give \(sizes[1]) floats, batch 1's split needs \(vm)") }
+        }
+        KernelCheck.record(failures)
+    }
+
     /// 56×56 with the full epilogue, in both schedules: two images are one split-phase block
     /// (4.5 MB of v + m for F(4,3): channels, frequencies and output channels shared out), five
     /// are many blocks per thread (block boundaries inside images and rows, workspace slots
