@@ -29,118 +29,12 @@ import time
 
 import numpy as np
 
+from peers_formats import build_resnet_onnx, read_safetensors, write_safetensors
+from peers_report import render_markdown, targets, write_readme
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 TOLERANCE = 5e-4  # max |diff| <= TOLERANCE * max |reference|
-
-# ---- safetensors, by hand: 8-byte little-endian header length, JSON header, raw data ----
-
-DTYPES = {"F32": np.float32, "F16": np.float16, "I64": np.int64, "I32": np.int32, "F64": np.float64}
-
-
-def read_safetensors(path):
-    """name -> float32 array (BF16 widened; integer tensors such as num_batches_tracked skipped)."""
-    with open(path, "rb") as f:
-        n = int.from_bytes(f.read(8), "little")
-        header = json.loads(f.read(n))
-        data = f.read()
-    out = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        a, b = info["data_offsets"]
-        raw = data[a:b]
-        if info["dtype"] == "BF16":
-            arr = (np.frombuffer(raw, dtype=np.uint16).astype(np.uint32) << 16).view(np.float32)
-        elif info["dtype"] in ("F32", "F16", "F64"):
-            arr = np.frombuffer(raw, dtype=DTYPES[info["dtype"]]).astype(np.float32)
-        else:
-            continue
-        out[name] = arr.reshape(info["shape"])
-    return out
-
-
-def write_safetensors(path, tensors):
-    """Writes float32 tensors (name -> array); the header is padded to 8 bytes as the format asks."""
-    header, offset, blobs = {}, 0, []
-    for name, arr in tensors.items():
-        blob = np.ascontiguousarray(arr, dtype=np.float32).tobytes()
-        header[name] = {"dtype": "F32", "shape": list(arr.shape), "data_offsets": [offset, offset + len(blob)]}
-        offset += len(blob)
-        blobs.append(blob)
-    text = json.dumps(header, separators=(",", ":")).encode()
-    text += b" " * (-len(text) % 8)
-    with open(path, "wb") as f:
-        f.write(len(text).to_bytes(8, "little"))
-        f.write(text)
-        for blob in blobs:
-            f.write(blob)
-
-
-# ---- the network as ONNX: torchvision's ResNet (v1.5: stride on the 3x3 conv of Bottleneck) ----
-
-LAYERS = {"resnet18": ("basic", [2, 2, 2, 2]), "resnet34": ("basic", [3, 4, 6, 3]), "resnet50": ("bottleneck", [3, 4, 6, 3])}
-
-
-def build_resnet_onnx(model, state):
-    """Serialized ONNX (opset 17) of `model` with `state`'s weights: input x (batch, 3, 224, 224), output logits."""
-    import onnx
-    from onnx import TensorProto, helper, numpy_helper
-
-    nodes, inits, used = [], [], set()
-
-    def const(name):
-        if name not in state:
-            sys.exit(f"peers.py: FAILED: the weights have no tensor {name!r} for {model}")
-        if name not in used:
-            used.add(name)
-            inits.append(numpy_helper.from_array(np.ascontiguousarray(state[name], dtype=np.float32), name))
-        return name
-
-    def conv_bn(x, conv, bn, out, k, stride, pad, relu):
-        c = out + "_conv"
-        nodes.append(helper.make_node("Conv", [x, const(conv + ".weight")], [c], kernel_shape=[k, k],
-                                      strides=[stride, stride], pads=[pad] * 4))
-        y = out if not relu else out + "_bn"
-        nodes.append(helper.make_node("BatchNormalization", [c] + [const(f"{bn}.{p}") for p in
-                                      ("weight", "bias", "running_mean", "running_var")], [y], epsilon=1e-5))
-        if relu:
-            nodes.append(helper.make_node("Relu", [y], [out]))
-        return out
-
-    kind, counts = LAYERS[model]
-    x = conv_bn("x", "conv1", "bn1", "stem", 7, 2, 3, True)
-    nodes.append(helper.make_node("MaxPool", [x], ["maxpool"], kernel_shape=[3, 3], strides=[2, 2], pads=[1] * 4))
-    x = "maxpool"
-    for li, n in enumerate(counts, start=1):
-        for bi in range(n):
-            p = f"layer{li}.{bi}"
-            stride = 2 if bi == 0 and li > 1 else 1
-            t = p.replace(".", "_")
-            if kind == "basic":
-                h = conv_bn(x, p + ".conv1", p + ".bn1", t + "_a", 3, stride, 1, True)
-                h = conv_bn(h, p + ".conv2", p + ".bn2", t + "_b", 3, 1, 1, False)
-            else:
-                h = conv_bn(x, p + ".conv1", p + ".bn1", t + "_a", 1, 1, 0, True)
-                h = conv_bn(h, p + ".conv2", p + ".bn2", t + "_b", 3, stride, 1, True)
-                h = conv_bn(h, p + ".conv3", p + ".bn3", t + "_c", 1, 1, 0, False)
-            skip = x
-            if p + ".downsample.0.weight" in state:
-                skip = conv_bn(x, p + ".downsample.0", p + ".downsample.1", t + "_down", 1, stride, 0, False)
-            nodes.append(helper.make_node("Add", [h, skip], [t + "_sum"]))
-            nodes.append(helper.make_node("Relu", [t + "_sum"], [t]))
-            x = t
-    nodes.append(helper.make_node("GlobalAveragePool", [x], ["avgpool"]))
-    nodes.append(helper.make_node("Flatten", ["avgpool"], ["flat"], axis=1))
-    nodes.append(helper.make_node("Gemm", ["flat", const("fc.weight"), const("fc.bias")], ["logits"], transB=1))
-    classes = state["fc.weight"].shape[0]
-    graph = helper.make_graph(
-        nodes, model, [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 3, 224, 224])],
-        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", classes])], initializer=inits)
-    proto = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="kiln bench/peers.py")
-    onnx.checker.check_model(proto)
-    return proto.SerializeToString()
-
 
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -359,7 +253,7 @@ def main():
     report["cores"] = os.cpu_count()
     markdown = render_markdown(report)
     if args.write_readme:
-        write_readme(markdown)
+        write_readme(markdown, ROOT)
     print(json.dumps(report, indent=2, sort_keys=True) if args.json else markdown)
     return 0
 
@@ -405,108 +299,6 @@ def assemble(args, kiln, batches, weights_label, ort_version, ort, torch_version
         "max_relative_diff": diffs, "rows": rows, "kiln": kiln, "targets": targets(args.model, kiln, rows),
     }
 
-
-def targets(model, kiln, rows):
-    """The issue's targets for compiled ResNet18, each with its measured value and PASS/MISS."""
-    if model != "resnet18":
-        return []
-    out = []
-    by_batch = {r["batch"]: r for r in rows}
-    m = kiln["models"][0]
-
-    def add(name, value, limit, unit, ok, how_far):
-        out.append({"target": name, "value": value, "limit": limit, "unit": unit,
-                    "status": "n/a" if value is None else ("PASS" if ok(value) else "MISS"),
-                    "miss_by": None if value is None or ok(value) else how_far(value)})
-
-    for b in (1, 32):
-        r = by_batch.get(b)
-        add(f"compiled ResNet18 batch {b} <= 0.9x ONNX Runtime", r and r["kiln_over_ort"], 0.9, "x",
-            lambda v: v <= 0.9, lambda v: f"{v / 0.9:.2f}x too slow")
-    r32 = by_batch.get(32)
-    frac = r32 and r32["kiln_fraction_of_peak"]
-    add("batch 32 >= 80% of the same-run sgemm peak", frac and frac * 100, 80, "%",
-        lambda v: v >= 80, lambda v: f"{80 - v:.0f} points short")
-    first = m["first_run_ms"] / m["steady_ms"] if m.get("first_run_ms") and m.get("steady_ms") else None
-    add("first run after aotLoad <= 1.2x the steady median", first, 1.2, "x", lambda v: v <= 1.2, lambda v: f"{v / 1.2:.2f}x over")
-    add("aotLoad of resnet18 <= 20 ms", m.get("load_ms"), 20, "ms", lambda v: v <= 20, lambda v: f"{v - 20:.1f} ms over")
-    add("aotCompile, cold cache <= 4.4 s", m.get("compile_s"), 4.4, "s", lambda v: v <= 4.4, lambda v: f"{v - 4.4:.1f} s over")
-    add("aotCompile max-autotune, cold cache <= 20 s", m.get("compile_autotune_s"), 20, "s",
-        lambda v: v <= 20, lambda v: f"{v - 20:.1f} s over")
-    extra = m["peak_rss_mb"] - m["weights_mb"] if m.get("peak_rss_mb") is not None else None
-    add("peak memory of a batch-1 run <= weights + 30 MB", extra, 30, "MB over weights",
-        lambda v: v <= 30, lambda v: f"{v - 30:.1f} MB over")
-    return out
-
-
-def fmt(v, spec=".2f", none="–"):
-    return none if v is None else format(v, spec)
-
-
-def busy_reason(r):
-    """Why the run's numbers are suspect, or None: a loaded machine before we started, other
-    processes taking CPU time during the run, or a hypervisor stealing it (the benchmark's own
-    load, which the load average after the run includes, does not count)."""
-    o, q, why = r.get("other_cpu"), r.get("other_cpu_before"), []
-    if q and q["others"] > 0.25:
-        why.append(f"other processes used {q['others'] * 100:.0f}% of the CPUs in the second before the run")
-    if o and o["others"] > 0.05:
-        why.append(f"other processes used {o['others'] * 100:.0f}% of the CPU time during it")
-    if o and o["steal"] > 0.05:
-        why.append(f"the hypervisor took {o['steal'] * 100:.0f}% of it (steal)")
-    return ", ".join(why) or None
-
-
-def render_markdown(r):
-    k = r["kiln"]
-    peers = f"ONNX Runtime {r['onnxruntime']}" + (f", PyTorch {r['pytorch']}" if r["pytorch"] else " (PyTorch not installed)")
-    lines = [
-        f"Measured {r['date']} on {r['cpu']}, {r['threads']} threads (Kiln kernels, OpenBLAS and ONNX Runtime intra-op), "
-        f"OpenBLAS core {r['blas_core']} (sgemm peak {r['sgemm_peak_gflops']:.0f} GFLOP/s in the same run); Kiln {r['kiln_version']}, "
-        f"{peers}; weights: {r['weights']}. Median of up to {k['results'][0]['runs'] if k['results'] else '?'} runs"
-        + (f", then {len(r['rows'][0]['rounds'])} paired rounds (Kiln and ONNX Runtime timed back to back, alternating which goes first): "
-           f"times are medians over the rounds and Kiln / ORT the median of the rounds' ratios; " if r["rows"] and r["rows"][0]["rounds"] else "; ")
-        + f"Kiln compiled = the {k['models'][0]['library']} library. Reproduce: `{r['command']}`.",
-        *(["", f"**Warning:** the machine was busy: {busy_reason(r)}; these numbers are noisy."] if busy_reason(r) else []),
-        "",
-        "| model | batch | Kiln compiled ms | Kiln eager ms | ONNX Runtime ms | Kiln / ORT | PyTorch ms | Kiln / PyTorch | Kiln GFLOP/s (of sgemm peak) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for row in r["rows"]:
-        frac = row["kiln_fraction_of_peak"]
-        lines.append(f"| {row['model']} | {row['batch']} | {fmt(row['kiln_compiled_ms'])} | {fmt(row['kiln_eager_ms'])} | "
-                     f"{fmt(row['ort_ms'])} | {fmt(row['kiln_over_ort'])}x | {fmt(row['pytorch_ms'])} | "
-                     f"{fmt(row['kiln_over_pytorch'], '.2f', '–') + ('x' if row['kiln_over_pytorch'] else '')} | "
-                     f"{fmt(row['kiln_gflops'], '.0f')} ({fmt(frac and frac * 100, '.0f')}%) |")
-    m = k["models"][0]
-    lines += ["", f"{m['model']}: aotCompile cold {fmt(m['compile_s'])} s, max-autotune cold {fmt(m['compile_autotune_s'])} s; "
-              f"fresh process (median of {m.get('fresh_processes', 1)} by first-run ratio): aotLoad {fmt(m['load_ms'])} ms, "
-              f"first run {fmt(m['first_run_ms'])} ms (steady {fmt(m['steady_ms'])} ms); batch-1 peak RSS {fmt(m['peak_rss_mb'], '.1f')} MB from a "
-              f"{'plain C' if m.get('peak_rss_host') == 'c' else 'Swift'} host "
-              f"(weights {fmt(m['weights_mb'], '.1f')} MB; a Swift host peaks at {fmt(m.get('swift_host_peak_rss_mb'), '.1f')} MB). Outputs agree with ONNX Runtime: max |diff| / max |ref| = "
-              + ", ".join(f"{v:.1e} ({n})" for n, v in sorted(r["max_relative_diff"].items())) + "."]
-    if r["targets"]:
-        lines += ["", "| target | measured | status |", "|---|---:|---|"]
-        for t in r["targets"]:
-            value = fmt(t["value"], ".2f", "not measured")
-            status = t["status"] + (f" ({t['miss_by']})" if t["miss_by"] else "")
-            lines.append(f"| {t['target']} | {value} {t['unit'] if t['value'] is not None else ''} | {status} |")
-    return "\n".join(lines)
-
-
-def write_readme(markdown):
-    path = os.path.join(ROOT, "README.md")
-    text = open(path, encoding="utf-8").read()
-    begin, end = "<!-- bench:begin -->", "<!-- bench:end -->"
-    if begin not in text or end not in text:
-        sys.exit(f"peers.py: --write-readme needs {begin} … {end} markers in {path}")
-    head, rest = text.split(begin, 1)
-    tail = rest.split(end, 1)[1]
-    tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(head + begin + "\n" + markdown + "\n" + end + tail)
-    os.replace(tmp, path)
-    print(f"peers.py: wrote the table into {path}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,106 @@
+"""peers.py's report: the issue's targets with PASS/MISS, the Markdown table and the README
+block it replaces."""
+import os
+import sys
+
+def targets(model, kiln, rows):
+    """The issue's targets for compiled ResNet18, each with its measured value and PASS/MISS."""
+    if model != "resnet18":
+        return []
+    out = []
+    by_batch = {r["batch"]: r for r in rows}
+    m = kiln["models"][0]
+
+    def add(name, value, limit, unit, ok, how_far):
+        out.append({"target": name, "value": value, "limit": limit, "unit": unit,
+                    "status": "n/a" if value is None else ("PASS" if ok(value) else "MISS"),
+                    "miss_by": None if value is None or ok(value) else how_far(value)})
+
+    for b in (1, 32):
+        r = by_batch.get(b)
+        add(f"compiled ResNet18 batch {b} <= 0.9x ONNX Runtime", r and r["kiln_over_ort"], 0.9, "x",
+            lambda v: v <= 0.9, lambda v: f"{v / 0.9:.2f}x too slow")
+    r32 = by_batch.get(32)
+    frac = r32 and r32["kiln_fraction_of_peak"]
+    add("batch 32 >= 80% of the same-run sgemm peak", frac and frac * 100, 80, "%",
+        lambda v: v >= 80, lambda v: f"{80 - v:.0f} points short")
+    first = m["first_run_ms"] / m["steady_ms"] if m.get("first_run_ms") and m.get("steady_ms") else None
+    add("first run after aotLoad <= 1.2x the steady median", first, 1.2, "x", lambda v: v <= 1.2, lambda v: f"{v / 1.2:.2f}x over")
+    add("aotLoad of resnet18 <= 20 ms", m.get("load_ms"), 20, "ms", lambda v: v <= 20, lambda v: f"{v - 20:.1f} ms over")
+    add("aotCompile, cold cache <= 4.4 s", m.get("compile_s"), 4.4, "s", lambda v: v <= 4.4, lambda v: f"{v - 4.4:.1f} s over")
+    add("aotCompile max-autotune, cold cache <= 20 s", m.get("compile_autotune_s"), 20, "s",
+        lambda v: v <= 20, lambda v: f"{v - 20:.1f} s over")
+    extra = m["peak_rss_mb"] - m["weights_mb"] if m.get("peak_rss_mb") is not None else None
+    add("peak memory of a batch-1 run <= weights + 30 MB", extra, 30, "MB over weights",
+        lambda v: v <= 30, lambda v: f"{v - 30:.1f} MB over")
+    return out
+
+
+def fmt(v, spec=".2f", none="–"):
+    return none if v is None else format(v, spec)
+
+
+def busy_reason(r):
+    """Why the run's numbers are suspect, or None: a loaded machine before we started, other
+    processes taking CPU time during the run, or a hypervisor stealing it (the benchmark's own
+    load, which the load average after the run includes, does not count)."""
+    o, q, why = r.get("other_cpu"), r.get("other_cpu_before"), []
+    if q and q["others"] > 0.25:
+        why.append(f"other processes used {q['others'] * 100:.0f}% of the CPUs in the second before the run")
+    if o and o["others"] > 0.05:
+        why.append(f"other processes used {o['others'] * 100:.0f}% of the CPU time during it")
+    if o and o["steal"] > 0.05:
+        why.append(f"the hypervisor took {o['steal'] * 100:.0f}% of it (steal)")
+    return ", ".join(why) or None
+
+
+def render_markdown(r):
+    k = r["kiln"]
+    peers = f"ONNX Runtime {r['onnxruntime']}" + (f", PyTorch {r['pytorch']}" if r["pytorch"] else " (PyTorch not installed)")
+    lines = [
+        f"Measured {r['date']} on {r['cpu']}, {r['threads']} threads (Kiln kernels, OpenBLAS and ONNX Runtime intra-op), "
+        f"OpenBLAS core {r['blas_core']} (sgemm peak {r['sgemm_peak_gflops']:.0f} GFLOP/s in the same run); Kiln {r['kiln_version']}, "
+        f"{peers}; weights: {r['weights']}. Median of up to {k['results'][0]['runs'] if k['results'] else '?'} runs"
+        + (f", then {len(r['rows'][0]['rounds'])} paired rounds (Kiln and ONNX Runtime timed back to back, alternating which goes first): "
+           f"times are medians over the rounds and Kiln / ORT the median of the rounds' ratios; " if r["rows"] and r["rows"][0]["rounds"] else "; ")
+        + f"Kiln compiled = the {k['models'][0]['library']} library. Reproduce: `{r['command']}`.",
+        *(["", f"**Warning:** the machine was busy: {busy_reason(r)}; these numbers are noisy."] if busy_reason(r) else []),
+        "",
+        "| model | batch | Kiln compiled ms | Kiln eager ms | ONNX Runtime ms | Kiln / ORT | PyTorch ms | Kiln / PyTorch | Kiln GFLOP/s (of sgemm peak) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in r["rows"]:
+        frac = row["kiln_fraction_of_peak"]
+        lines.append(f"| {row['model']} | {row['batch']} | {fmt(row['kiln_compiled_ms'])} | {fmt(row['kiln_eager_ms'])} | "
+                     f"{fmt(row['ort_ms'])} | {fmt(row['kiln_over_ort'])}x | {fmt(row['pytorch_ms'])} | "
+                     f"{fmt(row['kiln_over_pytorch'], '.2f', '–') + ('x' if row['kiln_over_pytorch'] else '')} | "
+                     f"{fmt(row['kiln_gflops'], '.0f')} ({fmt(frac and frac * 100, '.0f')}%) |")
+    m = k["models"][0]
+    lines += ["", f"{m['model']}: aotCompile cold {fmt(m['compile_s'])} s, max-autotune cold {fmt(m['compile_autotune_s'])} s; "
+              f"fresh process (median of {m.get('fresh_processes', 1)} by first-run ratio): aotLoad {fmt(m['load_ms'])} ms, "
+              f"first run {fmt(m['first_run_ms'])} ms (steady {fmt(m['steady_ms'])} ms); batch-1 peak RSS {fmt(m['peak_rss_mb'], '.1f')} MB from a "
+              f"{'plain C' if m.get('peak_rss_host') == 'c' else 'Swift'} host "
+              f"(weights {fmt(m['weights_mb'], '.1f')} MB; a Swift host peaks at {fmt(m.get('swift_host_peak_rss_mb'), '.1f')} MB). Outputs agree with ONNX Runtime: max |diff| / max |ref| = "
+              + ", ".join(f"{v:.1e} ({n})" for n, v in sorted(r["max_relative_diff"].items())) + "."]
+    if r["targets"]:
+        lines += ["", "| target | measured | status |", "|---|---:|---|"]
+        for t in r["targets"]:
+            value = fmt(t["value"], ".2f", "not measured")
+            status = t["status"] + (f" ({t['miss_by']})" if t["miss_by"] else "")
+            lines.append(f"| {t['target']} | {value} {t['unit'] if t['value'] is not None else ''} | {status} |")
+    return "\n".join(lines)
+
+
+def write_readme(markdown, root):
+    path = os.path.join(root, "README.md")
+    text = open(path, encoding="utf-8").read()
+    begin, end = "<!-- bench:begin -->", "<!-- bench:end -->"
+    if begin not in text or end not in text:
+        sys.exit(f"peers.py: --write-readme needs {begin} … {end} markers in {path}")
+    head, rest = text.split(begin, 1)
+    tail = rest.split(end, 1)[1]
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(head + begin + "\n" + markdown + "\n" + end + tail)
+    os.replace(tmp, path)
+    print(f"peers.py: wrote the table into {path}", file=sys.stderr)
