@@ -20,19 +20,15 @@ const float *kiln_lazy_winograd_f2x3(kiln_lazy_weights *slot, int oc, int c, con
     pthread_mutex_lock(&g_lazy_lock);
     u = atomic_load_explicit(&slot->data, memory_order_acquire);
     if (!u && !atomic_load_explicit(&slot->failed, memory_order_relaxed)) {
-        // w: (OC, C, 3, 3) back out of the GEMM's panels, then transformed and packed.
-        float *w = (float *)malloc(sizeof(float) * (size_t)oc * c * 9);
-        u = w ? (float *)malloc(sizeof(float) * kiln_winograd_f2x3_packed_size(oc, c)) : NULL;
+        u = (float *)malloc(sizeof(float) * kiln_winograd_f2x3_packed_size(oc, c));
         if (u) {
-            kiln_gemm_unpack_a(oc, c * 9, gemm_packed, w, c * 9);
-            kiln_winograd_f2x3_pack(oc, c, w, u);
+            kiln_winograd_f2x3_pack_from_gemm(oc, c, gemm_packed, u);
             slot->next = g_built;
             g_built = slot;
             atomic_store_explicit(&slot->data, u, memory_order_release);
         } else {
             atomic_store_explicit(&slot->failed, 1, memory_order_relaxed);
         }
-        free(w);
     }
     pthread_mutex_unlock(&g_lazy_lock);
     return u;

@@ -65,9 +65,6 @@ int kiln_winograd_use_avx512(void) {
  * switching backends is this block plus the packing below. Kiln's own GEMM takes the
  * weights pre-packed at compile time and is single-threaded, so blocks can run on all
  * threads at once (OpenBLAS would spawn its own threads inside each call). */
-#ifndef KILN_WINO_KILN_GEMM /* -DKILN_WINO_KILN_GEMM=0 builds the OpenBLAS backend, for comparison */
-#define KILN_WINO_KILN_GEMM 1
-#endif
 
 #if KILN_WINO_KILN_GEMM
 static size_t freq_size(int oc, int c) { return kiln_gemm_packed_a_size(oc, c); }

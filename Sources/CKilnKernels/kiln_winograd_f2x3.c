@@ -8,6 +8,7 @@
  * B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]   A^T = [1 1 1 0; 0 1 -1 -1]
  */
 #include "kiln_winograd_simd.h"
+#include "kiln_gemm.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -22,26 +23,73 @@ size_t kiln_winograd_f2x3_packed_size(int oc, int c) { return kiln_winograd_pack
 size_t kiln_winograd_f2x3_workspace_size(const kiln_conv2d_params *p) { return kiln_winograd_workspace_size(4, p); }
 
 // w: (OC, C, 3, 3) -> (G g G^T)[f / 4][f % 4] as 16 (OC, C) matrices, then packed.
+/* u = G g G^T for one 3x3 filter g (taps g[0], g[stride], ... g[8 * stride]), as 16 floats
+ * u[r * 4 + s]; in double, so the compile-time transform adds no error. */
+static void f2_weight_transform(const float *g, size_t stride, float u[16]) {
+    double t[4][3]; /* G g */
+    for (int j = 0; j < 3; j++) {
+        const double g0 = g[j * stride], g1 = g[(3 + j) * stride], g2 = g[(6 + j) * stride];
+        t[0][j] = g0;
+        t[1][j] = 0.5 * (g0 + g1 + g2);
+        t[2][j] = 0.5 * (g0 - g1 + g2);
+        t[3][j] = g2;
+    }
+    for (int r = 0; r < 4; r++) {
+        const double uu[4] = {t[r][0], 0.5 * (t[r][0] + t[r][1] + t[r][2]),
+                              0.5 * (t[r][0] - t[r][1] + t[r][2]), t[r][2]};
+        for (int s = 0; s < 4; s++) u[r * 4 + s] = (float)uu[s];
+    }
+}
+
 void kiln_winograd_f2x3_pack(int oc, int c, const float *w, float *packed) {
     const size_t plane = (size_t)oc * c;
     float *u = (float *)malloc(sizeof(float) * 16 * plane);
     for (size_t oi = 0; oi < plane; oi++) {
-        const float *g = w + oi * 9;
-        double t[4][3]; /* G g, in double so the compile-time transform adds no error */
-        for (int j = 0; j < 3; j++) {
-            t[0][j] = g[j];
-            t[1][j] = 0.5 * ((double)g[j] + g[3 + j] + g[6 + j]);
-            t[2][j] = 0.5 * ((double)g[j] - g[3 + j] + g[6 + j]);
-            t[3][j] = g[6 + j];
-        }
-        for (int r = 0; r < 4; r++) {
-            const double uu[4] = {t[r][0], 0.5 * (t[r][0] + t[r][1] + t[r][2]),
-                                  0.5 * (t[r][0] - t[r][1] + t[r][2]), t[r][2]};
-            for (int s = 0; s < 4; s++) u[(size_t)(r * 4 + s) * plane + oi] = (float)uu[s];
-        }
+        float f[16];
+        f2_weight_transform(w + oi * 9, 1, f);
+        for (int k = 0; k < 16; k++) u[(size_t)k * plane + oi] = f[k];
     }
     kiln_winograd_pack_freqs(4, oc, c, u, packed);
     free(u);
+}
+
+#if KILN_WINO_KILN_GEMM
+typedef struct {
+    int oc, c;
+    const float *gemm;
+    float *packed;
+} from_gemm_ctx;
+
+/* Panels [p0, p1): both layouts are kiln_gemm's A panels (MR rows, k-major), the GEMM's with
+ * K = 9C (k = 9c + tap), each frequency's with K = C; padding rows are 0 in and out. */
+static void from_gemm_panels(void *vctx, size_t p0, size_t p1) {
+    const from_gemm_ctx *x = (const from_gemm_ctx *)vctx;
+    const size_t fsize = kiln_gemm_packed_a_size(x->oc, x->c), k9 = (size_t)9 * x->c;
+    for (size_t pn = p0; pn < p1; pn++)
+        for (int ch = 0; ch < x->c; ch++)
+            for (int i = 0; i < KILN_GEMM_MR; i++) {
+                float f[16];
+                f2_weight_transform(x->gemm + pn * KILN_GEMM_MR * k9 + (size_t)ch * 9 * KILN_GEMM_MR + i, KILN_GEMM_MR, f);
+                float *dst = x->packed + pn * KILN_GEMM_MR * (size_t)x->c + (size_t)ch * KILN_GEMM_MR + i;
+                for (int k = 0; k < 16; k++) dst[(size_t)k * fsize] = f[k];
+            }
+}
+#endif
+
+void kiln_winograd_f2x3_pack_from_gemm(int oc, int c, const float *gemm_packed, float *packed) {
+#if KILN_WINO_KILN_GEMM
+    /* One pass, no temporary copies, panels spread over the threads: the library builds these
+     * weights on the first large batch (kiln_lazy_weights.c), inside a call. */
+    from_gemm_ctx x = {oc, c, gemm_packed, packed};
+    const size_t panels = (size_t)(oc + KILN_GEMM_MR - 1) / KILN_GEMM_MR;
+    kiln_parallel_for(panels, 1, from_gemm_panels, &x);
+#else
+    float *w = (float *)malloc(sizeof(float) * (size_t)oc * c * 9);
+    if (!w) return;
+    kiln_gemm_unpack_a(oc, c * 9, gemm_packed, w, c * 9);
+    kiln_winograd_f2x3_pack(oc, c, w, packed);
+    free(w);
+#endif
 }
 
 /* Portable path: one tile at a time. */

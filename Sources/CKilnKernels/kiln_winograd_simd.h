@@ -8,6 +8,12 @@
 
 #include "kiln_conv_variants.h"
 
+/* The per-frequency GEMM backend (kiln_winograd.c): Kiln's packed GEMM, or with
+ * -DKILN_WINO_KILN_GEMM=0 OpenBLAS, for comparison. It fixes the weights' packed layout. */
+#ifndef KILN_WINO_KILN_GEMM
+#define KILN_WINO_KILN_GEMM 1
+#endif
+
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <immintrin.h>
 /* Why target attributes: CKilnKernels is built without -march (it must run on any x86-64),

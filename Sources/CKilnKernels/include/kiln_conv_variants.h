@@ -38,6 +38,9 @@ void kiln_conv2d_pointwise(const kiln_conv2d_params *p, const float *x, const fl
 int kiln_winograd_f2x3_applicable(const kiln_conv2d_params *p);
 size_t kiln_winograd_f2x3_packed_size(int oc, int c);
 void kiln_winograd_f2x3_pack(int oc, int c, const float *w, float *u);
+/* The same weights from a packed-GEMM convolution's (kiln_conv2d_gemm_pack of the 3x3
+ * filters), bit for bit, in one parallel pass (the lazily built weights of 7x7 layers). */
+void kiln_winograd_f2x3_pack_from_gemm(int oc, int c, const float *gemm_packed, float *u);
 size_t kiln_winograd_f2x3_workspace_size(const kiln_conv2d_params *p);
 void kiln_conv2d_winograd_f2x3(const kiln_conv2d_params *p, const float *x, const float *u,
                                const float *bias, const float *residual, float *y,

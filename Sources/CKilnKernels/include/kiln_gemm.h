@@ -40,8 +40,8 @@ extern "C" {
 size_t kiln_gemm_packed_a_size(int m, int k);
 /* a: (M, K) row-major with row stride lda -> packed (layout above; padding rows are 0). */
 void kiln_gemm_pack_a(int m, int k, const float *a, int lda, float *packed);
-/* The inverse: packed -> a (M, K) with row stride lda (used to rebuild weights in another
- * layout at run time, kiln_lazy_weights.c). */
+/* The inverse: packed -> a (M, K) with row stride lda (rebuilds the filters from packed
+ * weights; kiln_winograd_f2x3_pack_from_gemm uses it when Winograd runs on OpenBLAS). */
 void kiln_gemm_unpack_a(int m, int k, const float *packed, float *a, int lda);
 /* Floats of scratch one kiln_gemm call needs (one packed B panel block). */
 size_t kiln_gemm_workspace_size(int m, int n, int k);

@@ -166,9 +166,8 @@ import Testing
         KernelCheck.record(failures)
     }
 
-    /// kiln_gemm_unpack_a inverts kiln_gemm_pack_a exactly (the lazily built Winograd weights
-    /// of 7×7 layers are rebuilt from packed GEMM weights with it), for row counts on and off
-    /// the panel height.
+    /// kiln_gemm_unpack_a inverts kiln_gemm_pack_a exactly (filters rebuilt from packed GEMM
+    /// weights), for row counts on and off the panel height.
     @Test func unpackInvertsPack() {
         var failures: [String] = []
         for (m, k) in [(1, 1), (8, 9), (13, 27), (64, 576), (70, 5)] {

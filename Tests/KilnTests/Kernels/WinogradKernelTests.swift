@@ -102,6 +102,25 @@ import Testing
         KernelCheck.record(failures)
     }
 
+    /// The lazily built weights of 7×7 layers come from the packed-GEMM weights in one pass:
+    /// bit for bit what packing the original filters gives, padding rows included.
+    @Test func packFromGemmEqualsPackFromFilters() {
+        var failures: [String] = []
+        for (oc, c) in [(8, 3), (13, 5), (64, 64), (70, 9)] {
+            let w = KernelCheck.inputs(oc * c * 9, seed: oc + c)
+            var p = ConvKernelTests.params(n: 1, c: c, h: 7, w: 7, oc: oc, k: (3, 3), pad: (1, 1))
+            _ = kiln_conv2d_init(&p)
+            var gemm = [Float](repeating: .nan, count: kiln_conv2d_gemm_packed_size(&p))
+            kiln_conv2d_gemm_pack(&p, w, &gemm)
+            let size = kiln_winograd_f2x3_packed_size(Int32(oc), Int32(c))
+            var direct = [Float](repeating: .nan, count: size), fromGemm = direct
+            kiln_winograd_f2x3_pack(Int32(oc), Int32(c), w, &direct)
+            kiln_winograd_f2x3_pack_from_gemm(Int32(oc), Int32(c), gemm, &fromGemm)
+            if direct.map(\.bitPattern) != fromGemm.map(\.bitPattern) { failures.append("oc=\(oc) c=\(c): the two packings differ") }
+        }
+        KernelCheck.record(failures)
+    }
+
     /// A library's workspace is sized for its slot count (aotCompile builds for this machine's
     /// cores): fewer slots, less memory, but always room for batch 1's split-phase schedule
     /// (one image's v + m and a GEMM scratch per slot).
