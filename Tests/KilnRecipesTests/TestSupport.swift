@@ -29,9 +29,17 @@ enum TestEnvironment {
         RecipeExecutor(toolchain: toolchain!, kilnBuildDirectory: buildDirectory!, defaultTimeout: timeout)
     }
 
+    /// This test process's parent of temporary directories, removed when it exits.
+    static let temporaryRoot: String = {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-tests-\(getpid())").path
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        atexit { try? FileManager.default.removeItem(atPath: TestEnvironment.temporaryRoot) }
+        return path
+    }()
+
     /// A fresh temporary directory.
     static func temporaryDirectory() -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-tests-\(UUID().uuidString)").path
+        let path = temporaryRoot + "/" + UUID().uuidString
         try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }

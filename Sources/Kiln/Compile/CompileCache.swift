@@ -67,10 +67,21 @@ struct CompileCache {
     /// temporary name is unique per call, so concurrent copies to one `dest` never rename
     /// each other's half-copied file into place.
     static func copy(_ source: URL, to dest: URL) throws {
+        try replace(dest) { tmp in try FileManager.default.copyItem(at: source, to: tmp) }
+    }
+
+    /// Writes `data` to `dest` the same way. Why not `Data.write(options: .atomic)`: on Linux
+    /// Foundation stages it in a `TemporaryDirectory.*` folder in /tmp that it never removes.
+    static func write(_ data: Data, to dest: URL) throws {
+        try replace(dest) { tmp in try data.write(to: tmp) }
+    }
+
+    /// Makes `dest` with `make` at a temporary name beside it, then renames it into place.
+    private static func replace(_ dest: URL, make: (URL) throws -> Void) throws {
         let tmp = dest.deletingLastPathComponent()
             .appendingPathComponent(".\(dest.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         do {
-            try FileManager.default.copyItem(at: source, to: tmp)
+            try make(tmp)
             guard rename(tmp.path, dest.path) == 0 else { throw CompileError.writeFailed(path: dest.path, message: String(cString: strerror(errno))) }
         } catch {
             try? FileManager.default.removeItem(at: tmp)
