@@ -140,8 +140,8 @@ static void pack_b_im2col_avx512(const void *vctx, int k0, int kc, int n0, int n
      * in this packer; a panel's rows come from up to KC / (KH*KW) channel planes and two or
      * three input rows each, too many streams for the hardware prefetcher. Prefetching an
      * address past the input (the last panel's "next") is harmless. Only for inputs over
-     * 4 MB: a batch-1 input is still in L2 and the prefetches would only cost time. */
-    const int big = (size_t)p->n * p->c * h * w * sizeof(float) > ((size_t)4 << 20);
+     * KILN_PREFETCH_MIN_BYTES. */
+    const int big = (size_t)p->n * p->c * h * w * sizeof(float) > KILN_PREFETCH_MIN_BYTES;
     int nx_oy[MAX_SEGMENTS], nx_ox[MAX_SEGMENTS], nx_j[MAX_SEGMENTS], nx_len[MAX_SEGMENTS];
     long nx_base[MAX_SEGMENTS];
     const int nsegs = big && nc == KILN_GEMM_NR ? cut_segments(ctx, n0 + nc, nc, nx_oy, nx_ox, nx_j, nx_len, nx_base) : 0;

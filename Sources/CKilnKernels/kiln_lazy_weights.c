@@ -2,7 +2,6 @@
  * kiln_lazy_weights.c — weights built on first use (see kiln_lazy_weights.h).
  */
 #include "kiln_lazy_weights.h"
-#include "kiln_gemm.h"
 
 #include <pthread.h>
 #include <stdatomic.h>

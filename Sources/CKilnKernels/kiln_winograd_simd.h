@@ -38,15 +38,13 @@ KILN_AVX512_FN static inline void wino_store16(const kiln_conv2d_params *p, __m5
     _mm512_mask_storeu_ps(yn + at, om, v);
 }
 
-/* Whether the input transform prefetches: only when the input is too big to still be in
- * cache from the layer that wrote it (batch 32 streams 25 MB through each layer; at batch
- * 1 the 0.8 MB input is in L2 and the prefetches only cost instructions). */
+/* Whether the input transform prefetches (KILN_PREFETCH_MIN_BYTES), and the output
+ * transform the residual. */
 static inline int wino_prefetch_input(const kiln_conv2d_params *p) {
-    return (size_t)p->n * p->c * p->h * p->w * sizeof(float) > ((size_t)4 << 20);
+    return (size_t)p->n * p->c * p->h * p->w * sizeof(float) > KILN_PREFETCH_MIN_BYTES;
 }
-/* The same for the output transform's residual. */
 static inline int wino_prefetch_residual(const kiln_conv2d_params *p) {
-    return (size_t)p->n * p->oc * p->oh * p->ow * sizeof(float) > ((size_t)4 << 20);
+    return (size_t)p->n * p->oc * p->oh * p->ow * sizeof(float) > KILN_PREFETCH_MIN_BYTES;
 }
 
 /* Prefetches rows [r0, r1), columns [x0, x1) (clipped to h x w) of the plane at xc. The

@@ -3,8 +3,9 @@
  */
 #include "kiln_kernels.h"
 
+#include "kiln_gemm.h" /* kiln_gemm_cpu_has_avx512: the kernels' one cached CPU check */
+
 #include <math.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
@@ -136,17 +137,12 @@ KILN_POOL_AVX512_FN static void maxpool_row_3s2(const float *row, int w, float *
     }
 }
 
-static int pool_has_avx512(void) {
-    static _Atomic int has = -1; /* racing first callers store the same value */
-    if (atomic_load(&has) < 0) atomic_store(&has, __builtin_cpu_supports("avx512f"));
-    return atomic_load(&has);
-}
 #endif
 
 static void maxpool_plane_separable(const kiln_maxpool2d_params *p, const int *kx_range,
                                     const float *xp, float *yp) {
 #if KILN_POOL_AVX512
-    const int row_3s2 = p->kw == 3 && p->stride_w == 2 && p->pad_w == 1 && pool_has_avx512();
+    const int row_3s2 = p->kw == 3 && p->stride_w == 2 && p->pad_w == 1 && kiln_gemm_cpu_has_avx512();
 #endif
     float row[KILN_POOL_MAX_ROW];
     const int w = p->w;

@@ -130,7 +130,7 @@ struct BenchReport {
                 lines.append("  in a fresh process (batch 1; the median of \(m.freshProcesses) by first-run ratio):")
                 lines.append(String(format: "    aotLoad %.2f ms; first run %.2f ms; steady median %.2f ms (first/steady %.2f×)",
                                     f.loadMilliseconds, f.firstRunMilliseconds, f.steadyMedianMilliseconds,
-                                    f.firstRunMilliseconds / max(f.steadyMedianMilliseconds, 1e-9)))
+                                    f.firstRunRatio))
                 lines.append(String(format: "    peak RSS %.1f MB = weights %.1f MB + %.1f MB (at start %.1f MB, after aotLoad %.1f MB)",
                                     Double(f.peakResidentBytes) / 1e6, Double(m.weightsBytes) / 1e6,
                                     Double(f.peakResidentBytes - m.weightsBytes) / 1e6, Double(f.baselineResidentBytes) / 1e6,

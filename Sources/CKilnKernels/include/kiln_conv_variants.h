@@ -58,6 +58,12 @@ void kiln_conv2d_winograd_f4x3(const kiln_conv2d_params *p, const float *x, cons
  * 0: back to run-time detection. Process-wide. */
 void kiln_winograd_force_portable(int force);
 
+/* Internal: the size above which a convolution's input (or residual) is taken to have left
+ * the caches, so the fast paths prefetch it in software (the Winograd transforms, the
+ * packed GEMM's im2col packer). Batch 32 streams ~25 MB through each ResNet layer; a
+ * batch-1 input (at most 0.8 MB) is still in L2, where prefetches only cost time. */
+#define KILN_PREFETCH_MIN_BYTES ((size_t)4 << 20)
+
 /* Internal to kiln_winograd*.c: one variant's tile transforms, run by kiln_winograd_run.
  * input: tiles (ty, tx0 .. tx0+cnt-1) of image xn (C, H, W), channels [c0, c1)
  *        -> v[f*fs + c*ldv + j], f < alpha^2, j < cnt.

@@ -86,7 +86,8 @@ struct Toolchain: Sendable {
         let (compiles, link) = buildCommands(sources: sources, output: output)
         writeBuildScript(in: directory, compiles: compiles, link: link)
         // Longest first (by source size), so the last compile to start is a short one.
-        let order = compiles.indices.sorted { Self.size(directory, sources[$0]) > Self.size(directory, sources[$1]) }
+        let sizes = sources.map { Self.size(directory, $0) }  // one stat per source, not per comparison
+        let order = compiles.indices.sorted { sizes[$0] > sizes[$1] }
         let results = Self.runConcurrently(order.map { compiles[$0] }, in: directory)
         var bySource = [Result<ProcessResult, Error>?](repeating: nil, count: compiles.count)
         for (slot, i) in order.enumerated() { bySource[i] = results[slot] }
