@@ -72,7 +72,11 @@ enum AOTCompiler {
             try? FileManager.default.removeItem(at: dir)
         }
         if let output, output.standardizedFileURL.path != library.standardizedFileURL.path {
-            try CompileCache.copy(library, to: output)
+            do {
+                try AtomicFile.copy(from: library, to: output)
+            } catch {
+                throw CompileError.writeFailed(path: output.path, message: error.message)
+            }
         }
         let path = output?.path ?? library.path
         let report = AOTCompileReport(path: path, cached: cached, key: key, milliseconds: elapsed(), compilerMilliseconds: compilerMs,
@@ -102,7 +106,7 @@ enum AOTCompiler {
         } catch {
             // Half-written sources are no use to anyone (and fill a full disk further).
             try? FileManager.default.removeItem(at: dir)
-            throw CompileError.writeFailed(path: dir.path, message: CompileCache.reason(error))
+            throw CompileError.writeFailed(path: dir.path, message: AtomicFile.reason(of: error))
         }
     }
 }

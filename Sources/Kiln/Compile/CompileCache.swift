@@ -42,11 +42,13 @@ struct CompileCache {
         do {
             try FileManager.default.createDirectory(at: libraries, withIntermediateDirectories: true)
         } catch {
-            throw CompileError.writeFailed(path: libraries.path, message: Self.reason(error))
+            throw CompileError.writeFailed(path: libraries.path, message: AtomicFile.reason(of: error))
         }
         let dest = libraryPath(key: key)
-        if rename(built.path, dest.path) != 0 {
-            throw CompileError.writeFailed(path: dest.path, message: String(cString: strerror(errno)))
+        do {
+            try AtomicFile.move(from: built, to: dest)
+        } catch {
+            throw CompileError.writeFailed(path: dest.path, message: error.message)
         }
         return dest
     }
@@ -57,49 +59,9 @@ struct CompileCache {
         do {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         } catch {
-            throw CompileError.writeFailed(path: dir.path, message: Self.reason(error))
+            throw CompileError.writeFailed(path: dir.path, message: AtomicFile.reason(of: error))
         }
         return dir
-    }
-
-    /// Copies `source` to `dest` atomically (temporary file + rename): `dest` is either
-    /// untouched or the whole new file, and the temporary file is removed on failure. The
-    /// temporary name is unique per call, so concurrent copies to one `dest` never rename
-    /// each other's half-copied file into place.
-    static func copy(_ source: URL, to dest: URL) throws {
-        try replace(dest) { tmp in try FileManager.default.copyItem(at: source, to: tmp) }
-    }
-
-    /// Writes `data` to `dest` the same way. Why not `Data.write(options: .atomic)`: on Linux
-    /// Foundation stages it in a `TemporaryDirectory.*` folder in /tmp that it never removes.
-    static func write(_ data: Data, to dest: URL) throws {
-        try replace(dest) { tmp in try data.write(to: tmp) }
-    }
-
-    /// Makes `dest` with `make` at a temporary name beside it, then renames it into place.
-    private static func replace(_ dest: URL, make: (URL) throws -> Void) throws {
-        let tmp = dest.deletingLastPathComponent()
-            .appendingPathComponent(".\(dest.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-        do {
-            try make(tmp)
-            guard rename(tmp.path, dest.path) == 0 else { throw CompileError.writeFailed(path: dest.path, message: String(cString: strerror(errno))) }
-        } catch {
-            try? FileManager.default.removeItem(at: tmp)
-            if let e = error as? CompileError { throw e }
-            throw CompileError.writeFailed(path: dest.path, message: Self.reason(error))
-        }
-    }
-
-    /// The POSIX reason of a Foundation file error ("No space left on device", "Not a
-    /// directory"), else its localized description: never the whole NSError dump.
-    static func reason(_ error: Error) -> String {
-        let ns = error as NSError
-        if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
-        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? Error {
-            let u = underlying as NSError
-            if u.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(u.code))) }
-        }
-        return ns.localizedDescription
     }
 }
 
