@@ -38,7 +38,7 @@ enum AOTCompiler {
         let model = try CodeGenerator.generate(graph, plan: plan, names: .init(model: source.model, graphHash: source.graphHash,
                                                                                   outputs: source.signature.outputs),
                                                metadata: metadata)
-        let key = CompileCache.key(model: model, toolchain: toolchain)
+        let key = model.cacheKey(toolchain: toolchain)
         let output = options.outputPath.map { URL(fileURLWithPath: $0) }
         let sources = KernelSources.compilationUnits + ["model.c"]
         var compilerMs = 0.0

@@ -1,30 +1,14 @@
 import Foundation
 
 /// The compile cache: libraries under `libraries/<key>.so`, autotune winners under
-/// `autotune/`, builds in progress under `build/`.
-///
-/// The key hashes everything that determines the library's bytes: the generated model.c,
-/// the weights, the kernel sources, the compiler's identity (`cc --version`), the flags
-/// (with OpenBLAS's), the ABI and codegen versions, and the host CPU (for -march=native).
+/// `autotune/`, builds in progress under `build/`. Keys are computed by the code generator
+/// (``GeneratedModel/cacheKey(toolchain:)``), which knows what goes into a library.
 struct CompileCache {
     let root: URL
 
     var libraries: URL { root.appendingPathComponent("libraries") }
     var autotune: URL { root.appendingPathComponent("autotune") }
     var builds: URL { root.appendingPathComponent("build") }
-
-    static func key(model: GeneratedModel, toolchain: Toolchain) -> String {
-        var d = SHA256Digest()
-        d.add("abi", "\(KilnModelABI.version)")
-        d.add("codegen", "\(CodeGenerator.version)")
-        d.add("model.c", model.source)
-        d.add("weights.bin", data: model.weights)
-        for f in KernelSources.files { d.add(f.name, f.text) }
-        d.add("compiler", toolchain.identity)
-        d.add("flags", (Toolchain.flags + toolchain.blasFlags).joined(separator: " "))
-        d.add("cpu", CPUInfo.current.modelName + " " + CPUInfo.current.flags.sorted().joined(separator: " "))
-        return d.finalHex
-    }
 
     func libraryPath(key: String) -> URL { libraries.appendingPathComponent("\(key).so") }
 
