@@ -26,7 +26,6 @@ import KilnTestSupport
             LayerRule("Compile", mayUse: engine + stages),
             LayerRule("Runtime", mayUse: engine),
             LayerRule("JIT", mayUse: engine + ["Compile", "Runtime"]),
-            LayerRule("Bench", mayUse: engine + stages + ["Compile", "Runtime", "JIT"]),
         ]
     }()
 
