@@ -11,7 +11,6 @@ final class LoadedLibrary: @unchecked Sendable {
 
     let path: String
     private let handle: UnsafeMutableRawPointer
-    let abiVersion: VersionFn
     let metadataJSON: TextFn
     let create: CreateFn
     let destroy: DestroyFn
@@ -52,7 +51,6 @@ final class LoadedLibrary: @unchecked Sendable {
         }
         self.path = path
         handle = h
-        abiVersion = version
         metadataJSON = meta
         self.create = create
         self.destroy = destroy

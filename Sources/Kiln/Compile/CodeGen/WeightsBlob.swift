@@ -16,7 +16,4 @@ struct WeightsBlob {
         values.withUnsafeBufferPointer { data.append(UnsafeBufferPointer(start: UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: UInt8.self), count: $0.count * 4)) }
         return offset
     }
-
-    mutating func append(_ t: Tensor) -> Int { append(t.scalars) }
-    var floatCount: Int { data.count / 4 }
 }
