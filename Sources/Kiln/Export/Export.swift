@@ -17,8 +17,8 @@
 ///
 /// - Throws: ``ExportError`` — each with a "Suggested fix:" — when the example count is
 ///   wrong, a Dim is invalid (min > max, min < 1, example outside the range), a Dim marks a
-///   dimension an op needs static (only the batch can stay symbolic), a module has no
-///   graph lowering (no graph breaks), or the example does not fit the model.
+///   dimension an op needs static (only the batch can stay symbolic), a module is not
+///   ``Traceable`` (no graph breaks), or the example does not fit the model.
 public func export(_ model: Module, exampleInputs: [Tensor], dynamicShapes: DynamicShapes = [:]) throws -> ExportedProgram {
     let names = ["x"]
     guard exampleInputs.count == names.count else { throw ExportError.inputCount(expected: names.count, got: exampleInputs.count) }
@@ -62,7 +62,7 @@ public func export(_ model: Module, exampleInputs: [Tensor], dynamicShapes: Dyna
     }
 
     let builder = GraphBuilder(root: model, inputNames: names, symbolOrigins: origins)
-    let output = try builder.lower(model, GraphValue(name: names[0], shape: inputs[0].shape))
+    let output = try builder.trace(model, GraphValue(name: names[0], shape: inputs[0].shape))
     let lifted = builder.liftedConstants(root: model)
     let description = ProgramDescription(
         model: model.modelName, graph: Graph(nodes: builder.nodes),

@@ -18,8 +18,8 @@ public enum ExportError: KilnError, Equatable {
     /// A Dim on a dimension that an op needs static (e.g. the height, which convolutions
     /// and the classifier fix). `fixed` is `dynamicShapes` without that Dim.
     case dimensionMustBeStatic(input: String, dimension: Int, dim: Dim, op: GraphOp, module: String, fixed: DynamicShapes)
-    /// A module (or the op it runs) has no graph lowering: no graph breaks in Kiln.
-    case noLowering(module: String, type: String)
+    /// A module (or the op it runs) is not ``Traceable``: no graph breaks in Kiln.
+    case notTraceable(module: String, type: String)
     /// The example input does not fit the model (`module` is the path, "" for the root).
     case shapeMismatch(module: String, op: GraphOp, message: String)
     /// An example input with a dimension of size 0: nothing to compute, and the kernels need sizes ≥ 1.
@@ -27,7 +27,7 @@ public enum ExportError: KilnError, Equatable {
 
     public var failureClass: FailureClass {
         switch self {
-        case .noLowering: .badInput
+        case .notTraceable: .badInput
         default: .shape
         }
     }
@@ -50,8 +50,8 @@ public enum ExportError: KilnError, Equatable {
             return "export: input \(input): dimension \(dimension) of the example is \(size), outside \(dim) (\(dim.min)…\(dim.max))"
         case let .dimensionMustBeStatic(input, dimension, dim, op, module, _):
             return "export: input \(input), dimension \(dimension) is marked \(dim), but \(op) at \(Self.place(module)) needs it static; only the batch dimension can stay symbolic"
-        case let .noLowering(module, type):
-            return "export: \(type) at \(Self.place(module)) has no graph lowering, so the model cannot be captured as one graph (Kiln allows no graph breaks)"
+        case let .notTraceable(module, type):
+            return "export: \(type) at \(Self.place(module)) is not Traceable (it cannot trace its forward pass into graph ops), so the model cannot be captured as one graph (Kiln allows no graph breaks)"
         case let .shapeMismatch(module, op, message):
             return "export: the example input does not fit \(op) at \(Self.place(module)): \(message)"
         case let .emptyExample(input, shape):
@@ -73,8 +73,8 @@ public enum ExportError: KilnError, Equatable {
             return "Suggested fix: \(Dim(dim.name, min: dim.min, max: 1024))"
         case let .exampleOutsideRange(_, _, size, dim):
             return "Suggested fix: \(Dim(dim.name, min: Swift.min(dim.min, size), max: Swift.max(dim.max, size)))"
-        case let .noLowering(_, type):
-            return "Suggested fix: extension \(type): Lowerable { func lower(_ x: GraphValue, in graph: GraphBuilder) throws -> GraphValue { /* graph.node(...) with Kiln's ops */ } }"
+        case let .notTraceable(_, type):
+            return "Suggested fix: extension \(type): Traceable { func trace(_ x: GraphValue, in graph: GraphBuilder) throws -> GraphValue { /* graph.node(...) with Kiln's ops */ } }"
         case .shapeMismatch:
             return "Suggested fix: pass an example input the model runs on eagerly, e.g. exampleInputs: [Tensor.randn([2, 3, 224, 224])]"
         case let .emptyExample(_, shape):

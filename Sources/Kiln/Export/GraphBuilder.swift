@@ -5,7 +5,7 @@ public struct GraphValue: Hashable, Sendable {
 }
 
 /// Records a model's forward pass as a ``Graph`` over symbolic shapes. Modules describe
-/// their forward pass to it through ``Lowerable/lower(_:in:)``, calling ``lower(_:_:)`` for
+/// their forward pass to it through ``Traceable/trace(_:in:)``, calling ``trace(_:_:)`` for
 /// their children, ``constant(_:named:of:)`` for their parameters and ``node(_:_:attributes:for:)``
 /// for the ops they run.
 public final class GraphBuilder {
@@ -38,17 +38,17 @@ public final class GraphBuilder {
     /// module's own ``Module/path`` when it is not a registered child, like ResNet's flatten).
     public func path(of module: Module) -> String { paths[ObjectIdentifier(module)] ?? module.path }
 
-    /// Runs `module`'s lowering on `x`.
-    /// - Throws: ``ExportError/noLowering(module:type:)`` when the module has none.
-    public func lower(_ module: Module, _ x: GraphValue) throws -> GraphValue {
+    /// Traces `module`'s forward pass on `x` into the graph.
+    /// - Throws: ``ExportError/notTraceable(module:type:)`` when the module is not ``Traceable``.
+    public func trace(_ module: Module, _ x: GraphValue) throws -> GraphValue {
         let path = path(of: module)
-        guard let lowerable = module as? Lowerable else {
-            throw ExportError.noLowering(module: path, type: "\(type(of: module))")
+        guard let traceable = module as? Traceable else {
+            throw ExportError.notTraceable(module: path, type: "\(type(of: module))")
         }
         let outer = modulePath
         modulePath = path
         defer { modulePath = outer }
-        return try lowerable.lower(x, in: self)
+        return try traceable.trace(x, in: self)
     }
 
     /// Lifts `parameter` (the module's parameter or buffer `local`) as a named constant,

@@ -1,7 +1,7 @@
-// Graph lowerings of the engine's layers (see Lowerable).
+// How the engine's layers trace their forward pass into graph ops (see Traceable).
 
-extension Conv2d: Lowerable {
-    public func lower(_ x: GraphValue, in graph: GraphBuilder) throws -> GraphValue {
+extension Conv2d: Traceable {
+    public func trace(_ x: GraphValue, in graph: GraphBuilder) throws -> GraphValue {
         var inputs = [x, graph.constant(weight, named: "weight", of: self)]
         if let bias { inputs.append(graph.constant(bias, named: "bias", of: self)) }
         let g = geometry
@@ -10,40 +10,40 @@ extension Conv2d: Lowerable {
     }
 }
 
-extension BatchNorm2d: Lowerable {
-    public func lower(_ x: GraphValue, in graph: GraphBuilder) throws -> GraphValue {
+extension BatchNorm2d: Traceable {
+    public func trace(_ x: GraphValue, in graph: GraphBuilder) throws -> GraphValue {
         let params = localParameters.map { graph.constant($0.1, named: $0.0, of: self) }
         return try graph.node(.batchNorm, [x] + params, attributes: .init(eps: eps), for: self)
     }
 }
 
-extension ReLU: Lowerable {
-    public func lower(_ x: GraphValue, in graph: GraphBuilder) throws -> GraphValue {
+extension ReLU: Traceable {
+    public func trace(_ x: GraphValue, in graph: GraphBuilder) throws -> GraphValue {
         try graph.node(.relu, [x], for: self)
     }
 }
 
-extension MaxPool2d: Lowerable {
-    public func lower(_ x: GraphValue, in graph: GraphBuilder) throws -> GraphValue {
+extension MaxPool2d: Traceable {
+    public func trace(_ x: GraphValue, in graph: GraphBuilder) throws -> GraphValue {
         try graph.node(.maxPool2d, [x], attributes: .init(stride: stride, padding: padding, dilation: dilation, kernel: kernelSize,
                                                            ceilMode: ceilMode), for: self)
     }
 }
 
-extension AdaptiveAvgPool2d: Lowerable {
-    public func lower(_ x: GraphValue, in graph: GraphBuilder) throws -> GraphValue {
+extension AdaptiveAvgPool2d: Traceable {
+    public func trace(_ x: GraphValue, in graph: GraphBuilder) throws -> GraphValue {
         try graph.node(.adaptiveAvgPool2d, [x], attributes: .init(outputSize: [outputSize.0, outputSize.1]), for: self)
     }
 }
 
-extension Flatten: Lowerable {
-    public func lower(_ x: GraphValue, in graph: GraphBuilder) throws -> GraphValue {
+extension Flatten: Traceable {
+    public func trace(_ x: GraphValue, in graph: GraphBuilder) throws -> GraphValue {
         try graph.node(.flatten, [x], attributes: .init(startDim: startDim), for: self)
     }
 }
 
-extension Linear: Lowerable {
-    public func lower(_ x: GraphValue, in graph: GraphBuilder) throws -> GraphValue {
+extension Linear: Traceable {
+    public func trace(_ x: GraphValue, in graph: GraphBuilder) throws -> GraphValue {
         var inputs = [x, graph.constant(weight, named: "weight", of: self)]
         if let bias { inputs.append(graph.constant(bias, named: "bias", of: self)) }
         return try graph.node(.linear, inputs, for: self)

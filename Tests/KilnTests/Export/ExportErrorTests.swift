@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import Kiln
 
-/// A module without a graph lowering.
+/// A module that cannot be traced (not Traceable).
 final class Gelu: Module {
     override func forward(_ x: Tensor) throws -> Tensor { x }
 }
@@ -84,12 +84,12 @@ final class Gelu: Module {
         }
     }
 
-    @Test func moduleWithoutLoweringIsAGraphBreak() throws {
+    @Test func untraceableModuleIsAGraphBreak() throws {
         let m = Sequential(Conv2d(3, 4, kernelSize: 1), Gelu())
         let e = try exportError(model: m, ExportFixtures.batch2to32)
-        #expect(e == .noLowering(module: "1", type: "Gelu"))
-        #expect(e.description.contains("Gelu at `1` has no graph lowering"))
-        #expect(e.suggestion?.hasPrefix("Suggested fix: extension Gelu: Lowerable {") == true)
+        #expect(e == .notTraceable(module: "1", type: "Gelu"))
+        #expect(e.description.contains("Gelu at `1` is not Traceable"))
+        #expect(e.suggestion?.hasPrefix("Suggested fix: extension Gelu: Traceable {") == true)
         #expect(e.failureClass == .badInput)
     }
 
@@ -110,7 +110,7 @@ final class Gelu: Module {
             .maxTooLarge(input: "x", dimension: 0, dim: Dim("b", min: 1, max: Int.max)),
             .exampleOutsideRange(input: "x", dimension: 0, size: 9, dim: Dim("b", min: 1, max: 2)),
             .dimensionMustBeStatic(input: "x", dimension: 2, dim: Dim("h", max: 2), op: .conv2d, module: "conv1", fixed: [:]),
-            .noLowering(module: "a", type: "T"), .shapeMismatch(module: "", op: .linear, message: "m"),
+            .notTraceable(module: "a", type: "T"), .shapeMismatch(module: "", op: .linear, message: "m"),
         ]
         for e in errors {
             #expect(e.suggestion?.hasPrefix("Suggested fix: ") == true, "\(e)")
