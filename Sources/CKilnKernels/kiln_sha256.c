@@ -1,7 +1,7 @@
 /*
  * kiln_sha256.c — SHA-256 (FIPS 180-4), for cache keys over large weight blobs.
  */
-#include "kiln_sources.h"
+#include "kiln_sha256.h"
 
 #include <stdint.h>
 #include <string.h>

@@ -22,10 +22,6 @@ typedef struct kiln_source_file {
 /* All embedded files (headers first); *count receives how many. Static storage. */
 const kiln_source_file *kiln_embedded_sources(size_t *count);
 
-/* SHA-256 of `length` bytes at `data` into digest[32]. For cache keys and graph hashes
- * of large weight blobs, where a Swift implementation in a debug build is too slow. */
-void kiln_sha256(const void *data, size_t length, unsigned char digest[32]);
-
 #ifdef __cplusplus
 }
 #endif
