@@ -63,11 +63,7 @@ enum FusionPasses {
             c.residual = other
             c.fused.append(g.nodes[i].name)
             g.nodes[i].op = .conv(c)
-            let addName = g.nodes[i].name
-            g.nodes.remove(at: p)
-            let map = [convName: addName]
-            for k in g.nodes.indices { g.nodes[k].op = g.nodes[k].op.renaming(map) }
-            g.outputs = g.outputs.map { map[$0] ?? $0 }
+            replace(&g, removing: p, with: g.nodes[i].name)
             i = p
         }
         return g

@@ -14,13 +14,8 @@ struct ConvShape: Hashable, Sendable {
     }
 
     var params: kiln_conv2d_params {
-        var p = kiln_conv2d_params()
-        p.n = Int32(n); p.c = Int32(c); p.h = Int32(h); p.w = Int32(w)
-        p.oc = Int32(oc); p.kh = Int32(kh); p.kw = Int32(kw)
-        p.stride_h = Int32(stride); p.stride_w = Int32(stride)
-        p.pad_h = Int32(padding); p.pad_w = Int32(padding)
-        p.dil_h = Int32(dilation); p.dil_w = Int32(dilation)
-        p.groups = Int32(groups)
+        let g = Conv2dGeometry(kernelSize: kh, stride: stride, padding: padding, dilation: dilation, groups: groups)
+        var p = Kernels.convParams([n, c, h, w], weight: [oc, c / groups, kh, kw], g, relu: false)
         _ = kiln_conv2d_init(&p)
         return p
     }
@@ -90,14 +85,7 @@ struct ConvShape: Hashable, Sendable {
              residual: UnsafePointer<Float>?, relu: Bool, y: UnsafeMutablePointer<Float>, workspace: UnsafeMutablePointer<Float>?) {
         var p = params
         p.relu = relu ? 1 : 0
-        switch a {
-        case .im2colSgemm: kiln_conv2d(&p, x, packed, bias, residual, y, workspace)
-        case .pointwiseSgemm: kiln_conv2d_pointwise(&p, x, packed, bias, residual, y, workspace)
-        case .direct: kiln_conv2d_direct(&p, x, packed, bias, residual, y)
-        case .winogradF2x3: kiln_conv2d_winograd_f2x3(&p, x, packed, bias, residual, y, workspace)
-        case .winogradF4x3: kiln_conv2d_winograd_f4x3(&p, x, packed, bias, residual, y, workspace)
-        case .packedGemm: kiln_conv2d_gemm(&p, x, packed, bias, residual, y, workspace)
-        }
+        Self.kernel(a).run(&p, x, packed, bias, residual, y, workspace)
     }
 
     /// The reference (naive loops, double accumulation) that candidates are checked against.
@@ -110,13 +98,24 @@ struct ConvShape: Hashable, Sendable {
 
     /// The C call the generated code makes (p, x, w, bias, residual, y, ws are C expressions).
     static func cCall(_ a: ConvAlgorithm) -> String {
+        let k = kernel(a)
+        return "\(k.name)(&p, x, w, b, r, y\(k.usesWorkspace ? ", ws" : ""))"
+    }
+
+    /// A convolution kernel: (params, x, weights as packed, bias, residual, y, workspace).
+    typealias Kernel = (inout kiln_conv2d_params, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>?,
+                        UnsafePointer<Float>?, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>?) -> Void
+
+    /// Algorithm → C kernel, the one table: its name for generated code, and the function for
+    /// in-process runs (autotune), so both always run the same kernel.
+    static func kernel(_ a: ConvAlgorithm) -> (name: String, usesWorkspace: Bool, run: Kernel) {
         switch a {
-        case .im2colSgemm: "kiln_conv2d(&p, x, w, b, r, y, ws)"
-        case .pointwiseSgemm: "kiln_conv2d_pointwise(&p, x, w, b, r, y, ws)"
-        case .direct: "kiln_conv2d_direct(&p, x, w, b, r, y)"
-        case .winogradF2x3: "kiln_conv2d_winograd_f2x3(&p, x, w, b, r, y, ws)"
-        case .winogradF4x3: "kiln_conv2d_winograd_f4x3(&p, x, w, b, r, y, ws)"
-        case .packedGemm: "kiln_conv2d_gemm(&p, x, w, b, r, y, ws)"
+        case .im2colSgemm: ("kiln_conv2d", true, { kiln_conv2d(&$0, $1, $2, $3, $4, $5, $6) })
+        case .pointwiseSgemm: ("kiln_conv2d_pointwise", true, { kiln_conv2d_pointwise(&$0, $1, $2, $3, $4, $5, $6) })
+        case .direct: ("kiln_conv2d_direct", false, { p, x, w, b, r, y, _ in kiln_conv2d_direct(&p, x, w, b, r, y) })
+        case .winogradF2x3: ("kiln_conv2d_winograd_f2x3", true, { kiln_conv2d_winograd_f2x3(&$0, $1, $2, $3, $4, $5, $6) })
+        case .winogradF4x3: ("kiln_conv2d_winograd_f4x3", true, { kiln_conv2d_winograd_f4x3(&$0, $1, $2, $3, $4, $5, $6) })
+        case .packedGemm: ("kiln_conv2d_gemm", true, { kiln_conv2d_gemm(&$0, $1, $2, $3, $4, $5, $6) })
         }
     }
 }
