@@ -16,8 +16,12 @@ enum CodeGenerator {
     }
 
     static func generate(_ g: LoweredGraph, plan: MemoryPlan, names: Names, metadata: [String: Any]) throws -> GeneratedModel {
-        if let missing = g.nodes.first(where: { Emitters.table[$0.op.name] == nil }) {
-            throw CompileError.unsupported("no code generator for op \(missing.op.name) (\(missing.name))")
+        var emitters: [OpEmitter] = []
+        for node in g.nodes {
+            guard let emit = Emitters.table[node.op.kind] else {
+                throw CompileError.unsupported("no code generator for op \(node.op.name) (\(node.name))")
+            }
+            emitters.append(emit)
         }
         let ctx = EmitContext(plan: plan, shapes: g.shapes)
         var body = CodeWriter()
@@ -29,7 +33,7 @@ enum CodeGenerator {
                 w.line("/* \(comment(node, g)) */")
                 w.block("{") { w in
                     w.line("KILN_STEP_BEGIN();")
-                    Emitters.table[node.op.name]!(node, ctx, &w)
+                    emitters[k](node, ctx, &w)
                     w.line("KILN_STEP_END(\(k));")
                 }
             }

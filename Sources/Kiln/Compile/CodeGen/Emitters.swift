@@ -32,22 +32,22 @@ typealias OpEmitter = @Sendable (LoweredNode, EmitContext, inout CodeWriter) -> 
 /// The op → C emitter table. Each emitter writes one block that computes the node's output
 /// for `n` batch rows from its inputs' storage.
 enum Emitters {
-    static let table: [String: OpEmitter] = [
-        "conv2d": emitConv,
-        "batch_norm": { node, ctx, w in
+    static let table: [LoweredOpKind: OpEmitter] = [
+        .conv2d: emitConv,
+        .batchNorm: { node, ctx, w in
             guard case let .batchNorm(x, g, b, m, v, eps) = node.op else { return }
             let r = ctx.row(x), hw = r.dropFirst().reduce(1, *)
             w.line("kiln_batchnorm(n, \(r[0]), \(hw), \(ctx.pointer(x)), \(ctx.weights(g)), \(ctx.weights(b)), \(ctx.weights(m)), \(ctx.weights(v)), \(eps)f, \(ctx.pointer(node.name)));")
         },
-        "relu": { node, ctx, w in
+        .relu: { node, ctx, w in
             guard case let .relu(x) = node.op else { return }
             w.line("kiln_relu((size_t)n * \(node.shape.rowElements), \(ctx.pointer(x)), \(ctx.pointer(node.name)));")
         },
-        "add": { node, ctx, w in
+        .add: { node, ctx, w in
             guard case let .add(a, b) = node.op else { return }
             w.line("kiln_add((size_t)n * \(node.shape.rowElements), \(ctx.pointer(a)), \(ctx.pointer(b)), \(ctx.pointer(node.name)));")
         },
-        "max_pool2d": { node, ctx, w in
+        .maxPool2d: { node, ctx, w in
             guard case let .maxPool(x, k, s, p, d, ceil) = node.op else { return }
             let r = ctx.row(x)
             w.block("{") { w in
@@ -57,13 +57,13 @@ enum Emitters {
                 w.line("kiln_maxpool2d(&p, \(ctx.pointer(x)), \(ctx.pointer(node.name)));")
             }
         },
-        "adaptive_avg_pool2d": { node, ctx, w in
+        .adaptiveAvgPool2d: { node, ctx, w in
             guard case let .adaptiveAvgPool(x, oh, ow) = node.op else { return }
             let r = ctx.row(x)
             w.line("kiln_adaptive_avgpool2d(n, \(r[0]), \(r[1]), \(r[2]), \(oh), \(ow), \(ctx.pointer(x)), \(ctx.pointer(node.name)));")
         },
-        "flatten": { _, _, w in w.line("/* a view: shares its input's memory */") },
-        "linear": { node, ctx, w in
+        .flatten: { _, _, w in w.line("/* a view: shares its input's memory */") },
+        .linear: { node, ctx, w in
             guard case let .linear(x, weight, bias) = node.op else { return }
             w.line("kiln_linear(n, \(weight.shape[1]), \(weight.shape[0]), \(ctx.pointer(x)), \(ctx.weights(weight)), \(ctx.weights(bias)), \(ctx.pointer(node.name)));")
         },

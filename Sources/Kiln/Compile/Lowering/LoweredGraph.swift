@@ -38,18 +38,7 @@ enum LoweredOp {
     }
 
     /// The op name used in listings and autotune keys.
-    var name: String {
-        switch self {
-        case .conv: "conv2d"
-        case .batchNorm: "batch_norm"
-        case .relu: "relu"
-        case .add: "add"
-        case .maxPool: "max_pool2d"
-        case .adaptiveAvgPool: "adaptive_avg_pool2d"
-        case .flatten: "flatten"
-        case .linear: "linear"
-        }
-    }
+    var name: String { kind.rawValue }
 
     /// The same op reading `renamed[v] ?? v` for every input v.
     func renaming(_ renamed: [String: String]) -> LoweredOp {
