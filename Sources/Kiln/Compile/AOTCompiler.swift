@@ -1,23 +1,43 @@
 import Foundation
 
-/// The aotCompile pipeline: lower → fold/fuse → choose kernels (heuristic or autotune) →
-/// plan memory → generate C → cache lookup → build with the system compiler → install.
+/// The aotCompile pipeline, one call per stage: lower → fold/fuse (Lowering/) → choose
+/// kernels, heuristic or autotune (Selection/) → plan memory (Memory/) → generate C
+/// (CodeGen/) → reuse the cached library or build it with the system compiler (Toolchain/)
+/// → install at the output path.
 enum AOTCompiler {
     static func compile(_ source: CompileSource, exampleInputs: [Tensor], options: AOTCompileOptions) throws -> AOTCompileReport {
         let start = monotonicNanoseconds()
-        func elapsed() -> Double { Double(monotonicNanoseconds() - start) / 1e6 }
         guard exampleInputs.count == source.signature.inputs.count else {
             throw CompileError.unsupported("the program takes \(source.signature.inputs.count) inputs, \(exampleInputs.count) example inputs were given")
         }
         let toolchain = try Toolchain.detect(environment: options.toolchainEnvironment)
         let cache = CompileCache(root: options.resolvedCacheDirectory)
         var graph = FusionPasses.run(try Lowering.lower(source))
-        let batch = exampleInputs.first?.shape.first ?? 1
-        let selection = try AlgorithmSelection.choose(&graph, batch: batch, options: options, cache: cache)
+        let selection = try AlgorithmSelection.choose(&graph, batch: exampleInputs.first?.shape.first ?? 1, options: options, cache: cache)
         let plan = MemoryPlan.plan(graph)
+        let model = try CodeGenerator.generate(graph, plan: plan, names: .init(model: source.model, graphHash: source.graphHash,
+                                                                                  outputs: source.signature.outputs),
+                                               metadata: try metadata(source, graph: graph, selection: selection, options: options, toolchain: toolchain))
+        let output = options.outputPath.map { URL(fileURLWithPath: $0) }
+        let build = try buildOrReuse(model, toolchain: toolchain, cache: cache, options: options, output: output)
+        if let output { try install(build.library, at: output) }
+        let path = output?.path ?? build.library.path
+        let report = AOTCompileReport(path: path, cached: build.cached, key: build.key, milliseconds: Double(monotonicNanoseconds() - start) / 1e6,
+                                      compilerMilliseconds: build.compilerMilliseconds, autotuneTables: selection.tables,
+                                      choices: selection.choices.map { ($0.step, $0.algorithm) })
+        let how = build.cached ? "cached (key \(build.key.prefix(12)))"
+            : String(format: "compiled in %.0f ms, C compiler %.0f ms", report.milliseconds, build.compilerMilliseconds)
+        options.log(String(format: "aotCompile: %@ → %@ — %@", source.model, path, how))
+        return report
+    }
+
+    /// The library's metadata (`kiln_metadata_json`, `kiln inspect`), but for what only the
+    /// code generator knows (arena, workspace and weight sizes), which it adds.
+    static func metadata(_ source: CompileSource, graph: LoweredGraph, selection: AlgorithmSelection, options: AOTCompileOptions,
+                         toolchain: Toolchain) throws -> [String: Any] {
         let shapes = graph.shapes
         let outputs = zip(source.signature.outputs, graph.outputs).map { GraphInput(name: $0, shape: shapes[$1] ?? []) }
-        let metadata: [String: Any] = [
+        return [
             "inputs": try jsonObject(source.signature.inputs),
             "outputs": try jsonObject(outputs),
             "range_constraints": try jsonObject(source.rangeConstraints),
@@ -35,55 +55,52 @@ enum AOTCompiler {
             "compiler": toolchain.identity.split(separator: "\n").first.map(String.init) ?? "",
             "flags": Toolchain.flags + toolchain.blasFlags.filter { $0.hasPrefix("-l") },
         ]
-        let model = try CodeGenerator.generate(graph, plan: plan, names: .init(model: source.model, graphHash: source.graphHash,
-                                                                                  outputs: source.signature.outputs),
-                                               metadata: metadata)
+    }
+
+    /// The cached library for `model`, or a fresh build of it installed into the cache.
+    /// With keepSource, the sources (and build.sh) end up in `<output>.src/` (or beside the
+    /// cached library when there is no output path).
+    static func buildOrReuse(_ model: GeneratedModel, toolchain: Toolchain, cache: CompileCache, options: AOTCompileOptions,
+                             output: URL?) throws -> (library: URL, cached: Bool, key: String, compilerMilliseconds: Double) {
         let key = model.cacheKey(toolchain: toolchain)
-        let output = options.outputPath.map { URL(fileURLWithPath: $0) }
         let sources = KernelSources.compilationUnits + ["model.c"]
-        var compilerMs = 0.0
-        var cached = true
-        let library: URL
         if let hit = cache.lookup(key: key) {
-            library = hit
             if options.keepSource, let output {
                 let dir = sourceDirectory(for: output)
                 try writeSources(model, to: dir)
                 let (compiles, link) = toolchain.buildCommands(sources: sources, output: "model.so")
                 toolchain.writeBuildScript(in: dir, compiles: compiles, link: link)
             }
-        } else {
-            cached = false
-            let dir = try cache.makeBuildDirectory(key: key)
-            try writeSources(model, to: dir)
-            let (_, ms) = try timed { try toolchain.build(in: dir, sources: sources, output: "model.so") }
-            compilerMs = ms
-            do {
-                library = try cache.install(dir.appendingPathComponent("model.so"), key: key)
-            } catch {
-                try? FileManager.default.removeItem(at: dir)
-                throw error
-            }
-            if options.keepSource {
-                let keep = output.map(sourceDirectory(for:)) ?? cache.libraries.appendingPathComponent("\(key).src")
-                try? FileManager.default.removeItem(at: keep)
-                try? FileManager.default.moveItem(at: dir, to: keep)
-            }
+            return (hit, true, key, 0)
+        }
+        let dir = try cache.makeBuildDirectory(key: key)
+        try writeSources(model, to: dir)
+        let (_, ms) = try timed { try toolchain.build(in: dir, sources: sources, output: "model.so") }
+        let library: URL
+        do {
+            library = try cache.install(dir.appendingPathComponent("model.so"), key: key)
+        } catch {
             try? FileManager.default.removeItem(at: dir)
+            throw error
         }
-        if let output, output.standardizedFileURL.path != library.standardizedFileURL.path {
-            do {
-                try AtomicFile.copy(from: library, to: output)
-            } catch {
-                throw CompileError.writeFailed(path: output.path, message: error.message)
-            }
+        if options.keepSource {
+            let keep = output.map(sourceDirectory(for:)) ?? cache.libraries.appendingPathComponent("\(key).src")
+            try? FileManager.default.removeItem(at: keep)
+            try? FileManager.default.moveItem(at: dir, to: keep)
         }
-        let path = output?.path ?? library.path
-        let report = AOTCompileReport(path: path, cached: cached, key: key, milliseconds: elapsed(), compilerMilliseconds: compilerMs,
-                                      autotuneTables: selection.tables, choices: selection.choices.map { ($0.step, $0.algorithm) })
-        let how = cached ? "cached (key \(key.prefix(12)))" : String(format: "compiled in %.0f ms, C compiler %.0f ms", report.milliseconds, compilerMs)
-        options.log(String(format: "aotCompile: %@ → %@ — %@", source.model, path, how))
-        return report
+        try? FileManager.default.removeItem(at: dir)
+        return (library, false, key, ms)
+    }
+
+    /// Copies the cached library to the output path (temporary file + rename: a process that
+    /// has the old library loaded keeps running it).
+    static func install(_ library: URL, at output: URL) throws {
+        guard output.standardizedFileURL.path != library.standardizedFileURL.path else { return }
+        do {
+            try AtomicFile.copy(from: library, to: output)
+        } catch {
+            throw CompileError.writeFailed(path: output.path, message: error.message)
+        }
     }
 
     /// A Codable value as a JSONSerialization object (for the metadata dictionary).
