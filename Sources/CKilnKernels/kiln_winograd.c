@@ -27,8 +27,8 @@
 /* Split-phase mode (below) while one block of all tiles has v + m within this many bytes:
  * each thread then reads only its share of the weights (frequencies), where blocks mode has
  * every thread read all of them. Measured on ResNet-18's layers at batches 1-8: split-phase
- * is 15-27% faster up to 6.4 MB of v + m (e.g. 56x56 at batch 1, 3.6 MB: 0.30 -> 0.22 ms)
- * and slower from 7.2 MB. */
+ * is 15-27% faster up to 6.4 MB of v + m (e.g. 56x56 at batch 1, 3.6 MB: 0.22 ms against
+ * blocks mode's 0.30 ms) and slower from 7.2 MB. */
 #define KILN_WINO_SPLIT_BYTES ((size_t)13 << 19)
 /* Workspace slots: at most this many threads run blocks at once (each needs its own v/m).
  * Generated libraries are built with -DKILN_WINO_SLOTS=<the compiling machine's cores, at

@@ -32,7 +32,8 @@ public struct FreshRunMeasurement: Codable, Sendable {
         self.peakResidentBytes = peakResidentBytes
     }
 
-    /// The first run over the steady median (the target: ≤ 1.2).
+    /// The first run over the steady median: how much a freshly loaded library pays for
+    /// cold caches and lazy work on its first call (README "Performance" sets ≤ 1.2).
     public var firstRunRatio: Double { firstRunMilliseconds / max(steadyMedianMilliseconds, 1e-9) }
 
     enum CodingKeys: String, CodingKey {

@@ -27,7 +27,7 @@ struct AlgorithmSelection {
     /// (``largeBatchSwitch(_:chosen:)``) whatever the example batch: at batch 1 the layer is
     /// bound by reading its weights, which Winograd makes 1.8× larger (512 channels: 0.63 ms
     /// packed vs 0.98 ms F(2,3)); from batch 2 F(2,3) wins (0.65 vs 1.14 ms; batch 32: 12.3
-    /// vs 16.1 ms; ResNet-18 at batch 32 205 -> 197 ms).
+    /// vs 16.1 ms).
     /// Elsewhere (no AVX-512: only portable fallbacks; grouped convolutions) im2col + sgemm,
     /// and 1×1-as-sgemm for strided 1×1, which skips im2col's copy of the whole padded input.
     static func heuristic(_ s: ConvShape) -> ConvAlgorithm {

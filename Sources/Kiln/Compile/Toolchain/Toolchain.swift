@@ -64,8 +64,8 @@ struct Toolchain: Sendable {
     /// The commands that build `output` from `sources`, relative to the build directory
     /// (relative paths keep the build directory out of the library): one `-c` per source,
     /// then one link. Why separate compiles: they run in parallel, one per core (the kernel
-    /// sources take ~3.6 s of compiler time in sequence, ResNet-18's cold aotCompile was
-    /// 4.1 s of its 4.4 s budget); the objects and so the library are the same either way.
+    /// sources take ~3.6 s of compiler time in sequence, most of a cold aotCompile); the
+    /// objects and so the library are the same either way.
     func buildCommands(sources: [String], output: String) -> (compiles: [[String]], link: [String]) {
         let cflags = blasFlags.filter { !$0.hasPrefix("-l") && !$0.hasPrefix("-L") }
         let compile = Self.flags.filter { !Self.isLinkOnly($0) }
