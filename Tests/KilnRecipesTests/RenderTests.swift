@@ -64,7 +64,7 @@ struct RenderedDocumentTests {
     @Test func documentSnapshotWithoutTimes() throws {
         let recipe = try Recipe(path: "recipes/document.md", source: fixture("document.md"))
         let execution = TestEnvironment.executor().execute(recipe)
-        #expect(execution.steps.map(\.status) == [.passed, .passed, .passed, .shownOnly, .passed,
+        #expect(execution.blocks.map(\.status) == [.passed, .passed, .passed, .shownOnly, .passed,
                                                    .failed(.thrownError("it broke")), .notRun])
         let document = DocumentRenderer(includeTimes: false).markdown(for: execution)
         assertSnapshot(document, named: "document.md")
@@ -82,8 +82,8 @@ struct RenderedDocumentTests {
 @Suite struct RendererLayoutTests {
     func execution(_ source: String, outputs: [String]) throws -> RecipeExecution {
         let recipe = try Recipe(path: "recipes/r.md", source: source)
-        return RecipeExecution(recipe: recipe, steps: recipe.steps.enumerated().map { i, step in
-            StepResult(step: step, status: .passed, output: outputs[i], seconds: 0.25)
+        return RecipeExecution(recipe: recipe, blocks: recipe.blocks.enumerated().map { i, block in
+            BlockResult(block: block, status: .passed, output: outputs[i], seconds: 0.25)
         })
     }
 

@@ -46,7 +46,7 @@ public enum BlockFailure: Sendable, Equatable {
 }
 
 /// How a block ended.
-public enum StepStatus: Sendable, Equatable {
+public enum BlockStatus: Sendable, Equatable {
     /// It ran and behaved as declared (an `expect-error` block threw).
     case passed
     /// It failed; the rest of the recipe was not run.
@@ -58,11 +58,11 @@ public enum StepStatus: Sendable, Equatable {
 }
 
 /// The result of one block.
-public struct StepResult: Sendable, Equatable {
+public struct BlockResult: Sendable, Equatable {
     /// The block.
-    public var step: Step
+    public var block: Block
     /// How it ended.
-    public var status: StepStatus
+    public var status: BlockStatus
     /// What it printed (stdout and stderr in order; an `expect-error` block's error text),
     /// bounded and with invalid UTF-8 replaced.
     public var output: String
@@ -72,8 +72,8 @@ public struct StepResult: Sendable, Equatable {
     public var failureLine: Int?
 
     /// Creates a result.
-    public init(step: Step, status: StepStatus, output: String = "", seconds: Double? = nil, failureLine: Int? = nil) {
-        self.step = step
+    public init(block: Block, status: BlockStatus, output: String = "", seconds: Double? = nil, failureLine: Int? = nil) {
+        self.block = block
         self.status = status
         self.output = output
         self.seconds = seconds
@@ -81,37 +81,37 @@ public struct StepResult: Sendable, Equatable {
     }
 }
 
-/// The result of running one recipe: one ``StepResult`` per Swift block.
+/// The result of running one recipe: one ``BlockResult`` per Swift block.
 public struct RecipeExecution: Sendable {
     /// The recipe.
     public var recipe: Recipe
     /// One result per block, in document order.
-    public var steps: [StepResult]
+    public var blocks: [BlockResult]
     /// Seconds spent compiling the recipe program.
     public var compileSeconds: Double
 
     /// Creates a result.
-    public init(recipe: Recipe, steps: [StepResult], compileSeconds: Double = 0) {
+    public init(recipe: Recipe, blocks: [BlockResult], compileSeconds: Double = 0) {
         self.recipe = recipe
-        self.steps = steps
+        self.blocks = blocks
         self.compileSeconds = compileSeconds
     }
 
     /// The failing block, if any.
-    public var failure: StepResult? {
-        steps.first { if case .failed = $0.status { return true } else { return false } }
+    public var failure: BlockResult? {
+        blocks.first { if case .failed = $0.status { return true } else { return false } }
     }
 
     /// Whether every block behaved as declared.
     public var passed: Bool { failure == nil }
 
     /// The total running time: the sum of the blocks' times.
-    public var seconds: Double { steps.compactMap(\.seconds).reduce(0, +) }
+    public var seconds: Double { blocks.compactMap(\.seconds).reduce(0, +) }
 
     /// `recipes/x.md:LINE: reason` for the failing block, if any.
     public var failureDescription: String? {
         guard let f = failure, case .failed(let reason) = f.status else { return nil }
-        return "\(recipe.path):\(f.failureLine ?? f.step.fenceLines.lowerBound): \(reason.summary)"
+        return "\(recipe.path):\(f.failureLine ?? f.block.fenceLines.lowerBound): \(reason.summary)"
     }
 }
 

@@ -58,10 +58,10 @@ extension RecipeExecutor {
     /// their first error's line. The end of a block's file maps to its closing fence.
     private func locateUnbalancedBlock(recipe: Recipe, work: String) -> (String, Int)? {
         let generator = ProgramGenerator()
-        for step in recipe.runnableSteps {
-            let file = (work as NSString).appendingPathComponent("block-\(step.index + 1).swift")
+        for block in recipe.runnableBlocks {
+            let file = (work as NSString).appendingPathComponent("block-\(block.index + 1).swift")
             // No `#sourceLocation()` reset: the end of the file then still maps into the recipe.
-            let text = "#sourceLocation(file: \(generator.stringLiteral(recipe.path)), line: \(step.codeLines.lowerBound))\n" + step.code
+            let text = "#sourceLocation(file: \(generator.stringLiteral(recipe.path)), line: \(block.codeLines.lowerBound))\n" + block.code
             guard (try? text.write(toFile: file, atomically: false, encoding: .utf8)) != nil,
                   let (output, timedOut) = runCompiler(["-parse", "-diagnostic-style=llvm", file]), !timedOut else { continue }
             // Physical lines of the block file (its first line is the directive) that the
@@ -69,7 +69,7 @@ extension RecipeExecutor {
             var lines: [String] = []
             for line in output.split(separator: "\n", omittingEmptySubsequences: false) {
                 if line.hasPrefix(file + ":"), let n = line.dropFirst(file.count + 1).split(separator: ":").first.flatMap({ Int($0) }) {
-                    lines.append("\(recipe.path):\(step.codeLines.lowerBound + n - 2)" + line.dropFirst(file.count + 1 + String(n).count))
+                    lines.append("\(recipe.path):\(block.codeLines.lowerBound + n - 2)" + line.dropFirst(file.count + 1 + String(n).count))
                 } else {
                     lines.append(String(line))
                 }
@@ -78,9 +78,9 @@ extension RecipeExecutor {
             guard let line = firstErrorLine(in: located, recipe: recipe) else { continue }
             // An error at the end of the block (its closing fence) usually has a note at the
             // real culprit ("to match this opening '{'"): point there.
-            if line == step.fenceLines.upperBound, let note = lines.first(where: { $0.hasPrefix(recipe.path + ":") && $0.contains(": note:") }),
+            if line == block.fenceLines.upperBound, let note = lines.first(where: { $0.hasPrefix(recipe.path + ":") && $0.contains(": note:") }),
                let noteLine = note.dropFirst(recipe.path.count + 1).split(separator: ":").first.flatMap({ Int($0) }),
-               step.codeLines.contains(noteLine) {
+               block.codeLines.contains(noteLine) {
                 return (located, noteLine)
             }
             return (located, line)

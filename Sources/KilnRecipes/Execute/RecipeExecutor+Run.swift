@@ -4,7 +4,7 @@ extension RecipeExecutor {
     /// Runs the compiled program, splitting output per block and enforcing the time limits.
     func runProgram(_ executable: String, recipe: Recipe, nonce: String,
                     onEvent: (ExecutionEvent) -> Void) -> RecipeExecution {
-        let steps = Dictionary(uniqueKeysWithValues: recipe.steps.map { ($0.index, $0) })
+        let blocks = Dictionary(uniqueKeysWithValues: recipe.blocks.map { ($0.index, $0) })
         var splitter = OutputSplitter(nonce: nonce, limit: outputLimit)
         var begin: [Int: UInt64] = [:], end: [Int: UInt64] = [:]
         var unexpected: Int?
@@ -25,13 +25,13 @@ extension RecipeExecutor {
                         case "begin":
                             begin[marker.block] = marker.nanoseconds
                             running = (marker.block, Date())
-                            if let s = steps[marker.block] { onEvent(.blockStarted(s)) }
+                            if let s = blocks[marker.block] { onEvent(.blockStarted(s)) }
                         case "end":
                             end[marker.block] = marker.nanoseconds
                             running = nil
-                            if let s = steps[marker.block] {
+                            if let s = blocks[marker.block] {
                                 let seconds = Double(marker.nanoseconds &- (begin[marker.block] ?? marker.nanoseconds)) / 1e9
-                                onEvent(.blockFinished(StepResult(step: s, status: .passed, seconds: seconds)))
+                                onEvent(.blockFinished(BlockResult(block: s, status: .passed, seconds: seconds)))
                             }
                         case "unexpected": unexpected = marker.block
                         default: break
@@ -42,47 +42,47 @@ extension RecipeExecutor {
                     let now = Date()
                     if now.timeIntervalSince(start) > recipeLimit {
                         timeout = .timeout(seconds: recipeLimit, recipeWide: true)
-                    } else if let r = running, let limit = steps[r.block]?.options.timeout ?? recipe.settings.blockTimeout,
+                    } else if let r = running, let limit = blocks[r.block]?.options.timeout ?? recipe.settings.blockTimeout,
                               now.timeIntervalSince(r.since) > limit {
                         timeout = .timeout(seconds: limit, recipeWide: false)
                     }
                     return timeout != nil
                 })
         } catch {
-            return RecipeExecution(recipe: recipe, steps: recipe.steps.map {
-                $0.runs && $0.index == recipe.runnableSteps[0].index
-                    ? StepResult(step: $0, status: .failed(.internalError("\(error)")), failureLine: $0.fenceLines.lowerBound)
-                    : StepResult(step: $0, status: $0.runs ? .notRun : .shownOnly)
+            return RecipeExecution(recipe: recipe, blocks: recipe.blocks.map {
+                $0.runs && $0.index == recipe.runnableBlocks[0].index
+                    ? BlockResult(block: $0, status: .failed(.internalError("\(error)")), failureLine: $0.fenceLines.lowerBound)
+                    : BlockResult(block: $0, status: $0.runs ? .notRun : .shownOnly)
             })
         }
         splitter.finish()
 
-        var results: [StepResult] = []
+        var results: [BlockResult] = []
         var failed = false
-        let firstRunnable = recipe.runnableSteps.first?.index
-        for step in recipe.steps {
-            guard step.runs else {
-                results.append(StepResult(step: step, status: .shownOnly))
+        let firstRunnable = recipe.runnableBlocks.first?.index
+        for block in recipe.blocks {
+            guard block.runs else {
+                results.append(BlockResult(block: block, status: .shownOnly))
                 continue
             }
-            var output = splitter.text(of: step.index)
-            if step.index == firstRunnable { output = splitter.text(of: -1) + output }
+            var output = splitter.text(of: block.index)
+            if block.index == firstRunnable { output = splitter.text(of: -1) + output }
             if failed {
-                results.append(StepResult(step: step, status: .notRun))
+                results.append(BlockResult(block: block, status: .notRun))
                 continue
             }
-            if let b = begin[step.index], let e = end[step.index] {
-                results.append(StepResult(step: step, status: .passed, output: output, seconds: Double(e &- b) / 1e9))
+            if let b = begin[block.index], let e = end[block.index] {
+                results.append(BlockResult(block: block, status: .passed, output: output, seconds: Double(e &- b) / 1e9))
                 continue
             }
             // This block was running (or, if none began, the program died before the first).
             failed = true
-            var result = StepResult(step: step, status: .passed, output: output,
+            var result = BlockResult(block: block, status: .passed, output: output,
                                     seconds: running.map { Date().timeIntervalSince($0.since) } ?? 0,
-                                    failureLine: step.fenceLines.lowerBound)
+                                    failureLine: block.fenceLines.lowerBound)
             if let timeout {
                 result.status = .failed(timeout)
-            } else if unexpected == step.index {
+            } else if unexpected == block.index {
                 result.status = .failed(.unexpectedSuccess)
             } else if let report = RuntimeReport.parse(output, recipePath: recipe.path) {
                 result.output = report.output
@@ -97,6 +97,6 @@ extension RecipeExecutor {
             onEvent(.blockFinished(result))
             results.append(result)
         }
-        return RecipeExecution(recipe: recipe, steps: results)
+        return RecipeExecution(recipe: recipe, blocks: results)
     }
 }

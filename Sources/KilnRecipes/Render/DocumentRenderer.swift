@@ -45,7 +45,7 @@ public struct DocumentRenderer: Sendable {
     public func markdown(for execution: RecipeExecution) -> String {
         let recipe = execution.recipe
         let names = FileNames(name: recipe.name)
-        let results = Dictionary(uniqueKeysWithValues: execution.steps.map { ($0.step.fenceLines.upperBound, $0) })
+        let results = Dictionary(uniqueKeysWithValues: execution.blocks.map { ($0.block.fenceLines.upperBound, $0) })
         var out: [String] = ["<!-- generated from \(recipe.path) by kiln run; do not edit -->", ""]
         for (i, line) in recipe.lines.enumerated() {
             out.append(line)
@@ -73,27 +73,27 @@ public struct DocumentRenderer: Sendable {
     /// The lines inserted after a block's closing fence, each with the block's container prefix.
     /// `blankAfter` ends the section with a blank line when the source continues right after
     /// the fence (so the time line does not run into the next paragraph).
-    private func section(for result: StepResult, recipe: Recipe, blankAfter: Bool) -> [String] {
-        let step = result.step
-        var body: [String] = ["", "*\(recipe.path), lines \(step.fenceLines.lowerBound)-\(step.fenceLines.upperBound)*"]
-        let nondeterministic = step.options.nondeterministic
+    private func section(for result: BlockResult, recipe: Recipe, blankAfter: Bool) -> [String] {
+        let block = result.block
+        var body: [String] = ["", "*\(recipe.path), lines \(block.fenceLines.lowerBound)-\(block.fenceLines.upperBound)*"]
+        let nondeterministic = block.options.nondeterministic
         switch result.status {
         case .shownOnly:
             break
         case .notRun:
             body += ["", "*Not run: an earlier block failed.*"]
         case .passed:
-            if !step.options.hideOutput { body += textBlock(result.output, nondeterministic: nondeterministic) }
+            if !block.options.hideOutput { body += textBlock(result.output, nondeterministic: nondeterministic) }
         case .failed(let failure):
-            if !step.options.hideOutput { body += textBlock(result.output, nondeterministic: nondeterministic) }
-            body += ["", "**Failed** at \(recipe.path):\(result.failureLine ?? step.fenceLines.lowerBound):"]
+            if !block.options.hideOutput { body += textBlock(result.output, nondeterministic: nondeterministic) }
+            body += ["", "**Failed** at \(recipe.path):\(result.failureLine ?? block.fenceLines.lowerBound):"]
             body += textBlock(failure.details, nondeterministic: false)
         }
         if includeTimes, let seconds = result.seconds {
             body += ["", "Running time: \(formatSeconds(seconds)) s"]
         }
         if blankAfter { body.append("") }
-        let prefix = step.containerPrefix.map { $0 == ">" ? ">" : " " }.reduce("") { $0 + String($1) }
+        let prefix = block.containerPrefix.map { $0 == ">" ? ">" : " " }.reduce("") { $0 + String($1) }
         return body.map { line in
             let full = prefix + line
             return line.isEmpty ? String(full.reversed().drop { $0 == " " }.reversed()) : full

@@ -35,16 +35,16 @@ extension RecipeRunner {
                                 seconds: entry.seconds)
         }
 
-        let runnable = recipe.runnableSteps
+        let runnable = recipe.runnableBlocks
         let position = Dictionary(uniqueKeysWithValues: runnable.enumerated().map { ($1.index, $0 + 1) })
         let execution = context.executor.execute(recipe) { event in
             switch event {
             case .compiling:
                 emit(.compiling(path: path))
-            case .blockStarted(let step):
-                emit(.blockStarted(path: path, block: position[step.index] ?? 0, of: runnable.count, line: step.fenceLines.lowerBound))
+            case .blockStarted(let block):
+                emit(.blockStarted(path: path, block: position[block.index] ?? 0, of: runnable.count, line: block.fenceLines.lowerBound))
             case .blockFinished(let result):
-                emit(.blockFinished(path: path, block: position[result.step.index] ?? 0, of: runnable.count, result: result))
+                emit(.blockFinished(path: path, block: position[result.block.index] ?? 0, of: runnable.count, result: result))
             }
         }
         var report = RecipeReport(path: path, name: recipe.name, title: recipe.title,
