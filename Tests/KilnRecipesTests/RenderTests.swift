@@ -55,7 +55,7 @@ func fixture(_ name: String) -> String {
     }
 
     @Test func junitEscapes() {
-        #expect(JUnitReport.escape("a<b & \"c\"\u{1}") == "a&lt;b &amp; &quot;c&quot;")
+        #expect(Markup.escape("a<b & \"c\"\u{1}") == "a&lt;b &amp; &quot;c&quot;")
     }
 }
 

@@ -32,16 +32,14 @@ public struct ProgramGenerator: Sendable {
     /// The random token in marker lines.
     public var nonce: String
 
-    /// Creates a generator; pass a fixed nonce for reproducible text (snapshots).
-    public init(nonce: String = ProgramGenerator.randomNonce()) {
-        self.nonce = nonce
+    /// Creates a generator with a random nonce.
+    public init() {
+        nonce = RandomHex.string()
     }
 
-    /// 16 random hex digits.
-    public static func randomNonce() -> String {
-        let n = UInt64.random(in: .min ... .max)
-        let hex = String(n, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
+    /// Creates a generator with a fixed nonce, for reproducible text (snapshots).
+    public init(nonce: String) {
+        self.nonce = nonce
     }
 
     /// The program for `recipe`'s runnable blocks.

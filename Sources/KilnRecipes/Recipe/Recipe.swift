@@ -21,10 +21,7 @@ public struct Recipe: Sendable {
 
     /// The file name without directory and `.md` extension (`x` for `recipes/x.md`): the stem
     /// of every file the recipe produces in `output/`.
-    public var name: String {
-        let file = (path as NSString).lastPathComponent
-        return file.hasSuffix(".md") ? String(file.dropLast(3)) : file
-    }
+    public var name: String { OutputFileNames.recipeName(path: path) }
 
     /// Reads and parses the recipe at `path`.
     public static func load(path: String) throws -> Recipe {
@@ -82,9 +79,7 @@ public struct Recipe: Sendable {
         self.source = source
         let document = CommonMark.parse(source)
         lines = document.lines
-        let fileName = (path as NSString).lastPathComponent
-        title = document.firstHeading.flatMap { $0.isEmpty ? nil : $0 }
-            ?? (fileName.hasSuffix(".md") ? String(fileName.dropLast(3)) : fileName)
+        title = document.firstHeading.flatMap { $0.isEmpty ? nil : $0 } ?? OutputFileNames.recipeName(path: path)
 
         settings = RecipeSettings()
         for html in document.htmlBlocks {

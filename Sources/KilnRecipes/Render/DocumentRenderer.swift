@@ -21,30 +21,10 @@ public struct DocumentRenderer: Sendable {
         self.includeTimes = includeTimes
     }
 
-    /// The file names a recipe produces in `output/`.
-    public struct FileNames: Sendable, Equatable {
-        /// `x.md`
-        public var document: String
-        /// `x.html`
-        public var html: String
-        /// `x.source.md`, a copy of the recipe
-        public var source: String
-        /// `x.swift`, the recipe's code
-        public var swift: String
-
-        /// The names for a recipe named `name` (`x`).
-        public init(name: String) {
-            document = name + ".md"
-            html = name + ".html"
-            source = name + ".source.md"
-            swift = name + ".swift"
-        }
-    }
-
     /// The Markdown document for `execution`.
     public func markdown(for execution: RecipeExecution) -> String {
         let recipe = execution.recipe
-        let names = FileNames(name: recipe.name)
+        let names = OutputFileNames(name: recipe.name)
         let results = Dictionary(uniqueKeysWithValues: execution.blocks.map { ($0.block.fenceLines.upperBound, $0) })
         var out: [String] = ["<!-- generated from \(recipe.path) by kiln run; do not edit -->", ""]
         for (i, line) in recipe.lines.enumerated() {

@@ -47,21 +47,16 @@ public enum RecipeDiscovery {
         return unique
     }
 
-    /// The gallery's files in `output/`, which no recipe's document may replace.
-    public static let galleryFiles = ["index.md", "index.html", "execution_times.md"]
-
     /// Throws `.badInput` when two recipes would write the same file in `output/` (`x.md` and
     /// `x.source.md`: the second's document is the first's source copy) or a recipe would
     /// overwrite a gallery file (`index.md`): one of the documents would be silently lost.
     static func checkOutputNames(_ paths: [String]) throws {
         var owner: [String: String] = [:]
         for p in paths {
-            let file = (p as NSString).lastPathComponent
-            let names = DocumentRenderer.FileNames(name: file.hasSuffix(".md") ? String(file.dropLast(3)) : file)
-            for output in [names.document, names.html, names.source, names.swift] {
-                if galleryFiles.contains(output) {
+            for output in OutputFileNames(recipePath: p).all {
+                if OutputFileNames.gallery.contains(output) {
                     throw RecipeError(.badInput, "\(p): its document output/\(output) would replace the gallery's output/\(output)",
-                                      suggestion: "Suggested fix: rename the recipe (\(galleryFiles.joined(separator: ", ")) are the gallery's).")
+                                      suggestion: "Suggested fix: rename the recipe (\(OutputFileNames.gallery.joined(separator: ", ")) are the gallery's).")
                 }
                 if let other = owner[output] {
                     throw RecipeError(.badInput, "\(other) and \(p) would both write output/\(output)",

@@ -11,7 +11,7 @@ extension RecipeRunner {
             recipe = try Recipe.load(path: path)
         } catch {
             let message = (error as? RecipeError)?.fullDescription ?? "\(path): \(error)"
-            let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+            let name = OutputFileNames.recipeName(path: path)
             if context.mode.writes {
                 context.manifest.withLock {
                     $0.recipes[name] = .init(path: path, title: $0.recipes[name]?.title ?? name, sourceHash: "",
@@ -22,7 +22,7 @@ extension RecipeRunner {
             return RecipeReport(path: path, name: name, title: name, status: .invalid, cached: false, seconds: 0, failure: message)
         }
 
-        let names = DocumentRenderer.FileNames(name: recipe.name)
+        let names = OutputFileNames(name: recipe.name)
         let documentPath = (out as NSString).appendingPathComponent(names.document)
         let sourceHash = SHA256Digest.hex(recipe.source)
         let toolchain = context.executor.toolchain.version
@@ -106,9 +106,9 @@ extension RecipeRunner {
         var errors: [RecipeError] = []
         OutputGate.withLock {
             let files = [
-                ("index.md", gallery.index(rows)),
-                ("index.html", HTMLPage.render(markdown: gallery.index(rows, linkExtension: "html"), title: "Recipes")),
-                ("execution_times.md", gallery.executionTimes(rows)),
+                (OutputFileNames.index, gallery.index(rows)),
+                (OutputFileNames.indexHTML, HTMLPage.render(markdown: gallery.index(rows, linkExtension: "html"), title: "Recipes")),
+                (OutputFileNames.executionTimes, gallery.executionTimes(rows)),
             ]
             for (name, text) in files {
                 do {

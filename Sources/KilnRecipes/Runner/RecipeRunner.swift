@@ -50,7 +50,7 @@ public final class RecipeRunner: Sendable {
         var summary = try execute(paths, mode: .verify(check: check))
         if let junit {
             do {
-                try AtomicFile.write(JUnitReport.xml(for: summary), to: junit)
+                try AtomicFile.write(JUnitReport.xml(for: summary.junitCases), to: junit)
             } catch let error as RecipeError {
                 summary.outputErrors.append(error)
             }

@@ -3,14 +3,7 @@ import Kiln
 /// What happened to one recipe in a run.
 public struct RecipeReport: Sendable {
     /// How the recipe ended.
-    public enum Status: String, Sendable, Codable {
-        /// Every block behaved as declared.
-        case passed
-        /// A block failed.
-        case failed
-        /// The recipe could not be parsed (unknown option, unclosed fence, unreadable).
-        case invalid
-    }
+    public typealias Status = RecipeStatus
 
     /// The recipe path as given (`recipes/x.md`).
     public var path: String
