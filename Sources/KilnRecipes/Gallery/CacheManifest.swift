@@ -23,7 +23,7 @@ public struct CacheManifest: Codable, Sendable, Equatable {
         /// Whether times were written (`--no-times` documents differ).
         public var includeTimes: Bool
         /// How it ended.
-        public var status: RecipeReport.Status
+        public var status: RecipeStatus
         /// Its running time in seconds.
         public var seconds: Double
         /// Its failure, if any.
