@@ -107,8 +107,8 @@ struct RenderedDocumentTests {
     }
 
     @Test func totalTimeFormat() {
-        #expect(DocumentRenderer.totalTime(1.2344) == "Total running time of the recipe: (0 minutes 1.234 seconds)")
-        #expect(DocumentRenderer.totalTime(125.5) == "Total running time of the recipe: (2 minutes 5.500 seconds)")
+        #expect(DocumentRenderer.TimeLine.total(1.2344) == "Total running time of the recipe: (0 minutes 1.234 seconds)")
+        #expect(DocumentRenderer.TimeLine.total(125.5) == "Total running time of the recipe: (2 minutes 5.500 seconds)")
     }
 
     @Test func galleryPages() {

@@ -37,17 +37,34 @@ public struct DocumentRenderer: Sendable {
         while out.last == "" { out.removeLast() }
         out.append("")
         if includeTimes {
-            out += [Self.totalTime(execution.seconds), ""]
+            out += [TimeLine.total(execution.seconds), ""]
         }
         out += ["[Download the recipe source: \(names.source)](\(names.source))", "",
                 "[Download Swift source code: \(names.swift)](\(names.swift))"]
         return out.joined(separator: "\n") + "\n"
     }
 
-    /// `Total running time of the recipe: (0 minutes 1.234 seconds)`.
-    public static func totalTime(_ seconds: Double) -> String {
-        let minutes = Int(seconds / 60)
-        return "Total running time of the recipe: (\(minutes) minutes \(formatSeconds(seconds - Double(minutes) * 60)) seconds)"
+    /// The running-time lines of a document. The renderer writes them and
+    /// ``DocumentNormalizer`` recognises them to drop them, so both sides use this one spelling.
+    enum TimeLine {
+        private static let blockLine = (prefix: "Running time: ", suffix: " s")
+        private static let totalLine = (prefix: "Total running time of the recipe: (", suffix: " seconds)")
+
+        /// `Running time: 0.123 s`, after each block.
+        static func block(_ seconds: Double) -> String {
+            blockLine.prefix + formatSeconds(seconds) + blockLine.suffix
+        }
+
+        /// `Total running time of the recipe: (0 minutes 1.234 seconds)`, at the end.
+        static func total(_ seconds: Double) -> String {
+            let minutes = Int(seconds / 60)
+            return totalLine.prefix + "\(minutes) minutes \(formatSeconds(seconds - Double(minutes) * 60))" + totalLine.suffix
+        }
+
+        /// Whether `line` (without its container prefix) is one of the two.
+        static func matches(_ line: Substring) -> Bool {
+            [blockLine, totalLine].contains { line.hasPrefix($0.prefix) && line.hasSuffix($0.suffix) }
+        }
     }
 
     /// The lines inserted after a block's closing fence, each with the block's container prefix.
@@ -70,7 +87,7 @@ public struct DocumentRenderer: Sendable {
             body += textBlock(failure.details, nondeterministic: false)
         }
         if includeTimes, let seconds = result.seconds {
-            body += ["", "Running time: \(formatSeconds(seconds)) s"]
+            body += ["", TimeLine.block(seconds)]
         }
         if blankAfter { body.append("") }
         let prefix = block.containerPrefix.map { $0 == ">" ? ">" : " " }.reduce("") { $0 + String($1) }
