@@ -26,13 +26,13 @@ func fixture(_ name: String) -> String {
 
     @Test func splitterHandlesMarkersAcrossReads() {
         var s = OutputSplitter(nonce: "abc", limit: 8)
-        var markers: [OutputSplitter.Marker] = []
+        var markers: [BlockMarker] = []
         let stream = Array("pre\u{1E}KILN-abc begin 0 5\nhello\u{1E}KILN-abc end 0 9\n\u{1E}KILN-abc begin 1 10\n0123456789abc\u{1E}KILN-ab".utf8)
         for chunk in stride(from: 0, to: stream.count, by: 3) {
             s.feed(stream[chunk..<min(chunk + 3, stream.count)]) { markers.append($0) }
         }
         s.finish()
-        #expect(markers.map(\.kind) == ["begin", "end", "begin"])
+        #expect(markers.map(\.kind) == [.begin, .end, .begin])
         #expect(markers[1].nanoseconds == 9)
         #expect(s.text(of: -1) == "pre")
         #expect(s.text(of: 0) == "hello")

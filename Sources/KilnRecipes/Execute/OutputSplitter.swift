@@ -3,16 +3,9 @@ import Foundation
 /// Splits the recipe program's merged stdout/stderr into per-block outputs at the marker lines
 /// written by the generated program (see ``ProgramGenerator``), bounding each block's capture.
 ///
-/// A marker is `"\u{1E}KILN-<nonce> <kind> <block> <monotonic ns>\n"`. It may follow a partial
+/// A marker (``BlockMarker``) may follow a partial
 /// line (the output before it belongs to the previous block) and may arrive split across reads.
 struct OutputSplitter {
-    /// A marker seen in the stream.
-    struct Marker: Equatable {
-        var kind: String
-        var block: Int
-        var nanoseconds: UInt64
-    }
-
     /// One block's bounded capture.
     struct Capture {
         var bytes: [UInt8] = []
@@ -28,12 +21,12 @@ struct OutputSplitter {
     private(set) var current = -1
 
     init(nonce: String, limit: Int) {
-        prefix = Array("\u{1E}KILN-\(nonce) ".utf8)
+        prefix = Array(BlockMarker.prefix(nonce: nonce).utf8)
         self.limit = limit
     }
 
     /// Feeds bytes; calls `onMarker` for each complete marker in order.
-    mutating func feed(_ bytes: ArraySlice<UInt8>, onMarker: (Marker) -> Void) {
+    mutating func feed(_ bytes: ArraySlice<UInt8>, onMarker: (BlockMarker) -> Void) {
         // Fast path for floods: no marker can start in these bytes and none is held back, so
         // they are all output. memchr keeps 100 MB of output cheap even in a debug build.
         guard !bytes.isEmpty else { return }
@@ -59,10 +52,8 @@ struct OutputSplitter {
                 break
             }
             let payload = String(decoding: pending[(hit + prefix.count)..<newline], as: UTF8.self)
-            let parts = payload.split(separator: " ")
-            if parts.count == 3, let block = Int(parts[1]), let ns = UInt64(parts[2]) {
-                let marker = Marker(kind: String(parts[0]), block: block, nanoseconds: ns)
-                if marker.kind == "begin" { current = block }
+            if let marker = BlockMarker(payload: payload) {
+                if marker.kind == .begin { current = marker.block }
                 onMarker(marker)
             }
             start = newline + 1

@@ -60,7 +60,7 @@ public struct ProgramGenerator: Sendable {
                 var now = timespec()
                 clock_gettime(CLOCK_MONOTONIC, &now)
                 let ns = UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
-                let line = Array("\\u{1E}KILN-\(nonce) \\(kind) \\(block) \\(ns)\\n".utf8)
+                let line = Array("\(BlockMarker.prefixLiteral(nonce: nonce))\\(kind) \\(block) \\(ns)\\n".utf8)
                 line.withUnsafeBytes { _ = write(1, $0.baseAddress, $0.count) }
             }
             func __kilnCaught(_ error: any Error, _ block: Int) {
@@ -68,7 +68,7 @@ public struct ProgramGenerator: Sendable {
                 __kilnMark("caught", block)
             }
             func __kilnUnexpectedSuccess(_ block: Int) -> Never {
-                __kilnMark("unexpected", block)
+                __kilnMark("\(BlockMarker.Kind.unexpected.rawValue)", block)
                 exit(0)
             }
 
@@ -76,14 +76,14 @@ public struct ProgramGenerator: Sendable {
         for block in runnable {
             let location = "#sourceLocation(file: \(stringLiteral(recipe.path)), line: \(block.codeLines.lowerBound))"
             out += "\n// Block \(block.index + 1) of \(recipe.blocks.count), \(recipe.path):\(block.fenceLines.lowerBound)-\(block.fenceLines.upperBound)\n"
-            out += "__kilnMark(\"begin\", \(block.index))\n"
+            out += "__kilnMark(\"\(BlockMarker.Kind.begin.rawValue)\", \(block.index))\n"
             if block.options.expectError {
                 out += "do {\n\(location)\n\(block.code)#sourceLocation()\n"
                 out += "    __kilnUnexpectedSuccess(\(block.index))\n} catch {\n    __kilnCaught(error, \(block.index))\n}\n"
             } else if !block.code.isEmpty {
                 out += "\(location)\n\(block.code)#sourceLocation()\n"
             }
-            out += "__kilnMark(\"end\", \(block.index))\n"
+            out += "__kilnMark(\"\(BlockMarker.Kind.end.rawValue)\", \(block.index))\n"
         }
         return out
     }

@@ -22,19 +22,18 @@ extension RecipeExecutor {
                 onOutput: { bytes in
                     splitter.feed(bytes) { marker in
                         switch marker.kind {
-                        case "begin":
+                        case .begin:
                             begin[marker.block] = marker.nanoseconds
                             running = (marker.block, Date())
                             if let s = blocks[marker.block] { onEvent(.blockStarted(s)) }
-                        case "end":
+                        case .end:
                             end[marker.block] = marker.nanoseconds
                             running = nil
                             if let s = blocks[marker.block] {
                                 let seconds = Double(marker.nanoseconds &- (begin[marker.block] ?? marker.nanoseconds)) / 1e9
                                 onEvent(.blockFinished(BlockResult(block: s, status: .passed, seconds: seconds)))
                             }
-                        case "unexpected": unexpected = marker.block
-                        default: break
+                        case .unexpected: unexpected = marker.block
                         }
                     }
                 },
