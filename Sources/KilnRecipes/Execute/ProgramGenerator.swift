@@ -20,8 +20,8 @@
 ///   traps. The parent maps that text, found after the running block's `begin` marker, to a
 ///   *thrown error* of that block (any other `Fatal error:` is a *trap*).
 /// - `expect-error` blocks are wrapped in `do { } catch { }`: the caught error's description
-///   (with a Kiln error's suggested fix) is printed as the block's output and a `caught` marker
-///   follows; if the block completes, an `unexpected` marker is written and the program exits,
+///   (with a Kiln error's suggested fix) is printed as the block's output and the block ends
+///   normally; if the block completes, an `unexpected` marker is written and the program exits,
 ///   so nothing after it runs. The price: declarations inside an `expect-error` block are local
 ///   to it, which suits a block whose point is to fail.
 public struct ProgramGenerator: Sendable {
@@ -63,9 +63,8 @@ public struct ProgramGenerator: Sendable {
                 let line = Array("\(BlockMarker.prefixLiteral(nonce: nonce))\\(kind) \\(block) \\(ns)\\n".utf8)
                 line.withUnsafeBytes { _ = write(1, $0.baseAddress, $0.count) }
             }
-            func __kilnCaught(_ error: any Error, _ block: Int) {
+            func __kilnCaught(_ error: any Error) {
                 if let kilnError = error as? any KilnError { print(kilnError.fullDescription) } else { print(error) }
-                __kilnMark("caught", block)
             }
             func __kilnUnexpectedSuccess(_ block: Int) -> Never {
                 __kilnMark("\(BlockMarker.Kind.unexpected.rawValue)", block)
@@ -79,7 +78,7 @@ public struct ProgramGenerator: Sendable {
             out += "__kilnMark(\"\(BlockMarker.Kind.begin.rawValue)\", \(block.index))\n"
             if block.options.expectError {
                 out += "do {\n\(location)\n\(block.code)#sourceLocation()\n"
-                out += "    __kilnUnexpectedSuccess(\(block.index))\n} catch {\n    __kilnCaught(error, \(block.index))\n}\n"
+                out += "    __kilnUnexpectedSuccess(\(block.index))\n} catch {\n    __kilnCaught(error)\n}\n"
             } else if !block.code.isEmpty {
                 out += "\(location)\n\(block.code)#sourceLocation()\n"
             }
