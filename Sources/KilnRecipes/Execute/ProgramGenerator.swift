@@ -73,7 +73,7 @@ public struct ProgramGenerator: Sendable {
 
             """
         for block in runnable {
-            let location = "#sourceLocation(file: \(stringLiteral(recipe.path)), line: \(block.codeLines.lowerBound))"
+            let location = sourceLocation(for: block, in: recipe)
             out += "\n// Block \(block.index + 1) of \(recipe.blocks.count), \(recipe.path):\(block.fenceLines.lowerBound)-\(block.fenceLines.upperBound)\n"
             out += "__kilnMark(\"\(BlockMarker.Kind.begin.rawValue)\", \(block.index))\n"
             if block.options.expectError {
@@ -85,6 +85,12 @@ public struct ProgramGenerator: Sendable {
             out += "__kilnMark(\"\(BlockMarker.Kind.end.rawValue)\", \(block.index))\n"
         }
         return out
+    }
+
+    /// The `#sourceLocation` directive that makes the line after it `block`'s first code line in
+    /// `recipe`, so compiler errors and traps name the recipe's lines.
+    func sourceLocation(for block: Block, in recipe: Recipe) -> String {
+        "#sourceLocation(file: \(stringLiteral(recipe.path)), line: \(block.codeLines.lowerBound))"
     }
 
     /// A Swift string literal for `text` (paths may hold quotes or backslashes).

@@ -61,7 +61,7 @@ extension RecipeExecutor {
         for block in recipe.runnableBlocks {
             let file = (work as NSString).appendingPathComponent("block-\(block.index + 1).swift")
             // No `#sourceLocation()` reset: the end of the file then still maps into the recipe.
-            let text = "#sourceLocation(file: \(generator.stringLiteral(recipe.path)), line: \(block.codeLines.lowerBound))\n" + block.code
+            let text = generator.sourceLocation(for: block, in: recipe) + "\n" + block.code
             guard (try? text.write(toFile: file, atomically: false, encoding: .utf8)) != nil,
                   let (output, timedOut) = runCompiler(["-parse", "-diagnostic-style=llvm", file]), !timedOut else { continue }
             // Physical lines of the block file (its first line is the directive) that the
