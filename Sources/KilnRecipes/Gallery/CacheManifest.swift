@@ -50,12 +50,11 @@ public struct CacheManifest: Codable, Sendable, Equatable {
         return manifest
     }
 
-    /// Writes the manifest atomically (sorted keys, so it diffs well).
-    public func save(outputDirectory: String) throws {
+    /// The manifest as the text of its file (sorted keys, so it diffs well).
+    public func text() throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let data = (try? encoder.encode(self)) ?? Data()
-        try AtomicFile.write(data + Data("\n".utf8), to: (outputDirectory as NSString).appendingPathComponent(Self.fileName))
+        return String(decoding: try encoder.encode(self), as: UTF8.self) + "\n"
     }
 
     /// The entry that lets `name` be skipped for this key, if any.

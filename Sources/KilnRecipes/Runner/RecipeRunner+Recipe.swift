@@ -1,43 +1,81 @@
 import Foundation
 import Kiln
 
+/// One recipe's way through a run, stage by stage: load, look up the cache, execute (with
+/// progress events), render its files, then write them and record the run (`kiln run`) or
+/// compare them with the output folder (`kiln verify --check`).
 extension RecipeRunner {
     /// Runs (or skips) one recipe and writes or checks its documents.
     func process(_ path: String, context: RunContext) -> RecipeReport {
-        let fm = FileManager.default
-        let out = options.outputDirectory
         let recipe: Recipe
         do {
             recipe = try Recipe.load(path: path)
         } catch {
-            let message = (error as? RecipeError)?.fullDescription ?? "\(path): \(error)"
-            let name = OutputFileNames.recipeName(path: path)
-            if context.mode.writes {
-                context.manifest.withLock {
-                    $0.recipes[name] = .init(path: path, title: $0.recipes[name]?.title ?? name, sourceHash: "",
-                                             buildIdentity: "", toolchain: "", includeTimes: options.includeTimes,
-                                             status: .invalid, seconds: 0, failure: message)
-                }
+            return invalid(path, error, context: context)
+        }
+        let key = cacheKey(for: recipe, context: context)
+        if let cached = cachedReport(recipe, key: key, context: context) { return cached }
+
+        let execution = execute(recipe, context: context)
+        var report = RecipeReport(path: recipe.path, name: recipe.name, title: recipe.title,
+                                  status: execution.passed ? .passed : .failed, cached: false,
+                                  seconds: execution.seconds, failure: execution.failureDescription, execution: execution)
+        let files = renderFiles(execution)
+        switch context.mode {
+        case .run:
+            context.outputErrors.withLock { $0 += writeFiles(files) }
+            record(report, key: key, context: context)
+        case .verify(let check):
+            if check && execution.passed { compare(files, into: &report) }
+        }
+        return report
+    }
+
+    /// The report of a recipe that cannot be loaded; `kiln run` records it for the gallery.
+    private func invalid(_ path: String, _ error: any Error, context: RunContext) -> RecipeReport {
+        let message = (error as? RecipeError)?.fullDescription ?? "\(path): \(error)"
+        let name = OutputFileNames.recipeName(path: path)
+        if context.mode.writes {
+            context.manifest.withLock {
+                $0.recipes[name] = .init(path: path, title: $0.recipes[name]?.title ?? name, sourceHash: "",
+                                         buildIdentity: "", toolchain: "", includeTimes: options.includeTimes,
+                                         status: .invalid, seconds: 0, failure: message)
             }
-            return RecipeReport(path: path, name: name, title: name, status: .invalid, cached: false, seconds: 0, failure: message)
         }
+        return RecipeReport(path: path, name: name, title: name, status: .invalid, cached: false, seconds: 0, failure: message)
+    }
 
-        let names = OutputFileNames(name: recipe.name)
-        let documentPath = (out as NSString).appendingPathComponent(names.document)
-        let sourceHash = SHA256Digest.hex(recipe.source)
-        let toolchain = context.executor.toolchain.version
-        if context.mode.writes && !options.force,
-           let entry = context.manifest.withLock({ $0.reusableEntry(
-               name: recipe.name, sourceHash: sourceHash, buildIdentity: context.buildIdentity,
-               toolchain: toolchain, includeTimes: options.includeTimes) }),
-           fm.fileExists(atPath: documentPath) {
-            return RecipeReport(path: path, name: recipe.name, title: recipe.title, status: .passed, cached: true,
-                                seconds: entry.seconds)
-        }
+    /// What a recipe's documents depend on besides its results.
+    struct CacheKey {
+        var sourceHash: String
+        var buildIdentity: String
+        var toolchain: String
+        var includeTimes: Bool
+    }
 
+    private func cacheKey(for recipe: Recipe, context: RunContext) -> CacheKey {
+        CacheKey(sourceHash: SHA256Digest.hex(recipe.source), buildIdentity: context.buildIdentity,
+                 toolchain: context.executor.toolchain.version, includeTimes: options.includeTimes)
+    }
+
+    /// The report of a recipe the cache lets `kiln run` skip, or nil when it must run.
+    private func cachedReport(_ recipe: Recipe, key: CacheKey, context: RunContext) -> RecipeReport? {
+        guard context.mode.writes && !options.force,
+              let entry = context.manifest.withLock({ $0.reusableEntry(
+                  name: recipe.name, sourceHash: key.sourceHash, buildIdentity: key.buildIdentity,
+                  toolchain: key.toolchain, includeTimes: key.includeTimes) }),
+              FileManager.default.fileExists(atPath: outputPath(OutputFileNames(name: recipe.name).document)) else { return nil }
+        return RecipeReport(path: recipe.path, name: recipe.name, title: recipe.title, status: .passed, cached: true,
+                            seconds: entry.seconds)
+    }
+
+    /// Runs the recipe, turning the executor's events into run events numbered among its
+    /// runnable blocks.
+    private func execute(_ recipe: Recipe, context: RunContext) -> RecipeExecution {
+        let path = recipe.path
         let runnable = recipe.runnableBlocks
         let position = Dictionary(uniqueKeysWithValues: runnable.enumerated().map { ($1.index, $0 + 1) })
-        let execution = context.executor.execute(recipe) { event in
+        return context.executor.execute(recipe) { event in
             switch event {
             case .compiling:
                 emit(.compiling(path: path))
@@ -47,82 +85,43 @@ extension RecipeRunner {
                 emit(.blockFinished(path: path, block: position[result.block.index] ?? 0, of: runnable.count, result: result))
             }
         }
-        var report = RecipeReport(path: path, name: recipe.name, title: recipe.title,
-                                  status: execution.passed ? .passed : .failed, cached: false,
-                                  seconds: execution.seconds, failure: execution.failureDescription, execution: execution)
-
-        let renderer = DocumentRenderer(includeTimes: options.includeTimes)
-        let document = renderer.markdown(for: execution)
-        switch context.mode {
-        case .run:
-            let files: [(String, String)] = [
-                (names.source, recipe.source),
-                (names.swift, StandaloneSwift.source(for: recipe)),
-                (names.document, document),
-                (names.html, HTMLPage.render(markdown: document, title: recipe.title)),
-            ]
-            // One recipe's files are written as a set: an interrupt waits for the set.
-            OutputGate.withLock {
-                for (name, text) in files {
-                    do {
-                        try AtomicFile.write(text, to: (out as NSString).appendingPathComponent(name))
-                    } catch let error as RecipeError {
-                        context.outputErrors.withLock { $0.append(error) }
-                    } catch {}
-                }
-            }
-            context.manifest.withLock {
-                $0.recipes[recipe.name] = .init(
-                    path: path, title: recipe.title, sourceHash: sourceHash, buildIdentity: context.buildIdentity,
-                    toolchain: toolchain, includeTimes: options.includeTimes, status: report.status,
-                    seconds: execution.seconds, failure: report.failure)
-            }
-        case .verify(let check):
-            if check && execution.passed {
-                let existing = fm.contents(atPath: documentPath).map { String(decoding: $0, as: UTF8.self) }
-                if let existing {
-                    report.staleDifference = DocumentNormalizer.firstDifference(committed: existing, fresh: document)
-                    report.stale = report.staleDifference != nil
-                } else {
-                    report.stale = true
-                    report.staleDifference = "  committed: (no such file)"
-                }
-            }
-        }
-        return report
     }
 
-    /// Writes `index.md`, `index.html`, `execution_times.md` and the cache manifest from the
-    /// manifest's entries for recipes that still exist; returns the write errors.
-    func writeGallery(_ manifest: CacheManifest) -> [RecipeError] {
-        let fm = FileManager.default
-        var kept = manifest
-        kept.recipes = manifest.recipes.filter { fm.fileExists(atPath: $0.value.path) }
-        let rows = kept.recipes.map { name, e in
-            GalleryRenderer.Row(path: e.path, name: name, title: e.title, status: e.status, seconds: e.seconds)
+    /// The recipe's files in the output folder, by name, in writing order (``OutputFileNames/all``).
+    func renderFiles(_ execution: RecipeExecution) -> [(name: String, text: String)] {
+        let recipe = execution.recipe
+        let names = OutputFileNames(name: recipe.name)
+        let document = DocumentRenderer(includeTimes: options.includeTimes).markdown(for: execution)
+        let text = [
+            names.source: recipe.source,
+            names.swift: StandaloneSwift.source(for: recipe),
+            names.document: document,
+            names.html: HTMLPage.render(markdown: document, title: recipe.title),
+        ]
+        return names.all.map { ($0, text[$0]!) }
+    }
+
+    /// Records the run in the cache manifest (for the next run and the gallery).
+    private func record(_ report: RecipeReport, key: CacheKey, context: RunContext) {
+        context.manifest.withLock {
+            $0.recipes[report.name] = .init(
+                path: report.path, title: report.title, sourceHash: key.sourceHash, buildIdentity: key.buildIdentity,
+                toolchain: key.toolchain, includeTimes: key.includeTimes, status: report.status,
+                seconds: report.seconds, failure: report.failure)
         }
-        let gallery = GalleryRenderer(includeTimes: options.includeTimes)
-        let out = options.outputDirectory
-        var errors: [RecipeError] = []
-        OutputGate.withLock {
-            let files = [
-                (OutputFileNames.index, gallery.index(rows)),
-                (OutputFileNames.indexHTML, HTMLPage.render(markdown: gallery.index(rows, linkExtension: "html"), title: "Recipes")),
-                (OutputFileNames.executionTimes, gallery.executionTimes(rows)),
-            ]
-            for (name, text) in files {
-                do {
-                    try AtomicFile.write(text, to: (out as NSString).appendingPathComponent(name))
-                } catch let error as RecipeError {
-                    errors.append(error)
-                } catch {}
-            }
-            do {
-                try kept.save(outputDirectory: out)
-            } catch let error as RecipeError {
-                errors.append(error)
-            } catch {}
+    }
+
+    /// Marks the report stale when the committed document differs from the fresh one (times
+    /// and `nondeterministic` outputs ignored).
+    private func compare(_ files: [(name: String, text: String)], into report: inout RecipeReport) {
+        let name = OutputFileNames(name: report.name).document
+        guard let fresh = files.first(where: { $0.name == name })?.text else { return }
+        if let existing = FileManager.default.contents(atPath: outputPath(name)).map({ String(decoding: $0, as: UTF8.self) }) {
+            report.staleDifference = DocumentNormalizer.firstDifference(committed: existing, fresh: fresh)
+            report.stale = report.staleDifference != nil
+        } else {
+            report.stale = true
+            report.staleDifference = "  committed: (no such file)"
         }
-        return errors
     }
 }

@@ -51,8 +51,8 @@ public final class RecipeRunner: Sendable {
         if let junit {
             do {
                 try AtomicFile.write(JUnitReport.xml(for: summary.junitCases), to: junit)
-            } catch let error as RecipeError {
-                summary.outputErrors.append(error)
+            } catch {
+                summary.outputErrors.append(Self.outputError(error, path: junit))
             }
         }
         return summary
