@@ -25,7 +25,7 @@ func fixture(_ name: String) -> String {
     }
 
     @Test func splitterHandlesMarkersAcrossReads() {
-        var s = OutputSplitter(nonce: "abc", limit: 8)
+        var s = OutputSplitter(secret: "abc", limit: 8)
         var markers: [BlockMarker] = []
         let stream = Array("pre\u{1E}KILN-abc begin 0 5\nhello\u{1E}KILN-abc end 0 9\n\u{1E}KILN-abc begin 1 10\n0123456789abc\u{1E}KILN-ab".utf8)
         for chunk in stride(from: 0, to: stream.count, by: 3) {

@@ -10,6 +10,9 @@ public enum BlockFailure: Sendable, Equatable {
     case signal(String)
     /// The program called `exit(code)` during the block.
     case exit(Int32)
+    /// Every block completed but the program then failed (an `atexit` handler trapped, a
+    /// signal, a non-zero exit status); what happened, with its trap message.
+    case afterLastBlock(String)
     /// The block or the whole recipe ran out of time; the limit and what it applied to.
     case timeout(seconds: Double, recipeWide: Bool)
     /// An `expect-error` block completed without throwing.
@@ -28,6 +31,7 @@ public enum BlockFailure: Sendable, Equatable {
         case .exit(let c): text = "the program called exit(\(c)) before the recipe finished"
         case .timeout(let s, let recipeWide):
             text = "timed out after \(formatSeconds(s)) s (\(recipeWide ? "recipe timeout" : "block timeout"))"
+        case .afterLastBlock(let m): text = "the program failed after its last block: " + m
         case .unexpectedSuccess: text = "expected an error but the block succeeded"
         case .internalError(let m): text = "internal error: " + m
         }
@@ -40,6 +44,7 @@ public enum BlockFailure: Sendable, Equatable {
         case .compileError(let m): return "compile error:\n" + m
         case .thrownError(let m): return "thrown error: " + m
         case .trap(let m): return "trap: " + m
+        case .afterLastBlock(let m): return "the program failed after its last block: " + m
         default: return summary
         }
     }

@@ -1,4 +1,4 @@
-/// A marker line of a recipe program, `"\u{1E}KILN-<nonce> <kind> <block> <monotonic ns>\n"`:
+/// A marker line of a recipe program, `"\u{1E}KILN-<secret> <kind> <block> <monotonic ns>\n"`:
 /// the program ``ProgramGenerator`` generates writes one before and after each block, and
 /// ``OutputSplitter`` parses them back out of the output. Both take the spelling from here.
 struct BlockMarker: Equatable {
@@ -21,13 +21,13 @@ struct BlockMarker: Equatable {
     /// Starts every marker: U+001E (record separator) never starts a line of ordinary output.
     private static let lead = "\u{1E}KILN-"
 
-    /// The text before the kind: lead, nonce, space.
-    static func prefix(nonce: String) -> String { lead + nonce + " " }
+    /// The text before the kind: lead, the run's secret, space.
+    static func prefix(secret: String) -> String { lead + secret + " " }
 
-    /// ``prefix(nonce:)`` as the inside of a Swift string literal (control characters escaped),
-    /// for the generated program's source.
-    static func prefixLiteral(nonce: String) -> String {
-        prefix(nonce: nonce).unicodeScalars.map { scalar in
+    /// ``lead`` as the inside of a Swift string literal (control characters escaped), for the
+    /// generated program's source.
+    static var leadLiteral: String {
+        lead.unicodeScalars.map { scalar in
             scalar.value < 0x20 ? "\\u{\(String(scalar.value, radix: 16, uppercase: true))}" : String(scalar)
         }.joined()
     }

@@ -15,14 +15,22 @@ struct OutputSplitter {
     let prefix: [UInt8]
     let limit: Int
     private var pending: [UInt8] = []
-    /// Captures by block index; `-1` collects output before the first marker.
+    /// Captures by block index; `-1` collects output before the first marker, and
+    /// ``afterLastBlock`` output after the last block's end.
     private(set) var captures: [Int: Capture] = [:]
     /// The block whose output is being collected (the last `begin`), or -1 before any.
     private(set) var current = -1
 
-    init(nonce: String, limit: Int) {
-        prefix = Array(BlockMarker.prefix(nonce: nonce).utf8)
+    /// The capture of output after `lastBlock` ended (an `atexit` handler's, say).
+    static let afterLastBlock = -2
+    /// The block whose `end` marker starts ``afterLastBlock``.
+    let lastBlock: Int?
+
+    /// A splitter for markers carrying `secret`; `lastBlock` is the last runnable block.
+    init(secret: String, limit: Int, lastBlock: Int? = nil) {
+        prefix = Array(BlockMarker.prefix(secret: secret).utf8)
         self.limit = limit
+        self.lastBlock = lastBlock
     }
 
     /// Feeds bytes; calls `onMarker` for each complete marker in order.
@@ -55,6 +63,7 @@ struct OutputSplitter {
             let payload = String(decoding: pending[(hit + prefix.count)..<newline], as: UTF8.self)
             if let marker = BlockMarker(payload: payload) {
                 if marker.kind == .begin { current = marker.block }
+                if marker.kind == .end && marker.block == lastBlock { current = Self.afterLastBlock }
                 onMarker(marker)
             }
             start = newline + 1

@@ -7,11 +7,17 @@
 /// point into the recipe.
 ///
 /// **Markers.** Before and after each block the program writes a marker line
-/// `"\u{1E}KILN-<nonce> begin|end <block> <monotonic ns>"` straight to fd 1, after flushing
+/// (``BlockMarker``, `"\u{1E}KILN-<secret> begin|end <block> <monotonic ns>"`), after flushing
 /// stdout (which it makes unbuffered, so stdout and stderr stay in order in the shared pipe).
-/// The parent splits the output at markers (the nonce is random per run, so output cannot fake
-/// one), times each block from the child's clock and knows which block was running when the
-/// program died.
+/// The parent splits the output at markers, times each block from the child's clock and knows
+/// which block was running when the program died.
+///
+/// **A channel recipe code cannot reach.** A block could otherwise end blocks it never ran by
+/// writing markers. So the marker's secret is in no file, argument or environment variable:
+/// the runtime reads it from a private inherited descriptor (``secretDescriptor``, then closed)
+/// before the first block; the runtime's names carry the per-run ``nonce``, so no block can
+/// call them (it cannot know the name when it is compiled); and markers go to a private
+/// duplicate of stdout, so a block closing or redirecting fds 1 and 2 does not silence them.
 ///
 /// **Errors.** Top-level code cannot wrap a block in `do { } catch { }` without scoping its
 /// declarations away from later blocks. So:
@@ -29,17 +35,31 @@ public struct ProgramGenerator: Sendable {
     /// runner rewrites to the recipe path.
     public static let moduleName = "KilnRecipe"
 
-    /// The random token in marker lines.
+    /// The random token in the runtime's names.
     public var nonce: String
+    /// The descriptor the program reads its marker secret from (see ``RecipeExecutor``).
+    public var secretDescriptor: Int32
 
-    /// Creates a generator with a random nonce.
+    /// Creates a generator with a random nonce and secret descriptor.
     public init() {
-        nonce = RandomHex.string()
+        self.init(nonce: RandomHex.string(), secretDescriptor: Int32.random(in: 20...199))
     }
 
     /// Creates a generator with a fixed nonce, for reproducible text (snapshots).
-    public init(nonce: String) {
+    public init(nonce: String, secretDescriptor: Int32 = 20) {
         self.nonce = nonce
+        self.secretDescriptor = secretDescriptor
+    }
+
+    /// The runtime's name `base`, made private to this run.
+    func runtimeName(_ base: String) -> String { "__kiln_\(nonce)_\(base)" }
+
+    /// The statement writing the marker that block `index` begins.
+    public func beginMarkCall(block index: Int) -> String { markCall(.begin, block: "\(index)") }
+
+    /// The statement writing `kind`'s marker for the block given by the expression `block`.
+    func markCall(_ kind: BlockMarker.Kind, block: String) -> String {
+        "\(runtimeName("mark"))(\"\(kind.rawValue)\", \(block))"
     }
 
     /// The program for `recipe`'s runnable blocks.
@@ -53,21 +73,29 @@ public struct ProgramGenerator: Sendable {
             import Glibc
             #endif
 
-            // kiln runtime: markers split the output per block and time each block.
+            // kiln runtime (see ProgramGenerator): markers split the output per block and time
+            // each block; their secret is read once from a private descriptor.
             setvbuf(stdout, nil, _IONBF, 0)
-            func __kilnMark(_ kind: String, _ block: Int) {
+            private let \(runtimeName("channel")): (fd: Int32, prefix: [UInt8]) = {
+                var secret: [UInt8] = []
+                var byte: UInt8 = 0
+                while read(\(secretDescriptor), &byte, 1) == 1 { secret.append(byte) }
+                close(\(secretDescriptor))
+                return (fcntl(1, F_DUPFD_CLOEXEC, 3), Array("\(BlockMarker.leadLiteral)".utf8) + secret + [0x20])
+            }()
+            private func \(runtimeName("mark"))(_ kind: String, _ block: Int) {
                 fflush(stdout)
                 var now = timespec()
                 clock_gettime(CLOCK_MONOTONIC, &now)
                 let ns = UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
-                let line = Array("\(BlockMarker.prefixLiteral(nonce: nonce))\\(kind) \\(block) \\(ns)\\n".utf8)
-                line.withUnsafeBytes { _ = write(1, $0.baseAddress, $0.count) }
+                let line = \(runtimeName("channel")).prefix + Array("\\(kind) \\(block) \\(ns)\\n".utf8)
+                line.withUnsafeBytes { _ = write(\(runtimeName("channel")).fd, $0.baseAddress, $0.count) }
             }
-            func __kilnCaught(_ error: any Error) {
+            private func \(runtimeName("caught"))(_ error: any Error) {
                 if let kilnError = error as? any KilnError { print(kilnError.fullDescription) } else { print(error) }
             }
-            func __kilnUnexpectedSuccess(_ block: Int) -> Never {
-                __kilnMark("\(BlockMarker.Kind.unexpected.rawValue)", block)
+            private func \(runtimeName("unexpectedSuccess"))(_ block: Int) -> Never {
+                \(markCall(.unexpected, block: "block"))
                 exit(0)
             }
 
@@ -75,14 +103,14 @@ public struct ProgramGenerator: Sendable {
         for block in runnable {
             let location = sourceLocation(for: block, in: recipe)
             out += "\n// Block \(block.index + 1) of \(recipe.blocks.count), \(recipe.path):\(block.fenceLines.lowerBound)-\(block.fenceLines.upperBound)\n"
-            out += "__kilnMark(\"\(BlockMarker.Kind.begin.rawValue)\", \(block.index))\n"
+            out += beginMarkCall(block: block.index) + "\n"
             if block.options.expectError {
                 out += "do {\n\(location)\n\(block.code)#sourceLocation()\n"
-                out += "    __kilnUnexpectedSuccess(\(block.index))\n} catch {\n    __kilnCaught(error)\n}\n"
+                out += "    \(runtimeName("unexpectedSuccess"))(\(block.index))\n} catch {\n    \(runtimeName("caught"))(error)\n}\n"
             } else if !block.code.isEmpty {
                 out += "\(location)\n\(block.code)#sourceLocation()\n"
             }
-            out += "__kilnMark(\"\(BlockMarker.Kind.end.rawValue)\", \(block.index))\n"
+            out += markCall(.end, block: "\(block.index)") + "\n"
         }
         return out
     }

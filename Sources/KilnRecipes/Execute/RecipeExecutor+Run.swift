@@ -2,10 +2,18 @@ import Foundation
 
 extension RecipeExecutor {
     /// Runs the compiled program, splitting output per block and enforcing the time limits.
-    func runProgram(_ executable: String, recipe: Recipe, nonce: String,
+    func runProgram(_ executable: String, recipe: Recipe, secretDescriptor: Int32,
                     onEvent: (ExecutionEvent) -> Void) -> RecipeExecution {
         let blocks = Dictionary(uniqueKeysWithValues: recipe.blocks.map { ($0.index, $0) })
-        var splitter = OutputSplitter(nonce: nonce, limit: outputLimit)
+        let secret = RandomHex.string(words: 2)
+        let secretPipe: Int32
+        do {
+            secretPipe = try Self.pipe(holding: secret)
+        } catch {
+            return failFirst(recipe, error)
+        }
+        defer { close(secretPipe) }
+        var splitter = OutputSplitter(secret: secret, limit: outputLimit, lastBlock: recipe.runnableBlocks.last?.index)
         var begin: [Int: UInt64] = [:], end: [Int: UInt64] = [:]
         var unexpected: Int?
         var running: (block: Int, since: Date)?
@@ -18,7 +26,7 @@ extension RecipeExecutor {
         let termination: ChildProcess.Termination
         do {
             termination = try ChildProcess.run(
-                path: executable, arguments: [], environment: env,
+                path: executable, arguments: [], environment: env, inherit: [secretDescriptor: secretPipe],
                 onOutput: { bytes in
                     splitter.feed(bytes) { marker in
                         switch marker.kind {
@@ -48,11 +56,7 @@ extension RecipeExecutor {
                     return timeout != nil
                 })
         } catch {
-            return RecipeExecution(recipe: recipe, blocks: recipe.blocks.map {
-                $0.runs && $0.index == recipe.runnableBlocks[0].index
-                    ? BlockResult(block: $0, status: .failed(.internalError("\(error)")), failureLine: $0.fenceLines.lowerBound)
-                    : BlockResult(block: $0, status: $0.runs ? .notRun : .shownOnly)
-            })
+            return failFirst(recipe, error)
         }
         splitter.finish()
 
@@ -96,6 +100,68 @@ extension RecipeExecutor {
             onEvent(.blockFinished(result))
             results.append(result)
         }
+        if !failed, let last = results.lastIndex(where: { $0.block.runs }) {
+            let after = splitter.text(of: OutputSplitter.afterLastBlock)
+            if let failure = Self.failureAfterLastBlock(after, termination: termination, timeout: timeout, recipePath: recipe.path) {
+                results[last].status = .failed(failure)
+                results[last].failureLine = results[last].block.fenceLines.lowerBound
+                onEvent(.blockFinished(results[last]))
+            } else {
+                results[last].output += after
+            }
+        }
         return RecipeExecution(recipe: recipe, blocks: results)
+    }
+
+    /// Why a program whose blocks all completed failed after them (a timeout, a trap or thrown
+    /// error in an `atexit` handler or destructor, a signal, a non-zero status), given the
+    /// output written after the last block; nil when it exited with status 0.
+    static func failureAfterLastBlock(_ after: String, termination: ChildProcess.Termination, timeout: BlockFailure?,
+                                      recipePath: String) -> BlockFailure? {
+        if termination == .exited(0) && timeout == nil { return nil }
+        var output = after
+        let reason: String
+        if let timeout {
+            reason = timeout.summary
+        } else if let report = RuntimeReport.parse(after, recipePath: recipePath) {
+            output = report.output
+            reason = (report.isThrownError ? "thrown error: " : "trap: ") + report.message
+        } else {
+            switch termination {
+            case .signaled(let s): reason = "terminated by signal \(ChildProcess.signalName(s))"
+            case .exited(let c): reason = "the program exited with status \(c)"
+            }
+        }
+        return .afterLastBlock(output.isEmpty ? reason : reason + "\nOutput after the last block:\n" + output)
+    }
+
+    /// The first runnable block failed with an internal `error` (the program could not start).
+    private func failFirst(_ recipe: Recipe, _ error: any Error) -> RecipeExecution {
+        RecipeExecution(recipe: recipe, blocks: recipe.blocks.map {
+            $0.runs && $0.index == recipe.runnableBlocks[0].index
+                ? BlockResult(block: $0, status: .failed(.internalError("\(error)")), failureLine: $0.fenceLines.lowerBound)
+                : BlockResult(block: $0, status: $0.runs ? .notRun : .shownOnly)
+        })
+    }
+
+    /// The read end of a close-on-exec pipe holding `text` and then end of file. Made under the
+    /// spawn lock, so no concurrent spawn inherits it before it is close-on-exec.
+    static func pipe(holding text: String) throws -> Int32 {
+        var fds: [Int32] = [0, 0]
+        let made = ActiveProcessGroups.shared.spawnLock.withLock { () -> Bool in
+            guard Glibc.pipe(&fds) == 0 else { return false }
+            _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
+            _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
+            return true
+        }
+        guard made else { throw RecipeError(.internalError, "cannot create a pipe: \(String(cString: strerror(errno)))") }
+        let bytes = Array(text.utf8)
+        let written = bytes.withUnsafeBytes { write(fds[1], $0.baseAddress, $0.count) }
+        close(fds[1])
+        guard written == bytes.count else {
+            close(fds[0])
+            throw RecipeError(.internalError, "cannot write to a pipe: \(String(cString: strerror(errno)))")
+        }
+        return fds[0]
     }
 }

@@ -78,7 +78,7 @@ public struct RecipeExecutor: Sendable {
             result.compileSeconds = compileSeconds
             return result
         }
-        var result = runProgram(executable, recipe: recipe, nonce: generator.nonce, onEvent: onEvent)
+        var result = runProgram(executable, recipe: recipe, secretDescriptor: generator.secretDescriptor, onEvent: onEvent)
         result.compileSeconds = compileSeconds
         return result
     }
