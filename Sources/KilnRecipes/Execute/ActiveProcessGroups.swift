@@ -37,6 +37,7 @@ final class ActiveProcessGroups: @unchecked Sendable {
         }
         for (pgid, child) in running {
             kill(-pgid, SIGKILL)
+            kill(pgid, SIGKILL)  // the child, should it have left its group
             ProcessSweeper.killStragglers(token: child.token, pipeInode: child.pipeInode)
         }
         return running.count

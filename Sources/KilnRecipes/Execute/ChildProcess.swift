@@ -7,8 +7,9 @@ import Darwin
 
 /// Runs a program as a child in its own process group, with stdout and stderr merged into one
 /// pipe (so their order is kept), stdin from `/dev/null`, and the ability to kill the whole group
-/// (grandchildren included) with SIGKILL. Nothing it starts outlives it: when the child ends, its
-/// group is killed, and so are descendants that left the group (see ``ProcessSweeper``).
+/// (grandchildren included) and the child itself, wherever it moved, with SIGKILL. Nothing it
+/// starts outlives it: when the child ends, its group is killed, and so are descendants that
+/// left the group (see ``ProcessSweeper``).
 ///
 /// Spawned with `posix_spawn` + `POSIX_SPAWN_SETPGROUP`; the pipe is made close-on-exec under a
 /// lock so that children spawned concurrently by other jobs never inherit each other's pipes.
@@ -116,7 +117,10 @@ enum ChildProcess {
                 usleep(20_000)
             }
             if status == nil && !killed && shouldKill() {
+                // The child itself too: it may have left its group (setpgid), which the
+                // group kill then no longer reaches.
                 kill(-pid, SIGKILL)
+                kill(pid, SIGKILL)
                 killed = true
             }
             if status == nil {
