@@ -106,6 +106,7 @@ public final class RecipeRunner: Sendable {
     private func execute(_ paths: [String], mode: Mode) throws -> RunSummary {
         let start = Date()
         let all = try RecipeDiscovery.find(paths)
+        try RecipeDiscovery.checkOutputFolder(options.outputDirectory, searched: paths, recipes: all)
         let selected = try RecipeDiscovery.filter(all, pattern: options.filter)
         try KilnBuild.validate(options.kilnBuildDirectory)
         // Fail before spending minutes on recipes whose documents could not be written.
