@@ -1,11 +1,12 @@
 import Foundation
+import Kiln
 
 /// The run cache, stored as `output/.kiln-cache.json`: one entry per recipe with what its last
 /// run depended on and what it produced.
 ///
 /// A recipe is skipped (its document and recorded time kept) when its entry says it passed
 /// and its source hash, the Kiln build identity, the `swiftc` version and the render settings
-/// (`--no-times`) all match, and its document still exists. `--force` ignores the cache.
+/// (`--no-times`) all match, and every file it wrote is unchanged. `--force` ignores the cache.
 /// Failed runs are recorded (for the gallery) but never skipped.
 public struct CacheManifest: Codable, Sendable, Equatable {
     /// One recipe's record.
@@ -28,6 +29,18 @@ public struct CacheManifest: Codable, Sendable, Equatable {
         public var seconds: Double
         /// Its failure, if any.
         public var failure: String?
+        /// The SHA-256 of each file it wrote into the output folder, by name: a file edited by
+        /// hand (or deleted) since makes the recipe run again.
+        public var outputs: [String: String]?
+
+        /// Whether every file it wrote is still in `outputDirectory` with the same content.
+        func outputsUnchanged(in outputDirectory: String) -> Bool {
+            guard let outputs, !outputs.isEmpty else { return false }
+            return outputs.allSatisfy { name, hash in
+                let path = (outputDirectory as NSString).appendingPathComponent(name)
+                return FileManager.default.contents(atPath: path).map { SHA256Digest.hex($0) } == hash
+            }
+        }
     }
 
     /// Format version; a different version discards the manifest.

@@ -41,17 +41,22 @@ extension RecipeRunner {
         let rows = kept.recipes.map { name, e in
             GalleryRenderer.Row(path: e.path, name: name, title: e.title, status: e.status, seconds: e.seconds)
         }
-        let gallery = GalleryRenderer(includeTimes: options.includeTimes)
-        var files = [
-            (name: OutputFileNames.index, text: gallery.index(rows)),
-            (name: OutputFileNames.indexHTML, text: HTMLPage.render(markdown: gallery.index(rows, linkExtension: "html"), title: "Recipes")),
-            (name: OutputFileNames.executionTimes, text: gallery.executionTimes(rows)),
-        ]
+        var files = galleryFiles(rows)
         do {
             files.append((CacheManifest.fileName, try kept.text()))
         } catch {
             return writeFiles(files) + [Self.outputError(error, path: outputPath(CacheManifest.fileName))]
         }
         return writeFiles(files)
+    }
+
+    /// The gallery's files for `rows`, by name.
+    func galleryFiles(_ rows: [GalleryRenderer.Row]) -> [(name: String, text: String)] {
+        let gallery = GalleryRenderer(includeTimes: options.includeTimes)
+        return [
+            (OutputFileNames.index, gallery.index(rows)),
+            (OutputFileNames.indexHTML, HTMLPage.render(markdown: gallery.index(rows, linkExtension: "html"), title: "Recipes")),
+            (OutputFileNames.executionTimes, gallery.executionTimes(rows)),
+        ]
     }
 }

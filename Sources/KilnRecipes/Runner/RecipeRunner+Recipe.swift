@@ -24,9 +24,9 @@ extension RecipeRunner {
         switch context.mode {
         case .run:
             context.outputErrors.withLock { $0 += writeFiles(files) }
-            record(report, key: key, context: context)
+            record(report, key: key, files: files, context: context)
         case .verify(let check):
-            if check && execution.passed { compare(files, into: &report) }
+            if check && execution.passed { compare(files, title: recipe.title, into: &report) }
         }
         return report
     }
@@ -64,7 +64,7 @@ extension RecipeRunner {
               let entry = context.manifest.withLock({ $0.reusableEntry(
                   name: recipe.name, sourceHash: key.sourceHash, buildIdentity: key.buildIdentity,
                   toolchain: key.toolchain, includeTimes: key.includeTimes) }),
-              FileManager.default.fileExists(atPath: outputPath(OutputFileNames(name: recipe.name).document)) else { return nil }
+              entry.outputsUnchanged(in: options.outputDirectory) else { return nil }
         return RecipeReport(path: recipe.path, name: recipe.name, title: recipe.title, status: .passed, cached: true,
                             seconds: entry.seconds)
     }
@@ -102,26 +102,49 @@ extension RecipeRunner {
     }
 
     /// Records the run in the cache manifest (for the next run and the gallery).
-    private func record(_ report: RecipeReport, key: CacheKey, context: RunContext) {
+    private func record(_ report: RecipeReport, key: CacheKey, files: [(name: String, text: String)], context: RunContext) {
+        let outputs = Dictionary(uniqueKeysWithValues: files.map { ($0.name, SHA256Digest.hex($0.text)) })
         context.manifest.withLock {
             $0.recipes[report.name] = .init(
                 path: report.path, title: report.title, sourceHash: key.sourceHash, buildIdentity: key.buildIdentity,
                 toolchain: key.toolchain, includeTimes: key.includeTimes, status: report.status,
-                seconds: report.seconds, failure: report.failure)
+                seconds: report.seconds, failure: report.failure, outputs: outputs)
         }
     }
 
-    /// Marks the report stale when the committed document differs from the fresh one (times
-    /// and `nondeterministic` outputs ignored).
-    private func compare(_ files: [(name: String, text: String)], into report: inout RecipeReport) {
-        let name = OutputFileNames(name: report.name).document
-        guard let fresh = files.first(where: { $0.name == name })?.text else { return }
-        if let existing = FileManager.default.contents(atPath: outputPath(name)).map({ String(decoding: $0, as: UTF8.self) }) {
-            report.staleDifference = DocumentNormalizer.firstDifference(committed: existing, fresh: fresh)
-            report.stale = report.staleDifference != nil
-        } else {
-            report.stale = true
-            report.staleDifference = "  committed: (no such file)"
+    /// Marks the report stale when a committed file differs from the fresh one: the document
+    /// once normalised (times and `nondeterministic` outputs ignored), its HTML from the
+    /// committed document's rendering (so it follows the document's times), the Swift and
+    /// source copies byte for byte. The first difference is kept for the message.
+    private func compare(_ files: [(name: String, text: String)], title: String, into report: inout RecipeReport) {
+        let names = OutputFileNames(name: report.name)
+        let committed = { (name: String) in
+            FileManager.default.contents(atPath: self.outputPath(name)).map { String(decoding: $0, as: UTF8.self) }
         }
+        let document = committed(names.document)
+        for (name, fresh) in files {
+            let path = outputPath(name)
+            guard let existing = committed(name) else {
+                report.staleFiles.append(path)
+                report.staleDifference = report.staleDifference ?? "  \(path): no such file"
+                continue
+            }
+            let difference: String?
+            switch name {
+            case names.document:
+                difference = DocumentNormalizer.firstDifference(committed: existing, fresh: fresh)
+            case names.html:
+                let expected = document.map { HTMLPage.render(markdown: $0, title: title) } ?? fresh
+                difference = existing == expected ? nil : "  \(path) is not the rendering of \(outputPath(names.document))"
+            default:
+                difference = existing == fresh ? nil : DocumentNormalizer.firstDifference(committed: existing, fresh: fresh)
+                    ?? "  \(path) differs from a fresh run"
+            }
+            if let difference {
+                report.staleFiles.append(path)
+                report.staleDifference = report.staleDifference ?? difference
+            }
+        }
+        report.stale = !report.staleFiles.isEmpty
     }
 }

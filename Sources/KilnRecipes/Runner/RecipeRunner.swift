@@ -150,8 +150,12 @@ public final class RecipeRunner: Sendable {
 
         var summary = RunSummary(recipes: reports.withLock { $0.compactMap { $0 } }, discovered: all.count,
                                  outputErrors: context.outputErrors.withLock { $0 }, seconds: 0)
+        summary.outputDirectory = options.outputDirectory
         if mode.writes {
             summary.outputErrors += writeGallery(context.manifest.withLock { $0 })
+        } else if case .verify(check: true) = mode, options.filter == nil {
+            // A filtered run saw only some recipes: their gallery would not be the whole one.
+            summary.staleGallery = checkGallery(summary.recipes)
         }
         summary.seconds = Date().timeIntervalSince(start)
         emit(.finished(summary))

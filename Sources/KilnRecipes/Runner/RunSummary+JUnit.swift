@@ -12,10 +12,13 @@ extension RunSummary {
                 }
                 failure = .init(type: r.status == .invalid ? "invalid recipe" : "block failed", message: r.failure ?? r.path, text: details)
             } else if r.stale {
-                failure = .init(type: "stale", message: "\(r.path): output/\(r.name).md is out of date",
-                                text: "Run `kiln run` and commit output/.")
+                failure = .init(type: "stale", message: "\(r.path): \(r.staleFiles.joined(separator: ", ")) out of date",
+                                text: "Run `kiln run` and commit \(outputDirectory)/.")
             }
             return JUnitReport.TestCase(path: r.path, seconds: r.seconds, failure: failure)
+        } + staleGallery.map { g in
+            JUnitReport.TestCase(path: g.path, seconds: 0, failure: .init(
+                type: "stale", message: "\(g.path) out of date", text: "Run `kiln run` and commit \(outputDirectory)/."))
         }
     }
 }
