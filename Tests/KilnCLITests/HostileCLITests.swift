@@ -123,12 +123,14 @@ import Testing
         p.waitUntilExit()
         #expect(p.terminationStatus == 0, "\(String(describing: try? String(contentsOfFile: w.root + "/log", encoding: .utf8)))")
         #expect(readings > 10)
-        // 1 MB kept per block; the other 99 MB must never have been held.
+        // 1 MB and a 64 KiB tail kept per block; the other 99 MB must never have been held.
         #expect(peakKB > 0 && peakKB < 80_000, "kiln's peak RSS \(peakKB) kB")
         let document = w.read("flood.md") ?? ""
-        #expect(document.contains("x\n… output truncated (\((100 << 20) + 5 - (1 << 20)) bytes dropped)\n```"))
+        // The first MiB, a note, the last 64 KiB (which end with "done").
+        #expect(document.contains("x\n… output truncated (\((100 << 20) + 5 - (1 << 20) - 65_536) bytes dropped)\nxxx"))
+        #expect(document.contains("xxxdone\n```"))
         #expect(document.contains("```text\nnext\n```"))
-        #expect(document.utf8.count < (1 << 20) + 2000)
+        #expect(document.utf8.count < (1 << 20) + 65_536 + 2000)
     }
 
     @Test func sigintMidRecipeKillsItsProcessesAndKeepsEveryDocumentWhole() throws {

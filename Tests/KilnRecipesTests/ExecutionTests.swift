@@ -138,8 +138,11 @@ struct ExecutionTests {
             """)
         #expect(e.passed)
         let out = e.blocks[0].output
-        #expect(out.utf8.count < (1 << 20) + 200)
-        #expect(out.hasSuffix("… output truncated (\(3_000_000 - (1 << 20)) bytes dropped)\n"))
+        let line = String(repeating: "x", count: 99)
+        // The head (1 MiB), a note, then the last 64 KiB from its first whole line (655 lines).
+        #expect(out.utf8.count < (1 << 20) + 65_536 + 200)
+        #expect(out.contains("x\n… output truncated (\(3_000_000 - (1 << 20) - 65_500) bytes dropped)\n" + line + "\n"))
+        #expect(out.hasSuffix(String(repeating: line + "\n", count: 655)))
         #expect(e.blocks[1].output == "\u{1E}KILN-fake begin 9 9\nnext\n")
     }
 

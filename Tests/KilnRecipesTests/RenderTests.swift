@@ -36,7 +36,7 @@ func fixture(_ name: String) -> String {
         #expect(markers[1].nanoseconds == 9)
         #expect(s.text(of: -1) == "pre")
         #expect(s.text(of: 0) == "hello")
-        #expect(s.text(of: 1) == "01234567\n… output truncated (13 bytes dropped)\n")
+        #expect(s.text(of: 1) == "01234567\n… output truncated (5 bytes dropped)\n\u{1E}KILN-ab")
     }
 
     @Test func runtimeReportParsing() {
