@@ -12,7 +12,7 @@ extension RecipeExecutor {
                          "-I", (bin as NSString).appendingPathComponent("Modules"), "-L", bin, "-lKiln",
                          "-Xlinker", "-rpath", "-Xlinker", bin]
             + KilnBuild.clangModuleFlags(for: bin) + extraCompilerFlags + [source, "-o", executable]
-        guard let (raw, timedOut) = runCompiler(arguments) else { return nil }
+        guard let (raw, timedOut) = runCompiler(arguments, work: work) else { return nil }
         let text = raw.replacingOccurrences(of: work, with: "<generated>")
         if timedOut { return ("the compiler did not finish within \(formatSeconds(compileTimeout)) s\n" + text, nil) }
         if let line = firstErrorLine(in: text, recipe: recipe) { return (text, line) }
@@ -26,7 +26,11 @@ extension RecipeExecutor {
     }
 
     /// Runs `swiftc` with `arguments`; nil when it succeeded, else its output and whether it timed out.
-    private func runCompiler(_ arguments: [String]) -> (String, Bool)? {
+    /// Its temporary files go into `work` (swiftc leaves an empty `TemporaryDirectory.*` in
+    /// `$TMPDIR` behind on every run).
+    private func runCompiler(_ arguments: [String], work: String) -> (String, Bool)? {
+        var environment = environment
+        environment["TMPDIR"] = work
         var output: [UInt8] = []
         let deadline = Date().addingTimeInterval(compileTimeout)
         var timedOut = false
@@ -63,7 +67,7 @@ extension RecipeExecutor {
             // No `#sourceLocation()` reset: the end of the file then still maps into the recipe.
             let text = generator.sourceLocation(for: block, in: recipe) + "\n" + block.code
             guard (try? text.write(toFile: file, atomically: false, encoding: .utf8)) != nil,
-                  let (output, timedOut) = runCompiler(["-parse", "-diagnostic-style=llvm", file]), !timedOut else { continue }
+                  let (output, timedOut) = runCompiler(["-parse", "-diagnostic-style=llvm", file], work: work), !timedOut else { continue }
             // Physical lines of the block file (its first line is the directive) that the
             // directive does not cover, such as the end of the file.
             var lines: [String] = []

@@ -50,14 +50,13 @@ public struct RecipeExecutor: Sendable {
         guard !runnable.isEmpty else {
             return RecipeExecution(recipe: recipe, blocks: recipe.blocks.map { BlockResult(block: $0, status: .shownOnly) })
         }
-        let fm = FileManager.default
-        let work = fm.temporaryDirectory.appendingPathComponent("kiln-recipe-\(UUID().uuidString)").path
-        defer { try? fm.removeItem(atPath: work) }
+        let work: String
         do {
-            try fm.createDirectory(atPath: work, withIntermediateDirectories: true)
+            work = try ScratchFolders.shared.create()
         } catch {
-            return failAll(recipe, at: runnable[0], .internalError("cannot create \(work): \(error)"))
+            return failAll(recipe, at: runnable[0], .internalError("cannot create a scratch folder in \(NSTemporaryDirectory()): \(error)"))
         }
+        defer { ScratchFolders.shared.remove(work) }
 
         let generator = ProgramGenerator()
         let source = (work as NSString).appendingPathComponent("main.swift")

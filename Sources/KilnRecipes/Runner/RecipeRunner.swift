@@ -170,20 +170,6 @@ final class InterruptSources: @unchecked Sendable {
     func keep(_ source: DispatchSourceSignal) { sources.withLock { $0.append(source) } }
 }
 
-/// A value guarded by a lock.
-final class Locked<Value>: @unchecked Sendable {
-    private var value: Value
-    private let lock = NSLock()
-
-    init(_ value: Value) { self.value = value }
-
-    func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body(&value)
-    }
-}
-
 /// State shared by the workers of one run.
 struct RunContext: Sendable {
     let executor: RecipeExecutor
