@@ -78,3 +78,26 @@ struct HostileExitTests {
         #expect(e.blocks[0].output.contains("forged "))
     }
 }
+
+/// Blocks that close or redirect the program's stdout and stderr (issue 15 item 14): markers go
+/// to a private duplicate of stdout, so the blocks still end; what they print after closing is
+/// lost, as it would be outside Kiln.
+@Suite(.enabled(if: TestEnvironment.canExecute, "needs libKiln.so and swiftc"))
+struct HostileClosedOutputTests {
+    @Test func closingStdoutAndStderrIsNotAnExit() throws {
+        let e = try TestEnvironment.executor().execute(Recipe(path: "recipes/x.md", source: """
+            ```swift
+            print("before")
+            close(1)
+            close(2)
+            print("lost")
+            ```
+
+            ```swift
+            let x = 1 + 1
+            ```
+            """))
+        #expect(e.blocks.map(\.status) == [.passed, .passed], "\(e.blocks.map(\.status))")
+        #expect(e.blocks[0].output == "before\n")
+    }
+}
