@@ -14,7 +14,7 @@ extension RecipeExecutor {
             + KilnBuild.clangModuleFlags(for: bin) + extraCompilerFlags + [source, "-o", executable]
         guard let (raw, timedOut) = runCompiler(arguments, work: work) else { return nil }
         let text = raw.replacingOccurrences(of: work, with: "<generated>")
-        if timedOut { return ("the compiler did not finish within \(formatSeconds(compileTimeout)) s\n" + text, nil) }
+        if timedOut { return ("the compiler did not finish within \(formatSeconds(compileTimeout)) s (--timeout)\n" + text, nil) }
         if let line = firstErrorLine(in: text, recipe: recipe) { return (text, line) }
         // The first error is outside the recipe (typically at the end of the generated
         // program): a block does not end where its fence does (an unclosed `{`, `(`, `#if`…)

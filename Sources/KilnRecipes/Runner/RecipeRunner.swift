@@ -114,7 +114,7 @@ public final class RecipeRunner: Sendable {
         let toolchain = try options.toolchain ?? SwiftToolchain.locate(environment: options.environment)
         var executor = RecipeExecutor(toolchain: toolchain, kilnBuildDirectory: options.kilnBuildDirectory,
                                       environment: options.environment, defaultTimeout: options.timeout)
-        executor.compileTimeout = options.compileTimeout
+        executor.compileTimeout = options.compileTimeout ?? options.timeout
         executor.outputLimit = options.outputLimitPerBlock
         executor.extraCompilerFlags = options.extraCompilerFlags
         let context = RunContext(
