@@ -134,7 +134,7 @@ public enum RecipeFuzzCheck {
         var runnable = 0
         for block in recipe.blocks {
             let location = "#sourceLocation(file: \(pathLiteral), line: \(block.codeLines.lowerBound))\n"
-            let marker = generator.beginMarkCall(block: block.index) + "\n"
+            let marker = generator.boundaryCall(before: block, in: recipe) + "\n"
             if block.runs {
                 runnable += 1
                 if !program.containsBytes(marker) { out.append("block \(block.index + 1): no begin marker in the program") }

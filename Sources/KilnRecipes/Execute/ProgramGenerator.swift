@@ -6,9 +6,9 @@
 /// `#sourceLocation(file: "recipes/x.md", line: N)` so that compiler errors and trap messages
 /// point into the recipe.
 ///
-/// **Markers.** Before and after each block the program writes a marker line
-/// (``BlockMarker``, `"\u{1E}KILN-<secret> begin|end <block> <monotonic ns>"`), after flushing
-/// stdout (which it makes unbuffered, so stdout and stderr stay in order in the shared pipe).
+/// **Markers.** Before and after each block the program writes a marker line (``BlockMarker``,
+/// `"\u{1E}KILN-<secret> begin|end <block> <monotonic ns>"`; one call between two blocks writes
+/// both), after flushing stdout (which it makes unbuffered, so stdout and stderr stay in order in the shared pipe).
 /// The parent splits the output at markers, times each block from the child's clock and knows
 /// which block was running when the program died.
 ///
@@ -54,12 +54,18 @@ public struct ProgramGenerator: Sendable {
     /// The runtime's name `base`, made private to this run.
     func runtimeName(_ base: String) -> String { "__kiln_\(nonce)_\(base)" }
 
-    /// The statement writing the marker that block `index` begins.
-    public func beginMarkCall(block index: Int) -> String { markCall(.begin, block: "\(index)") }
+    /// The one statement between two runnable blocks: it ends block `ended` and begins block
+    /// `begun` (-1: none). One statement with integer arguments per block, not two with string
+    /// arguments, because type-checking top-level code costs each statement time in proportion
+    /// to the statements before it (see the commit's measurements).
+    public func boundaryCall(ended: Int, begun: Int) -> String {
+        "\(runtimeName("next"))(\(ended), \(begun))"
+    }
 
-    /// The statement writing `kind`'s marker for the block given by the expression `block`.
-    func markCall(_ kind: BlockMarker.Kind, block: String) -> String {
-        "\(runtimeName("mark"))(\"\(kind.rawValue)\", \(block))"
+    /// The boundary statement before `block` in `recipe`'s program.
+    public func boundaryCall(before block: Block, in recipe: Recipe) -> String {
+        let previous = recipe.runnableBlocks.last { $0.index < block.index }
+        return boundaryCall(ended: previous?.index ?? -1, begun: block.index)
     }
 
     /// The program for `recipe`'s runnable blocks.
@@ -83,6 +89,10 @@ public struct ProgramGenerator: Sendable {
                 close(\(secretDescriptor))
                 return (fcntl(1, F_DUPFD_CLOEXEC, 3), Array("\(BlockMarker.leadLiteral)".utf8) + secret + [0x20])
             }()
+            private func \(runtimeName("next"))(_ ended: Int, _ begun: Int) {
+                if ended >= 0 { \(runtimeName("mark"))("\(BlockMarker.Kind.end.rawValue)", ended) }
+                if begun >= 0 { \(runtimeName("mark"))("\(BlockMarker.Kind.begin.rawValue)", begun) }
+            }
             private func \(runtimeName("mark"))(_ kind: String, _ block: Int) {
                 fflush(stdout)
                 var now = timespec()
@@ -95,23 +105,25 @@ public struct ProgramGenerator: Sendable {
                 if let kilnError = error as? any KilnError { print(kilnError.fullDescription) } else { print(error) }
             }
             private func \(runtimeName("unexpectedSuccess"))(_ block: Int) -> Never {
-                \(markCall(.unexpected, block: "block"))
+                \(runtimeName("mark"))("\(BlockMarker.Kind.unexpected.rawValue)", block)
                 exit(0)
             }
 
             """
+        var previous = -1
         for block in runnable {
             let location = sourceLocation(for: block, in: recipe)
             out += "\n// Block \(block.index + 1) of \(recipe.blocks.count), \(recipe.path):\(block.fenceLines.lowerBound)-\(block.fenceLines.upperBound)\n"
-            out += beginMarkCall(block: block.index) + "\n"
+            out += boundaryCall(ended: previous, begun: block.index) + "\n"
+            previous = block.index
             if block.options.expectError {
                 out += "do {\n\(location)\n\(block.code)#sourceLocation()\n"
                 out += "    \(runtimeName("unexpectedSuccess"))(\(block.index))\n} catch {\n    \(runtimeName("caught"))(error)\n}\n"
             } else if !block.code.isEmpty {
                 out += "\(location)\n\(block.code)#sourceLocation()\n"
             }
-            out += markCall(.end, block: "\(block.index)") + "\n"
         }
+        if let last = runnable.last { out += "\n" + boundaryCall(ended: last.index, begun: -1) + "\n" }
         return out
     }
 
