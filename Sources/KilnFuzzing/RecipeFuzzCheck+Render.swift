@@ -7,15 +7,15 @@ extension RecipeFuzzCheck {
     /// in order, and parsing it again gives the same Swift blocks with the same options.
     static func renderViolations(_ recipe: Recipe) -> [String] {
         var out: [String] = []
-        let firstRunnable = recipe.runnableSteps.first?.index
-        let results = recipe.steps.map { step -> StepResult in
-            guard step.runs else { return StepResult(step: step, status: .shownOnly) }
-            if step.index == firstRunnable {
-                return StepResult(step: step, status: .failed(.thrownError(step.code)), output: step.code)
+        let firstRunnable = recipe.runnableBlocks.first?.index
+        let results = recipe.blocks.map { block -> BlockResult in
+            guard block.runs else { return BlockResult(block: block, status: .shownOnly) }
+            if block.index == firstRunnable {
+                return BlockResult(block: block, status: .failed(.thrownError(block.code)), output: block.code)
             }
-            return StepResult(step: step, status: .passed, output: step.code)
+            return BlockResult(block: block, status: .passed, output: block.code)
         }
-        let document = DocumentRenderer(includeTimes: false).markdown(for: RecipeExecution(recipe: recipe, steps: results))
+        let document = DocumentRenderer(includeTimes: false).markdown(for: RecipeExecution(recipe: recipe, blocks: results))
         let rendered = document.split(separator: "\n", omittingEmptySubsequences: false)
         var source = recipe.lines[...]
         while source.last == "" { source.removeLast() }
@@ -30,8 +30,8 @@ extension RecipeFuzzCheck {
 
         do {
             let again = try Recipe(path: recipe.path, source: document)
-            let before = recipe.steps.map { [$0.code, "\($0.options)"] }
-            let after = again.steps.map { [$0.code, "\($0.options)"] }
+            let before = recipe.blocks.map { [$0.code, "\($0.options)"] }
+            let after = again.blocks.map { [$0.code, "\($0.options)"] }
             if before != after {
                 out.append("the regenerated document parses to \(after.count) Swift blocks, not the recipe's \(before.count) (or they differ)")
             }

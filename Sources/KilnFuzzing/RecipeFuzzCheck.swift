@@ -14,7 +14,7 @@ import Glibc
 /// normalised form (``DocumentNormalizer``) and HTML.
 ///
 /// Invariants: a rejected recipe fails with a `.badInput` ``RecipeError`` at
-/// `path:LINE` (a line of the document) with a suggested fix; an accepted one has steps in
+/// `path:LINE` (a line of the document) with a suggested fix; an accepted one has blocks in
 /// document order whose fence and code lines lie within the document, code that ends with a
 /// newline and matches its source lines, and every runnable block's code appears in the
 /// program under a `#sourceLocation` of its first line. The regenerated document keeps every
@@ -82,40 +82,40 @@ public enum RecipeFuzzCheck {
         return out
     }
 
-    /// Steps lie within the document, in order, and their code matches their source lines.
+    /// Blocks lie within the document, in order, and their code matches their source lines.
     static func planViolations(_ recipe: Recipe) -> [String] {
         var out: [String] = []
         let lines = recipe.lines
         if recipe.title.isEmpty { out.append("empty title") }
         var previousEnd = 0
-        for (i, step) in recipe.steps.enumerated() {
-            let where_ = "block \(i + 1) (fence lines \(step.fenceLines))"
-            if step.index != i { out.append("\(where_): index \(step.index)") }
-            guard step.fenceLines.lowerBound > previousEnd, step.fenceLines.upperBound <= lines.count else {
+        for (i, block) in recipe.blocks.enumerated() {
+            let where_ = "block \(i + 1) (fence lines \(block.fenceLines))"
+            if block.index != i { out.append("\(where_): index \(block.index)") }
+            guard block.fenceLines.lowerBound > previousEnd, block.fenceLines.upperBound <= lines.count else {
                 out.append("\(where_): fence lines outside 1...\(lines.count) or overlapping the previous block (ends \(previousEnd))")
                 continue
             }
-            previousEnd = step.fenceLines.upperBound
-            guard step.codeLines.lowerBound == step.fenceLines.lowerBound + 1,
-                  step.codeLines.upperBound <= step.fenceLines.upperBound else {
-                out.append("\(where_): code lines \(step.codeLines) not inside the fence")
+            previousEnd = block.fenceLines.upperBound
+            guard block.codeLines.lowerBound == block.fenceLines.lowerBound + 1,
+                  block.codeLines.upperBound <= block.fenceLines.upperBound else {
+                out.append("\(where_): code lines \(block.codeLines) not inside the fence")
                 continue
             }
-            if !step.code.isEmpty && !step.code.hasSuffix("\n") { out.append("\(where_): code does not end with a newline") }
-            var codeLines = step.code.split(separator: "\n", omittingEmptySubsequences: false)
-            if step.code.hasSuffix("\n") || step.code.isEmpty { codeLines.removeLast() }
-            if codeLines.count != step.codeLines.count {
-                out.append("\(where_): \(codeLines.count) lines of code, code lines \(step.codeLines)")
+            if !block.code.isEmpty && !block.code.hasSuffix("\n") { out.append("\(where_): code does not end with a newline") }
+            var codeLines = block.code.split(separator: "\n", omittingEmptySubsequences: false)
+            if block.code.hasSuffix("\n") || block.code.isEmpty { codeLines.removeLast() }
+            if codeLines.count != block.codeLines.count {
+                out.append("\(where_): \(codeLines.count) lines of code, code lines \(block.codeLines)")
                 continue
             }
             for (k, code) in codeLines.enumerated() {
                 // cmark strips container markers and indentation, turning a partly consumed
                 // tab into spaces, and replaces NUL with U+FFFD: compare what remains.
-                var source = lines[step.codeLines.lowerBound - 1 + k]
+                var source = lines[block.codeLines.lowerBound - 1 + k]
                 if source.utf8.contains(0) { source = String(source.map { $0 == "\u{0}" ? "\u{FFFD}" : $0 }) }
                 let content = code.drop { $0 == " " }
                 if !source.hasSuffix(content) {
-                    out.append("\(where_): code line \(step.codeLines.lowerBound + k) \(String(reflecting: String(code))) is not from the source line \(String(reflecting: source))")
+                    out.append("\(where_): code line \(block.codeLines.lowerBound + k) \(String(reflecting: String(code))) is not from the source line \(String(reflecting: source))")
                     break
                 }
             }
@@ -132,31 +132,31 @@ public enum RecipeFuzzCheck {
         let pathLiteral = "\"" + recipe.path.replacingOccurrences(of: "\\", with: "\\\\")
             .replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n") + "\""
         var runnable = 0
-        for step in recipe.steps {
-            let location = "#sourceLocation(file: \(pathLiteral), line: \(step.codeLines.lowerBound))\n"
-            let marker = "__kilnMark(\"begin\", \(step.index))\n"
-            if step.runs {
+        for block in recipe.blocks {
+            let location = "#sourceLocation(file: \(pathLiteral), line: \(block.codeLines.lowerBound))\n"
+            let marker = generator.boundaryCall(before: block, in: recipe) + "\n"
+            if block.runs {
                 runnable += 1
-                if !program.containsBytes(marker) { out.append("block \(step.index + 1): no begin marker in the program") }
-                if !step.code.isEmpty || step.options.expectError,
-                   !program.containsBytes(location + step.code + "#sourceLocation()\n") {
-                    out.append("block \(step.index + 1): its code is not in the program under \(location.dropLast())")
+                if !program.containsBytes(marker) { out.append("block \(block.index + 1): no begin marker in the program") }
+                if !block.code.isEmpty || block.options.expectError,
+                   !program.containsBytes(location + block.code + "#sourceLocation()\n") {
+                    out.append("block \(block.index + 1): its code is not in the program under \(location.dropLast())")
                 }
             } else {
                 // The header may also appear as text inside a runnable block's code (the fuzzer
                 // learns such strings): only a header beyond those copies is the generator's.
-                let header = "// Block \(step.index + 1) of \(recipe.steps.count), \(recipe.path):\(step.fenceLines.lowerBound)-"
-                let inCode = recipe.steps.filter(\.runs).reduce(0) { $0 + $1.code.occurrences(of: header) }
+                let header = "// Block \(block.index + 1) of \(recipe.blocks.count), \(recipe.path):\(block.fenceLines.lowerBound)-"
+                let inCode = recipe.blocks.filter(\.runs).reduce(0) { $0 + $1.code.occurrences(of: header) }
                 if program.occurrences(of: header) > inCode {
-                    out.append("block \(step.index + 1) is no-run but is in the program")
+                    out.append("block \(block.index + 1) is no-run but is in the program")
                 }
             }
         }
         let blocks = program.occurrences(of: "\n// Block ")
         if blocks < runnable { out.append("the program has \(blocks) blocks, the recipe \(runnable) runnable ones") }
         let standalone = StandaloneSwift.source(for: recipe)
-        for step in recipe.steps where !step.options.noRun && !step.code.isEmpty && !standalone.containsBytes(step.code) {
-            out.append("block \(step.index + 1): its code is not in the standalone Swift file")
+        for block in recipe.blocks where !block.options.noRun && !block.code.isEmpty && !standalone.containsBytes(block.code) {
+            out.append("block \(block.index + 1): its code is not in the standalone Swift file")
         }
         return out
     }

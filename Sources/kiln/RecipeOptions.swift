@@ -11,7 +11,7 @@ struct RecipeOptions: ParsableArguments {
     @Option(help: "Recipes run at the same time (each in its own process).")
     var jobs: Int = 1
 
-    @Option(help: "Seconds a recipe may run when it sets no timeout of its own.")
+    @Option(help: "Seconds a recipe's program may take to compile, and to run when the recipe sets no timeout of its own.")
     var timeout: Double = 600
 
     @Option(help: "Only recipes whose path matches this regular expression.")

@@ -123,12 +123,35 @@ import Testing
         p.waitUntilExit()
         #expect(p.terminationStatus == 0, "\(String(describing: try? String(contentsOfFile: w.root + "/log", encoding: .utf8)))")
         #expect(readings > 10)
-        // 1 MB kept per block; the other 99 MB must never have been held.
+        // 1 MB and a 64 KiB tail kept per block; the other 99 MB must never have been held.
         #expect(peakKB > 0 && peakKB < 80_000, "kiln's peak RSS \(peakKB) kB")
         let document = w.read("flood.md") ?? ""
-        #expect(document.contains("x\n… output truncated (\((100 << 20) + 5 - (1 << 20)) bytes dropped)\n```"))
+        // The first MiB, a note, the last 64 KiB (which end with "done").
+        #expect(document.contains("x\n… output truncated (\((100 << 20) + 5 - (1 << 20) - 65_536) bytes dropped)\nxxx"))
+        #expect(document.contains("xxxdone\n```"))
         #expect(document.contains("```text\nnext\n```"))
-        #expect(document.utf8.count < (1 << 20) + 2000)
+        #expect(document.utf8.count < (1 << 20) + 65_536 + 2000)
+    }
+
+    /// Decision: the recipe program's scratch folder (`$TMPDIR/kiln-recipe-<UUID>/`: the
+    /// generated source and executable) is removed on SIGINT and SIGTERM too, after the
+    /// program is killed.
+    @Test(arguments: [SIGINT, SIGTERM])
+    func interruptLeavesNoScratchFolder(signal: Int32) throws {
+        let w = try Workspace()
+        let tmp = w.root + "/tmp", marker = w.root + "/started"
+        try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
+        try w.write("slow.md", "# Slow\n\n```swift\ntry \"x\".write(toFile: \"\(marker)\", atomically: true, encoding: .utf8)\nsleep(300)\n```\n")
+        let p = try w.start(["run", w.recipes, "--output", w.output], log: w.root + "/log", environment: ["TMPDIR": tmp])
+        defer { if p.isRunning { kill(p.processIdentifier, SIGKILL) } }
+        #expect(Self.wait(120) { FileManager.default.fileExists(atPath: marker) }, "the block never started")
+        let during = try FileManager.default.contentsOfDirectory(atPath: tmp)
+        #expect(during.contains { $0.hasPrefix("kiln-recipe-") }, "\(during)")
+        kill(p.processIdentifier, signal)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 128 + signal)
+        let after = try FileManager.default.contentsOfDirectory(atPath: tmp)
+        #expect(after == [], "\(after)")
     }
 
     @Test func sigintMidRecipeKillsItsProcessesAndKeepsEveryDocumentWhole() throws {

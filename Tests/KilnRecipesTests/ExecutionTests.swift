@@ -39,20 +39,20 @@ struct ExecutionTests {
             ```
             """)
         #expect(e.passed)
-        #expect(e.steps.map(\.status) == [.passed, .passed, .shownOnly, .passed])
-        #expect(e.steps[0].output == "first")
-        #expect(e.steps[1].output == "2 [2]\nto stderr\nafter\n")
-        #expect(e.steps[3].output == "")
-        #expect(e.steps[0].seconds! >= 0 && e.steps[0].seconds! < 5)
+        #expect(e.blocks.map(\.status) == [.passed, .passed, .shownOnly, .passed])
+        #expect(e.blocks[0].output == "first")
+        #expect(e.blocks[1].output == "2 [2]\nto stderr\nafter\n")
+        #expect(e.blocks[3].output == "")
+        #expect(e.blocks[0].seconds! >= 0 && e.blocks[0].seconds! < 5)
     }
 
     @Test func compileErrorPointsAtTheRecipeLine() throws {
         let e = try run("# C\n\n```swift\nlet a = 1\n```\n\n```swift\nlet b = 2\nlet z: Int = \"s\"\n```\n")
         #expect(status(e, 0) == .notRun)
-        guard case .failed(.compileError(let message)) = status(e, 1) else { Issue.record("\(e.steps)"); return }
+        guard case .failed(.compileError(let message)) = status(e, 1) else { Issue.record("\(e.blocks)"); return }
         #expect(message.contains("recipes/x.md:9:"))
         #expect(!message.contains("<generated>"))
-        #expect(e.steps[1].failureLine == 9)
+        #expect(e.blocks[1].failureLine == 9)
         #expect(e.failureDescription?.hasPrefix("recipes/x.md:9: compile error: recipes/x.md:9:") == true)
     }
 
@@ -74,7 +74,7 @@ struct ExecutionTests {
             """)
         #expect(status(e, 0) == .passed)
         #expect(status(e, 1) == .failed(.thrownError("bad thing happened")))
-        #expect(e.steps[1].output == "partial")
+        #expect(e.blocks[1].output == "partial")
         #expect(status(e, 2) == .notRun)
         #expect(e.failureDescription == "recipes/x.md:6: thrown error: bad thing happened")
     }
@@ -82,8 +82,8 @@ struct ExecutionTests {
     @Test func trapNamesTheRecipeLine() throws {
         let e = try run("# T\n\n```swift\nprint(\"hi\")\nfatalError(\"boom\")\n```\n")
         #expect(status(e, 0) == .failed(.trap("recipes/x.md:5: Fatal error: boom")))
-        #expect(e.steps[0].output == "hi\n")
-        #expect(e.steps[0].failureLine == 5)
+        #expect(e.blocks[0].output == "hi\n")
+        #expect(e.blocks[0].failureLine == 5)
     }
 
     @Test func signalIsNamed() throws {
@@ -93,7 +93,7 @@ struct ExecutionTests {
 
     @Test func exitMidRecipeFails() throws {
         let e = try run("```swift\nprint(1)\n```\n\n```swift\nexit(3)\n```\n\n```swift\nprint(2)\n```\n")
-        #expect(e.steps.map(\.status) == [.passed, .failed(.exit(3)), .notRun])
+        #expect(e.blocks.map(\.status) == [.passed, .failed(.exit(3)), .notRun])
     }
 
     @Test func hangIsKilledWithItsGrandchildren() throws {
@@ -111,7 +111,7 @@ struct ExecutionTests {
             """)
         #expect(Date().timeIntervalSince(start) < 30)
         #expect(status(e, 0) == .failed(.timeout(seconds: 2, recipeWide: false)))
-        let pid = Int32(e.steps[0].output.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        let pid = Int32(e.blocks[0].output.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
         #expect(pid > 0)
         // The grandchild is gone (or a zombie awaiting its new parent's reaping).
         usleep(200_000)
@@ -121,7 +121,7 @@ struct ExecutionTests {
 
     @Test func recipeTimeoutFromSettings() throws {
         let e = try run("<!-- kiln: timeout=1 -->\n```swift\nprint(\"ok\")\n```\n\n```swift\nsleep(30)\n```\n")
-        #expect(e.steps.map(\.status) == [.passed, .failed(.timeout(seconds: 1, recipeWide: true))])
+        #expect(e.blocks.map(\.status) == [.passed, .failed(.timeout(seconds: 1, recipeWide: true))])
     }
 
     @Test func floodIsTruncatedAndTheNextBlockRuns() throws {
@@ -137,15 +137,18 @@ struct ExecutionTests {
             ```
             """)
         #expect(e.passed)
-        let out = e.steps[0].output
-        #expect(out.utf8.count < (1 << 20) + 200)
-        #expect(out.hasSuffix("… output truncated (\(3_000_000 - (1 << 20)) bytes dropped)\n"))
-        #expect(e.steps[1].output == "\u{1E}KILN-fake begin 9 9\nnext\n")
+        let out = e.blocks[0].output
+        let line = String(repeating: "x", count: 99)
+        // The head (1 MiB), a note, then the last 64 KiB from its first whole line (655 lines).
+        #expect(out.utf8.count < (1 << 20) + 65_536 + 200)
+        #expect(out.contains("x\n… output truncated (\(3_000_000 - (1 << 20) - 65_500) bytes dropped)\n" + line + "\n"))
+        #expect(out.hasSuffix(String(repeating: line + "\n", count: 655)))
+        #expect(e.blocks[1].output == "\u{1E}KILN-fake begin 9 9\nnext\n")
     }
 
     @Test func invalidUTF8IsReplaced() throws {
         let e = try run("```swift\nFileHandle.standardOutput.write(Data([0x61, 0xFF, 0x62, 0x0A]))\n```\n")
-        #expect(e.steps[0].output == "a\u{FFFD}b\n")
+        #expect(e.blocks[0].output == "a\u{FFFD}b\n")
     }
 
     @Test func expectedErrorIsTheOutputAndTheRecipeContinues() throws {
@@ -164,15 +167,15 @@ struct ExecutionTests {
             print(kept + 1)
             ```
             """)
-        #expect(e.steps.map(\.status) == [.passed, .passed, .passed])
-        #expect(e.steps[1].output == "trying\nexpected failure\n")
-        #expect(e.steps[2].output == "42\n")
+        #expect(e.blocks.map(\.status) == [.passed, .passed, .passed])
+        #expect(e.blocks[1].output == "trying\nexpected failure\n")
+        #expect(e.blocks[2].output == "42\n")
     }
 
     @Test func expectErrorBlockThatSucceedsFails() throws {
         let e = try run("```swift expect-error\nprint(\"fine\")\n```\n\n```swift\nprint(\"never\")\n```\n")
-        #expect(e.steps.map(\.status) == [.failed(.unexpectedSuccess), .notRun])
-        #expect(e.steps[0].output == "fine\n")
+        #expect(e.blocks.map(\.status) == [.failed(.unexpectedSuccess), .notRun])
+        #expect(e.blocks[0].output == "fine\n")
         #expect(e.failureDescription == "recipes/x.md:1: expected an error but the block succeeded")
     }
 }

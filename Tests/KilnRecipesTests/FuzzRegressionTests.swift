@@ -29,15 +29,15 @@ import Testing
         #expect(RecipeFuzzCheck.violations(in: good).isEmpty)
 
         var outside = good
-        outside.steps[0].fenceLines = 3...9
+        outside.blocks[0].fenceLines = 3...9
         #expect(RecipeFuzzCheck.violations(in: outside).contains { $0.contains("fence lines outside") })
 
         var foreign = good
-        foreign.steps[0].code = "print(2)\n"
+        foreign.blocks[0].code = "print(2)\n"
         #expect(RecipeFuzzCheck.violations(in: foreign).contains { $0.contains("is not from the source line") })
 
         var unterminated = good
-        unterminated.steps[0].code = "print(1)"
+        unterminated.blocks[0].code = "print(1)"
         #expect(RecipeFuzzCheck.violations(in: unterminated).contains { $0.contains("does not end with a newline") })
     }
 
@@ -72,7 +72,7 @@ import Testing
     @Test func closedFencesInContainersStillParse() throws {
         let source = "> ```swift\n> let a = 1\n> ```\n\n- item\n\n  ```swift\n  print(a)\n  ```\n\n    ```\n    indented code\n    ```\n"
         let recipe = try Recipe(path: "recipes/x.md", source: source)
-        #expect(recipe.steps.map(\.code) == ["let a = 1\n", "print(a)\n"])
-        #expect(recipe.steps.map(\.fenceLines) == [1...3, 7...9])
+        #expect(recipe.blocks.map(\.code) == ["let a = 1\n", "print(a)\n"])
+        #expect(recipe.blocks.map(\.fenceLines) == [1...3, 7...9])
     }
 }

@@ -36,27 +36,27 @@ import Testing
         #expect(recipe.name == "sample")
         #expect(recipe.settings.timeout == 60)
         #expect(recipe.settings.blockTimeout == 5)
-        #expect(recipe.steps.count == 4)
-        let s0 = recipe.steps[0]
+        #expect(recipe.blocks.count == 4)
+        let s0 = recipe.blocks[0]
         #expect(s0.code == "let x = 1\nprint(x)\n")
         #expect(s0.fenceLines == 6...9)
         #expect(s0.codeLines == 7..<9)
-        #expect(s0.options == StepOptions())
-        let s1 = recipe.steps[1]
+        #expect(s0.options == BlockOptions())
+        let s1 = recipe.blocks[1]
         #expect(s1.fenceLines == 15...17)
         #expect(s1.options.expectError && s1.options.timeout == 2.5)
-        let s2 = recipe.steps[2]
+        let s2 = recipe.blocks[2]
         #expect(s2.fenceLines == 19...21)
         #expect(s2.code == "print(\"quoted\")\n")
         #expect(s2.options.hideOutput)
         #expect(s2.containerPrefix == "> ")
-        let s3 = recipe.steps[3]
+        let s3 = recipe.blocks[3]
         #expect(s3.options.noRun && !s3.runs)
         #expect(s3.code == "")
         #expect(s3.fenceLines == 23...24)
         #expect(s3.codeLines.isEmpty)
-        #expect(recipe.runnableSteps.count == 3)
-        #expect(recipe.step(containing: 16)?.index == 1)
+        #expect(recipe.runnableBlocks.count == 3)
+        #expect(recipe.block(containing: 16)?.index == 1)
     }
 
     @Test func markdownTreeHasPositions() {
@@ -73,7 +73,7 @@ import Testing
     @Test func titleFallsBackToFileName() throws {
         let recipe = try Recipe(path: "recipes/no_heading.md", source: "text only\n")
         #expect(recipe.title == "no_heading")
-        #expect(recipe.steps.isEmpty)
+        #expect(recipe.blocks.isEmpty)
     }
 
     @Test func unknownOptionIsLocatedWithSuggestion() {
@@ -119,6 +119,6 @@ import Testing
 
     @Test func nonSwiftAndTildeFences() throws {
         let recipe = try Recipe(path: "r.md", source: "~~~swift\nlet a = 1\n~~~\n\n```Swift\nlet b = 2\n```\n\n```\nplain\n```\n")
-        #expect(recipe.steps.map(\.code) == ["let a = 1\n", "let b = 2\n"])
+        #expect(recipe.blocks.map(\.code) == ["let a = 1\n", "let b = 2\n"])
     }
 }

@@ -25,18 +25,18 @@ func fixture(_ name: String) -> String {
     }
 
     @Test func splitterHandlesMarkersAcrossReads() {
-        var s = OutputSplitter(nonce: "abc", limit: 8)
-        var markers: [OutputSplitter.Marker] = []
+        var s = OutputSplitter(secret: "abc", limit: 8)
+        var markers: [BlockMarker] = []
         let stream = Array("pre\u{1E}KILN-abc begin 0 5\nhello\u{1E}KILN-abc end 0 9\n\u{1E}KILN-abc begin 1 10\n0123456789abc\u{1E}KILN-ab".utf8)
         for chunk in stride(from: 0, to: stream.count, by: 3) {
             s.feed(stream[chunk..<min(chunk + 3, stream.count)]) { markers.append($0) }
         }
         s.finish()
-        #expect(markers.map(\.kind) == ["begin", "end", "begin"])
+        #expect(markers.map(\.kind) == [.begin, .end, .begin])
         #expect(markers[1].nanoseconds == 9)
         #expect(s.text(of: -1) == "pre")
         #expect(s.text(of: 0) == "hello")
-        #expect(s.text(of: 1) == "01234567\n… output truncated (13 bytes dropped)\n")
+        #expect(s.text(of: 1) == "01234567\n… output truncated (5 bytes dropped)\n\u{1E}KILN-ab")
     }
 
     @Test func runtimeReportParsing() {
@@ -55,7 +55,7 @@ func fixture(_ name: String) -> String {
     }
 
     @Test func junitEscapes() {
-        #expect(JUnitReport.escape("a<b & \"c\"\u{1}") == "a&lt;b &amp; &quot;c&quot;")
+        #expect(Markup.escape("a<b & \"c\"\u{1}") == "a&lt;b &amp; &quot;c&quot;")
     }
 }
 
@@ -64,7 +64,7 @@ struct RenderedDocumentTests {
     @Test func documentSnapshotWithoutTimes() throws {
         let recipe = try Recipe(path: "recipes/document.md", source: fixture("document.md"))
         let execution = TestEnvironment.executor().execute(recipe)
-        #expect(execution.steps.map(\.status) == [.passed, .passed, .passed, .shownOnly, .passed,
+        #expect(execution.blocks.map(\.status) == [.passed, .passed, .passed, .shownOnly, .passed,
                                                    .failed(.thrownError("it broke")), .notRun])
         let document = DocumentRenderer(includeTimes: false).markdown(for: execution)
         assertSnapshot(document, named: "document.md")
@@ -82,8 +82,8 @@ struct RenderedDocumentTests {
 @Suite struct RendererLayoutTests {
     func execution(_ source: String, outputs: [String]) throws -> RecipeExecution {
         let recipe = try Recipe(path: "recipes/r.md", source: source)
-        return RecipeExecution(recipe: recipe, steps: recipe.steps.enumerated().map { i, step in
-            StepResult(step: step, status: .passed, output: outputs[i], seconds: 0.25)
+        return RecipeExecution(recipe: recipe, blocks: recipe.blocks.enumerated().map { i, block in
+            BlockResult(block: block, status: .passed, output: outputs[i], seconds: 0.25)
         })
     }
 
@@ -107,8 +107,8 @@ struct RenderedDocumentTests {
     }
 
     @Test func totalTimeFormat() {
-        #expect(DocumentRenderer.totalTime(1.2344) == "Total running time of the recipe: (0 minutes 1.234 seconds)")
-        #expect(DocumentRenderer.totalTime(125.5) == "Total running time of the recipe: (2 minutes 5.500 seconds)")
+        #expect(DocumentRenderer.TimeLine.total(1.2344) == "Total running time of the recipe: (0 minutes 1.234 seconds)")
+        #expect(DocumentRenderer.TimeLine.total(125.5) == "Total running time of the recipe: (2 minutes 5.500 seconds)")
     }
 
     @Test func galleryPages() {

@@ -51,4 +51,4 @@ func assertSnapshot(_ text: String, named name: String, sourceLocation: SourceLo
 }
 
 /// The status of the block at `index`.
-func status(_ execution: RecipeExecution, _ index: Int) -> StepStatus { execution.steps[index].status }
+func status(_ execution: RecipeExecution, _ index: Int) -> BlockStatus { execution.blocks[index].status }

@@ -24,8 +24,8 @@ final class ActiveProcessGroups: @unchecked Sendable {
 
     func remove(_ pgid: pid_t) { lock.withLock { _ = groups.removeValue(forKey: pgid) } }
 
-    /// Stops new children from starting and kills every running child's process group and
-    /// stragglers; returns how many children were running. Holds the spawn lock while it
+    /// Stops new children from starting, kills every running child's process group and
+    /// stragglers and removes the scratch folders; returns how many children were running. Holds the spawn lock while it
     /// works, so no spawn slips past; later spawns fail.
     @discardableResult
     func interrupt() -> Int {
@@ -37,8 +37,11 @@ final class ActiveProcessGroups: @unchecked Sendable {
         }
         for (pgid, child) in running {
             kill(-pgid, SIGKILL)
+            kill(pgid, SIGKILL)  // the child, should it have left its group
             ProcessSweeper.killStragglers(token: child.token, pipeInode: child.pipeInode)
         }
+        // Their scratch folders: the workers' own cleanup will not run before the exit.
+        ScratchFolders.shared.removeAll()
         return running.count
     }
 }

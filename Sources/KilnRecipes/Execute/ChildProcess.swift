@@ -7,8 +7,9 @@ import Darwin
 
 /// Runs a program as a child in its own process group, with stdout and stderr merged into one
 /// pipe (so their order is kept), stdin from `/dev/null`, and the ability to kill the whole group
-/// (grandchildren included) with SIGKILL. Nothing it starts outlives it: when the child ends, its
-/// group is killed, and so are descendants that left the group (see ``ProcessSweeper``).
+/// (grandchildren included) and the child itself, wherever it moved, with SIGKILL. Nothing it
+/// starts outlives it: when the child ends, its group is killed, and so are descendants that
+/// left the group (see ``ProcessSweeper``).
 ///
 /// Spawned with `posix_spawn` + `POSIX_SPAWN_SETPGROUP`; the pipe is made close-on-exec under a
 /// lock so that children spawned concurrently by other jobs never inherit each other's pipes.
@@ -21,10 +22,12 @@ enum ChildProcess {
 
     /// Runs `path` with `arguments` (not including argv[0]) and `environment`.
     ///
+    /// - `inherit` maps descriptors of the child to descriptors of this process it receives
+    ///   (a private channel, such as a recipe program's marker secret).
     /// - `onOutput` receives the merged output as it arrives.
     /// - `shouldKill` is polled at least every 50 ms; when it returns true the group is killed.
     /// After the child exits, the rest of its group is killed too and the pipe drained.
-    static func run(path: String, arguments: [String], environment: [String: String],
+    static func run(path: String, arguments: [String], environment: [String: String], inherit: [Int32: Int32] = [:],
                     onOutput: (ArraySlice<UInt8>) -> Void, shouldKill: () -> Bool) throws -> Termination {
         // pipe() then FD_CLOEXEC is not atomic: hold the spawn lock from pipe creation to
         // spawn so that no concurrent spawn inherits this pipe's write end.
@@ -50,6 +53,9 @@ enum ChildProcess {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, writeEnd, 1)
         posix_spawn_file_actions_adddup2(&actions, writeEnd, 2)
+        for (child, parent) in inherit.sorted(by: { $0.key < $1.key }) {
+            posix_spawn_file_actions_adddup2(&actions, parent, child)
+        }
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -111,7 +117,10 @@ enum ChildProcess {
                 usleep(20_000)
             }
             if status == nil && !killed && shouldKill() {
+                // The child itself too: it may have left its group (setpgid), which the
+                // group kill then no longer reaches.
                 kill(-pid, SIGKILL)
+                kill(pid, SIGKILL)
                 killed = true
             }
             if status == nil {

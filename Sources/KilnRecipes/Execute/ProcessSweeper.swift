@@ -24,7 +24,7 @@ enum ProcessSweeper {
 
     /// A new random token (32 hex digits).
     static func newToken() -> String {
-        ProgramGenerator.randomNonce() + ProgramGenerator.randomNonce()
+        RandomHex.string(words: 2)
     }
 
     /// The variable's value for a child: the inherited tokens plus `token`, comma-separated, so

@@ -8,12 +8,18 @@ import Kiln
 /// `#sourceLocation(file: "recipes/x.md", line: N)` so that compiler errors and trap messages
 /// point into the recipe.
 ///
-/// **Markers.** Before and after each block the program writes a marker line
-/// `"\u{1E}KILN-<nonce> begin|end <block> <monotonic ns>"` straight to fd 1, after flushing
-/// stdout (which it makes unbuffered, so stdout and stderr stay in order in the shared pipe).
-/// The parent splits the output at markers (the nonce is random per run, so output cannot fake
-/// one), times each block from the child's clock and knows which block was running when the
-/// program died.
+/// **Markers.** Before and after each block the program writes a marker line (``BlockMarker``,
+/// `"\u{1E}KILN-<secret> begin|end <block> <monotonic ns>"`; one call between two blocks writes
+/// both), after flushing stdout (which it makes unbuffered, so stdout and stderr stay in order in the shared pipe).
+/// The parent splits the output at markers, times each block from the child's clock and knows
+/// which block was running when the program died.
+///
+/// **A channel recipe code cannot reach.** A block could otherwise end blocks it never ran by
+/// writing markers. So the marker's secret is in no file, argument or environment variable:
+/// the runtime reads it from a private inherited descriptor (``secretDescriptor``, then closed)
+/// before the first block; the runtime's names carry the per-run ``nonce``, so no block can
+/// call them (it cannot know the name when it is compiled); and markers go to a private
+/// duplicate of stdout, so a block closing or redirecting fds 1 and 2 does not silence them.
 ///
 /// **Errors.** Top-level code cannot wrap a block in `do { } catch { }` without scoping its
 /// declarations away from later blocks. So:
@@ -22,8 +28,8 @@ import Kiln
 ///   traps. The parent maps that text, found after the running block's `begin` marker, to a
 ///   *thrown error* of that block (any other `Fatal error:` is a *trap*).
 /// - `expect-error` blocks are wrapped in `do { } catch { }`: the caught error's description
-///   (with a Kiln error's suggested fix) is printed as the block's output and a `caught` marker
-///   follows; if the block completes, an `unexpected` marker is written and the program exits,
+///   (with a Kiln error's suggested fix) is printed as the block's output and the block ends
+///   normally; if the block completes, an `unexpected` marker is written and the program exits,
 ///   so nothing after it runs. The price: declarations inside an `expect-error` block are local
 ///   to it, which suits a block whose point is to fail.
 public struct ProgramGenerator: Sendable {
@@ -31,24 +37,42 @@ public struct ProgramGenerator: Sendable {
     /// runner rewrites to the recipe path.
     public static let moduleName = "KilnRecipe"
 
-    /// The random token in marker lines.
+    /// The random token in the runtime's names.
     public var nonce: String
+    /// The descriptor the program reads its marker secret from (see ``RecipeExecutor``).
+    public var secretDescriptor: Int32
 
-    /// Creates a generator; pass a fixed nonce for reproducible text (snapshots).
-    public init(nonce: String = ProgramGenerator.randomNonce()) {
-        self.nonce = nonce
+    /// Creates a generator with a random nonce and secret descriptor.
+    public init() {
+        self.init(nonce: RandomHex.string(), secretDescriptor: Int32.random(in: 20...199))
     }
 
-    /// 16 random hex digits.
-    public static func randomNonce() -> String {
-        let n = UInt64.random(in: .min ... .max)
-        let hex = String(n, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
+    /// Creates a generator with a fixed nonce, for reproducible text (snapshots).
+    public init(nonce: String, secretDescriptor: Int32 = 20) {
+        self.nonce = nonce
+        self.secretDescriptor = secretDescriptor
+    }
+
+    /// The runtime's name `base`, made private to this run.
+    func runtimeName(_ base: String) -> String { "__kiln_\(nonce)_\(base)" }
+
+    /// The one statement between two runnable blocks: it ends block `ended` and begins block
+    /// `begun` (-1: none). One statement with integer arguments per block, not two with string
+    /// arguments, because type-checking top-level code costs each statement time in proportion
+    /// to the statements before it (see the commit's measurements).
+    public func boundaryCall(ended: Int, begun: Int) -> String {
+        "\(runtimeName("next"))(\(ended), \(begun))"
+    }
+
+    /// The boundary statement before `block` in `recipe`'s program.
+    public func boundaryCall(before block: Block, in recipe: Recipe) -> String {
+        let previous = recipe.runnableBlocks.last { $0.index < block.index }
+        return boundaryCall(ended: previous?.index ?? -1, begun: block.index)
     }
 
     /// The program for `recipe`'s runnable blocks.
     public func program(for recipe: Recipe) -> String {
-        let runnable = recipe.runnableSteps
+        let runnable = recipe.runnableBlocks
         var out = """
             // Generated by kiln from \(recipe.path): its Swift blocks in document order. Do not edit.
             import Foundation
@@ -57,39 +81,58 @@ public struct ProgramGenerator: Sendable {
             import Glibc
             #endif
 
-            // kiln runtime: markers split the output per block and time each block.
+            // kiln runtime (see ProgramGenerator): markers split the output per block and time
+            // each block; their secret is read once from a private descriptor.
             setvbuf(stdout, nil, _IONBF, 0)
-            func __kilnMark(_ kind: String, _ block: Int) {
+            private let \(runtimeName("channel")): (fd: Int32, prefix: [UInt8]) = {
+                var secret: [UInt8] = []
+                var byte: UInt8 = 0
+                while read(\(secretDescriptor), &byte, 1) == 1 { secret.append(byte) }
+                close(\(secretDescriptor))
+                return (fcntl(1, F_DUPFD_CLOEXEC, 3), Array("\(BlockMarker.leadLiteral)".utf8) + secret + [0x20])
+            }()
+            private func \(runtimeName("next"))(_ ended: Int, _ begun: Int) {
+                if ended >= 0 { \(runtimeName("mark"))("\(BlockMarker.Kind.end.rawValue)", ended) }
+                if begun >= 0 { \(runtimeName("mark"))("\(BlockMarker.Kind.begin.rawValue)", begun) }
+            }
+            private func \(runtimeName("mark"))(_ kind: String, _ block: Int) {
                 fflush(stdout)
                 var now = timespec()
                 clock_gettime(CLOCK_MONOTONIC, &now)
                 let ns = UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
-                let line = Array("\\u{1E}KILN-\(nonce) \\(kind) \\(block) \\(ns)\\n".utf8)
-                line.withUnsafeBytes { _ = write(1, $0.baseAddress, $0.count) }
+                let line = \(runtimeName("channel")).prefix + Array("\\(kind) \\(block) \\(ns)\\n".utf8)
+                line.withUnsafeBytes { _ = write(\(runtimeName("channel")).fd, $0.baseAddress, $0.count) }
             }
-            func __kilnCaught(_ error: any Error, _ block: Int) {
+            private func \(runtimeName("caught"))(_ error: any Error) {
                 if let kilnError = error as? any KilnError { print(kilnError.fullDescription) } else { print(error) }
-                __kilnMark("caught", block)
             }
-            func __kilnUnexpectedSuccess(_ block: Int) -> Never {
-                __kilnMark("unexpected", block)
+            private func \(runtimeName("unexpectedSuccess"))(_ block: Int) -> Never {
+                \(runtimeName("mark"))("\(BlockMarker.Kind.unexpected.rawValue)", block)
                 exit(0)
             }
 
             """
-        for step in runnable {
-            let location = "#sourceLocation(file: \(stringLiteral(recipe.path)), line: \(step.codeLines.lowerBound))"
-            out += "\n// Block \(step.index + 1) of \(recipe.steps.count), \(recipe.path):\(step.fenceLines.lowerBound)-\(step.fenceLines.upperBound)\n"
-            out += "__kilnMark(\"begin\", \(step.index))\n"
-            if step.options.expectError {
-                out += "do {\n\(location)\n\(step.code)#sourceLocation()\n"
-                out += "    __kilnUnexpectedSuccess(\(step.index))\n} catch {\n    __kilnCaught(error, \(step.index))\n}\n"
-            } else if !step.code.isEmpty {
-                out += "\(location)\n\(step.code)#sourceLocation()\n"
+        var previous = -1
+        for block in runnable {
+            let location = sourceLocation(for: block, in: recipe)
+            out += "\n// Block \(block.index + 1) of \(recipe.blocks.count), \(recipe.path):\(block.fenceLines.lowerBound)-\(block.fenceLines.upperBound)\n"
+            out += boundaryCall(ended: previous, begun: block.index) + "\n"
+            previous = block.index
+            if block.options.expectError {
+                out += "do {\n\(location)\n\(block.code)#sourceLocation()\n"
+                out += "    \(runtimeName("unexpectedSuccess"))(\(block.index))\n} catch {\n    \(runtimeName("caught"))(error)\n}\n"
+            } else if !block.code.isEmpty {
+                out += "\(location)\n\(block.code)#sourceLocation()\n"
             }
-            out += "__kilnMark(\"end\", \(step.index))\n"
         }
+        if let last = runnable.last { out += "\n" + boundaryCall(ended: last.index, begun: -1) + "\n" }
         return out
+    }
+
+    /// The `#sourceLocation` directive that makes the line after it `block`'s first code line in
+    /// `recipe`, so compiler errors and traps name the recipe's lines.
+    func sourceLocation(for block: Block, in recipe: Recipe) -> String {
+        "#sourceLocation(file: \(stringLiteral(recipe.path)), line: \(block.codeLines.lowerBound))"
     }
 
     /// A Swift string literal for `text` (paths may hold quotes or backslashes).

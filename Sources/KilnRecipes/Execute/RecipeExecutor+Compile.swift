@@ -12,9 +12,9 @@ extension RecipeExecutor {
                          "-I", (bin as NSString).appendingPathComponent("Modules"), "-L", bin, "-lKiln",
                          "-Xlinker", "-rpath", "-Xlinker", bin]
             + KilnBuild.clangModuleFlags(for: bin) + extraCompilerFlags + [source, "-o", executable]
-        guard let (raw, timedOut) = runCompiler(arguments) else { return nil }
+        guard let (raw, timedOut) = runCompiler(arguments, work: work) else { return nil }
         let text = raw.replacingOccurrences(of: work, with: "<generated>")
-        if timedOut { return ("the compiler did not finish within \(formatSeconds(compileTimeout)) s\n" + text, nil) }
+        if timedOut { return ("the compiler did not finish within \(formatSeconds(compileTimeout)) s (--timeout)\n" + text, nil) }
         if let line = firstErrorLine(in: text, recipe: recipe) { return (text, line) }
         // The first error is outside the recipe (typically at the end of the generated
         // program): a block does not end where its fence does (an unclosed `{`, `(`, `#if`…)
@@ -26,7 +26,11 @@ extension RecipeExecutor {
     }
 
     /// Runs `swiftc` with `arguments`; nil when it succeeded, else its output and whether it timed out.
-    private func runCompiler(_ arguments: [String]) -> (String, Bool)? {
+    /// Its temporary files go into `work` (swiftc leaves an empty `TemporaryDirectory.*` in
+    /// `$TMPDIR` behind on every run).
+    private func runCompiler(_ arguments: [String], work: String) -> (String, Bool)? {
+        var environment = environment
+        environment["TMPDIR"] = work
         var output: [UInt8] = []
         let deadline = Date().addingTimeInterval(compileTimeout)
         var timedOut = false
@@ -58,18 +62,18 @@ extension RecipeExecutor {
     /// their first error's line. The end of a block's file maps to its closing fence.
     private func locateUnbalancedBlock(recipe: Recipe, work: String) -> (String, Int)? {
         let generator = ProgramGenerator()
-        for step in recipe.runnableSteps {
-            let file = (work as NSString).appendingPathComponent("block-\(step.index + 1).swift")
+        for block in recipe.runnableBlocks {
+            let file = (work as NSString).appendingPathComponent("block-\(block.index + 1).swift")
             // No `#sourceLocation()` reset: the end of the file then still maps into the recipe.
-            let text = "#sourceLocation(file: \(generator.stringLiteral(recipe.path)), line: \(step.codeLines.lowerBound))\n" + step.code
+            let text = generator.sourceLocation(for: block, in: recipe) + "\n" + block.code
             guard (try? text.write(toFile: file, atomically: false, encoding: .utf8)) != nil,
-                  let (output, timedOut) = runCompiler(["-parse", "-diagnostic-style=llvm", file]), !timedOut else { continue }
+                  let (output, timedOut) = runCompiler(["-parse", "-diagnostic-style=llvm", file], work: work), !timedOut else { continue }
             // Physical lines of the block file (its first line is the directive) that the
             // directive does not cover, such as the end of the file.
             var lines: [String] = []
             for line in output.split(separator: "\n", omittingEmptySubsequences: false) {
                 if line.hasPrefix(file + ":"), let n = line.dropFirst(file.count + 1).split(separator: ":").first.flatMap({ Int($0) }) {
-                    lines.append("\(recipe.path):\(step.codeLines.lowerBound + n - 2)" + line.dropFirst(file.count + 1 + String(n).count))
+                    lines.append("\(recipe.path):\(block.codeLines.lowerBound + n - 2)" + line.dropFirst(file.count + 1 + String(n).count))
                 } else {
                     lines.append(String(line))
                 }
@@ -78,9 +82,9 @@ extension RecipeExecutor {
             guard let line = firstErrorLine(in: located, recipe: recipe) else { continue }
             // An error at the end of the block (its closing fence) usually has a note at the
             // real culprit ("to match this opening '{'"): point there.
-            if line == step.fenceLines.upperBound, let note = lines.first(where: { $0.hasPrefix(recipe.path + ":") && $0.contains(": note:") }),
+            if line == block.fenceLines.upperBound, let note = lines.first(where: { $0.hasPrefix(recipe.path + ":") && $0.contains(": note:") }),
                let noteLine = note.dropFirst(recipe.path.count + 1).split(separator: ":").first.flatMap({ Int($0) }),
-               step.codeLines.contains(noteLine) {
+               block.codeLines.contains(noteLine) {
                 return (located, noteLine)
             }
             return (located, line)

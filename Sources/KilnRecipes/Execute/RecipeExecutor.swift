@@ -5,13 +5,13 @@ public enum ExecutionEvent: Sendable {
     /// The recipe program is being compiled.
     case compiling
     /// A block started running.
-    case blockStarted(Step)
+    case blockStarted(Block)
     /// A block ended (passed or failed); a passing block's output is only in the final result.
-    case blockFinished(StepResult)
+    case blockFinished(BlockResult)
 }
 
 /// Compiles a recipe's program (see ``ProgramGenerator``) against the built Kiln and runs it,
-/// turning its output and fate into one ``StepResult`` per block.
+/// turning its output and fate into one ``BlockResult`` per block.
 ///
 /// Compilation: `swiftc -Onone` (or `-O` with `optimize=speed`) with
 /// `-I <bin>/Modules -L <bin> -lKiln -Xlinker -rpath -Xlinker <bin>` and the module maps of
@@ -46,18 +46,17 @@ public struct RecipeExecutor: Sendable {
 
     /// Runs `recipe` and returns every block's result. Never throws: failures are results.
     public func execute(_ recipe: Recipe, onEvent: (ExecutionEvent) -> Void = { _ in }) -> RecipeExecution {
-        let runnable = recipe.runnableSteps
+        let runnable = recipe.runnableBlocks
         guard !runnable.isEmpty else {
-            return RecipeExecution(recipe: recipe, steps: recipe.steps.map { StepResult(step: $0, status: .shownOnly) })
+            return RecipeExecution(recipe: recipe, blocks: recipe.blocks.map { BlockResult(block: $0, status: .shownOnly) })
         }
-        let fm = FileManager.default
-        let work = fm.temporaryDirectory.appendingPathComponent("kiln-recipe-\(UUID().uuidString)").path
-        defer { try? fm.removeItem(atPath: work) }
+        let work: String
         do {
-            try fm.createDirectory(atPath: work, withIntermediateDirectories: true)
+            work = try ScratchFolders.shared.create()
         } catch {
-            return failAll(recipe, at: runnable[0], .internalError("cannot create \(work): \(error)"))
+            return failAll(recipe, at: runnable[0], .internalError("cannot create a scratch folder in \(NSTemporaryDirectory()): \(error)"))
         }
+        defer { ScratchFolders.shared.remove(work) }
 
         let generator = ProgramGenerator()
         let source = (work as NSString).appendingPathComponent("main.swift")
@@ -73,24 +72,24 @@ public struct RecipeExecutor: Sendable {
         let compile = compileProgram(source: source, executable: executable, recipe: recipe, work: work)
         let compileSeconds = Date().timeIntervalSince(compileStart)
         if let (message, line) = compile {
-            let step = line.flatMap { recipe.step(containing: $0) }.flatMap { $0.runs ? $0 : nil } ?? runnable[0]
-            var result = failAll(recipe, at: step, .compileError(message), line: line)
+            let block = line.flatMap { recipe.block(containing: $0) }.flatMap { $0.runs ? $0 : nil } ?? runnable[0]
+            var result = failAll(recipe, at: block, .compileError(message), line: line)
             result.compileSeconds = compileSeconds
             return result
         }
-        var result = runProgram(executable, recipe: recipe, nonce: generator.nonce, onEvent: onEvent)
+        var result = runProgram(executable, recipe: recipe, secretDescriptor: generator.secretDescriptor, onEvent: onEvent)
         result.compileSeconds = compileSeconds
         return result
     }
 
     /// Every runnable block not run, except `failing`, which failed with `reason`.
-    private func failAll(_ recipe: Recipe, at failing: Step, _ reason: BlockFailure, line: Int? = nil) -> RecipeExecution {
-        RecipeExecution(recipe: recipe, steps: recipe.steps.map { step in
-            if !step.runs { return StepResult(step: step, status: .shownOnly) }
-            if step.index == failing.index {
-                return StepResult(step: step, status: .failed(reason), failureLine: line ?? step.fenceLines.lowerBound)
+    private func failAll(_ recipe: Recipe, at failing: Block, _ reason: BlockFailure, line: Int? = nil) -> RecipeExecution {
+        RecipeExecution(recipe: recipe, blocks: recipe.blocks.map { block in
+            if !block.runs { return BlockResult(block: block, status: .shownOnly) }
+            if block.index == failing.index {
+                return BlockResult(block: block, status: .failed(reason), failureLine: line ?? block.fenceLines.lowerBound)
             }
-            return StepResult(step: step, status: .notRun)
+            return BlockResult(block: block, status: .notRun)
         })
     }
 }

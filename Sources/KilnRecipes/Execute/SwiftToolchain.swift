@@ -23,6 +23,11 @@ public struct SwiftToolchain: Sendable {
                               suggestion: "Suggested fix: set SWIFTC=/path/to/swiftc or put the Swift toolchain on PATH.")
         }
         var output: [UInt8] = []
+        // swiftc leaves an empty `TemporaryDirectory.*` in `$TMPDIR` even for --version.
+        let scratch = try ScratchFolders.shared.create()
+        defer { ScratchFolders.shared.remove(scratch) }
+        var environment = environment
+        environment["TMPDIR"] = scratch
         let end = try ChildProcess.run(path: swiftc, arguments: ["--version"], environment: environment,
                                        onOutput: { output += $0 }, shouldKill: { false })
         let text = String(decoding: output, as: UTF8.self)

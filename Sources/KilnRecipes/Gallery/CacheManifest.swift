@@ -6,7 +6,7 @@ import Kiln
 ///
 /// A recipe is skipped (its document and recorded time kept) when its entry says it passed
 /// and its source hash, the Kiln build identity, the `swiftc` version and the render settings
-/// (`--no-times`) all match, and its document still exists. `--force` ignores the cache.
+/// (`--no-times`) all match, and every file it wrote is unchanged. `--force` ignores the cache.
 /// Failed runs are recorded (for the gallery) but never skipped.
 public struct CacheManifest: Codable, Sendable, Equatable {
     /// One recipe's record.
@@ -24,11 +24,23 @@ public struct CacheManifest: Codable, Sendable, Equatable {
         /// Whether times were written (`--no-times` documents differ).
         public var includeTimes: Bool
         /// How it ended.
-        public var status: RecipeReport.Status
+        public var status: RecipeStatus
         /// Its running time in seconds.
         public var seconds: Double
         /// Its failure, if any.
         public var failure: String?
+        /// The SHA-256 of each file it wrote into the output folder, by name: a file edited by
+        /// hand (or deleted) since makes the recipe run again.
+        public var outputs: [String: String]?
+
+        /// Whether every file it wrote is still in `outputDirectory` with the same content.
+        func outputsUnchanged(in outputDirectory: String) -> Bool {
+            guard let outputs, !outputs.isEmpty else { return false }
+            return outputs.allSatisfy { name, hash in
+                let path = (outputDirectory as NSString).appendingPathComponent(name)
+                return FileManager.default.contents(atPath: path).map { SHA256Digest.hex($0) } == hash
+            }
+        }
     }
 
     /// Format version; a different version discards the manifest.
@@ -51,12 +63,11 @@ public struct CacheManifest: Codable, Sendable, Equatable {
         return manifest
     }
 
-    /// Writes the manifest atomically (sorted keys, so it diffs well).
-    public func save(outputDirectory: String) throws {
+    /// The manifest as the text of its file (sorted keys, so it diffs well).
+    public func text() throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let data = (try? encoder.encode(self)) ?? Data()
-        try AtomicFile.write(data + Data("\n".utf8), to: (outputDirectory as NSString).appendingPathComponent(Self.fileName))
+        return String(decoding: try encoder.encode(self), as: UTF8.self) + "\n"
     }
 
     /// The entry that lets `name` be skipped for this key, if any.

@@ -12,12 +12,12 @@ public struct GalleryRenderer: Sendable {
         /// The title.
         public var title: String
         /// How its last run ended.
-        public var status: RecipeReport.Status
+        public var status: RecipeStatus
         /// Its running time.
         public var seconds: Double
 
         /// Creates a row.
-        public init(path: String, name: String, title: String, status: RecipeReport.Status, seconds: Double) {
+        public init(path: String, name: String, title: String, status: RecipeStatus, seconds: Double) {
             self.path = path
             self.name = name
             self.title = title

@@ -15,7 +15,7 @@ public enum DocumentNormalizer {
                 if !drop.contains(i) { out.append("<nondeterministic output>") }
                 continue
             }
-            if isTimeLine(line.drop { $0 == " " || $0 == ">" }) {
+            if DocumentRenderer.TimeLine.matches(line.drop { $0 == " " || $0 == ">" }) {
                 // Drop it with the blank line the renderer puts before it.
                 if let last = out.last, last.allSatisfy({ $0 == " " || $0 == ">" }) { out.removeLast() }
                 continue
@@ -34,10 +34,5 @@ public enum DocumentNormalizer {
         guard let i = (0..<min(a.count, b.count)).first(where: { a[$0] != b[$0] }) ?? (a.count == b.count ? nil : min(a.count, b.count)) else { return nil }
         func show(_ lines: [Substring]) -> String { i < lines.count ? String(lines[i].prefix(300)) : "(end of document)" }
         return "  committed: \(show(a))\n  fresh:     \(show(b))"
-    }
-
-    private static func isTimeLine(_ line: Substring) -> Bool {
-        (line.hasPrefix("Running time: ") && line.hasSuffix(" s"))
-            || (line.hasPrefix("Total running time of the recipe: (") && line.hasSuffix(" seconds)"))
     }
 }

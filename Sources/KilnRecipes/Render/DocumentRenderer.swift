@@ -21,31 +21,11 @@ public struct DocumentRenderer: Sendable {
         self.includeTimes = includeTimes
     }
 
-    /// The file names a recipe produces in `output/`.
-    public struct FileNames: Sendable, Equatable {
-        /// `x.md`
-        public var document: String
-        /// `x.html`
-        public var html: String
-        /// `x.source.md`, a copy of the recipe
-        public var source: String
-        /// `x.swift`, the recipe's code
-        public var swift: String
-
-        /// The names for a recipe named `name` (`x`).
-        public init(name: String) {
-            document = name + ".md"
-            html = name + ".html"
-            source = name + ".source.md"
-            swift = name + ".swift"
-        }
-    }
-
     /// The Markdown document for `execution`.
     public func markdown(for execution: RecipeExecution) -> String {
         let recipe = execution.recipe
-        let names = FileNames(name: recipe.name)
-        let results = Dictionary(uniqueKeysWithValues: execution.steps.map { ($0.step.fenceLines.upperBound, $0) })
+        let names = OutputFileNames(name: recipe.name)
+        let results = Dictionary(uniqueKeysWithValues: execution.blocks.map { ($0.block.fenceLines.upperBound, $0) })
         var out: [String] = ["<!-- generated from \(recipe.path) by kiln run; do not edit -->", ""]
         for (i, line) in recipe.lines.enumerated() {
             out.append(line)
@@ -57,43 +37,60 @@ public struct DocumentRenderer: Sendable {
         while out.last == "" { out.removeLast() }
         out.append("")
         if includeTimes {
-            out += [Self.totalTime(execution.seconds), ""]
+            out += [TimeLine.total(execution.seconds), ""]
         }
         out += ["[Download the recipe source: \(names.source)](\(names.source))", "",
                 "[Download Swift source code: \(names.swift)](\(names.swift))"]
         return out.joined(separator: "\n") + "\n"
     }
 
-    /// `Total running time of the recipe: (0 minutes 1.234 seconds)`.
-    public static func totalTime(_ seconds: Double) -> String {
-        let minutes = Int(seconds / 60)
-        return "Total running time of the recipe: (\(minutes) minutes \(formatSeconds(seconds - Double(minutes) * 60)) seconds)"
+    /// The running-time lines of a document. The renderer writes them and
+    /// ``DocumentNormalizer`` recognises them to drop them, so both sides use this one spelling.
+    enum TimeLine {
+        private static let blockLine = (prefix: "Running time: ", suffix: " s")
+        private static let totalLine = (prefix: "Total running time of the recipe: (", suffix: " seconds)")
+
+        /// `Running time: 0.123 s`, after each block.
+        static func block(_ seconds: Double) -> String {
+            blockLine.prefix + formatSeconds(seconds) + blockLine.suffix
+        }
+
+        /// `Total running time of the recipe: (0 minutes 1.234 seconds)`, at the end.
+        static func total(_ seconds: Double) -> String {
+            let minutes = Int(seconds / 60)
+            return totalLine.prefix + "\(minutes) minutes \(formatSeconds(seconds - Double(minutes) * 60))" + totalLine.suffix
+        }
+
+        /// Whether `line` (without its container prefix) is one of the two.
+        static func matches(_ line: Substring) -> Bool {
+            [blockLine, totalLine].contains { line.hasPrefix($0.prefix) && line.hasSuffix($0.suffix) }
+        }
     }
 
     /// The lines inserted after a block's closing fence, each with the block's container prefix.
     /// `blankAfter` ends the section with a blank line when the source continues right after
     /// the fence (so the time line does not run into the next paragraph).
-    private func section(for result: StepResult, recipe: Recipe, blankAfter: Bool) -> [String] {
-        let step = result.step
-        var body: [String] = ["", "*\(recipe.path), lines \(step.fenceLines.lowerBound)-\(step.fenceLines.upperBound)*"]
-        let nondeterministic = step.options.nondeterministic
+    private func section(for result: BlockResult, recipe: Recipe, blankAfter: Bool) -> [String] {
+        let block = result.block
+        var body: [String] = ["", "*\(recipe.path), lines \(block.fenceLines.lowerBound)-\(block.fenceLines.upperBound)*"]
+        let nondeterministic = block.options.nondeterministic
         switch result.status {
         case .shownOnly:
             break
         case .notRun:
             body += ["", "*Not run: an earlier block failed.*"]
         case .passed:
-            if !step.options.hideOutput { body += textBlock(result.output, nondeterministic: nondeterministic) }
+            if !block.options.hideOutput { body += textBlock(result.output, nondeterministic: nondeterministic) }
         case .failed(let failure):
-            if !step.options.hideOutput { body += textBlock(result.output, nondeterministic: nondeterministic) }
-            body += ["", "**Failed** at \(recipe.path):\(result.failureLine ?? step.fenceLines.lowerBound):"]
+            if !block.options.hideOutput { body += textBlock(result.output, nondeterministic: nondeterministic) }
+            body += ["", "**Failed** at \(recipe.path):\(result.failureLine ?? block.fenceLines.lowerBound):"]
             body += textBlock(failure.details, nondeterministic: false)
         }
         if includeTimes, let seconds = result.seconds {
-            body += ["", "Running time: \(formatSeconds(seconds)) s"]
+            body += ["", TimeLine.block(seconds)]
         }
         if blankAfter { body.append("") }
-        let prefix = step.containerPrefix.map { $0 == ">" ? ">" : " " }.reduce("") { $0 + String($1) }
+        let prefix = block.containerPrefix.map { $0 == ">" ? ">" : " " }.reduce("") { $0 + String($1) }
         return body.map { line in
             let full = prefix + line
             return line.isEmpty ? String(full.reversed().drop { $0 == " " }.reversed()) : full

@@ -15,18 +15,18 @@ public enum StandaloneSwift {
             import Kiln
 
             """
-        for step in recipe.steps {
+        for block in recipe.blocks {
             var note = ""
-            if step.options.expectError { note = " (expect-error)" }
-            if step.options.noRun { note = " (no-run: not compiled)" }
-            out += "\n// Block \(step.index + 1), \(recipe.path):\(step.fenceLines.lowerBound)-\(step.fenceLines.upperBound)\(note)\n"
-            if step.options.noRun {
-                out += step.code.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
-                    .map { $0.isEmpty ? "//" : "// " + $0 }.joined(separator: "\n") + (step.code.isEmpty ? "" : "\n")
-            } else if step.options.expectError {
-                out += "do {\n\(step.code)} catch {\n    print(error)\n}\n"
+            if block.options.expectError { note = " (expect-error)" }
+            if block.options.noRun { note = " (no-run: not compiled)" }
+            out += "\n// Block \(block.index + 1), \(recipe.path):\(block.fenceLines.lowerBound)-\(block.fenceLines.upperBound)\(note)\n"
+            if block.options.noRun {
+                out += block.code.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+                    .map { $0.isEmpty ? "//" : "// " + $0 }.joined(separator: "\n") + (block.code.isEmpty ? "" : "\n")
+            } else if block.options.expectError {
+                out += "do {\n\(block.code)} catch {\n    print(error)\n}\n"
             } else {
-                out += step.code
+                out += block.code
             }
         }
         return out

@@ -3,7 +3,8 @@ import Foundation
 /// Finds recipes: each path is a Markdown file or a folder searched recursively for `*.md`
 /// (hidden entries skipped). Paths keep the spelling they were given (`recipes/x.md`).
 public enum RecipeDiscovery {
-    /// The recipe paths under `paths` (default `["recipes"]`), sorted, without duplicates.
+    /// The recipe paths under `paths` (default `["recipes"]`), sorted, each file once however
+    /// it is spelled.
     /// Throws `.badInput` for a missing path or two recipes with the same file name (their
     /// documents would collide in `output/`).
     public static func find(_ paths: [String]) throws -> [String] {
@@ -32,8 +33,10 @@ public enum RecipeDiscovery {
             }
             found += inFolder.sorted()
         }
+        // One file named twice (`a.md` and `./a.md`, a folder and a file in it, a symbolic
+        // link) is one recipe: keep its first spelling.
         var seen = Set<String>(), unique: [String] = []
-        for p in found where seen.insert(p).inserted { unique.append(p) }
+        for p in found where seen.insert(identity(of: p)).inserted { unique.append(p) }
         var byName: [String: String] = [:]
         for p in unique {
             let name = (p as NSString).lastPathComponent
@@ -47,21 +50,16 @@ public enum RecipeDiscovery {
         return unique
     }
 
-    /// The gallery's files in `output/`, which no recipe's document may replace.
-    public static let galleryFiles = ["index.md", "index.html", "execution_times.md"]
-
     /// Throws `.badInput` when two recipes would write the same file in `output/` (`x.md` and
     /// `x.source.md`: the second's document is the first's source copy) or a recipe would
     /// overwrite a gallery file (`index.md`): one of the documents would be silently lost.
     static func checkOutputNames(_ paths: [String]) throws {
         var owner: [String: String] = [:]
         for p in paths {
-            let file = (p as NSString).lastPathComponent
-            let names = DocumentRenderer.FileNames(name: file.hasSuffix(".md") ? String(file.dropLast(3)) : file)
-            for output in [names.document, names.html, names.source, names.swift] {
-                if galleryFiles.contains(output) {
+            for output in OutputFileNames(recipePath: p).all {
+                if OutputFileNames.gallery.contains(output) {
                     throw RecipeError(.badInput, "\(p): its document output/\(output) would replace the gallery's output/\(output)",
-                                      suggestion: "Suggested fix: rename the recipe (\(galleryFiles.joined(separator: ", ")) are the gallery's).")
+                                      suggestion: "Suggested fix: rename the recipe (\(OutputFileNames.gallery.joined(separator: ", ")) are the gallery's).")
                 }
                 if let other = owner[output] {
                     throw RecipeError(.badInput, "\(other) and \(p) would both write output/\(output)",
@@ -70,6 +68,12 @@ public enum RecipeDiscovery {
                 owner[output] = p
             }
         }
+    }
+
+    /// The file's device and inode (symbolic links followed), or its path if it cannot be read.
+    private static func identity(of path: String) -> String {
+        var st = stat()
+        return stat(path, &st) == 0 ? "\(st.st_dev):\(st.st_ino)" : path
     }
 
     /// The paths matching the regular expression `pattern` (anywhere in the path).

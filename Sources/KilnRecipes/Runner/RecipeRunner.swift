@@ -50,9 +50,9 @@ public final class RecipeRunner: Sendable {
         var summary = try execute(paths, mode: .verify(check: check))
         if let junit {
             do {
-                try AtomicFile.write(JUnitReport.xml(for: summary), to: junit)
-            } catch let error as RecipeError {
-                summary.outputErrors.append(error)
+                try AtomicFile.write(JUnitReport.xml(for: summary.junitCases), to: junit)
+            } catch {
+                summary.outputErrors.append(Self.outputError(error, path: junit))
             }
         }
         return summary
@@ -106,6 +106,7 @@ public final class RecipeRunner: Sendable {
     private func execute(_ paths: [String], mode: Mode) throws -> RunSummary {
         let start = Date()
         let all = try RecipeDiscovery.find(paths)
+        try RecipeDiscovery.checkOutputFolder(options.outputDirectory, searched: paths, recipes: all)
         let selected = try RecipeDiscovery.filter(all, pattern: options.filter)
         try KilnBuild.validate(options.kilnBuildDirectory)
         // Fail before spending minutes on recipes whose documents could not be written.
@@ -113,7 +114,7 @@ public final class RecipeRunner: Sendable {
         let toolchain = try options.toolchain ?? SwiftToolchain.locate(environment: options.environment)
         var executor = RecipeExecutor(toolchain: toolchain, kilnBuildDirectory: options.kilnBuildDirectory,
                                       environment: options.environment, defaultTimeout: options.timeout)
-        executor.compileTimeout = options.compileTimeout
+        executor.compileTimeout = options.compileTimeout ?? options.timeout
         executor.outputLimit = options.outputLimitPerBlock
         executor.extraCompilerFlags = options.extraCompilerFlags
         let context = RunContext(
@@ -149,8 +150,12 @@ public final class RecipeRunner: Sendable {
 
         var summary = RunSummary(recipes: reports.withLock { $0.compactMap { $0 } }, discovered: all.count,
                                  outputErrors: context.outputErrors.withLock { $0 }, seconds: 0)
+        summary.outputDirectory = options.outputDirectory
         if mode.writes {
             summary.outputErrors += writeGallery(context.manifest.withLock { $0 })
+        } else if case .verify(check: true) = mode, options.filter == nil {
+            // A filtered run saw only some recipes: their gallery would not be the whole one.
+            summary.staleGallery = checkGallery(summary.recipes)
         }
         summary.seconds = Date().timeIntervalSince(start)
         emit(.finished(summary))
@@ -163,20 +168,6 @@ final class InterruptSources: @unchecked Sendable {
     static let shared = InterruptSources()
     private let sources = Locked<[DispatchSourceSignal]>([])
     func keep(_ source: DispatchSourceSignal) { sources.withLock { $0.append(source) } }
-}
-
-/// A value guarded by a lock.
-final class Locked<Value>: @unchecked Sendable {
-    private var value: Value
-    private let lock = NSLock()
-
-    init(_ value: Value) { self.value = value }
-
-    func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body(&value)
-    }
 }
 
 /// State shared by the workers of one run.

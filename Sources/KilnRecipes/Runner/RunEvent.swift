@@ -10,7 +10,7 @@ public enum RunEvent: Sendable {
     case blockStarted(path: String, block: Int, of: Int, line: Int)
     /// A block ended: its status and time. (A passing block's output is not split out yet
     /// here; every block's output is in the recipe's ``RecipeReport/execution``.)
-    case blockFinished(path: String, block: Int, of: Int, result: StepResult)
+    case blockFinished(path: String, block: Int, of: Int, result: BlockResult)
     /// A recipe is done (executed, cached or invalid).
     case recipeFinished(RecipeReport)
     /// The run is done.

@@ -9,10 +9,11 @@ public struct RunOptions: Sendable {
     /// How many recipes run at once, each in its own child process (`--jobs`, default 1).
     public var jobs = 1
     /// Run-time limit in seconds for a recipe that sets no `<!-- kiln: timeout=… -->`
-    /// (`--timeout`, default 600). A recipe's own setting wins.
+    /// (`--timeout`, default 600), and the limit for compiling its program unless
+    /// ``compileTimeout`` is set. A recipe's own setting wins for running it.
     public var timeout: Double = 600
-    /// Limit in seconds for compiling one recipe program.
-    public var compileTimeout: Double = 600
+    /// Limit in seconds for compiling one recipe program; nil: ``timeout``.
+    public var compileTimeout: Double?
     /// Only recipes whose path matches this regular expression (`--filter`).
     public var filter: String?
     /// Write running times into documents (false for `--no-times`: byte-identical documents).

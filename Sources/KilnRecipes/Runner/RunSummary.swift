@@ -3,14 +3,7 @@ import Kiln
 /// What happened to one recipe in a run.
 public struct RecipeReport: Sendable {
     /// How the recipe ended.
-    public enum Status: String, Sendable, Codable {
-        /// Every block behaved as declared.
-        case passed
-        /// A block failed.
-        case failed
-        /// The recipe could not be parsed (unknown option, unclosed fence, unreadable).
-        case invalid
-    }
+    public typealias Status = RecipeStatus
 
     /// The recipe path as given (`recipes/x.md`).
     public var path: String
@@ -28,9 +21,11 @@ public struct RecipeReport: Sendable {
     public var failure: String?
     /// The execution, when the recipe ran in this run.
     public var execution: RecipeExecution?
-    /// True when `verify --check` found `output/x.md` out of date.
+    /// True when `verify --check` found one of its files in the output folder out of date.
     public var stale = false
-    /// For a stale document, its first differing line: committed vs. fresh.
+    /// Its files in the output folder that are out of date (`verify --check`).
+    public var staleFiles: [String] = []
+    /// For a stale recipe, its first difference: committed vs. fresh.
     public var staleDifference: String?
 }
 
@@ -44,6 +39,11 @@ public struct RunSummary: Sendable {
     public var outputErrors: [RecipeError]
     /// Wall time of the whole run in seconds.
     public var seconds: Double
+    /// The output folder documents went to or were compared with (`--output`).
+    public var outputDirectory = "output"
+    /// Gallery files in the output folder that are out of date (`verify --check`), by path,
+    /// with their first difference.
+    public var staleGallery: [(path: String, difference: String)] = []
 
     /// Recipes that ran in this run.
     public var executed: Int { recipes.filter { !$0.cached && $0.status != .invalid }.count }
@@ -61,7 +61,7 @@ public struct RunSummary: Sendable {
         if !outputErrors.isEmpty { return .output }
         if recipes.contains(where: { $0.status == .failed }) { return .recipe }
         if recipes.contains(where: { $0.status == .invalid }) { return .badInput }
-        if !stale.isEmpty { return .stale }
+        if !stale.isEmpty || !staleGallery.isEmpty { return .stale }
         return nil
     }
 
@@ -71,10 +71,12 @@ public struct RunSummary: Sendable {
     /// The error to report when the run did not succeed.
     public var error: RecipeError? {
         guard let failureClass else { return nil }
-        let first = outputErrors.first?.message ?? failures.first?.failure ?? stale.first.map { "\($0.path): document is stale" } ?? ""
+        let staleRecipe: String? = stale.first.map { r in "\(r.path): \(r.staleFiles.first ?? r.name) is stale" }
+        let staleFile: String? = staleGallery.first.map { g in "\(g.path) is stale" }
+        let first: String = outputErrors.first?.message ?? failures.first?.failure ?? staleRecipe ?? staleFile ?? ""
         let fix: String
         switch failureClass {
-        case .stale: fix = "Suggested fix: run `kiln run` (or `make run`) and commit output/."
+        case .stale: fix = "Suggested fix: run `kiln run` (or `make run`) and commit \(outputDirectory)/."
         case .badInput: fix = "Suggested fix: correct the recipe at the line shown."
         case .output: fix = outputErrors.first?.suggestion ?? "Suggested fix: check the output directory."
         default: fix = "Suggested fix: fix the block at the line shown, or mark it `expect-error` if it must fail."
@@ -89,7 +91,12 @@ public struct RunSummary: Sendable {
             lines.append("FAILED \(f.failure ?? f.path)")
         }
         for s in stale {
-            lines.append("STALE \(s.path): output/\(s.name).md differs from a fresh run" + (s.staleDifference.map { ":\n" + $0 } ?? ""))
+            let files = s.staleFiles.joined(separator: ", ")
+            lines.append("STALE \(s.path): \(files) \(s.staleFiles.count == 1 ? "differs" : "differ") from a fresh run"
+                         + (s.staleDifference.map { ":\n" + $0 } ?? ""))
+        }
+        for g in staleGallery {
+            lines.append("STALE \(g.path) differs from a fresh run:\n" + g.difference)
         }
         for e in outputErrors {
             lines.append("ERROR \(e.message)")

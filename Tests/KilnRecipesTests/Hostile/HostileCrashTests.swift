@@ -20,11 +20,11 @@ struct HostileCrashTests {
         let r = run.report("syntax")
         let e = try #require(r.execution)
         let path = run.path("syntax")
-        #expect(e.steps.map(\.status.isFailure) == [false, true, false])
-        #expect(e.steps[0].status == .notRun && e.steps[2].status == .notRun)
-        guard case .failed(.compileError(let message)) = e.steps[1].status else { Issue.record("\(e.steps[1].status)"); return }
+        #expect(e.blocks.map(\.status.isFailure) == [false, true, false])
+        #expect(e.blocks[0].status == .notRun && e.blocks[2].status == .notRun)
+        guard case .failed(.compileError(let message)) = e.blocks[1].status else { Issue.record("\(e.blocks[1].status)"); return }
         // The unclosed `{` on line 8; the compiler's error at the block's end (its closing fence).
-        #expect(e.steps[1].failureLine == 8)
+        #expect(e.blocks[1].failureLine == 8)
         #expect(message.hasPrefix("\(path):10:1: error: expected '}' at end of brace statement\n"))
         #expect(message.contains("\(path):8:10: note: to match this opening '{'\nfunc f() {\n"))
         #expect(!message.contains("<generated>") && !message.contains("__kiln"))
@@ -37,11 +37,11 @@ struct HostileCrashTests {
     @Test func outOfRangeIndexIsATrapInItsBlock() throws {
         let r = run.report("index_trap")
         let e = try #require(r.execution)
-        #expect(e.steps[0].status == .passed && e.steps[0].output == "before\n")
-        guard case .failed(.trap(let message)) = e.steps[1].status else { Issue.record("\(e.steps[1].status)"); return }
+        #expect(e.blocks[0].status == .passed && e.blocks[0].output == "before\n")
+        guard case .failed(.trap(let message)) = e.blocks[1].status else { Issue.record("\(e.blocks[1].status)"); return }
         // The runtime names its own source file (Swift/…Array…swift:N): the block is the fence's.
         #expect(message.hasPrefix("Swift/") && message.hasSuffix(": Fatal error: Index out of range"), "\(message)")
-        #expect(e.steps[1].failureLine == 7 && e.steps[1].output == "")
+        #expect(e.blocks[1].failureLine == 7 && e.blocks[1].output == "")
         #expect(r.failure == "\(run.path("index_trap")):7: trap: \(message)")
         #expect(r.status == .failed && run.exitCode("index_trap") == 70)
         run.expectNothingLost("index_trap", kept: false)
@@ -51,8 +51,8 @@ struct HostileCrashTests {
     @Test func exitMidRecipeIsAFailureOfThatBlock() throws {
         let r = run.report("exit3")
         let e = try #require(r.execution)
-        #expect(e.steps.map(\.status) == [.passed, .failed(.exit(3)), .notRun])
-        #expect(e.steps.map(\.output) == ["one\n", "two\n", ""])
+        #expect(e.blocks.map(\.status) == [.passed, .failed(.exit(3)), .notRun])
+        #expect(e.blocks.map(\.output) == ["one\n", "two\n", ""])
         #expect(r.failure == "\(run.path("exit3")):7: the program called exit(3) before the recipe finished")
         #expect(r.status == .failed && run.exitCode("exit3") == 70)
         run.expectNothingLost("exit3", kept: false)
@@ -62,6 +62,6 @@ struct HostileCrashTests {
     }
 }
 
-extension StepStatus {
+extension BlockStatus {
     var isFailure: Bool { if case .failed = self { return true } else { return false } }
 }

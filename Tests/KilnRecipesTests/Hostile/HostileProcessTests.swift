@@ -22,8 +22,8 @@ struct HostileProcessTests {
     @Test func hangIsKilledWithEveryGrandchild() throws {
         let r = run.report("hang")
         let e = try #require(r.execution)
-        #expect(e.steps[0].status == .failed(.timeout(seconds: 2, recipeWide: false)))
-        #expect(e.steps[0].output == "started\n")
+        #expect(e.blocks[0].status == .failed(.timeout(seconds: 2, recipeWide: false)))
+        #expect(e.blocks[0].output == "started\n")
         #expect(r.failure == "\(run.path("hang")):3: timed out after 2.000 s (block timeout)")
         #expect(r.status == .failed && run.exitCode("hang") == 70)
         #expect(run.survivingSleeps().filter { $0.contains(run.sleepToken + "1") || $0.contains(run.sleepToken + "2") } == [])
@@ -33,8 +33,8 @@ struct HostileProcessTests {
     @Test func backgroundProcessesDieWithTheRecipeProgram() throws {
         let r = run.report("background")
         let e = try #require(r.execution)
-        #expect(e.steps.map(\.status) == [.passed, .passed])
-        #expect(e.steps.map(\.output) == ["started\n", "second block\n"])
+        #expect(e.blocks.map(\.status) == [.passed, .passed])
+        #expect(e.blocks.map(\.output) == ["started\n", "second block\n"])
         #expect(r.status == .passed && run.exitCode("background") == 0)
         // Including the one in a new session with a cleared environment, which only holding
         // the output pipe gives away.
@@ -45,8 +45,8 @@ struct HostileProcessTests {
     @Test func bytesThatAreNotTextAreReplacedAndFencesStayClosed() throws {
         let r = run.report("bytes")
         let e = try #require(r.execution)
-        #expect(e.steps[0].status == .passed)
-        #expect(e.steps[0].output == "a\u{FFFD}\u{FFFD}b\u{FFFD}c\n```\n")
+        #expect(e.blocks[0].status == .passed)
+        #expect(e.blocks[0].output == "a\u{FFFD}\u{FFFD}b\u{FFFD}c\n```\n")
         run.expectNothingLost("bytes", kept: false)
         // Fenced longer than the output's own backtick run, so the document stays well formed.
         #expect(run.read("bytes.md")!.contains("\n````text\na\u{FFFD}\u{FFFD}b\u{FFFD}c\n```\n````\n"))

@@ -13,7 +13,7 @@
 /// | `hide-output` | The block runs but its output is not written to the document. |
 /// | `timeout=SECONDS` | The block is killed (with the whole recipe) after this many seconds. |
 /// | `nondeterministic` | Its output differs between runs (timings, tuning tables): `verify --check` ignores its output text. |
-public struct StepOptions: Sendable, Equatable {
+public struct BlockOptions: Sendable, Equatable {
     /// The block must throw an error.
     public var expectError = false
     /// The block is shown only.
@@ -48,11 +48,11 @@ public struct StepOptions: Sendable, Equatable {
                     }
                     timeout = seconds
                 } else {
-                    let names = StepOptions.known.map { $0.replacingOccurrences(of: "=SECONDS", with: "") }
+                    let names = BlockOptions.known.map { $0.replacingOccurrences(of: "=SECONDS", with: "") }
                     let guess = closest(to: word.split(separator: "=").first.map(String.init) ?? word, in: names)
                     let hint = guess.map { "did you mean `\($0 == "timeout" ? "timeout=SECONDS" : $0)`? " } ?? ""
                     throw RecipeError.badInput(file, line: line, "unknown block option `\(word)`",
-                                               fix: "\(hint)Known options: \(StepOptions.known.joined(separator: ", ")).")
+                                               fix: "\(hint)Known options: \(BlockOptions.known.joined(separator: ", ")).")
                 }
             }
         }

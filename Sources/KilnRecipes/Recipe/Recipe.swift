@@ -1,10 +1,10 @@
 import Foundation
 
-/// A parsed recipe: a Markdown file whose ```` ```swift ```` blocks are the steps to run.
+/// A parsed recipe: a Markdown file whose ```` ```swift ```` blocks are the code to run.
 ///
 /// Blocks run in document order and share state like notebook cells; fences in other
 /// languages are shown, not run. The title is the text of the first heading (else the file
-/// name). See ``StepOptions`` for block options and ``RecipeSettings`` for recipe settings.
+/// name). See ``BlockOptions`` for block options and ``RecipeSettings`` for recipe settings.
 public struct Recipe: Sendable {
     /// The path as given (e.g. `recipes/x.md`): used in messages, `#sourceLocation` and headers.
     public var path: String
@@ -15,16 +15,13 @@ public struct Recipe: Sendable {
     /// The source lines (line 1 is `lines[0]`).
     public var lines: [String]
     /// The Swift blocks in document order.
-    public var steps: [Step]
+    public var blocks: [Block]
     /// Recipe-wide settings.
     public var settings: RecipeSettings
 
     /// The file name without directory and `.md` extension (`x` for `recipes/x.md`): the stem
     /// of every file the recipe produces in `output/`.
-    public var name: String {
-        let file = (path as NSString).lastPathComponent
-        return file.hasSuffix(".md") ? String(file.dropLast(3)) : file
-    }
+    public var name: String { OutputFileNames.recipeName(path: path) }
 
     /// Reads and parses the recipe at `path`.
     public static func load(path: String) throws -> Recipe {
@@ -82,9 +79,7 @@ public struct Recipe: Sendable {
         self.source = source
         let document = CommonMark.parse(source)
         lines = document.lines
-        let fileName = (path as NSString).lastPathComponent
-        title = document.firstHeading.flatMap { $0.isEmpty ? nil : $0 }
-            ?? (fileName.hasSuffix(".md") ? String(fileName.dropLast(3)) : fileName)
+        title = document.firstHeading.flatMap { $0.isEmpty ? nil : $0 } ?? OutputFileNames.recipeName(path: path)
 
         settings = RecipeSettings()
         for html in document.htmlBlocks {
@@ -92,7 +87,7 @@ public struct Recipe: Sendable {
             try settings.apply(comment: text, file: path, line: html.startLine)
         }
 
-        steps = []
+        blocks = []
         for fence in document.codeFences {
             let isSwift = fence.language.lowercased() == "swift"
             guard fence.isClosed else {
@@ -102,20 +97,20 @@ public struct Recipe: Sendable {
                                            fix: "add a closing \(marker) line after the block's code.")
             }
             guard isSwift else { continue }
-            let options = try StepOptions(words: fence.infoWords, file: path, line: fence.startLine)
-            steps.append(Step(
-                index: steps.count, code: fence.code, options: options,
+            let options = try BlockOptions(words: fence.infoWords, file: path, line: fence.startLine)
+            blocks.append(Block(
+                index: blocks.count, code: fence.code, options: options,
                 fenceLines: fence.startLine...fence.endLine,
                 codeLines: fence.codeStartLine..<(fence.codeStartLine + fence.codeLineCount),
                 containerPrefix: fence.containerPrefix))
         }
     }
 
-    /// The steps that are compiled and run.
-    public var runnableSteps: [Step] { steps.filter(\.runs) }
+    /// The blocks that are compiled and run.
+    public var runnableBlocks: [Block] { blocks.filter(\.runs) }
 
-    /// The step whose fence contains `line`, if any.
-    public func step(containing line: Int) -> Step? {
-        steps.first { $0.fenceLines.contains(line) }
+    /// The block whose fence contains `line`, if any.
+    public func block(containing line: Int) -> Block? {
+        blocks.first { $0.fenceLines.contains(line) }
     }
 }

@@ -1,0 +1,62 @@
+import Foundation
+
+/// Writing into the output folder: every failure becomes an `.output` ``RecipeError`` naming the
+/// file, whatever the writer threw, so none is lost.
+extension RecipeRunner {
+    /// A path inside the output folder.
+    func outputPath(_ name: String) -> String {
+        (options.outputDirectory as NSString).appendingPathComponent(name)
+    }
+
+    /// Writes `files` into the output folder as one set (an interrupt waits for the set; see
+    /// ``OutputGate``) with `write` (atomic by default); returns the failures.
+    func writeFiles(_ files: [(name: String, text: String)],
+                    write: (String, String) throws -> Void = { try AtomicFile.write($0, to: $1) }) -> [RecipeError] {
+        OutputGate.withLock {
+            files.compactMap { file in
+                let path = outputPath(file.name)
+                do {
+                    try write(file.text, path)
+                    return nil
+                } catch {
+                    return Self.outputError(error, path: path)
+                }
+            }
+        }
+    }
+
+    /// `error` as the `.output` error of writing `path`: a ``RecipeError`` stays as it is, any
+    /// other error is named with the file it failed.
+    static func outputError(_ error: any Error, path: String) -> RecipeError {
+        if let error = error as? RecipeError { return error }
+        return RecipeError(.output, "cannot write \(path): \(error)",
+                           suggestion: "Suggested fix: check that the output directory is writable and the disk is not full.")
+    }
+
+    /// Writes `index.md`, `index.html`, `execution_times.md` and the cache manifest from the
+    /// manifest's entries for recipes that still exist; returns the write errors.
+    func writeGallery(_ manifest: CacheManifest) -> [RecipeError] {
+        var kept = manifest
+        kept.recipes = manifest.recipes.filter { FileManager.default.fileExists(atPath: $0.value.path) }
+        let rows = kept.recipes.map { name, e in
+            GalleryRenderer.Row(path: e.path, name: name, title: e.title, status: e.status, seconds: e.seconds)
+        }
+        var files = galleryFiles(rows)
+        do {
+            files.append((CacheManifest.fileName, try kept.text()))
+        } catch {
+            return writeFiles(files) + [Self.outputError(error, path: outputPath(CacheManifest.fileName))]
+        }
+        return writeFiles(files)
+    }
+
+    /// The gallery's files for `rows`, by name.
+    func galleryFiles(_ rows: [GalleryRenderer.Row]) -> [(name: String, text: String)] {
+        let gallery = GalleryRenderer(includeTimes: options.includeTimes)
+        return [
+            (OutputFileNames.index, gallery.index(rows)),
+            (OutputFileNames.indexHTML, HTMLPage.render(markdown: gallery.index(rows, linkExtension: "html"), title: "Recipes")),
+            (OutputFileNames.executionTimes, gallery.executionTimes(rows)),
+        ]
+    }
+}

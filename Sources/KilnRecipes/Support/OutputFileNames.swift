@@ -1,0 +1,48 @@
+import Foundation
+
+/// The files a recipe produces in the output folder, named after the recipe (`x` for
+/// `recipes/x.md`), and the gallery's own files. Discovery checks that no two recipes (and no
+/// recipe and the gallery) would write the same file; the runner writes them.
+public struct OutputFileNames: Sendable, Equatable {
+    /// `x.md`, the regenerated document
+    public var document: String
+    /// `x.html`
+    public var html: String
+    /// `x.source.md`, a copy of the recipe
+    public var source: String
+    /// `x.swift`, the recipe's code
+    public var swift: String
+
+    /// The names for a recipe named `name` (`x`).
+    public init(name: String) {
+        document = name + ".md"
+        html = name + ".html"
+        source = name + ".source.md"
+        swift = name + ".swift"
+    }
+
+    /// The names for the recipe at `path`.
+    public init(recipePath path: String) {
+        self.init(name: Self.recipeName(path: path))
+    }
+
+    /// Every file of the recipe, in the order the runner writes them: the document last but
+    /// one, so a reader following its links finds the source and Swift files already there.
+    public var all: [String] { [source, swift, document, html] }
+
+    /// The recipe's name: its file name without directory and `.md` extension (`x` for
+    /// `recipes/x.md`), the stem of every file it produces and its title when it has no heading.
+    public static func recipeName(path: String) -> String {
+        let file = (path as NSString).lastPathComponent
+        return file.hasSuffix(".md") ? String(file.dropLast(3)) : file
+    }
+
+    /// The gallery's index page.
+    public static let index = "index.md"
+    /// The gallery's index as HTML.
+    public static let indexHTML = "index.html"
+    /// Every recipe's running time, slowest first.
+    public static let executionTimes = "execution_times.md"
+    /// The gallery's files, which no recipe's file may replace.
+    public static let gallery = [index, indexHTML, executionTimes]
+}
