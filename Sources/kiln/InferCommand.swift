@@ -32,15 +32,31 @@ struct InferCommand: ParsableCommand {
         try reportingErrors {
             if library == nil { _ = try modelOptions.name() }   // a bad name fails before any file is read
             guard batch >= 1 else { throw UsageError("--batch must be at least 1, got \(batch)") }
-            let x = try input.map { try InputSpec($0).load() } ?? Tensor.randn([batch, 3, 224, 224], seed: modelOptions.seed)
+            let given = try input.map { try InputSpec($0).load() }
+            let randomShape = [batch, 3, 224, 224]
+            if given == nil {
+                // Judged before anything is loaded or allocated.
+                try requireFitsInMemory(randomShape, flag: "--batch", value: batch, what: "a random input",
+                                        suggestion: "a smaller batch, e.g. --batch 32")
+            }
             let forward: (Tensor) throws -> Tensor
             let label: String
+            var guards: InputGuards?
             if let library {
                 let compiled = try aotLoad(library)
                 (forward, label) = ({ try compiled($0) }, "compiled \(compiled.modelName)")
+                guards = compiled.guards
             } else {
                 let net = try modelOptions.build()
                 (forward, label) = ({ try net($0) }, "eager \(net.name)")
+            }
+            let x: Tensor
+            if let given {
+                x = given
+            } else {
+                // The library's guards judge the random batch before it exists.
+                try guards?.check(shapes: [randomShape])
+                x = Tensor.randn(randomShape, seed: modelOptions.seed)
             }
             let (y, ms) = try timed { try forward(x) }
             try printPrediction(y, milliseconds: ms, label: label)
