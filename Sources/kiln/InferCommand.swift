@@ -87,9 +87,13 @@ struct InputSpec {
     let name: String?
 
     init(_ text: String) {
-        // Split at the last colon only when what precedes it names an existing file, so
-        // paths containing colons still work.
-        if let colon = text.lastIndex(of: ":"), FileManager.default.fileExists(atPath: String(text[..<colon])) {
+        // Split at the last colon that leaves an existing file before it, so that both paths
+        // and tensor names may contain colons (`cases.safetensors:input:b1`).
+        var colon = text.lastIndex(of: ":")
+        while let c = colon, !Self.isFile(String(text[..<c])) {
+            colon = text[..<c].lastIndex(of: ":")
+        }
+        if let colon, !Self.isFile(text) || text[text.index(after: colon)...].isEmpty {
             path = String(text[..<colon])
             let n = String(text[text.index(after: colon)...])
             name = n.isEmpty ? nil : n
@@ -97,6 +101,11 @@ struct InputSpec {
             path = text
             name = nil
         }
+    }
+
+    private static func isFile(_ path: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && !isDirectory.boolValue
     }
 
     func load() throws -> Tensor {

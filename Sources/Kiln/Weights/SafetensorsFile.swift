@@ -239,6 +239,7 @@ extension SafetensorsFile {
         guard let object = json as? [String: Any] else {
             throw .headerNotObject(path: path, found: jsonKind(json))
         }
+        if let name = firstDuplicateTopLevelKey(utf8) { throw .duplicateHeaderEntry(path: path, name: name) }
 
         var metadata: [String: String] = [:]
         if let raw = object["__metadata__"] {
@@ -313,14 +314,16 @@ extension SafetensorsFile {
             throw .wrongFieldType(path: path, tensor: name, field: "data_offsets", expected: offsetsExpected,
                                   found: "an array of \(offsetsArray.count) element\(offsetsArray.count == 1 ? "" : "s")")
         }
-        guard let begin = jsonInteger(offsetsArray[0]), let end = jsonInteger(offsetsArray[1]), begin >= 0, end >= 0 else {
+        // Unsigned, so that offsets up to 2⁶⁴ - 1 are quoted as written, not saturated.
+        guard let rawBegin = jsonUInt64(offsetsArray[0]), let rawEnd = jsonUInt64(offsetsArray[1]) else {
             throw .wrongFieldType(path: path, tensor: name, field: "data_offsets", expected: offsetsExpected,
                                   found: "[\(jsonText(offsetsArray[0])), \(jsonText(offsetsArray[1]))]")
         }
-        guard begin <= end else { throw .offsetsReversed(path: path, tensor: name, begin: begin, end: end) }
-        guard end <= dataSize else {
-            throw .offsetsOutOfRange(path: path, tensor: name, begin: begin, end: end, dataSize: dataSize)
+        guard rawBegin <= rawEnd else { throw .offsetsReversed(path: path, tensor: name, begin: rawBegin, end: rawEnd) }
+        guard rawEnd <= UInt64(dataSize) else {
+            throw .offsetsOutOfRange(path: path, tensor: name, begin: rawBegin, end: rawEnd, dataSize: dataSize)
         }
+        let begin = Int(rawBegin), end = Int(rawEnd)
         // Byte count: multiply in order so that Tensor's own element count cannot overflow either.
         var bytes = dtype.byteSize
         var elements = 1
@@ -351,6 +354,16 @@ extension SafetensorsFile {
             return u > UInt64(Int.max) ? Int.max : Int(u)
         default:
             return Int(exactly: n.int64Value)
+        }
+    }
+
+    /// The value as a UInt64 when it is a non-negative JSON integer within 64 bits.
+    static func jsonUInt64(_ v: Any) -> UInt64? {
+        guard let n = v as? NSNumber, !(v is String) else { return nil }
+        switch String(cString: n.objCType) {
+        case "c", "C", "B", "f", "d": return nil
+        case "Q", "L", "I", "S": return n.uint64Value
+        default: return UInt64(exactly: n.int64Value)
         }
     }
 
