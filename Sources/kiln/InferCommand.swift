@@ -33,6 +33,8 @@ struct InferCommand: ParsableCommand {
             if library == nil { _ = try modelOptions.name() }   // a bad name fails before any file is read
             guard batch >= 1 else { throw UsageError("--batch must be at least 1, got \(batch)") }
             let given = try input.map { try InputSpec($0).load() }
+            // A NaN or Inf would run to NaN logits and a meaningless top-5: say where it is instead.
+            if let given, let input { try given.requireFinite(name: input) }
             let randomShape = [batch, 3, 224, 224]
             if given == nil {
                 // Judged before anything is loaded or allocated.

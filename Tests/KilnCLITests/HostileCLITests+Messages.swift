@@ -76,4 +76,23 @@ extension HostileCLITests {
         #expect(size.status == 67)
         #expect(size.output == "error: input x: dimension 2 is 224, but the program was exported for 32 (input shape [s0, 3, 32, 32], got [2, 3, 224, 224])\nSuggested fix: pass --input a tensor of shape [2, 3, 32, 32], or export again with `kiln export --image-size 224` and compile the program again\n")
     }
+
+    @Test func nonFiniteInputIsRefusedWithItsIndex() throws {
+        let dir = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var values = Tensor.randn([1, 3, 32, 32], seed: 5).scalars
+        values[2 * 1024 + 7 * 32 + 9] = -.infinity
+        values[3000] = .nan
+        let file = dir.appendingPathComponent("bad.safetensors")
+        try Safetensors.write([("x", Tensor(shape: [1, 3, 32, 32], values: values))], to: file)
+        let out = dir.appendingPathComponent("logits.safetensors")
+        for args in [["infer", "--input", file.path, "--output", out.path],
+                     ["infer", "--library", Self.library32.library, "--input", file.path + ":x", "--output", out.path]] {
+            let r = try Kiln.run(args)
+            #expect(r.status == 65, "\(r.output)")
+            let name = args.contains("--library") ? file.path + ":x" : file.path
+            #expect(r.output.hasPrefix("error: input \(name): element [0, 2, 7, 9] (flat index 2281) is -Inf; every output it reaches would be NaN or infinite\nSuggested fix: replace or drop non-finite values before running the model (e.g. torch.nan_to_num in PyTorch), or fix what produced them\n"), "\(r.output)")
+            #expect(!FileManager.default.fileExists(atPath: out.path))
+        }
+    }
 }
