@@ -35,6 +35,7 @@ struct CompileCommand: ParsableCommand {
     var cacheDir: String?
 
     func run() throws {
+        CompileInterrupts.install()
         try reportingErrors {
             if let batch { try requireBatch(batch, flag: "--batch") }
             let p = try ExportedProgram(contentsOf: URL(fileURLWithPath: program))

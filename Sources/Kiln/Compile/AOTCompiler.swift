@@ -9,7 +9,7 @@ enum AOTCompiler {
         guard exampleInputs.count == source.signature.inputs.count else {
             throw CompileError.unsupported("the program takes \(source.signature.inputs.count) inputs, \(exampleInputs.count) example inputs were given")
         }
-        let toolchain = try Toolchain.detect(environment: options.toolchainEnvironment)
+        let toolchain = try Toolchain.detect(environment: options.toolchainEnvironment, timeout: options.compilerTimeout)
         let cache = CompileCache(root: options.resolvedCacheDirectory)
         var graph = FusionPasses.run(try Lowering.lower(source))
         let batch = exampleInputs.first?.shape.first ?? 1
@@ -55,6 +55,9 @@ enum AOTCompiler {
         } else {
             cached = false
             let dir = try cache.makeBuildDirectory(key: key)
+            // An interrupt removes the folder until the compile is over (installed, or kept as failed).
+            CompilerProcesses.shared.enterBuildFolder(dir.path)
+            defer { CompilerProcesses.shared.leaveBuildFolder(dir.path) }
             try writeSources(model, to: dir)
             let (_, ms) = try timed { try toolchain.build(in: dir, sources: sources, output: "model.so") }
             compilerMs = ms
