@@ -39,6 +39,10 @@ let package = Package(
             name: "Kiln",
             dependencies: ["CKilnKernels", "COpenBLAS"]
         ),
+        // The benchmark harness (`kiln bench`): FLOP counts, latency statistics, the sgemm peak
+        // and fresh-process runs from a plain C host. Outside the engine library, which has no
+        // use for it.
+        .target(name: "KilnBench", dependencies: ["Kiln"]),
         .target(
             name: "KilnRecipes",
             dependencies: ["CCmarkGFM", "Kiln"]
@@ -46,7 +50,7 @@ let package = Package(
         .executableTarget(
             name: "kiln",
             dependencies: [
-                "Kiln", "KilnRecipes",
+                "Kiln", "KilnBench", "KilnRecipes",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -64,6 +68,7 @@ let package = Package(
             dependencies: ["Kiln", "CKilnKernels", "KilnTestSupport", "KilnFuzzing"],
             exclude: ["Snapshots"]
         ),
+        .testTarget(name: "KilnBenchTests", dependencies: ["KilnBench"]),
         .testTarget(
             name: "KilnRecipesTests",
             dependencies: ["KilnRecipes", "KilnTestSupport", "KilnFuzzing"],

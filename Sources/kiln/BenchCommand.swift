@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Kiln
+import KilnBench
 
 /// `kiln bench`: latency of the compiled library and of the eager model per batch size,
 /// effective GFLOP/s against a same-run sgemm peak, cold-cache compile times, and load,

@@ -1,5 +1,6 @@
 import Foundation
 import Kiln
+import KilnBench
 
 /// The Swift-host side of ``FreshRunMeasurement``: measured in a child
 /// (`kiln bench --measure-run LIB`, a hidden option) that holds only the Swift runtime, Kiln

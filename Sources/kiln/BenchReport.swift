@@ -1,5 +1,6 @@
 import Foundation
 import Kiln
+import KilnBench
 
 /// Everything `kiln bench` measured: the machine, the sgemm peak, per-(batch, path)
 /// latencies and per-model compile/load/memory figures. Printed as a table or, with

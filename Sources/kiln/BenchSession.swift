@@ -1,5 +1,6 @@
 import Foundation
 import Kiln
+import KilnBench
 
 /// One `kiln bench` run: export, cold-cache compiles, sgemm peak, timings per batch and
 /// path, and the fresh-process measurement, collected into a ``BenchReport``.

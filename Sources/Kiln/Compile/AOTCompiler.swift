@@ -38,7 +38,7 @@ enum AOTCompiler {
         let model = try CodeGenerator.generate(graph, plan: plan, names: .init(model: source.model, graphHash: source.graphHash,
                                                                                   outputs: source.signature.outputs),
                                                metadata: metadata)
-        let key = CompileCache.key(model: model, toolchain: toolchain)
+        let key = model.cacheKey(toolchain: toolchain)
         let output = options.outputPath.map { URL(fileURLWithPath: $0) }
         let sources = KernelSources.compilationUnits + ["model.c"]
         var compilerMs = 0.0
@@ -75,7 +75,11 @@ enum AOTCompiler {
             try? FileManager.default.removeItem(at: dir)
         }
         if let output, output.standardizedFileURL.path != library.standardizedFileURL.path {
-            try CompileCache.copy(library, to: output)
+            do {
+                try AtomicFile.copy(from: library, to: output)
+            } catch {
+                throw CompileError.writeFailed(path: output.path, message: error.message)
+            }
         }
         let path = output?.path ?? library.path
         let report = AOTCompileReport(path: path, cached: cached, key: key, milliseconds: elapsed(), compilerMilliseconds: compilerMs,
@@ -105,7 +109,7 @@ enum AOTCompiler {
         } catch {
             // Half-written sources are no use to anyone (and fill a full disk further).
             try? FileManager.default.removeItem(at: dir)
-            throw CompileError.writeFailed(path: dir.path, message: CompileCache.reason(error))
+            throw CompileError.writeFailed(path: dir.path, message: AtomicFile.reason(of: error))
         }
     }
 }

@@ -38,17 +38,3 @@ func swiftLiteral(_ shapes: DynamicShapes) -> String {
     }
     return "[" + entries.joined(separator: ", ") + "]"
 }
-
-/// A Swift string literal for `s` (quotes and backslashes escaped).
-func swiftStringLiteral(_ s: String) -> String {
-    var out = "\""
-    for ch in s {
-        switch ch {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        default: out.append(ch)
-        }
-    }
-    return out + "\""
-}

@@ -50,7 +50,7 @@ extension Array where Element == SymDim {
     init(static shape: [Int]) { self = shape.map { .static($0) } }
 
     /// `[s0, 64, 56, 56]`.
-    var shapeDescription: String { "[" + map(\.description).joined(separator: ", ") + "]" }
+    public var shapeDescription: String { "[" + map(\.description).joined(separator: ", ") + "]" }
 
     /// The static sizes, or nil when any dimension is symbolic.
     var staticShape: [Int]? {
@@ -59,7 +59,7 @@ extension Array where Element == SymDim {
     }
 
     /// This shape with every symbol replaced by its binding (nil when a symbol is unbound).
-    func resolved(_ bindings: [String: Int]) -> [Int]? {
+    public func resolved(_ bindings: [String: Int]) -> [Int]? {
         var out: [Int] = []
         for d in self {
             switch d {

@@ -75,11 +75,3 @@ open class Module {
     /// `path` for messages: "the model" for the root.
     var displayPath: String { path.isEmpty ? "the model" : "`\(path)`" }
 }
-
-/// An invariant of Kiln itself broke.
-public struct KilnInternalError: KilnError {
-    public let message: String
-    public init(_ message: String) { self.message = message }
-    public var failureClass: FailureClass { .internalError }
-    public var description: String { "internal error: \(message) (this is a Kiln bug; please report it)" }
-}

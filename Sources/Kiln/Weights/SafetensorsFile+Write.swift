@@ -16,8 +16,8 @@ public enum Safetensors {
     /// with spaces to a multiple of 8 bytes, data contiguous in name order — so identical
     /// input gives byte-identical files.
     ///
-    /// Atomic: writes to a temporary file in the same directory, syncs it, then renames it
-    /// over `url`; on failure the temporary file is removed and `url` is left untouched.
+    /// Atomic and durable (``AtomicFile``): `url` is either untouched or the whole new file,
+    /// synced to disk.
     public static func write(_ tensors: [(String, Tensor)], metadata: [String: String] = [:], to url: URL) throws(SafetensorsError) {
         let path = url.displayPath
         let sorted = tensors.sorted { SafetensorsFile.utf8Less($0.0, $1.0) }
@@ -27,46 +27,24 @@ public enum Safetensors {
         }
         let header = headerBytes(sorted.map { ($0.0, $0.1.shape) }, metadata: metadata)
 
-        let directory = url.deletingLastPathComponent().path
-        let tempPath = directory + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let fd = open(tempPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else {
-            throw .writeFailed(path: path, reason: "cannot create a temporary file in \(directory): \(MappedFile.describe(errno: errno))")
+        do {
+            try AtomicFile.write(to: url, durable: true) { handle in
+                let fd = handle.fileDescriptor
+                var size = UInt64(header.count).littleEndian
+                try withUnsafeBytes(of: &size) { try writeAll(fd, $0) }
+                try header.withUnsafeBytes { try writeAll(fd, $0) }
+                for (_, t) in sorted {
+                    #if _endian(big)
+                    let le = t.scalars.map { $0.bitPattern.littleEndian }
+                    try le.withUnsafeBytes { try writeAll(fd, $0) }
+                    #else
+                    try t.withUnsafeBufferPointer { try writeAll(fd, UnsafeRawBufferPointer($0)) }
+                    #endif
+                }
+            }
+        } catch {
+            throw .writeFailed(path: path, reason: error.message)
         }
-        var stillOpen = true
-        defer {
-            if stillOpen { close(fd); unlink(tempPath) }
-        }
-
-        func check(_ failure: String?) throws(SafetensorsError) {
-            if let failure { throw .writeFailed(path: path, reason: failure) }
-        }
-        var size = UInt64(header.count).littleEndian
-        try check(withUnsafeBytes(of: &size) { writeAll(fd, $0) })
-        try check(header.withUnsafeBytes { writeAll(fd, $0) })
-        for (_, t) in sorted {
-            #if _endian(big)
-            let le = t.scalars.map { $0.bitPattern.littleEndian }
-            try check(le.withUnsafeBytes { writeAll(fd, $0) })
-            #else
-            try check(t.withUnsafeBufferPointer { writeAll(fd, UnsafeRawBufferPointer($0)) })
-            #endif
-        }
-        guard fsync(fd) == 0 else { throw .writeFailed(path: path, reason: "fsync failed: \(MappedFile.describe(errno: errno))") }
-        stillOpen = false   // from here on, close and clean up explicitly
-        guard close(fd) == 0 else {
-            let reason = MappedFile.describe(errno: errno)
-            unlink(tempPath)
-            throw .writeFailed(path: path, reason: "close failed: \(reason)")
-        }
-        guard rename(tempPath, path) == 0 else {
-            let reason = MappedFile.describe(errno: errno)
-            unlink(tempPath)
-            throw .writeFailed(path: path, reason: "cannot rename the temporary file into place: \(reason)")
-        }
-        // Make the rename durable; best effort (some filesystems refuse fsync on directories).
-        let dirfd = open(directory.isEmpty ? "." : directory, O_RDONLY | O_CLOEXEC)
-        if dirfd >= 0 { _ = fsync(dirfd); close(dirfd) }
     }
 
     /// Writes tensors given as a dictionary (same format and ordering as the array form).
@@ -123,9 +101,9 @@ public enum Safetensors {
         return out + "\""
     }
 
-    /// Writes every byte, retrying short writes and EINTR; returns a failure reason or nil.
-    private static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> String? {
-        guard var p = bytes.baseAddress else { return nil }
+    /// Writes every byte, retrying short writes and EINTR.
+    private static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws(WriteFailure) {
+        guard var p = bytes.baseAddress else { return }
         var left = bytes.count
         while left > 0 {
             #if canImport(Glibc)
@@ -137,12 +115,16 @@ public enum Safetensors {
             #endif
             if n < 0 {
                 if errno == EINTR { continue }
-                return MappedFile.describe(errno: errno)
+                throw WriteFailure(description: MappedFile.describe(errno: errno))
             }
-            if n == 0 { return "write made no progress" }
+            if n == 0 { throw WriteFailure(description: "write made no progress") }
             p += n
             left -= n
         }
-        return nil
+    }
+
+    /// A failed write(2), described as ``AtomicFileError``'s reason.
+    private struct WriteFailure: Error, CustomStringConvertible {
+        let description: String
     }
 }

@@ -1,3 +1,5 @@
+import Kiln
+
 /// Generates the one Swift program that runs a recipe's blocks.
 ///
 /// **Shape.** `import Foundation` and `import Kiln`, a small runtime, then every runnable block
@@ -91,16 +93,5 @@ public struct ProgramGenerator: Sendable {
     }
 
     /// A Swift string literal for `text` (paths may hold quotes or backslashes).
-    func stringLiteral(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
+    func stringLiteral(_ text: String) -> String { swiftStringLiteral(text) }
 }

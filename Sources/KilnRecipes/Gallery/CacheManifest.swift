@@ -1,4 +1,5 @@
 import Foundation
+import Kiln
 
 /// The run cache, stored as `output/.kiln-cache.json`: one entry per recipe with what its last
 /// run depended on and what it produced.

@@ -1,9 +1,11 @@
 import Foundation
+import Kiln
 
-/// Writes files atomically: the content goes to a temporary file in the same directory, which
-/// is then renamed over the destination. A reader (or a run killed half-way) sees either the
-/// old file or the new one, never a truncated one.
-public enum AtomicFile {
+/// The recipe runner's documents go through Kiln's ``AtomicFile`` (temporary file beside the
+/// destination + rename): a reader, or a run killed half-way, sees either the old document
+/// or the new one, never a truncated one. These helpers take paths as the runner spells them,
+/// create missing output directories and report failures as `.output` ``RecipeError``s.
+extension AtomicFile {
     /// Writes `text` as UTF-8 to `path`, creating the parent directory if needed.
     public static func write(_ text: String, to path: String) throws {
         try write(Data(text.utf8), to: path)
@@ -36,22 +38,19 @@ public enum AtomicFile {
 
     /// Writes `data` to `path`, creating the parent directory if needed.
     public static func write(_ data: Data, to path: String) throws {
-        let fm = FileManager.default
         let directory = (path as NSString).deletingLastPathComponent
-        let name = (path as NSString).lastPathComponent
-        let temporary = ((directory.isEmpty ? "." : directory) as NSString)
-            .appendingPathComponent(".\(name).tmp-\(UUID().uuidString.prefix(8))")
+        let reason: String
         do {
-            if !directory.isEmpty { try fm.createDirectory(atPath: directory, withIntermediateDirectories: true) }
-            guard fm.createFile(atPath: temporary, contents: data) else {
-                throw CocoaError(.fileWriteUnknown)
-            }
-            guard rename(temporary, path) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+            if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+            try write(data, to: URL(fileURLWithPath: path))
+            return
+        } catch let error as AtomicFileError {
+            reason = error.message
         } catch {
-            try? fm.removeItem(atPath: temporary)
-            throw RecipeError(.output, "cannot write \(path): \(error.localizedDescription)",
-                              suggestion: "Suggested fix: check that the output directory is writable and the disk is not full.")
+            reason = AtomicFile.reason(of: error)
         }
+        throw RecipeError(.output, "cannot write \(path): \(reason)",
+                          suggestion: "Suggested fix: check that the output directory is writable and the disk is not full.")
     }
 }
 

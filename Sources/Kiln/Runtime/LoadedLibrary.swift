@@ -21,7 +21,16 @@ final class LoadedLibrary: @unchecked Sendable {
     /// Opens `path` with RTLD_NOW (every symbol resolved now, so a missing dependency fails
     /// here rather than mid-run) and RTLD_LOCAL (its symbols stay out of the global scope).
     init(path: String) throws {
-        try ELFCheck.check(path)
+        do {
+            try ELFCheck.check(path)
+        } catch {
+            switch error {
+            case .notFound: throw LoadError.fileNotFound(path: path)
+            case .unreadable: throw LoadError.dlopenFailed(path: path, message: "the file is not readable")
+            case .notELF: throw LoadError.notELF(path: path)
+            case let .truncated(size, needed): throw LoadError.truncated(path: path, size: size, needed: needed)
+            }
+        }
         let h = try Self.openFresh(path, flags: RTLD_NOW | RTLD_LOCAL)
         func symbol<T>(_ name: String, as: T.Type) -> T? {
             dlsym(h, name).map { unsafeBitCast($0, to: T.self) }

@@ -1,3 +1,5 @@
+import Kiln
+
 /// The machine's practical single-precision peak, measured the way the kernels see it: a
 /// large square OpenBLAS sgemm on all of OpenBLAS's threads.
 ///
@@ -26,9 +28,15 @@ public struct SGEMMPeak: Sendable, CustomStringConvertible {
     public static func measure(size: Int = 2048, runs: Int = 5) -> SGEMMPeak {
         let n = Swift.max(size, 1)
         let a = Tensor.rand([n, n], seed: 11), b = Tensor.rand([n, n], seed: 12)
-        let c = Tensor.zeros([n, n])
+        var c = Tensor.zeros([n, n])
         let stats = LatencyStatistics.measure(warmup: 1, runs: Swift.max(runs, 1), minimumRuns: Swift.max(runs, 1)) {
-            BLAS.sgemm(m: n, n: n, k: n, a: a.storage.base, b: b.storage.base, c: c.storage.base)
+            a.withUnsafeBufferPointer { pa in
+                b.withUnsafeBufferPointer { pb in
+                    c.withUnsafeMutableBufferPointer { pc in
+                        BLAS.sgemm(m: n, n: n, k: n, a: pa.baseAddress!, b: pb.baseAddress!, c: pc.baseAddress!)
+                    }
+                }
+            }
         }
         return SGEMMPeak(size: n, statistics: stats)
     }

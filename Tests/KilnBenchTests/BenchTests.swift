@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Kiln
+@testable import KilnBench
 
 /// The measuring instruments of `kiln bench`: FLOP counting, latency statistics, the sgemm
 /// peak and resident memory.

@@ -1,4 +1,5 @@
 import Foundation
+import Kiln
 
 /// Resident memory of this process, from Linux's `/proc/self/status`.
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import Kiln
 
 /// What a fresh process measured on a compiled library at batch 1: load time, the first
 /// run after loading, the steady median, and its resident memory at start, after loading
@@ -44,22 +45,13 @@ public struct FreshRunMeasurement: Codable, Sendable {
     public static func measureFromC(library: String, runs: Int, compiler: String? = nil) throws -> FreshRunMeasurement {
         var env = ProcessInfo.processInfo.environment
         if let compiler { env["CC"] = compiler }
-        let toolchain = try Toolchain.detect(environment: env)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-chost-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        guard let header = KernelSources.files.first(where: { $0.name == "kiln_model.h" }) else {
-            throw CompileError.unsupported("kiln_model.h is not among Kiln's embedded sources")
-        }
-        try Data(header.text.utf8).write(to: dir.appendingPathComponent("kiln_model.h"))
-        try Data(source.utf8).write(to: dir.appendingPathComponent("host.c"))
         // -O2: the host only times calls; -ldl for dlopen on older glibc.
-        let build = try Subprocess.run(toolchain.command + ["-O2", "-I.", "host.c", "-o", "host", "-ldl"], in: dir)
-        guard build.succeeded else {
-            throw CompileError.compilerFailed(compiler: toolchain.command.joined(separator: " "), message: build.output, sourceDirectory: dir.path)
-        }
-        let run = try Subprocess.run([dir.appendingPathComponent("host").path, library, "\(max(runs, 1))"])
-        guard run.succeeded, let line = run.output.split(separator: "\n").last(where: { $0.hasPrefix("{") }) else {
+        let host = try CProgram.build(source: source, named: "host", in: dir, flags: ["-O2"], libraries: ["-ldl"], environment: env)
+        let run = try CProgram.run(host, arguments: [library, "\(max(runs, 1))"])
+        guard run.status == 0, let line = run.output.split(separator: "\n").last(where: { $0.hasPrefix("{") }) else {
             throw CompileError.unsupported("the C host measurement failed (exit \(run.status)): \(run.output.suffix(400))")
         }
         return try JSONDecoder().decode(FreshRunMeasurement.self, from: Data(line.utf8))

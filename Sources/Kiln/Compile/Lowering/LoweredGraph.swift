@@ -1,20 +1,3 @@
-/// How a convolution is computed in a compiled library (autotune picks one per layer).
-public enum ConvAlgorithm: String, CaseIterable, Sendable, Codable {
-    /// im2col + OpenBLAS sgemm (`kiln_conv2d`): any geometry.
-    case im2colSgemm = "im2col_sgemm"
-    /// 1×1 without padding as one sgemm per image (strided input gathered first).
-    case pointwiseSgemm = "pointwise_sgemm"
-    /// Direct loops, no im2col: any geometry.
-    case direct
-    /// Winograd F(2×2, 3×3) with pre-transformed weights: 3×3, stride 1, no dilation, 1 group.
-    case winogradF2x3 = "winograd_f2x3"
-    /// Winograd F(4×4, 3×3): 4× fewer multiplies than direct, ~10× its rounding error.
-    case winogradF4x3 = "winograd_f4x3"
-    /// Kiln's own AVX-512 packed GEMM (`kiln_conv2d_gemm`), im2col fused into B packing,
-    /// weights packed at compile time: any geometry with 1 group.
-    case packedGemm = "packed_gemm"
-}
-
 /// A convolution after folding and fusion: y = relu?(conv(x, weight) + bias + residual).
 struct ConvStep {
     var x: String

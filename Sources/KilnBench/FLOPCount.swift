@@ -1,3 +1,5 @@
+import Kiln
+
 /// Floating-point operations of one run of a graph, counted from its nodes' shapes.
 ///
 /// Convolutions count `2·N·OC·OH·OW·(C/groups)·KH·KW` and linear layers `2·N·in·out` (one

@@ -171,14 +171,13 @@ struct Toolchain: Sendable {
         do {
             try ELFCheck.check(path)
             return nil
-        } catch LoadError.fileNotFound {
-            return "it wrote no \(name)"
-        } catch LoadError.notELF {
-            return "\(name) is not a shared library (no ELF header)"
-        } catch LoadError.truncated(_, let size, let needed) {
-            return "\(name) is truncated (\(size) bytes, its ELF headers need at least \(needed))"
         } catch {
-            return "\(name) is unreadable (\(error))"
+            switch error {
+            case .notFound: return "it wrote no \(name)"
+            case .unreadable: return "\(name) is unreadable (the file is not readable)"
+            case .notELF: return "\(name) is not a shared library (no ELF header)"
+            case let .truncated(size, needed): return "\(name) is truncated (\(size) bytes, its ELF headers need at least \(needed))"
+            }
         }
     }
 

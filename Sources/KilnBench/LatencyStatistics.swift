@@ -1,3 +1,5 @@
+import Kiln
+
 /// Summary of repeated timings of one operation: median, 90th percentile, min, max, mean.
 ///
 /// Percentiles interpolate linearly between the sorted samples (NumPy's default, so

@@ -1,14 +1,6 @@
 import Foundation
 
 /// The generated sources of one library: `model.c` and the weights it embeds.
-struct GeneratedModel {
-    var source: String
-    var weights: Data
-    var metadataJSON: String
-    var arenaPerRow: Int
-    var workspace: Int
-}
-
 /// Emits `model.c` for a lowered, fused, planned graph: the `forward` function (one block
 /// per step, shapes as constants, the batch `n` a run-time parameter), the input/output
 /// descriptions and the metadata, over kiln_graph.h.
@@ -101,23 +93,21 @@ enum CodeGenerator {
             w.line(".weights = kiln_weights, .weights_bytes = \(ctx.blob.data.count),")
             w.line(".num_steps = \(g.nodes.count), .step_names = step_names,")
         }
-        return GeneratedModel(source: w.text, weights: ctx.blob.data, metadataJSON: json, arenaPerRow: plan.arenaPerRow,
-                              workspace: ctx.workspace)
+        return GeneratedModel(source: w.text, weights: ctx.blob.data)
     }
 
     /// `layer1_0_conv1 + layer1_0_bn1 + layer1_0_relu: conv2d (n,64,56,56) -> (n,64,56,56) [im2col_sgemm]`.
     static func comment(_ node: LoweredNode, _ g: LoweredGraph) -> String {
         let shapes = g.shapes
         func s(_ v: String) -> String { "(" + (["n"] + (shapes[v]?.rowShape ?? []).map(String.init)).joined(separator: ",") + ")" }
-        var parts: [String] = []
         var label = node.name
         var extra = ""
         if case let .conv(c) = node.op {
             label = c.fused.joined(separator: " + ")
             extra = " [\(c.algorithm.rawValue)" + (c.largeBatch.map { "; batch ≥ \($0.fromBatch): \($0.algorithm.rawValue)" } ?? "") + (c.residual.map { ", residual \($0)" } ?? "") + (c.relu ? ", relu" : "") + "]"
         }
-        parts.append("\(label): \(node.op.name) \(node.op.inputs.prefix(1).map(s).joined()) -> \(s(node.name))\(extra)")
-        return parts.joined().replacingOccurrences(of: "*/", with: "* /")
+        let text = "\(label): \(node.op.name) \(node.op.inputs.prefix(1).map(s).joined()) -> \(s(node.name))\(extra)"
+        return text.replacingOccurrences(of: "*/", with: "* /")
     }
 
     static func emitIOInfo(_ w: inout CodeWriter, _ g: LoweredGraph, names: Names) {

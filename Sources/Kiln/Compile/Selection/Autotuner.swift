@@ -110,7 +110,7 @@ struct Autotuner {
         try? FileManager.default.createDirectory(at: cache.autotune, withIntermediateDirectories: true)
         let enc = JSONEncoder()
         enc.outputFormatting = [.sortedKeys, .prettyPrinted]
-        if let data = try? enc.encode(winners) { try? CompileCache.write(data, to: url) }
+        if let data = try? enc.encode(winners) { try? AtomicFile.write(data, to: url) }
     }
 
     private func withPointers(_ x: Tensor, _ w: Tensor, _ b: Tensor?, _ r: Tensor?,
