@@ -9,6 +9,15 @@ enum AOTCompiler {
         guard exampleInputs.count == source.signature.inputs.count else {
             throw CompileError.unsupported("the program takes \(source.signature.inputs.count) inputs, \(exampleInputs.count) example inputs were given")
         }
+        // An output path that cannot take the library (a device, a FIFO, a missing folder) fails
+        // now, not after the compiler ran.
+        if let path = options.outputPath {
+            do {
+                try AtomicFile.checkDestination(URL(fileURLWithPath: path))
+            } catch {
+                throw CompileError.writeFailed(path: path, message: error.message)
+            }
+        }
         let toolchain = try Toolchain.detect(environment: options.toolchainEnvironment, timeout: options.compilerTimeout)
         let cache = CompileCache(root: options.resolvedCacheDirectory)
         var graph = FusionPasses.run(try Lowering.lower(source))
