@@ -37,6 +37,8 @@ struct CompileCommand: ParsableCommand {
     func run() throws {
         CompileInterrupts.install()
         try reportingErrors {
+            try OutputChecks.check("--output", output, inputs: [("the program", program)],
+                                   example: ((program as NSString).deletingPathExtension as String) + ".so")
             if let batch { try requireBatch(batch, flag: "--batch") }
             let p = try ExportedProgram(contentsOf: URL(fileURLWithPath: program))
             let ranges = Dictionary(p.rangeConstraints.map { ($0.symbol, $0) }, uniquingKeysWith: { a, _ in a })

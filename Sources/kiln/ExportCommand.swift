@@ -33,6 +33,8 @@ struct ExportCommand: ParsableCommand {
     func run() throws {
         try reportingErrors(.export) {
             _ = try modelOptions.name()   // a bad name fails before the weights are read
+            try OutputChecks.check("--output", output, inputs: [("the weights", modelOptions.weights)],
+                                   example: OutputChecks.sibling("model.kep", of: output))
             let range = try dynamicBatch.map(Self.parseRange)
             if let exampleBatch { try requireBatch(exampleBatch, flag: "--example-batch") }
             guard imageSize >= 1 else {

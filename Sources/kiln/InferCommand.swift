@@ -31,6 +31,10 @@ struct InferCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             if library == nil { _ = try modelOptions.name() }   // a bad name fails before any file is read
+            try OutputChecks.check("--output", output,
+                                   inputs: [("the input", input.map { InputSpec($0).path }), ("the weights", modelOptions.weights),
+                                            ("the library", library)],
+                                   example: OutputChecks.sibling("logits.safetensors", of: output ?? ""))
             guard batch >= 1 else { throw UsageError("--batch must be at least 1, got \(batch)") }
             let given = try input.map { try InputSpec($0).load() }
             // A NaN or Inf would run to NaN logits and a meaningless top-5: say where it is instead.
