@@ -7,14 +7,26 @@ import Testing
 extension HostileCLITests {
     /// A resnet18 program (224×224 images, batch 1…4), exported once per test process.
     static let program224: String = {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-hostile-args-\(getpid())")
-        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let path = dir.appendingPathComponent("r18.kep").path
+        let path = fixtures + "/r18.kep"
         if !FileManager.default.fileExists(atPath: path) {
             let r = try? Kiln.run(["export", "--model", "resnet18", "--dynamic-batch", "1...4", "--output", path])
             precondition(r?.status == 0, "export failed: \(r?.output ?? "?")")
         }
         return path
+    }()
+
+    /// This test process's folder for the programs and libraries the tests share (~50 MB
+    /// each), removed at exit; folders of test processes that were killed go at the next start.
+    static let fixtures: String = {
+        let tmp = FileManager.default.temporaryDirectory.path
+        let prefix = "kiln-hostile-fixtures-"
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: tmp)) ?? [] where name.hasPrefix(prefix) {
+            if let pid = Int32(name.dropFirst(prefix.count)), kill(pid, 0) != 0 { try? FileManager.default.removeItem(atPath: tmp + "/" + name) }
+        }
+        atexit { try? FileManager.default.removeItem(atPath: FileManager.default.temporaryDirectory.path + "/kiln-hostile-fixtures-\(getpid())") }
+        let dir = tmp + "/" + prefix + "\(getpid())"
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
     }()
 
     /// What `kiln export` prints (stdout, flushed at exit, after the error) when it builds

@@ -14,9 +14,7 @@ extension HostileCLITests {
 
     /// A resnet18 program of 32×32 images, batch 1…4, and its library, built once per test process.
     static let library32: (program: String, library: String) = {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-hostile-lib-\(getpid())")
-        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let program = dir.appendingPathComponent("r18-32.kep").path, library = dir.appendingPathComponent("r18-32.so").path
+        let program = fixtures + "/r18-32.kep", library = fixtures + "/r18-32.so"
         let e = try? Kiln.run(["export", "--image-size", "32", "--dynamic-batch", "1...4", "--output", program])
         precondition(e?.status == 0, "export failed: \(e?.output ?? "?")")
         let c = try? Kiln.run(["compile", program, "--output", library])

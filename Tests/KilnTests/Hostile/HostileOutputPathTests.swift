@@ -81,6 +81,7 @@ import Testing
         close(fd)
         let dest = URL(fileURLWithPath: path + "/model.so")
         try AtomicFile.write(Data("a library".utf8), to: dest)
+        try AtomicFile.copy(from: URL(fileURLWithPath: Hostile.tinyLibrary), to: dest)
         try AtomicFile.write(Data("a newer library".utf8), to: dest)
         // Read back relative to the deepest directory: every file in the chain is accounted for.
         var listing: [String] = []
