@@ -15,8 +15,8 @@ extension Fix {
             context == .export ? flags : "export again with `kiln export \(flags)` and compile the program again"
         }
         switch self {
-        case .batchRange(let dim):
-            return reexport("--dynamic-batch \(dim.min)...\(dim.max)")
+        case let .batchRange(_, min, max):
+            return reexport("--dynamic-batch \(min)...\(max)")
         case .exampleBatch(let n):
             return context == .export ? "--example-batch \(n)" : nil
         case .exampleShape(let shape):

@@ -72,8 +72,8 @@ public enum ExportError: KilnError, Equatable {
         case let .unknownInput(_, _, fixed), let .dimensionOutOfRange(_, _, _, fixed), let .dimensionMustBeStatic(_, _, _, _, _, fixed):
             return "Suggested fix: dynamicShapes: \(swiftLiteral(fixed))"
         case .minAboveMax, .minBelowOne, .maxTooLarge, .exampleOutsideRange:
-            guard case let .batchRange(dim)? = fixes.last else { return nil }
-            return "Suggested fix: \(dim)"
+            guard case let .batchRange(name, min, max)? = fixes.last else { return nil }
+            return "Suggested fix: \(Dim(name, min: min, max: max))"
         case let .noLowering(_, type):
             return "Suggested fix: extension \(type): Lowerable { func lower(_ x: GraphValue, in graph: GraphBuilder) throws -> GraphValue { /* graph.node(...) with Kiln's ops */ } }"
         case .shapeMismatch:
@@ -91,11 +91,11 @@ public enum ExportError: KilnError, Equatable {
         switch self {
         case let .minAboveMax(_, _, dim), let .minBelowOne(_, _, dim):
             let lo = Swift.max(1, Swift.min(dim.min, dim.max)), hi = Swift.max(1, dim.min, dim.max)
-            return [.batchRange(Dim(dim.name, min: lo, max: hi))]
+            return [.batchRange(name: dim.name, min: lo, max: hi)]
         case let .maxTooLarge(_, _, dim):
-            return [.batchRange(Dim(dim.name, min: dim.min, max: 1024))]
+            return [.batchRange(name: dim.name, min: dim.min, max: 1024)]
         case let .exampleOutsideRange(_, _, size, dim):
-            return [.exampleBatch(dim.min), .batchRange(Dim(dim.name, min: Swift.min(dim.min, size), max: Swift.max(dim.max, size)))]
+            return [.exampleBatch(dim.min), .batchRange(name: dim.name, min: Swift.min(dim.min, size), max: Swift.max(dim.max, size))]
         case .shapeMismatch:
             return [.exampleShape([2, 3, 224, 224])]
         case .tooLarge:

@@ -43,7 +43,7 @@ public enum InputGuardError: KilnError, Equatable {
         case let .belowOne(_, _, _, _, example):
             return [.inputShape(example)]
         case let .aboveMax(_, _, size, c):
-            return [.batchRange(Dim(c.dimName, min: c.min, max: size))]
+            return [.batchRange(name: c.dimName, min: c.min, max: size)]
         case .inputCount, .inconsistentSymbol:
             return []
         }

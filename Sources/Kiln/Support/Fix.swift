@@ -4,8 +4,9 @@
 /// ``KilnError/fixes`` (alternatives, best first); its ``KilnError/suggestion`` stays the
 /// Swift text.
 public enum Fix: Sendable, Equatable {
-    /// Export with this range on the batch dimension.
-    case batchRange(Dim)
+    /// Export with this range on the batch dimension (`Dim(name, min:, max:)`; plain values,
+    /// so that errors below Export can carry it too).
+    case batchRange(name: String, min: Int, max: Int)
     /// Export with an example input of this batch size.
     case exampleBatch(Int)
     /// Export with an example input of this shape.

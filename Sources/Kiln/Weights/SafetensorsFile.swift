@@ -341,65 +341,6 @@ extension SafetensorsFile {
                           fileByteRange: (dataStart + begin)..<(dataStart + end))
     }
 
-    // MARK: JSON helpers
-
-    /// The value as an Int when it is a JSON integer (not a float or boolean); integers
-    /// beyond Int.max saturate to Int.max so that range checks reject them.
-    static func jsonInteger(_ v: Any) -> Int? {
-        guard let n = v as? NSNumber, !(v is String) else { return nil }
-        switch String(cString: n.objCType) {
-        case "c", "C", "B", "f", "d": return nil   // booleans and floating point
-        case "Q", "L", "I", "S":
-            let u = n.uint64Value
-            return u > UInt64(Int.max) ? Int.max : Int(u)
-        default:
-            return Int(exactly: n.int64Value)
-        }
-    }
-
-    /// The value as a UInt64 when it is a non-negative JSON integer within 64 bits.
-    static func jsonUInt64(_ v: Any) -> UInt64? {
-        guard let n = v as? NSNumber, !(v is String) else { return nil }
-        switch String(cString: n.objCType) {
-        case "c", "C", "B", "f", "d": return nil
-        case "Q", "L", "I", "S": return n.uint64Value
-        default: return UInt64(exactly: n.int64Value)
-        }
-    }
-
-    static func jsonKind(_ v: Any) -> String {
-        switch v {
-        case is String: return "string"
-        case is [Any]: return "array"
-        case is [String: Any]: return "object"
-        case is NSNull: return "null"
-        case let n as NSNumber:
-            switch String(cString: n.objCType) {
-            case "c", "C", "B": return "boolean"
-            default: return "number"
-            }
-        default: return "value"
-        }
-    }
-
-    /// Short JSON-ish text of a value for error messages.
-    static func jsonText(_ v: Any) -> String {
-        switch v {
-        case let s as String: return "\"\(s)\""
-        case is NSNull: return "null"
-        case let n as NSNumber:
-            if jsonKind(n) == "boolean" { return n.boolValue ? "true" : "false" }
-            return "\(n)"
-        default: return "a JSON \(jsonKind(v))"
-        }
-    }
-
-    static func describeJSONError(_ error: Error) -> String {
-        let ns = error as NSError
-        if let detail = ns.userInfo[NSDebugDescriptionErrorKey] as? String { return detail }
-        return ns.localizedDescription
-    }
-
     /// Byte offset of the first invalid UTF-8 sequence, or nil when the bytes are valid.
     static func firstInvalidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
         var offset = 0
