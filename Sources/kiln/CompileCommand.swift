@@ -35,14 +35,27 @@ struct CompileCommand: ParsableCommand {
     var cacheDir: String?
 
     func run() throws {
+        CompileInterrupts.install()
         try reportingErrors {
+            try OutputChecks.check("--output", output, inputs: [("the program", program)],
+                                   example: ((program as NSString).deletingPathExtension as String) + ".so")
+            if let batch { try requireBatch(batch, flag: "--batch") }
             let p = try ExportedProgram(contentsOf: URL(fileURLWithPath: program))
             let ranges = Dictionary(p.rangeConstraints.map { ($0.symbol, $0) }, uniquingKeysWith: { a, _ in a })
-            let examples = p.signature.inputs.map { input in
-                Tensor.randn(input.shape.map { d in
-                    d.staticValue ?? batch ?? d.symbolName.flatMap { ranges[$0]?.min } ?? 1
-                }, seed: 0)
+            if let batch, let range = p.rangeConstraints.first, batch > range.max {
+                throw ArgumentShapeError("--batch \(batch): the program accepts \(range.dimName) 1…\(range.max)",
+                                         suggestion: "Suggested fix: --batch \(range.max)")
             }
+            let shapes = p.signature.inputs.map { input in
+                input.shape.map { d in d.staticValue ?? batch ?? d.symbolName.flatMap { ranges[$0]?.min } ?? 1 }
+            }
+            // Guards and size before allocating the example inputs.
+            try p.guards.check(shapes: shapes)
+            for shape in shapes {
+                try requireFitsInMemory(shape, flag: "--batch", value: shape.first ?? 1, what: "an example input",
+                                        suggestion: "a smaller --batch, e.g. --batch 1")
+            }
+            let examples = shapes.map { Tensor.randn($0, seed: 0) }
             let options = AOTCompileOptions(outputPath: output, maxAutotune: maxAutotune, keepSource: keepSource,
                                             cacheDirectory: cacheDir, log: { print($0) })
             let report = try aotCompileWithReport(p, exampleInputs: examples, options: options)

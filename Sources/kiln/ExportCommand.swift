@@ -31,21 +31,21 @@ struct ExportCommand: ParsableCommand {
     var output: String
 
     func run() throws {
-        try reportingErrors {
+        try reportingErrors(.export) {
             _ = try modelOptions.name()   // a bad name fails before the weights are read
+            try OutputChecks.check("--output", output, inputs: [("the weights", modelOptions.weights)],
+                                   example: OutputChecks.sibling("model.kep", of: output))
             let range = try dynamicBatch.map(Self.parseRange)
+            if let exampleBatch { try requireBatch(exampleBatch, flag: "--example-batch") }
             guard imageSize >= 1 else {
                 throw UsageError("--image-size \(imageSize) must be at least 1", suggestion: "Suggested fix: --image-size 224")
             }
-            let batch = exampleBatch ?? range?.min ?? 1
+            // A range starting below 1 is export's to refuse (with a range that works), not the example's.
+            let batch = exampleBatch ?? max(range?.min ?? 1, 1)
             let net = try modelOptions.build()
             let shapes: DynamicShapes = range.map { ["x": [0: Dim("batch", min: $0.min, max: $0.max)]] } ?? [:]
-            let program: ExportedProgram
-            do {
-                program = try export(net, exampleInputs: [.zeros([batch, 3, imageSize, imageSize])], dynamicShapes: shapes)
-            } catch let error as ExportError {
-                throw CLIExportError(error)
-            }
+            // Capture needs the example's shape only: no tensor of that size is allocated.
+            let program = try export(net, exampleShapes: [[batch, 3, imageSize, imageSize]], dynamicShapes: shapes)
             try program.save(to: URL(fileURLWithPath: output))
             print(program)
             print("wrote \(output) (\(program.graph.nodes.count) nodes, \(program.stateDict.count) constants, graph \(program.graphHash))")
@@ -60,31 +60,5 @@ struct ExportCommand: ParsableCommand {
             throw UsageError("--dynamic-batch \"\(text)\" is not a range MIN...MAX", suggestion: "Suggested fix: --dynamic-batch 2...32")
         }
         return (lo, hi)
-    }
-}
-
-/// An ``ExportError`` from the CLI: the same message, with the fix in command-line terms
-/// (the Swift form follows in parentheses).
-struct CLIExportError: KilnError {
-    let underlying: ExportError
-    init(_ underlying: ExportError) { self.underlying = underlying }
-
-    var failureClass: FailureClass { underlying.failureClass }
-    var description: String { underlying.description }
-
-    var suggestion: String? {
-        let swift = underlying.suggestion.map { " (" + $0.replacingOccurrences(of: "Suggested fix: ", with: "") + ")" } ?? ""
-        switch underlying {
-        case let .minAboveMax(_, _, dim):
-            return "Suggested fix: --dynamic-batch \(dim.max)...\(dim.min)" + swift
-        case let .minBelowOne(_, _, dim):
-            return "Suggested fix: --dynamic-batch 1...\(max(dim.max, 1))" + swift
-        case let .exampleOutsideRange(_, _, size, dim):
-            return "Suggested fix: --example-batch \(dim.min), or --dynamic-batch \(min(dim.min, size))...\(max(dim.max, size))" + swift
-        case .shapeMismatch:
-            return "Suggested fix: --image-size 224"
-        default:
-            return underlying.suggestion
-        }
     }
 }

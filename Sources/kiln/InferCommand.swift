@@ -31,16 +31,38 @@ struct InferCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             if library == nil { _ = try modelOptions.name() }   // a bad name fails before any file is read
+            try OutputChecks.check("--output", output,
+                                   inputs: [("the input", input.map { InputSpec($0).path }), ("the weights", modelOptions.weights),
+                                            ("the library", library)],
+                                   example: OutputChecks.sibling("logits.safetensors", of: output ?? ""))
             guard batch >= 1 else { throw UsageError("--batch must be at least 1, got \(batch)") }
-            let x = try input.map { try InputSpec($0).load() } ?? Tensor.randn([batch, 3, 224, 224], seed: modelOptions.seed)
+            let given = try input.map { try InputSpec($0).load() }
+            // A NaN or Inf would run to NaN logits and a meaningless top-5: say where it is instead.
+            if let given, let input { try given.requireFinite(name: input) }
+            let randomShape = [batch, 3, 224, 224]
+            if given == nil {
+                // Judged before anything is loaded or allocated.
+                try requireFitsInMemory(randomShape, flag: "--batch", value: batch, what: "a random input",
+                                        suggestion: "a smaller batch, e.g. --batch 32")
+            }
             let forward: (Tensor) throws -> Tensor
             let label: String
+            var guards: InputGuards?
             if let library {
                 let compiled = try aotLoad(library)
                 (forward, label) = ({ try compiled($0) }, "compiled \(compiled.modelName)")
+                guards = compiled.guards
             } else {
                 let net = try modelOptions.build()
                 (forward, label) = ({ try net($0) }, "eager \(net.name)")
+            }
+            let x: Tensor
+            if let given {
+                x = given
+            } else {
+                // The library's guards judge the random batch before it exists.
+                try guards?.check(shapes: [randomShape])
+                x = Tensor.randn(randomShape, seed: modelOptions.seed)
             }
             let (y, ms) = try timed { try forward(x) }
             try printPrediction(y, milliseconds: ms, label: label)
@@ -71,9 +93,13 @@ struct InputSpec {
     let name: String?
 
     init(_ text: String) {
-        // Split at the last colon only when what precedes it names an existing file, so
-        // paths containing colons still work.
-        if let colon = text.lastIndex(of: ":"), FileManager.default.fileExists(atPath: String(text[..<colon])) {
+        // Split at the last colon that leaves an existing file before it, so that both paths
+        // and tensor names may contain colons (`cases.safetensors:input:b1`).
+        var colon = text.lastIndex(of: ":")
+        while let c = colon, !Self.isFile(String(text[..<c])) {
+            colon = text[..<c].lastIndex(of: ":")
+        }
+        if let colon, !Self.isFile(text) || text[text.index(after: colon)...].isEmpty {
             path = String(text[..<colon])
             let n = String(text[text.index(after: colon)...])
             name = n.isEmpty ? nil : n
@@ -81,6 +107,11 @@ struct InputSpec {
             path = text
             name = nil
         }
+    }
+
+    private static func isFile(_ path: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && !isDirectory.boolValue
     }
 
     func load() throws -> Tensor {

@@ -24,6 +24,11 @@ struct VerifyCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            if let junit {
+                let recipePaths = (try? RecipeDiscovery.find(recipes.paths)) ?? []
+                try OutputChecks.check("--junit", junit, inputs: recipePaths.map { ("the recipe", $0) },
+                                       example: OutputChecks.sibling("junit.xml", of: junit))
+            }
             var o = recipes.runOptions()
             o.outputDirectory = output
             RecipeRunner.installInterruptHandlers()

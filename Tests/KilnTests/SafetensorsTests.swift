@@ -418,7 +418,7 @@ private func openError(_ url: URL) -> SafetensorsError? {
         let url = dir.write(header: #"{"w": {"dtype": "F32", "shape": [4], "data_offsets": [0, 16]}}"#, data: .init(repeating: 0, count: 8))
         expectOpen(url, throws: .offsetsOutOfRange(path: url.path, tensor: "w", begin: 0, end: 16, dataSize: 8))
         let huge = dir.write("h.safetensors", header: #"{"w": {"dtype": "U8", "shape": [1], "data_offsets": [0, 18446744073709551615]}}"#)
-        expectOpen(huge, throws: .offsetsOutOfRange(path: huge.path, tensor: "w", begin: 0, end: Int.max, dataSize: 0))
+        expectOpen(huge, throws: .offsetsOutOfRange(path: huge.path, tensor: "w", begin: 0, end: UInt64.max, dataSize: 0))
     }
 
     @Test func dataOffsetsReversed() {

@@ -10,7 +10,16 @@ enum AOTCompiler {
         guard exampleInputs.count == source.signature.inputs.count else {
             throw CompileError.unsupported("the program takes \(source.signature.inputs.count) inputs, \(exampleInputs.count) example inputs were given")
         }
-        let toolchain = try Toolchain.detect(environment: options.toolchainEnvironment)
+        // An output path that cannot take the library (a device, a FIFO, a missing folder) fails
+        // now, not after the compiler ran.
+        if let path = options.outputPath {
+            do {
+                try AtomicFile.checkDestination(URL(fileURLWithPath: path))
+            } catch {
+                throw CompileError.writeFailed(path: path, message: error.message)
+            }
+        }
+        let toolchain = try Toolchain.detect(environment: options.toolchainEnvironment, timeout: options.compilerTimeout)
         let cache = CompileCache(root: options.resolvedCacheDirectory)
         var graph = FusionPasses.run(try Lowering.lower(source))
         let selection = try AlgorithmSelection.choose(&graph, batch: exampleInputs.first?.shape.first ?? 1, options: options, cache: cache)
@@ -74,6 +83,9 @@ enum AOTCompiler {
             return (hit, true, key, 0)
         }
         let dir = try cache.makeBuildDirectory(key: key)
+        // An interrupt removes the folder until the compile is over (installed, or kept as failed).
+        CompilerProcesses.shared.enterBuildFolder(dir.path)
+        defer { CompilerProcesses.shared.leaveBuildFolder(dir.path) }
         try writeSources(model, to: dir)
         let (_, ms) = try timed { try toolchain.build(in: dir, sources: sources, output: "model.so") }
         let library: URL

@@ -20,8 +20,17 @@
 ///   dimension an op needs static (only the batch can stay symbolic), a module is not
 ///   ``Traceable`` (no graph breaks), or the example does not fit the model.
 public func export(_ model: Module, exampleInputs: [Tensor], dynamicShapes: DynamicShapes = [:]) throws -> ExportedProgram {
+    try export(model, exampleShapes: exampleInputs.map(\.shape), dynamicShapes: dynamicShapes)
+}
+
+/// ``export(_:exampleInputs:dynamicShapes:)`` from the example inputs' shapes alone: capture
+/// is symbolic and never reads the examples' values, so nothing of their size is allocated
+/// (the CLI exports `--image-size 100000` to a typed error, not an allocation failure).
+/// - Throws: as the tensor form, and ``ExportError/emptyExample(input:shape:)`` for a size
+///   below 1.
+public func export(_ model: Module, exampleShapes: [[Int]], dynamicShapes: DynamicShapes = [:]) throws -> ExportedProgram {
     let names = ["x"]
-    guard exampleInputs.count == names.count else { throw ExportError.inputCount(expected: names.count, got: exampleInputs.count) }
+    guard exampleShapes.count == names.count else { throw ExportError.inputCount(expected: names.count, got: exampleShapes.count) }
 
     // Check the Dims, then give each a symbol, in input and dimension order.
     for name in dynamicShapes.keys.sorted() where !names.contains(name) {
@@ -33,9 +42,12 @@ public func export(_ model: Module, exampleInputs: [Tensor], dynamicShapes: Dyna
     var origins: [String: GraphBuilder.SymbolOrigin] = [:]
     var constraints: [RangeConstraint] = []
     var inputs: [GraphInput] = []
-    for (name, example) in zip(names, exampleInputs) {
+    for (name, exampleShape) in zip(names, exampleShapes) {
         // A static size 0 would compile a graph the kernels cannot run (they divide work by sizes).
-        guard !example.shape.contains(0) else { throw ExportError.emptyExample(input: name, shape: example.shape) }
+        guard exampleShape.allSatisfy({ $0 >= 1 }) else {
+            throw ExportError.emptyExample(input: name, shape: exampleShape.map { Swift.max($0, 0) })
+        }
+        let example = (shape: exampleShape, rank: exampleShape.count)
         let dims = dynamicShapes[name] ?? [:]
         var shape = [SymDim](static: example.shape)
         for d in dims.keys.sorted() {
@@ -57,6 +69,10 @@ public func export(_ model: Module, exampleInputs: [Tensor], dynamicShapes: Dyna
             constraints.append(RangeConstraint(symbol: symbol, dimName: dim.name, min: dim.min, max: dim.max))
             origins[symbol] = .init(input: name, dimension: d, dim: dim, shapes: dynamicShapes)
             shape[d] = .symbol(symbol)
+        }
+        if (ShapeInference.elementsPerRow(shape) ?? Int.max) > ShapeInference.dimensionLimit {
+            throw ExportError.tooLarge(what: "the example input \(name) has shape", shape: shape,
+                                       elementsPerRow: ShapeInference.elementsPerRow(shape))
         }
         inputs.append(GraphInput(name: name, shape: shape))
     }

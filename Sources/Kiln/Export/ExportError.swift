@@ -24,6 +24,9 @@ public enum ExportError: KilnError, Equatable {
     case shapeMismatch(module: String, op: GraphOp, message: String)
     /// An example input with a dimension of size 0: nothing to compute, and the kernels need sizes ≥ 1.
     case emptyExample(input: String, shape: [Int])
+    /// A value the example input leads to (`what`: the input itself or an op's output) has more
+    /// elements per batch row than the kernels index with 32-bit integers (nil: beyond Int.max).
+    case tooLarge(what: String, shape: [SymDim], elementsPerRow: Int?)
 
     public var failureClass: FailureClass {
         switch self {
@@ -56,6 +59,9 @@ public enum ExportError: KilnError, Equatable {
             return "export: the example input does not fit \(op) at \(Self.place(module)): \(message)"
         case let .emptyExample(input, shape):
             return "export: example input \(input) has shape \(shape), which is empty (dimension \(shape.firstIndex(of: 0) ?? 0) is 0); every size must be at least 1"
+        case let .tooLarge(what, shape, elements):
+            let count = elements.map { "\($0)" } ?? "over \(Int.max)"
+            return "export: \(what) \(shape.shapeDescription): \(count) elements per batch row, more than the \(ShapeInference.dimensionLimit) Kiln's kernels can index"
         }
     }
 
@@ -65,20 +71,37 @@ public enum ExportError: KilnError, Equatable {
             return "Suggested fix: export(model, exampleInputs: [Tensor.randn([2, 3, 224, 224])], dynamicShapes: [\"x\": [0: Dim(\"batch\", min: 1, max: 32)]])"
         case let .unknownInput(_, _, fixed), let .dimensionOutOfRange(_, _, _, fixed), let .dimensionMustBeStatic(_, _, _, _, _, fixed):
             return "Suggested fix: dynamicShapes: \(swiftLiteral(fixed))"
-        case let .minAboveMax(_, _, dim):
-            return "Suggested fix: \(Dim(dim.name, min: dim.max, max: dim.min))"
-        case let .minBelowOne(_, _, dim):
-            return "Suggested fix: \(Dim(dim.name, min: 1, max: Swift.max(dim.max, 1)))"
-        case let .maxTooLarge(_, _, dim):
-            return "Suggested fix: \(Dim(dim.name, min: dim.min, max: 1024))"
-        case let .exampleOutsideRange(_, _, size, dim):
-            return "Suggested fix: \(Dim(dim.name, min: Swift.min(dim.min, size), max: Swift.max(dim.max, size)))"
+        case .minAboveMax, .minBelowOne, .maxTooLarge, .exampleOutsideRange:
+            guard case let .batchRange(name, min, max)? = fixes.last else { return nil }
+            return "Suggested fix: \(Dim(name, min: min, max: max))"
         case let .notTraceable(_, type):
             return "Suggested fix: extension \(type): Traceable { func trace(_ x: GraphValue, in graph: GraphBuilder) throws -> GraphValue { /* graph.node(...) with Kiln's ops */ } }"
         case .shapeMismatch:
             return "Suggested fix: pass an example input the model runs on eagerly, e.g. exampleInputs: [Tensor.randn([2, 3, 224, 224])]"
         case let .emptyExample(_, shape):
             return "Suggested fix: pass at least one item of a non-empty shape, e.g. Tensor.randn(\(shape.map { Swift.max($0, 1) }))"
+        case .tooLarge:
+            return "Suggested fix: export with a smaller example input, e.g. exampleInputs: [Tensor.randn([1, 3, 224, 224])]"
+        }
+    }
+
+    /// The remedies as data (the CLI spells them as flags). A swapped or empty range is
+    /// fixed to one that starts at 1 or more, so the fix itself always exports.
+    public var fixes: [Fix] {
+        switch self {
+        case let .minAboveMax(_, _, dim), let .minBelowOne(_, _, dim):
+            let lo = Swift.max(1, Swift.min(dim.min, dim.max)), hi = Swift.max(1, dim.min, dim.max)
+            return [.batchRange(name: dim.name, min: lo, max: hi)]
+        case let .maxTooLarge(_, _, dim):
+            return [.batchRange(name: dim.name, min: dim.min, max: 1024)]
+        case let .exampleOutsideRange(_, _, size, dim):
+            return [.exampleBatch(dim.min), .batchRange(name: dim.name, min: Swift.min(dim.min, size), max: Swift.max(dim.max, size))]
+        case .shapeMismatch:
+            return [.exampleShape([2, 3, 224, 224])]
+        case .tooLarge:
+            return [.exampleShape([1, 3, 224, 224])]
+        default:
+            return []
         }
     }
 

@@ -46,8 +46,11 @@ public struct ExportedProgram: Sendable {
     /// Guards check the inputs first: count, rank, static dimensions, and symbolic
     /// dimensions within `1...max` (a range's `min` constrains export only).
     /// - Throws: ``InputGuardError`` when an input does not fit.
-    public func run(_ inputs: [Tensor]) throws -> [Tensor] {
+    /// - Parameter checkFinite: refuse inputs holding NaN or ±Inf with
+    ///   ``NonFiniteInputError`` (one pass over each input) instead of computing NaN outputs.
+    public func run(_ inputs: [Tensor], checkFinite: Bool = false) throws -> [Tensor] {
         let bindings = try guards.check(inputs)
+        if checkFinite { try guards.checkFinite(inputs) }
         return try GraphInterpreter.run(graph, signature: signature, constants: stateDict, inputs: inputs, bindings: bindings)
     }
 

@@ -85,6 +85,10 @@ public final class GraphBuilder {
             }
             throw ExportError.shapeMismatch(module: modulePath, op: op, message: error.message)
         }
+        if (ShapeInference.elementsPerRow(shape) ?? Int.max) > ShapeInference.dimensionLimit {
+            throw ExportError.tooLarge(what: "\(op) at \(ExportError.place(modulePath)) would output", shape: shape,
+                                       elementsPerRow: ShapeInference.elementsPerRow(shape))
+        }
         let unique = uniqueName(name)
         nodes.append(GraphNode(name: unique, op: op, inputs: inputs.map(\.name), attributes: attributes, shape: shape))
         return GraphValue(name: unique, shape: shape)

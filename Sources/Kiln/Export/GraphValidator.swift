@@ -32,10 +32,9 @@ enum GraphValidator {
             }
             // The kernels index a sample's elements with 32-bit ints: a tampered padding or size
             // would otherwise overflow them (or ask for terabytes) instead of failing here.
-            var perRow = 1, overflow = false
-            for case .static(let n) in shape where !overflow { (perRow, overflow) = perRow.multipliedReportingOverflow(by: n) }
-            if overflow || perRow > ShapeInference.dimensionLimit {
-                throw .init("\(what) %\(name) has \(overflow ? "more than \(Int.max)" : "\(perRow)") elements per batch row in \(shape.shapeDescription), more than the \(ShapeInference.dimensionLimit) Kiln's kernels can index")
+            let perRow = ShapeInference.elementsPerRow(shape)
+            if (perRow ?? Int.max) > ShapeInference.dimensionLimit {
+                throw .init("\(what) %\(name) has \(perRow.map { "\($0)" } ?? "more than \(Int.max)") elements per batch row in \(shape.shapeDescription), more than the \(ShapeInference.dimensionLimit) Kiln's kernels can index")
             }
             shapes[name] = shape
         }

@@ -32,6 +32,23 @@ public enum InputGuardError: KilnError, Equatable {
         }
     }
 
+    /// The remedies as data (the CLI spells them as flags).
+    public var fixes: [Fix] {
+        switch self {
+        case let .rank(_, expected, got):
+            let example = expected.map { $0.staticValue ?? 1 }
+            return got.count + 1 == expected.count && Array(example.dropFirst()) == got ? [.inputShape([1] + got)] : [.inputShape(example)]
+        case let .staticDimension(_, _, expected, got, example):
+            return [.inputShape(zip(expected, got).map { $0.staticValue ?? $1 }), .exampleShape(example)]
+        case let .belowOne(_, _, _, _, example):
+            return [.inputShape(example)]
+        case let .aboveMax(_, _, size, c):
+            return [.batchRange(name: c.dimName, min: c.min, max: size)]
+        case .inputCount, .inconsistentSymbol:
+            return []
+        }
+    }
+
     public var suggestion: String? {
         switch self {
         case let .inputCount(names, _):

@@ -56,6 +56,11 @@ public struct InputGuards: Hashable, Sendable {
         try check(shapes: tensors.map(\.shape))
     }
 
+    /// Throws ``NonFiniteInputError`` for the first input (in order) holding NaN or ±Inf.
+    public func checkFinite(_ tensors: [Tensor]) throws(NonFiniteInputError) {
+        for (input, t) in zip(inputs, tensors) { try t.requireFinite(name: input.name) }
+    }
+
     /// An example shape for a suggestion: the sizes given, symbols at a valid size.
     private func exampleShape(_ expected: [SymDim], _ got: [Int], fallback: Int) -> [Int] {
         zip(expected, got).map { want, size in

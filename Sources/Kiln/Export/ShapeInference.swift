@@ -22,6 +22,19 @@ enum ShapeInference {
     /// Largest static dimension (the kernels take 32-bit sizes).
     static let dimensionLimit = Int(Int32.max)
 
+    /// Elements per batch row (the product of the static dimensions), or nil when it
+    /// overflows Int. The kernels index a row's elements with 32-bit ints, so a value above
+    /// ``dimensionLimit`` cannot run.
+    static func elementsPerRow(_ shape: [SymDim]) -> Int? {
+        var perRow = 1
+        for case .static(let n) in shape {
+            let (p, overflow) = perRow.multipliedReportingOverflow(by: n)
+            if overflow { return nil }
+            perRow = p
+        }
+        return perRow
+    }
+
     static func outputShape(_ op: GraphOp, _ a: NodeAttributes, _ inputs: [[SymDim]]) throws(ShapeInferenceFailure) -> [SymDim] {
         guard op.arity.contains(inputs.count) else {
             throw .mismatch("\(op) takes \(arityText(op)) inputs, got \(inputs.count)")

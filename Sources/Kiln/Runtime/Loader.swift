@@ -66,9 +66,11 @@ public final class CompiledModel: @unchecked Sendable {
 
     /// Runs the model on `inputs` (in signature order).
     /// - Throws: ``InputGuardError`` when an input does not fit; ``LoadError/runFailed`` if the
-    ///   library itself fails.
-    public func run(_ inputs: [Tensor]) throws -> [Tensor] {
+    ///   library itself fails; ``NonFiniteInputError`` when `checkFinite` is set and an
+    ///   input holds NaN or ±Inf (by default they are computed on, as PyTorch does).
+    public func run(_ inputs: [Tensor], checkFinite: Bool = false) throws -> [Tensor] {
         let bindings = try guards.check(inputs)
+        if checkFinite { try guards.checkFinite(inputs) }
         let results = outputs.map { o in
             Tensor(uninitializedShape: o.shape.map { d in d.staticValue ?? bindings[d.symbolName ?? ""] ?? 1 })
         }

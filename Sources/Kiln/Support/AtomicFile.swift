@@ -37,75 +37,121 @@ public enum AtomicFile {
     /// reason is the error's POSIX reason (e.g. "No space left on device") or description.
     public static func write(to destination: URL, durable: Bool = false,
                              body: (FileHandle) throws -> Void) throws(AtomicFileError) {
-        try replace(destination, durable: durable) { temporary throws(AtomicFileError) in
-            let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-            guard fd >= 0 else {
-                throw AtomicFileError(destination, .createTemporary, reason: describe(errno: errno))
-            }
+        try replace(destination, durable: durable) { fd throws(AtomicFileError) in
             let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: false)
             do {
                 try body(handle)
             } catch {
-                close(fd)
                 throw AtomicFileError(destination, .write, reason: reason(of: error))
             }
-            if durable, fsync(fd) != 0 {
-                let e = errno
-                close(fd)
-                throw AtomicFileError(destination, .sync, reason: describe(errno: e))
-            }
-            // close(2) can report a deferred write error (NFS, quota): the file is not whole.
-            guard close(fd) == 0 else { throw AtomicFileError(destination, .write, reason: describe(errno: errno)) }
         }
     }
 
     /// Copies the file at `source` to `destination` (file mode included).
     public static func copy(from source: URL, to destination: URL, durable: Bool = false) throws(AtomicFileError) {
-        try replace(destination, durable: durable) { temporary throws(AtomicFileError) in
-            do {
-                try FileManager.default.copyItem(at: source, to: temporary)
-            } catch {
-                throw AtomicFileError(destination, .write, reason: reason(of: error))
-            }
-            if durable { try sync(temporary, for: destination) }
+        let input = open(source.path, O_RDONLY | O_CLOEXEC)
+        guard input >= 0 else { throw AtomicFileError(destination, .write, reason: "cannot read \(source.displayPath): \(describe(errno: errno))") }
+        defer { close(input) }
+        var st = stat()
+        guard fstat(input, &st) == 0 else { throw AtomicFileError(destination, .write, reason: describe(errno: errno)) }
+        try replace(destination, durable: durable) { fd throws(AtomicFileError) in
+            if let failure = copyAll(from: input, to: fd) { throw AtomicFileError(destination, .write, reason: failure) }
+            _ = fchmod(fd, st.st_mode & 0o7777)
         }
     }
 
     /// Renames a finished file at `source` (same filesystem, e.g. a build directory beside
     /// `destination`) over `destination`; `source` is gone afterwards either way.
     public static func move(from source: URL, to destination: URL) throws(AtomicFileError) {
-        guard rename(source.path, destination.path) == 0 else {
+        let place: Place
+        do throws(AtomicFileError) {
+            place = try Place(destination)
+            try place.refuseNonRegularFile()
+        } catch {
+            unlink(source.path)
+            throw error
+        }
+        defer { place.close() }
+        guard renameat(AT_FDCWD, source.path, place.directory, place.name) == 0 else {
             let e = errno
             unlink(source.path)
             throw AtomicFileError(destination, .rename, reason: describe(errno: e))
         }
     }
 
-    /// Makes the temporary file with `make`, then renames it over `destination`; removes it on
-    /// any failure.
-    private static func replace(_ destination: URL, durable: Bool,
-                                make: (URL) throws(AtomicFileError) -> Void) throws(AtomicFileError) {
-        let temporary = temporaryURL(for: destination)
-        do {
-            try make(temporary)
-        } catch {
-            unlink(temporary.path)
-            throw error
-        }
-        try move(from: temporary, to: destination)
-        if durable {
-            // Makes the rename itself durable; best effort (some filesystems refuse fsync on
-            // directories, and the file is in place either way).
-            let directory = destination.deletingLastPathComponent().path
-            let fd = open(directory.isEmpty ? "." : directory, O_RDONLY | O_CLOEXEC)
-            if fd >= 0 { _ = fsync(fd); close(fd) }
-        }
+    /// Throws ``AtomicFileError`` of kind `.notRegularFile` when `destination` exists and is
+    /// not a regular file (following symbolic links). Writers check it themselves; callers
+    /// with long work before the write (aotCompile) call it first, so they refuse early.
+    public static func checkDestination(_ destination: URL) throws(AtomicFileError) {
+        let place = try Place(destination)
+        defer { place.close() }
+        try place.refuseNonRegularFile()
     }
 
-    /// A unique hidden name in the destination's directory.
-    static func temporaryURL(for destination: URL) -> URL {
-        destination.deletingLastPathComponent()
-            .appendingPathComponent(".\(destination.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+    /// Creates a temporary file in the destination's directory (opened once; the file is
+    /// created, renamed and removed relative to it, so the directory's path may be of any
+    /// length), lets `fill` write it, then renames it over `destination`; removes it on any
+    /// failure.
+    private static func replace(_ destination: URL, durable: Bool,
+                                fill: (Int32) throws(AtomicFileError) -> Void) throws(AtomicFileError) {
+        let place = try Place(destination)
+        defer { place.close() }
+        try place.refuseNonRegularFile()
+        let temporary = temporaryName(for: place.name)
+        let fd = openat(place.directory, temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw AtomicFileError(destination, .createTemporary, reason: describe(errno: errno)) }
+        do throws(AtomicFileError) {
+            try fill(fd)
+            if durable, fsync(fd) != 0 { throw AtomicFileError(destination, .sync, reason: describe(errno: errno)) }
+        } catch {
+            close(fd)
+            unlinkat(place.directory, temporary, 0)
+            throw error
+        }
+        // close(2) can report a deferred write error (NFS, quota): the file is not whole.
+        guard close(fd) == 0 else {
+            let e = errno
+            unlinkat(place.directory, temporary, 0)
+            throw AtomicFileError(destination, .write, reason: describe(errno: e))
+        }
+        guard renameat(place.directory, temporary, place.directory, place.name) == 0 else {
+            let e = errno
+            unlinkat(place.directory, temporary, 0)
+            throw AtomicFileError(destination, .rename, reason: describe(errno: e))
+        }
+        // Makes the rename itself durable; best effort (some filesystems refuse fsync on
+        // directories, and the file is in place either way).
+        if durable { _ = fsync(place.directory) }
+    }
+
+    /// A unique hidden name, short whatever the destination's length (a name of up to 255
+    /// bytes still gets a temporary file), keeping the name's start for whoever finds it.
+    static func temporaryName(for name: String) -> String {
+        var prefix = ""
+        for ch in name where prefix.utf8.count + ch.utf8.count <= 24 { prefix.append(ch) }
+        return ".\(prefix).tmp-\(getpid())-\(String(UInt32.random(in: 0...UInt32.max), radix: 36))"
+    }
+
+    /// Copies `input` to `output` to the end; returns a failure reason or nil.
+    private static func copyAll(from input: Int32, to output: Int32) -> String? {
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
+            if n == 0 { return nil }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return describe(errno: errno)
+            }
+            var done = 0
+            while done < n {
+                let w = buffer.withUnsafeBytes { Glibc.write(output, $0.baseAddress! + done, n - done) }
+                if w < 0 {
+                    if errno == EINTR { continue }
+                    return describe(errno: errno)
+                }
+                done += w
+            }
+        }
     }
 
     private static func sync(_ file: URL, for destination: URL) throws(AtomicFileError) {

@@ -13,8 +13,12 @@ public struct AtomicFileError: Error, Equatable, Sendable, CustomStringConvertib
         case write
         /// `fsync` of a durable write failed.
         case sync
-        /// The rename over the destination failed (e.g. the destination is a directory).
+        /// The rename over the destination failed.
         case rename
+        /// The destination exists and is not a regular file (a device, a FIFO, a socket, a
+        /// directory, or a symbolic link to one); `reason` says which. Refused before
+        /// anything is written: renaming over `/dev/null` would replace the device.
+        case notRegularFile
     }
 
     /// The destination as the caller spelled it (relative paths stay relative).
@@ -40,6 +44,7 @@ public struct AtomicFileError: Error, Equatable, Sendable, CustomStringConvertib
         case .write: return reason
         case .sync: return "fsync failed: \(reason)"
         case .rename: return "cannot rename the temporary file into place: \(reason)"
+        case .notRegularFile: return "it is not a regular file (\(reason))"
         }
     }
 

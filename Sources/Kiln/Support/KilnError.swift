@@ -34,6 +34,9 @@ public protocol KilnError: Error, CustomStringConvertible, CustomDebugStringConv
     var failureClass: FailureClass { get }
     /// A line starting with "Suggested fix:" (or nil when there is nothing to suggest).
     var suggestion: String? { get }
+    /// The remedies behind ``suggestion`` as data (empty when there is none to spell), so a
+    /// front end such as the CLI can phrase them as its own flags.
+    var fixes: [Fix] { get }
 }
 
 extension KilnError {

@@ -21,6 +21,8 @@ public enum SafetensorsError: KilnError, Equatable, Sendable {
     case headerNotObject(path: String, found: String)
     /// `__metadata__` is not an object of string values.
     case invalidMetadata(path: String, reason: String)
+    /// The header names a tensor (or `__metadata__`) twice; JSON readers would keep one silently.
+    case duplicateHeaderEntry(path: String, name: String)
     /// A tensor's entry is not a JSON object.
     case entryNotObject(path: String, tensor: String, found: String)
     /// A tensor's entry lacks `dtype`, `shape` or `data_offsets`.
@@ -34,9 +36,9 @@ public enum SafetensorsError: KilnError, Equatable, Sendable {
     /// The shape's byte size overflows a 64-bit integer.
     case shapeTooLarge(path: String, tensor: String, shape: [Int])
     /// `data_offsets` reach past the end of the data buffer (`dataSize` bytes).
-    case offsetsOutOfRange(path: String, tensor: String, begin: Int, end: Int, dataSize: Int)
+    case offsetsOutOfRange(path: String, tensor: String, begin: UInt64, end: UInt64, dataSize: Int)
     /// `data_offsets` has begin > end.
-    case offsetsReversed(path: String, tensor: String, begin: Int, end: Int)
+    case offsetsReversed(path: String, tensor: String, begin: UInt64, end: UInt64)
     /// Two tensors' byte ranges overlap.
     case overlappingTensors(path: String, first: String, second: String)
     /// `data_offsets` span a different number of bytes than shape × dtype size.
@@ -72,6 +74,7 @@ public enum SafetensorsError: KilnError, Equatable, Sendable {
         switch self {
         case .fileNotFound(let p), .unreadable(let p, _), .fileTooShort(let p, _), .headerSizeBeyondFile(let p, _, _),
              .headerNotUTF8(let p, _), .headerNotJSON(let p, _), .headerNotObject(let p, _), .invalidMetadata(let p, _),
+             .duplicateHeaderEntry(let p, _),
              .entryNotObject(let p, _, _), .missingField(let p, _, _), .wrongFieldType(let p, _, _, _, _),
              .unknownDType(let p, _, _), .invalidShape(let p, _, _, _), .shapeTooLarge(let p, _, _),
              .offsetsOutOfRange(let p, _, _, _, _), .offsetsReversed(let p, _, _, _), .overlappingTensors(let p, _, _),
@@ -102,6 +105,8 @@ public enum SafetensorsError: KilnError, Equatable, Sendable {
             return "\(p): the safetensors header is a JSON \(found), expected an object mapping tensor names to entries"
         case let .invalidMetadata(p, reason):
             return "\(p): invalid \"__metadata__\" in the safetensors header: \(reason)"
+        case let .duplicateHeaderEntry(p, name):
+            return "\(p): the safetensors header names \"\(name)\" twice (JSON readers would silently keep one of them)"
         case let .entryNotObject(p, t, found):
             return "\(p): tensor \"\(t)\": its header entry is a JSON \(found), expected an object with dtype, shape and data_offsets"
         case let .missingField(p, t, field):
@@ -142,6 +147,15 @@ public enum SafetensorsError: KilnError, Equatable, Sendable {
         }
     }
 
+    /// The remedies as data: the CLI spells "read it as integers" as picking another tensor.
+    public var fixes: [Fix] {
+        switch self {
+        case let .integerTensorAsFloat(_, t, _): [.integerTensor(name: t)]
+        case let .floatTensorAsInteger(_, t, _): [.floatTensor(name: t)]
+        default: []
+        }
+    }
+
     public var suggestion: String? {
         switch self {
         case .fileNotFound:
@@ -150,7 +164,7 @@ public enum SafetensorsError: KilnError, Equatable, Sendable {
             return "Suggested fix: check that the path is a regular file you have permission to read."
         case .fileTooShort, .headerSizeBeyondFile:
             return "Suggested fix: the file is truncated or is not a safetensors file; export or download it again."
-        case .headerNotUTF8, .headerNotJSON, .headerNotObject, .invalidMetadata, .entryNotObject, .missingField,
+        case .headerNotUTF8, .headerNotJSON, .headerNotObject, .invalidMetadata, .duplicateHeaderEntry, .entryNotObject, .missingField,
              .wrongFieldType, .invalidShape, .shapeTooLarge, .offsetsOutOfRange, .offsetsReversed,
              .overlappingTensors, .byteCountMismatch:
             return "Suggested fix: the file is corrupt or was written by a non-conforming tool; re-export it with the safetensors library (safetensors.torch.save_file)."

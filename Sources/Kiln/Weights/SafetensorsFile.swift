@@ -239,6 +239,7 @@ extension SafetensorsFile {
         guard let object = json as? [String: Any] else {
             throw .headerNotObject(path: path, found: jsonKind(json))
         }
+        if let name = firstDuplicateTopLevelKey(utf8) { throw .duplicateHeaderEntry(path: path, name: name) }
 
         var metadata: [String: String] = [:]
         if let raw = object["__metadata__"] {
@@ -313,14 +314,16 @@ extension SafetensorsFile {
             throw .wrongFieldType(path: path, tensor: name, field: "data_offsets", expected: offsetsExpected,
                                   found: "an array of \(offsetsArray.count) element\(offsetsArray.count == 1 ? "" : "s")")
         }
-        guard let begin = jsonInteger(offsetsArray[0]), let end = jsonInteger(offsetsArray[1]), begin >= 0, end >= 0 else {
+        // Unsigned, so that offsets up to 2⁶⁴ - 1 are quoted as written, not saturated.
+        guard let rawBegin = jsonUInt64(offsetsArray[0]), let rawEnd = jsonUInt64(offsetsArray[1]) else {
             throw .wrongFieldType(path: path, tensor: name, field: "data_offsets", expected: offsetsExpected,
                                   found: "[\(jsonText(offsetsArray[0])), \(jsonText(offsetsArray[1]))]")
         }
-        guard begin <= end else { throw .offsetsReversed(path: path, tensor: name, begin: begin, end: end) }
-        guard end <= dataSize else {
-            throw .offsetsOutOfRange(path: path, tensor: name, begin: begin, end: end, dataSize: dataSize)
+        guard rawBegin <= rawEnd else { throw .offsetsReversed(path: path, tensor: name, begin: rawBegin, end: rawEnd) }
+        guard rawEnd <= UInt64(dataSize) else {
+            throw .offsetsOutOfRange(path: path, tensor: name, begin: rawBegin, end: rawEnd, dataSize: dataSize)
         }
+        let begin = Int(rawBegin), end = Int(rawEnd)
         // Byte count: multiply in order so that Tensor's own element count cannot overflow either.
         var bytes = dtype.byteSize
         var elements = 1
@@ -336,55 +339,6 @@ extension SafetensorsFile {
         }
         return TensorInfo(name: name, dtype: dtype, shape: shape, dataOffsets: begin..<end,
                           fileByteRange: (dataStart + begin)..<(dataStart + end))
-    }
-
-    // MARK: JSON helpers
-
-    /// The value as an Int when it is a JSON integer (not a float or boolean); integers
-    /// beyond Int.max saturate to Int.max so that range checks reject them.
-    static func jsonInteger(_ v: Any) -> Int? {
-        guard let n = v as? NSNumber, !(v is String) else { return nil }
-        switch String(cString: n.objCType) {
-        case "c", "C", "B", "f", "d": return nil   // booleans and floating point
-        case "Q", "L", "I", "S":
-            let u = n.uint64Value
-            return u > UInt64(Int.max) ? Int.max : Int(u)
-        default:
-            return Int(exactly: n.int64Value)
-        }
-    }
-
-    static func jsonKind(_ v: Any) -> String {
-        switch v {
-        case is String: return "string"
-        case is [Any]: return "array"
-        case is [String: Any]: return "object"
-        case is NSNull: return "null"
-        case let n as NSNumber:
-            switch String(cString: n.objCType) {
-            case "c", "C", "B": return "boolean"
-            default: return "number"
-            }
-        default: return "value"
-        }
-    }
-
-    /// Short JSON-ish text of a value for error messages.
-    static func jsonText(_ v: Any) -> String {
-        switch v {
-        case let s as String: return "\"\(s)\""
-        case is NSNull: return "null"
-        case let n as NSNumber:
-            if jsonKind(n) == "boolean" { return n.boolValue ? "true" : "false" }
-            return "\(n)"
-        default: return "a JSON \(jsonKind(v))"
-        }
-    }
-
-    static func describeJSONError(_ error: Error) -> String {
-        let ns = error as NSError
-        if let detail = ns.userInfo[NSDebugDescriptionErrorKey] as? String { return detail }
-        return ns.localizedDescription
     }
 
     /// Byte offset of the first invalid UTF-8 sequence, or nil when the bytes are valid.

@@ -42,8 +42,8 @@ import Testing
         let cut = dir.appendingPathComponent("cut.kep")
         try bytes.prefix(bytes.count - 10).write(to: cut)
         let dataSize = bytes.count - 10 - 8 - headerSize
-        #expect(refuse(cut, SafetensorsError.self) == .offsetsOutOfRange(path: cut.path, tensor: last.name, begin: last.dataOffsets.lowerBound,
-                                                                         end: last.dataOffsets.upperBound, dataSize: dataSize))
+        #expect(refuse(cut, SafetensorsError.self) == .offsetsOutOfRange(path: cut.path, tensor: last.name, begin: UInt64(last.dataOffsets.lowerBound),
+                                                                         end: UInt64(last.dataOffsets.upperBound), dataSize: dataSize))
         // Cut inside the header.
         let header = dir.appendingPathComponent("header.kep")
         try bytes.prefix(8 + headerSize / 2).write(to: header)

@@ -119,4 +119,44 @@ import Testing
             #expect(y.scalars.contains { $0.isNaN }, "\(name): the NaN weights must reach the output: \(y.scalars)")
         }
     }
+
+    /// A safetensors file from a raw header (padded to 8 bytes) and data.
+    private func rawFile(_ name: String, in dir: URL, header: String, data: [UInt8] = []) throws -> URL {
+        var h = Array(header.utf8)
+        h += repeatElement(UInt8(ascii: " "), count: (8 - h.count % 8) % 8)
+        var bytes = withUnsafeBytes(of: UInt64(h.count).littleEndian) { Array($0) }
+        bytes += h + data
+        let url = dir.appendingPathComponent(name)
+        try Data(bytes).write(to: url)
+        return url
+    }
+
+    @Test func duplicateTensorNamesInAHeaderAreRefused() throws {
+        // JSON parsers keep the last of two equal keys: the file would silently lose a tensor.
+        let dir = Hostile.directory()
+        let plain = try rawFile("dup.safetensors", in: dir, header: #"{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"w":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#,
+                                data: .init(repeating: 0, count: 8))
+        let e = Hostile.expectFailure(SafetensorsError.self, .badInput, naming: [plain.path, "\"w\""]) {
+            _ = try SafetensorsFile(contentsOf: plain)
+        }
+        #expect(e == .duplicateHeaderEntry(path: plain.path, name: "w"))
+        #expect(e?.description == "\(plain.path): the safetensors header names \"w\" twice (JSON readers would silently keep one of them)")
+        // The same name spelled with an escape is the same key.
+        let escaped = try rawFile("esc.safetensors", in: dir, header: #"{"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},"b\u0031":{"dtype":"U8","shape":[1],"data_offsets":[1,2]},"b1":{"dtype":"U8","shape":[1],"data_offsets":[2,3]}}"#,
+                                  data: [1, 2, 3])
+        let f = Hostile.expectFailure(SafetensorsError.self, .badInput, naming: [escaped.path, "\"b1\""]) {
+            _ = try SafetensorsFile(contentsOf: escaped)
+        }
+        #expect(f == .duplicateHeaderEntry(path: escaped.path, name: "b1"))
+        // Equal keys inside an entry or the metadata are not tensor names (JSON keeps the last; harmless).
+        let nested = try rawFile("nested.safetensors", in: dir, header: #"{"__metadata__":{"k":"1","k2":"2"},"w":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}}"#, data: [7])
+        #expect(try SafetensorsFile(contentsOf: nested).tensorNames == ["w"])
+    }
+
+    @Test func offsetsBeyondInt64AreQuotedExactly() throws {
+        let dir = Hostile.directory()
+        let url = try rawFile("huge.safetensors", in: dir, header: #"{"w":{"dtype":"U8","shape":[1],"data_offsets":[18446744073709551614,18446744073709551615]}}"#)
+        let e = Hostile.expectFailure(SafetensorsError.self, .badInput, naming: [url.path]) { _ = try SafetensorsFile(contentsOf: url) }
+        #expect(e?.description == "\(url.path): tensor \"w\": data_offsets [18446744073709551614, 18446744073709551615] lie outside the 0-byte data buffer")
+    }
 }

@@ -19,6 +19,10 @@ public struct AOTCompileOptions: Sendable {
     /// else `cc`. Per compile rather than through the process environment, so concurrent
     /// compiles (and tests) can each use their own.
     public var compiler: String?
+    /// Seconds each C compiler command may run before it and its process group are killed
+    /// (``CompileError/compilerTimedOut(compiler:seconds:sourceDirectory:)``); 0 means no
+    /// limit. Default: `KILN_CC_TIMEOUT`, else 300.
+    public var compilerTimeout: Double?
     /// Progress and the AUTOTUNE tables go here. Default: standard error.
     public var log: @Sendable (String) -> Void
 

@@ -11,15 +11,36 @@ struct Toolchain: Sendable {
     let identity: String
     /// `pkg-config --cflags --libs openblas`, or the bare `-lopenblas` when pkg-config is absent.
     let blasFlags: [String]
+    /// Seconds each compiler command may run (nil: no limit).
+    var timeout: Double? = Toolchain.defaultTimeout
+
+    /// The compiler timeout without `KILN_CC_TIMEOUT`: far above a cold ResNet-50 build, far
+    /// below forever.
+    static let defaultTimeout = 300.0
+
+    /// `timeout` if given, else `KILN_CC_TIMEOUT` from `environment`, else the default;
+    /// 0 (or less) means no limit.
+    static func timeout(_ timeout: Double?, environment: [String: String]) throws -> Double? {
+        var seconds = timeout ?? defaultTimeout
+        if timeout == nil, let text = environment["KILN_CC_TIMEOUT"], !text.isEmpty {
+            guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value.isFinite else { throw CompileError.invalidTimeout(text) }
+            seconds = value
+        }
+        return seconds > 0 ? seconds : nil
+    }
 
     /// The toolchain for this process's environment.
-    static func detect(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Toolchain {
+    static func detect(environment: [String: String] = ProcessInfo.processInfo.environment, timeout: Double? = nil) throws -> Toolchain {
+        let seconds = try Self.timeout(timeout, environment: environment)
         let cc = environment["CC"].map { $0.split(separator: " ").map(String.init) }.flatMap { $0.isEmpty ? nil : $0 } ?? ["cc"]
         let version: ProcessResult
         do {
-            version = try Subprocess.run(cc + ["--version"])
+            version = try Subprocess.run(cc + ["--version"], timeout: seconds)
         } catch {
             throw CompileError.compilerNotFound(tried: cc.joined(separator: " "), message: "\(error)")
+        }
+        if version.timedOut {
+            throw CompileError.compilerTimedOut(compiler: cc.joined(separator: " "), seconds: seconds ?? 0, sourceDirectory: nil)
         }
         guard version.succeeded else {
             let said = version.output.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -32,7 +53,8 @@ struct Toolchain: Sendable {
             let parts = pc.output.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
             if !parts.isEmpty { blas = parts }
         }
-        return Toolchain(command: cc, identity: version.output.trimmingCharacters(in: .whitespacesAndNewlines), blasFlags: blas)
+        return Toolchain(command: cc, identity: version.output.trimmingCharacters(in: .whitespacesAndNewlines), blasFlags: blas,
+                         timeout: seconds)
     }
 
     /// Winograd workspace slots a library is built for: this machine's cores, at most 4 (the
@@ -88,11 +110,11 @@ struct Toolchain: Sendable {
         // Longest first (by source size), so the last compile to start is a short one.
         let sizes = sources.map { Self.size(directory, $0) }  // one stat per source, not per comparison
         let order = compiles.indices.sorted { sizes[$0] > sizes[$1] }
-        let results = Self.runConcurrently(order.map { compiles[$0] }, in: directory)
+        let results = Self.runConcurrently(order.map { compiles[$0] }, in: directory, timeout: timeout)
         var bySource = [Result<ProcessResult, Error>?](repeating: nil, count: compiles.count)
         for (slot, i) in order.enumerated() { bySource[i] = results[slot] }
         for r in bySource.compactMap({ $0 }) { try check(r, directory: directory) }
-        try check(Result { try Subprocess.run(link, in: directory) }, directory: directory)
+        try check(Result { try Subprocess.run(link, in: directory, timeout: timeout) }, directory: directory)
         // A compiler that exits 0 without writing a whole library (a wrapper script, a full disk
         // it did not report) must not get a broken file into the cache: check the ELF headers.
         if let problem = Self.builtLibraryProblem(directory.appendingPathComponent(output).path, name: output) {
@@ -107,6 +129,9 @@ struct Toolchain: Sendable {
         case .success(let r): result = r
         case .failure(let error): throw CompileError.compilerNotFound(tried: command.joined(separator: " "), message: "\(error)")
         }
+        if result.timedOut {
+            throw CompileError.compilerTimedOut(compiler: command.joined(separator: " "), seconds: timeout ?? 0, sourceDirectory: directory.path)
+        }
         guard result.succeeded else {
             let lines = result.output.split(separator: "\n", omittingEmptySubsequences: false)
             let message = lines.prefix(40).joined(separator: "\n") + (lines.count > 40 ? "\n… (\(lines.count - 40) more lines)" : "")
@@ -120,7 +145,7 @@ struct Toolchain: Sendable {
     }
 
     /// Runs the commands, at most one per core at a time; results in the commands' order.
-    static func runConcurrently(_ commands: [[String]], in directory: URL) -> [Result<ProcessResult, Error>] {
+    static func runConcurrently(_ commands: [[String]], in directory: URL, timeout: Double?) -> [Result<ProcessResult, Error>] {
         /// The shared queue position and results, guarded by `lock`.
         final class Progress: @unchecked Sendable {
             let lock = NSLock()
@@ -134,7 +159,7 @@ struct Toolchain: Sendable {
             while true {
                 let i = progress.lock.withLock { () -> Int in progress.next += 1; return progress.next - 1 }
                 guard i < commands.count else { return }
-                let r = Result { try Subprocess.run(commands[i], in: directory) }
+                let r = Result { try Subprocess.run(commands[i], in: directory, timeout: timeout) }
                 progress.lock.withLock { progress.results[i] = r }
             }
         }
