@@ -1,4 +1,5 @@
 import Foundation
+import Kiln
 
 /// Writing into the output folder: every failure becomes an `.output` ``RecipeError`` naming the
 /// file, whatever the writer threw, so none is lost.
