@@ -51,13 +51,14 @@ extension Module {
         for (key, p) in params { p.value = tensors[key]! }
     }
 
-    /// Loads a state dict from a safetensors file (see ``loadStateDict(_:source:)``).
-    public func loadStateDict(_ file: SafetensorsFile) throws {
+    /// Loads a state dict from a safetensors file or PyTorch checkpoint (see
+    /// ``loadStateDict(_:source:)``).
+    public func loadStateDict(_ file: some StateDictReader) throws {
         var tensors: [String: Tensor] = [:]
         for name in file.tensorNames where !Module.isIgnoredStateKey(name) {
             tensors[name] = try file.tensor(named: name)
         }
-        try loadStateDict(tensors, source: file.url.displayPath)
+        try loadStateDict(tensors, source: file.sourcePath)
     }
 
     /// Every parameter and buffer by key, in registration order (what `loadStateDict` takes).

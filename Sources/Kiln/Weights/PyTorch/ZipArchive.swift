@@ -1,0 +1,102 @@
+import Foundation
+import ZIPFoundation
+
+/// A zip archive read through ZIPFoundation — the only file that imports it.
+///
+/// Only what a torch.save checkpoint needs: the member list from the central directory, and
+/// the bytes of an uncompressed (STORED) member, CRC-checked. Compressed members are never
+/// inflated: torch.save writes none, and ZIPFoundation 0.9.20's inflater trusts the declared
+/// sizes (a truncated deflate stream makes zlib read past its input chunk), so refusing them
+/// removes both the zip-bomb and that risk.
+final class ZipArchive {
+    /// One member as the central directory describes it.
+    struct Member {
+        let name: String
+        let isCompressed: Bool
+        let isFile: Bool
+        let uncompressedSize: UInt64
+        fileprivate let entry: Entry
+    }
+
+    /// Why the archive or a member could not be read.
+    enum Failure: Error, Equatable {
+        case malformed(String)
+        case tooManyMembers(Int)
+    }
+
+    /// Members in central-directory order.
+    let members: [Member]
+    /// Bytes in the whole archive (an upper bound for any member).
+    let byteCount: UInt64
+    private let archive: Archive
+
+    /// Opens the file at `url`, which the caller has checked is a regular file.
+    convenience init(url: URL, byteCount: UInt64, maxMembers: Int) throws(Failure) {
+        let archive: Archive
+        do { archive = try Archive(url: url, accessMode: .read) } catch { throw .malformed(Self.describe(error)) }
+        try self.init(archive: archive, byteCount: byteCount, maxMembers: maxMembers)
+    }
+
+    /// Reads an archive image held in memory (fuzzing, tests).
+    convenience init(data: Data, maxMembers: Int) throws(Failure) {
+        let archive: Archive
+        do { archive = try Archive(data: data, accessMode: .read) } catch { throw .malformed(Self.describe(error)) }
+        try self.init(archive: archive, byteCount: UInt64(data.count), maxMembers: maxMembers)
+    }
+
+    private init(archive: Archive, byteCount: UInt64, maxMembers: Int) throws(Failure) {
+        var members: [Member] = []
+        for entry in archive {
+            guard members.count < maxMembers else { throw .tooManyMembers(maxMembers) }
+            members.append(Member(name: entry.path, isCompressed: entry.isCompressed, isFile: entry.type == .file,
+                                  uncompressedSize: entry.uncompressedSize, entry: entry))
+        }
+        self.archive = archive
+        self.members = members
+        self.byteCount = byteCount
+    }
+
+    /// The bytes of a STORED member, exactly `uncompressedSize` of them, CRC-checked.
+    func read(_ member: Member) throws(Failure) -> Data {
+        guard !member.isCompressed else { throw .malformed("\(member.name) is compressed") }
+        let size = member.uncompressedSize
+        // A stored member lies inside the archive; checking first keeps the reads bounded.
+        guard size <= byteCount, member.entry.compressedSize == size else {
+            throw .malformed("\(member.name) claims \(size) bytes (\(member.entry.compressedSize) stored) in a \(byteCount)-byte archive")
+        }
+        let total = Int(size)
+        let chunk = 1 << 20
+        var out = Data()
+        out.reserveCapacity(total)
+        do {
+            let crc = try archive.extract(member.entry, bufferSize: chunk, skipCRC32: false) { (data: Data) in
+                // A short chunk means the file ended early; stopping here also stops
+                // ZIPFoundation from looping over the rest of the declared size.
+                let expected = min(chunk, total - out.count)
+                guard data.count == expected else { throw Failure.malformed("\(member.name) is truncated") }
+                out.append(data)
+            }
+            guard crc == member.entry.checksum else {
+                throw Failure.malformed("\(member.name): CRC-32 is \(String(crc, radix: 16)), the directory says \(String(member.entry.checksum, radix: 16))")
+            }
+        } catch let failure as Failure {
+            throw failure
+        } catch {
+            throw .malformed("\(member.name): \(Self.describe(error))")
+        }
+        guard out.count == total else { throw .malformed("\(member.name) is truncated (\(out.count) of \(total) bytes)") }
+        return out
+    }
+
+    private static func describe(_ error: Error) -> String {
+        if let e = error as? Archive.ArchiveError {
+            switch e {
+            case .missingEndOfCentralDirectoryRecord: return "no end-of-central-directory record (truncated, or not a zip)"
+            case .unreadableArchive: return "the archive cannot be read (truncated or damaged)"
+            case .invalidCRC32: return "CRC-32 mismatch"
+            default: return "\(e)"
+            }
+        }
+        return "\(error)"
+    }
+}
