@@ -65,7 +65,7 @@ let package = Package(
         .testTarget(
             name: "KilnTests",
             dependencies: ["Kiln", "CKilnKernels", "KilnTestSupport", "KilnFuzzing"],
-            exclude: ["Snapshots"]
+            exclude: ["Snapshots", "Fixtures/PyTorch"]
         ),
         .testTarget(
             name: "KilnRecipesTests",
@@ -74,7 +74,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KilnCLITests",
-            dependencies: ["Kiln", "KilnTestSupport"],
+            dependencies: ["Kiln", "KilnTestSupport", "KilnFuzzing"],
             exclude: ["Snapshots"]
         ),
     ]

@@ -24,7 +24,11 @@ public struct WeightsMismatchError: KilnError {
     }
 
     public var suggestion: String? {
-        "Suggested fix: check that the file is a torchvision \(model) state dict (same architecture and number of classes)"
+        // DataParallel saves every key under "module.": then nothing matches, one prefix away.
+        if !missing.isEmpty, unexpected.count >= missing.count, unexpected.allSatisfy({ $0.hasPrefix("module.") }) {
+            return "Suggested fix: strip the key prefix \"module.\" (kiln --strip-prefix module., or PyTorchCheckpoint.Options(stripPrefix: \"module.\"))"
+        }
+        return "Suggested fix: check that the file is a torchvision \(model) state dict (same architecture and number of classes)"
     }
 }
 
