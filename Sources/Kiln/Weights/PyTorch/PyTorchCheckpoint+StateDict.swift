@@ -82,17 +82,23 @@ extension PyTorchCheckpoint {
 
 /// Visits a strided tensor's elements in row-major order.
 enum StridedCopy {
+    /// True when the elements lie row-major one after another (size-1 dimensions' strides
+    /// do not matter).
+    static func isContiguous(_ info: PyTorchCheckpoint.TensorInfo) -> Bool {
+        var expected = 1
+        for d in info.shape.indices.reversed() where info.shape[d] != 1 {
+            if info.stride[d] != expected { return false }
+            expected *= info.shape[d]
+        }
+        return true
+    }
+
     /// Calls `body(i, e)` for the i-th element (row-major) at storage element `e`.
     @inline(__always)
     static func forEach(_ info: PyTorchCheckpoint.TensorInfo, _ body: (Int, Int) -> Void) {
         let shape = info.shape, stride = info.stride, n = info.elementCount
         guard n > 0 else { return }
-        var expected = 1, contiguous = true
-        for d in (0..<shape.count).reversed() where shape[d] != 1 {
-            if stride[d] != expected { contiguous = false }
-            expected *= shape[d]
-        }
-        if contiguous {
+        if isContiguous(info) {
             for i in 0..<n { body(i, info.storageOffset + i) }
             return
         }

@@ -115,6 +115,11 @@ public final class PyTorchCheckpoint {
         let out = Tensor(uninitializedShape: info.shape)
         let dst = out.storage.base
         storage.withUnsafeBytes { (src: UnsafeRawBufferPointer) in
+            // The common case (a contiguous little-endian float32 tensor) is one copy.
+            if info.dtype == .float32, !isBigEndian, StridedCopy.isContiguous(info), info.elementCount > 0, let base = src.baseAddress {
+                UnsafeMutableRawPointer(dst).copyMemory(from: base + 4 * info.storageOffset, byteCount: 4 * info.elementCount)
+                return
+            }
             StridedCopy.forEach(info) { i, element in
                 dst[i] = Self.float(src, element, info.dtype, swap: isBigEndian)
             }
