@@ -87,6 +87,14 @@ import Testing
         w.int(1); w.op(0x28); w.int(2); w.int(2); w.op(0x74); w.op(0x28); w.int(2); w.int(1); w.op(0x74)
         w.op(0x89); w.global("collections", "OrderedDict"); w.op(0x29); w.op(0x52); w.op(0x74); w.op(0x52); w.op(0x75); w.op(0x2E)
         refuse(TorchSaveImage.archive(pickle: w.bytes, storages: [[UInt8](repeating: 0, count: 16)]), "storageTooShort")
+        // A key with a newline and a terminal escape stays on one line, escaped.
+        var k = PickleWriter()
+        k.op(0x80); k.byte(2); k.op(0x7D); k.string("evil\n\u{1B}[31mkey"); k.int(7); k.op(0x73); k.op(0x2E)
+        do { _ = try PyTorchCheckpoint(data: TorchSaveImage.archive(pickle: k.bytes, storages: []), url: url); Issue.record("accepted") } catch {
+            #expect(Self.caseName(error) == "notATensor")
+            #expect(!error.description.contains("\n") && !error.description.contains("\u{1B}"), "\(error.description)")
+            #expect(error.description.contains(#"evil\u{a}\u{1b}[31mkey"#), "\(error.description)")
+        }
         // Not a dict at the top; not a zip at all; a tar.
         refuse(TorchSaveImage.archive(pickle: [0x80, 2, 0x4B, 7, 0x2E], storages: []), "noStateDict")
         refuse(Data("hello, world".utf8), "notACheckpoint")

@@ -1,4 +1,9 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The container checks: file kind, magic bytes, member names and the archive's layout.
 extension PyTorchCheckpoint {
@@ -23,17 +28,20 @@ extension PyTorchCheckpoint {
 
     static func isTar(_ head: [UInt8]) -> Bool { head.count >= 262 && Array(head[257..<262]) == Array("ustar".utf8) }
 
+    /// The file's size, after checking that it is a regular file (symlinks followed): opening
+    /// a FIFO would block, and a directory is a confusing error later.
     static func checkRegularFile(_ url: URL) throws(PyTorchError) -> UInt64 {
         let path = url.displayPath
-        let attributes: [FileAttributeKey: Any]
-        do { attributes = try FileManager.default.attributesOfItem(atPath: url.path) } catch {
-            if !FileManager.default.fileExists(atPath: url.path) { throw .fileNotFound(path: path) }
-            throw .unreadable(path: path, reason: "\(error.localizedDescription)")
+        var st = stat()
+        guard stat(url.path, &st) == 0 else {
+            let e = errno
+            if e == ENOENT || e == ENOTDIR { throw .fileNotFound(path: path) }
+            throw .unreadable(path: path, reason: String(cString: strerror(e)))
         }
-        guard attributes[.type] as? FileAttributeType == .typeRegular else {
-            throw .unreadable(path: path, reason: attributes[.type] as? FileAttributeType == .typeDirectory ? "it is a directory" : "it is not a regular file")
+        guard (st.st_mode & S_IFMT) == S_IFREG else {
+            throw .unreadable(path: path, reason: (st.st_mode & S_IFMT) == S_IFDIR ? "it is a directory" : "it is not a regular file")
         }
-        return (attributes[.size] as? NSNumber)?.uint64Value ?? 0
+        return UInt64(st.st_size)
     }
 
     /// The first 512 bytes (enough for the zip magic and a tar header).

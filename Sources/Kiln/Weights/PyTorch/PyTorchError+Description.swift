@@ -15,7 +15,15 @@ extension PyTorchError {
         }
     }
 
+    /// One line whatever the file holds: names, keys and strings from a hostile pickle may
+    /// carry newlines or terminal escapes, shown here as `\u{…}`.
     public var description: String {
+        String(rawDescription.unicodeScalars.flatMap { c -> [Unicode.Scalar] in
+            c.value < 0x20 || (0x7F...0x9F).contains(c.value) ? Array("\\u{\(String(c.value, radix: 16))}".unicodeScalars) : [c]
+        }.map(Character.init))
+    }
+
+    private var rawDescription: String {
         switch self {
         case let .fileNotFound(p): return "PyTorch checkpoint not found: \(p)"
         case let .unreadable(p, r): return "cannot read PyTorch checkpoint \(p): \(r)"

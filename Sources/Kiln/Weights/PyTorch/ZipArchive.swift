@@ -32,6 +32,14 @@ final class ZipArchive {
 
     /// Opens the file at `url`, which the caller has checked is a regular file.
     convenience init(url: URL, byteCount: UInt64, maxMembers: Int) throws(Failure) {
+        let tailLength = UInt64(Self.maxEndRecordDistance)
+        var tail = Data()
+        if let handle = FileHandle(forReadingAtPath: url.path) {
+            defer { try? handle.close() }
+            try? handle.seek(toOffset: byteCount > tailLength ? byteCount - tailLength : 0)
+            tail = (try? handle.read(upToCount: Int(tailLength))) ?? Data()
+        }
+        try Self.checkEndRecord([UInt8](tail))
         let archive: Archive
         do { archive = try Archive(url: url, accessMode: .read) } catch { throw .malformed(Self.describe(error)) }
         try self.init(archive: archive, byteCount: byteCount, maxMembers: maxMembers)
@@ -39,6 +47,7 @@ final class ZipArchive {
 
     /// Reads an archive image held in memory (fuzzing, tests).
     convenience init(data: Data, maxMembers: Int) throws(Failure) {
+        try Self.checkEndRecord([UInt8](data.suffix(Self.maxEndRecordDistance)))
         let archive: Archive
         do { archive = try Archive(data: data, accessMode: .read) } catch { throw .malformed(Self.describe(error)) }
         try self.init(archive: archive, byteCount: UInt64(data.count), maxMembers: maxMembers)
@@ -54,6 +63,26 @@ final class ZipArchive {
         self.archive = archive
         self.members = members
         self.byteCount = byteCount
+    }
+
+    /// The end record lies within its 22 bytes plus the longest comment of the archive's end.
+    static let maxEndRecordDistance = 22 + 65_535
+
+    /// Finds the end-of-central-directory record the way ZIPFoundation will (the last signature
+    /// at least 22 bytes before the end), but only in the last 64 KiB and without it: where
+    /// ZIPFoundation finds none or a damaged one, its in-memory archive leaks its FILE, and on
+    /// a file it scans every byte back to the start with one fread each.
+    static func checkEndRecord(_ tail: [UInt8]) throws(Failure) {
+        guard tail.count >= 22 else { throw .malformed("no end-of-central-directory record (truncated, or not a zip)") }
+        for o in stride(from: tail.count - 22, through: 0, by: -1)
+        where tail[o] == 0x50 && tail[o + 1] == 0x4B && tail[o + 2] == 0x05 && tail[o + 3] == 0x06 {
+            let comment = Int(tail[o + 20]) | Int(tail[o + 21]) << 8
+            guard o + 22 + comment <= tail.count else {
+                throw .malformed("the end-of-central-directory record claims a \(comment)-byte comment past the end of the archive")
+            }
+            return
+        }
+        throw .malformed("no end-of-central-directory record (truncated, or not a zip)")
     }
 
     /// The bytes of a STORED member, exactly `uncompressedSize` of them, CRC-checked.
