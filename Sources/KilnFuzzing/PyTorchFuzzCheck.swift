@@ -64,10 +64,7 @@ public enum PyTorchFuzzCheck {
             out.append("open failed with a non-validation error: \(error)")
         default: break
         }
-        if error.failureClass != .badInput { out.append("rejection is not .badInput: \(error)") }
-        if !error.description.contains(url.path) { out.append("error does not name the file: \(error.description)") }
-        if error.suggestion?.hasPrefix("Suggested fix: ") != true { out.append("error has no suggested fix: \(error)") }
-        return out
+        return out + RejectionCheck.violations(error, naming: url.path)
     }
 
     /// The storage element of row-major element `i`, by division (not the reader's odometer).

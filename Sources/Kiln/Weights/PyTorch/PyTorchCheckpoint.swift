@@ -70,8 +70,8 @@ public final class PyTorchCheckpoint {
         try self.init(archive: archive, url: url, options: options, limits: limits)
     }
 
-    /// Validates a checkpoint image held in memory, exactly as ``init(contentsOf:options:limits:)``;
-    /// `url` only names it in errors.
+    /// Validates a checkpoint image held in memory, exactly as ``init(contentsOf:options:limits:)``
+    /// (the zip is read from a temporary file, unlinked at once); `url` only names it in errors.
     public convenience init(data: Data, url: URL, options: Options = Options(), limits: PyTorchLimits = PyTorchLimits()) throws(PyTorchError) {
         let path = url.displayPath
         try Self.checkMagic(Array(data.prefix(512)), path: path)

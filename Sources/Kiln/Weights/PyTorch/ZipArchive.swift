@@ -45,11 +45,17 @@ final class ZipArchive {
         try self.init(archive: archive, byteCount: byteCount, maxMembers: maxMembers)
     }
 
-    /// Reads an archive image held in memory (fuzzing, tests).
+    /// Reads an archive image held in memory (fuzzing, tests) through an unlinked temporary
+    /// file. Not ZIPFoundation's in-memory archive: its MemoryFile traps on a read after a seek
+    /// past the end (a central directory offset beyond the image is enough), where a FILE on
+    /// a real file just reads nothing.
     convenience init(data: Data, maxMembers: Int) throws(Failure) {
         try Self.checkEndRecord([UInt8](data.suffix(Self.maxEndRecordDistance)))
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-zip-\(UUID().uuidString)")
+        do { try data.write(to: url) } catch { throw .malformed("cannot stage the image in \(url.path): \(error)") }
+        defer { try? FileManager.default.removeItem(at: url) }   // the open FILE keeps the bytes
         let archive: Archive
-        do { archive = try Archive(data: data, accessMode: .read) } catch { throw .malformed(Self.describe(error)) }
+        do { archive = try Archive(url: url, accessMode: .read) } catch { throw .malformed(Self.describe(error)) }
         try self.init(archive: archive, byteCount: UInt64(data.count), maxMembers: maxMembers)
     }
 
@@ -69,9 +75,9 @@ final class ZipArchive {
     static let maxEndRecordDistance = 22 + 65_535
 
     /// Finds the end-of-central-directory record the way ZIPFoundation will (the last signature
-    /// at least 22 bytes before the end), but only in the last 64 KiB and without it: where
-    /// ZIPFoundation finds none or a damaged one, its in-memory archive leaks its FILE, and on
-    /// a file it scans every byte back to the start with one fread each.
+    /// at least 22 bytes before the end), but only in the last 64 KiB: where ZIPFoundation
+    /// finds none or a damaged one, it scans every byte back to the start with one fread each
+    /// (and its in-memory archive leaks its FILE).
     static func checkEndRecord(_ tail: [UInt8]) throws(Failure) {
         guard tail.count >= 22 else { throw .malformed("no end-of-central-directory record (truncated, or not a zip)") }
         for o in stride(from: tail.count - 22, through: 0, by: -1)
