@@ -8,7 +8,8 @@ import Kiln
 ///
 /// Invariants: a rejected input fails with a bad-input error that names the image and suggests
 /// a fix; an accepted one has unique names, rank-consistent sizes and strides, and every
-/// tensor reads back (twice, identically) through the accessor its dtype allows with the
+/// tensor reads back (twice, identically; or fails as a malformed zip when its storage member
+/// fails its CRC, checked only on read) through the accessor its dtype allows with the
 /// shape its info gives, while the other accessor throws the documented error. For wrapped
 /// pickles every element is also checked against an independent decode of the known storages.
 public enum PyTorchFuzzCheck {
@@ -77,6 +78,13 @@ public enum PyTorchFuzzCheck {
         return e
     }
 
+    /// Storage bytes are read (and CRC-checked) only when a tensor is asked for, so a read of
+    /// a damaged storage member may fail — as malformed zip, naming the file, with a fix.
+    static func storageReadViolations(_ error: PyTorchError, _ name: String, _ info: PyTorchCheckpoint.TensorInfo) -> [String] {
+        guard case .malformedZip = error else { return ["\(name): reading a \(info.dtype) tensor threw \(error)"] }
+        return RejectionCheck.violations(error, naming: url.path)
+    }
+
     static func readViolations(_ c: PyTorchCheckpoint, _ info: PyTorchCheckpoint.TensorInfo, storage: [UInt8]?) -> [String] {
         let name = info.name, n = info.elementCount
         func raw(_ e: Int) -> UInt64 {
@@ -104,7 +112,7 @@ public enum PyTorchFuzzCheck {
                     }
                 }
             } catch {
-                return ["\(name): reading a \(info.dtype) tensor threw \(error)"]
+                return storageReadViolations(error, name, info)
             }
             do { _ = try c.int64Values(named: name); return ["\(name): int64Values read a float tensor"] } catch {
                 if case .floatTensorAsInteger = error {} else { return ["\(name): int64Values threw \(error)"] }
@@ -130,7 +138,7 @@ public enum PyTorchFuzzCheck {
                     }
                 }
             } catch {
-                return ["\(name): reading a \(info.dtype) tensor threw \(error)"]
+                return storageReadViolations(error, name, info)
             }
             do { _ = try c.tensor(named: name); return ["\(name): tensor(named:) read an integer tensor"] } catch {
                 if case .integerTensorAsFloat = error {} else { return ["\(name): tensor(named:) threw \(error)"] }

@@ -109,6 +109,30 @@ import Testing
         #expect(try fromPth(input).scalars.map(\.bitPattern) == (try fromSafetensors(input)).scalars.map(\.bitPattern))
     }
 
+    /// The same with a `.pth` written by real `torch.save` (64-byte aligned members, the
+    /// `.format_version`/`.data/serialization_id` records, an int64 `num_batches_tracked`),
+    /// when `python3` can import torch; skipped with the reason otherwise.
+    @Test func resnet18FromRealTorchSaveMatchesSafetensors() throws {
+        guard let weights = Fixtures.file("resnet18.safetensors"), let cases = Fixtures.file("resnet18_cases.safetensors") else { return }
+        let url = Hostile.directory().appendingPathComponent("resnet18-f37072fd.pth")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", Self.folder.appendingPathComponent("make_fixtures.py").path, "--resnet18", weights.path, url.path]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else {
+            print("skipping resnet18FromRealTorchSaveMatchesSafetensors: python3 with torch and numpy not available (exit \(p.terminationStatus))")
+            return
+        }
+        let checkpoint = try PyTorchCheckpoint(contentsOf: url)
+        #expect(try checkpoint.int64Values(named: "bn1.num_batches_tracked").count == 1)
+        let input = try SafetensorsFile(contentsOf: cases).tensor(named: "input_b1")
+        let a = try resnet18(weights: .file(url))(input), b = try resnet18(weights: .safetensors(weights))(input)
+        #expect(a.scalars.map(\.bitPattern) == b.scalars.map(\.bitPattern))
+    }
+
     /// The bytes of a member of a zip written by ``TorchSaveImage`` (STORED, no extras).
     func readMember(_ zip: Data, _ name: String) -> [UInt8]? {
         let b = [UInt8](zip)

@@ -8,6 +8,8 @@ HostilePyTorchTests.swift (run from anywhere; writes next to this file).
                      torch.save-style zip (archive/data.pkl, byteorder, version), and broken
                      containers (legacy, TorchScript, truncated, path tricks, ...)
   hostile/manifest.json  what each hostile file must be refused with
+  --resnet18 IN.safetensors OUT.pth   torch.save of a safetensors state dict (used by the tests
+                     when torch is installed; nothing is committed)
 
 Every pickle payload would create /tmp/kiln-pickle-marker-<name> if it were ever executed; the
 tests assert that no such file exists after Kiln refused them. Never torch.load these files.
@@ -219,7 +221,26 @@ def build_hostile_cases():
     return c
 
 
+def resnet18_pth(safetensors_path, out_path):
+    """torch.save of the state dict in a safetensors file (the tests' ResNet-18 .pth, real torch)."""
+    import numpy as np, torch
+    raw = open(safetensors_path, "rb").read()
+    n = struct.unpack("<Q", raw[:8])[0]
+    header, base = json.loads(raw[8:8 + n]), 8 + n
+    sd = collections.OrderedDict()
+    for k, v in sorted(header.items(), key=lambda kv: kv[1]["data_offsets"] if kv[0] != "__metadata__" else [-1]):
+        if k == "__metadata__":
+            continue
+        b, e = v["data_offsets"]
+        dtype = {"F32": np.float32, "I64": np.int64}[v["dtype"]]
+        sd[k] = torch.from_numpy(np.frombuffer(raw[base + b:base + e], dtype=dtype).reshape(v["shape"]).copy())
+    torch.save(sd, out_path)
+
+
 if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "--resnet18":
+        resnet18_pth(sys.argv[2], sys.argv[3])
+        sys.exit(0)
     hostile_fixtures()
     if "--hostile-only" not in sys.argv:
         valid_fixtures()
