@@ -133,6 +133,20 @@ import Testing
         #expect(a.scalars.map(\.bitPattern) == b.scalars.map(\.bitPattern))
     }
 
+    /// The slicing-by-8 CRC the reader checks storages with agrees with the byte-wise one the
+    /// test writer uses, on the standard check value and every length 0…40 at every alignment.
+    @Test func crc32MatchesTheByteWiseReference() {
+        #expect(Array("123456789".utf8).withUnsafeBytes { CRC32.checksum($0) } == 0xCBF4_3926)
+        let bytes = (0..<48).map { UInt8(truncatingIfNeeded: $0 &* 73 &+ 19) }
+        for start in 0..<8 {
+            for length in 0...40 {
+                let slice = Array(bytes[start..<(start + length)])
+                let fast = bytes.withUnsafeBytes { CRC32.checksum(UnsafeRawBufferPointer(rebasing: $0[start..<(start + length)])) }
+                #expect(fast == TorchSaveImage.crc32(slice), "start \(start), length \(length)")
+            }
+        }
+    }
+
     /// The bytes of a member of a zip written by ``TorchSaveImage`` (STORED, no extras).
     func readMember(_ zip: Data, _ name: String) -> [UInt8]? {
         let b = [UInt8](zip)

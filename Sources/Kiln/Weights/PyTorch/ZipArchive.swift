@@ -104,15 +104,12 @@ final class ZipArchive {
         var out = Data()
         out.reserveCapacity(total)
         do {
-            let crc = try archive.extract(member.entry, bufferSize: chunk, skipCRC32: false) { (data: Data) in
+            _ = try archive.extract(member.entry, bufferSize: chunk, skipCRC32: true) { (data: Data) in
                 // A short chunk means the file ended early; stopping here also stops
                 // ZIPFoundation from looping over the rest of the declared size.
                 let expected = min(chunk, total - out.count)
                 guard data.count == expected else { throw Failure.malformed("\(member.name) is truncated") }
                 out.append(data)
-            }
-            guard crc == member.entry.checksum else {
-                throw Failure.malformed("\(member.name): CRC-32 is \(String(crc, radix: 16)), the directory says \(String(member.entry.checksum, radix: 16))")
             }
         } catch let failure as Failure {
             throw failure
@@ -120,6 +117,10 @@ final class ZipArchive {
             throw .malformed("\(member.name): \(Self.describe(error))")
         }
         guard out.count == total else { throw .malformed("\(member.name) is truncated (\(out.count) of \(total) bytes)") }
+        let crc = out.withUnsafeBytes { CRC32.checksum($0) }
+        guard crc == member.entry.checksum else {
+            throw .malformed("\(member.name): CRC-32 is \(String(crc, radix: 16)), the directory says \(String(member.entry.checksum, radix: 16))")
+        }
         return out
     }
 
