@@ -1,5 +1,7 @@
 import Foundation
-import ZIPFoundation
+// internal: ZIPFoundation (and its CZlib module map) must not become a dependency of every
+// program that imports Kiln, such as recipe programs compiled against the built module.
+internal import ZIPFoundation
 
 /// A zip archive read through ZIPFoundation — the only file that imports it.
 ///
