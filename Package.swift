@@ -13,6 +13,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // Zip reading for PyTorch .pth checkpoints (one bridge file: Weights/PyTorch/ZipArchive.swift).
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         .systemLibrary(
@@ -37,7 +39,7 @@ let package = Package(
         ),
         .target(
             name: "Kiln",
-            dependencies: ["CKilnKernels", "COpenBLAS"]
+            dependencies: ["CKilnKernels", "COpenBLAS", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
         // The benchmark harness (`kiln bench`): FLOP counts, latency statistics, the sgemm peak
         // and fresh-process runs from a plain C host. Outside the engine library, which has no
@@ -61,12 +63,13 @@ let package = Package(
         .target(name: "KilnFuzzing", dependencies: ["Kiln", "KilnRecipes", "CLibFuzzer"]),
         .executableTarget(name: "KilnFuzzRecipe", dependencies: ["KilnFuzzing"]),
         .executableTarget(name: "KilnFuzzSafetensors", dependencies: ["KilnFuzzing"]),
+        .executableTarget(name: "KilnFuzzPyTorch", dependencies: ["KilnFuzzing"]),
         // Test helpers shared by the test targets (snapshot files).
         .target(name: "KilnTestSupport", path: "Tests/KilnTestSupport"),
         .testTarget(
             name: "KilnTests",
             dependencies: ["Kiln", "CKilnKernels", "KilnTestSupport", "KilnFuzzing"],
-            exclude: ["Snapshots"]
+            exclude: ["Snapshots", "Fixtures/PyTorch"]
         ),
         .testTarget(name: "KilnBenchTests", dependencies: ["KilnBench"]),
         .testTarget(
@@ -76,7 +79,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KilnCLITests",
-            dependencies: ["Kiln", "KilnTestSupport"],
+            dependencies: ["Kiln", "KilnTestSupport", "KilnFuzzing"],
             exclude: ["Snapshots"]
         ),
     ]

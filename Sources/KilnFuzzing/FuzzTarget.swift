@@ -14,12 +14,25 @@ public enum FuzzTarget: String, Sendable, CaseIterable {
     case recipe
     /// A safetensors image -> ``SafetensorsFile`` header validation -> every tensor read.
     case safetensors
+    /// A `.pth` zip image (or a bare pickle, wrapped in a torch.save-style zip) ->
+    /// ``PyTorchCheckpoint`` -> every tensor read.
+    case pytorch
+
+    /// The executable's name after `KilnFuzz`.
+    public var executableSuffix: String {
+        switch self {
+        case .recipe: "Recipe"
+        case .safetensors: "Safetensors"
+        case .pytorch: "PyTorch"
+        }
+    }
 
     /// Runs one input through the target; returns the invariants it broke.
     public func violations(for input: Data) -> [String] {
         switch self {
         case .recipe: RecipeFuzzCheck.violations(for: input)
         case .safetensors: SafetensorsFuzzCheck.violations(for: input)
+        case .pytorch: PyTorchFuzzCheck.violations(for: input)
         }
     }
 

@@ -14,8 +14,7 @@ struct BenchSession {
         let weightsLabel = options.modelOptions.weights.map { URL(fileURLWithPath: $0).lastPathComponent }
             ?? "seeded (seed \(options.modelOptions.seed), not pretrained)"
         benchProgress("\(name.rawValue) with \(weightsLabel) weights; batches \(batches.map(String.init).joined(separator: ","))")
-        let net = try Kiln.model(name, weights: options.modelOptions.weights.map { .safetensors(URL(fileURLWithPath: $0)) }
-                                     ?? .seeded(options.modelOptions.seed))
+        let net = try Kiln.model(name, weights: options.modelOptions.weightsSource())
         let maxBatch = max(batches.last ?? 1, 2)
         let program = try export(net, exampleInputs: [.zeros([1, 3, 224, 224])],
                                  dynamicShapes: ["x": [0: Dim("batch", min: 1, max: maxBatch)]])

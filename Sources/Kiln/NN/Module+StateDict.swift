@@ -24,7 +24,11 @@ public struct WeightsMismatchError: KilnError {
     }
 
     public var suggestion: String? {
-        "Suggested fix: check that the file is a torchvision \(model) state dict (same architecture and number of classes)"
+        // DataParallel saves every key under "module.": then nothing matches, one prefix away.
+        if !missing.isEmpty, unexpected.count >= missing.count, unexpected.allSatisfy({ $0.hasPrefix("module.") }) {
+            return "Suggested fix: strip the key prefix \"module.\" (kiln --strip-prefix module., or PyTorchCheckpoint.Options(stripPrefix: \"module.\"))"
+        }
+        return "Suggested fix: check that the file is a torchvision \(model) state dict (same architecture and number of classes)"
     }
 }
 
@@ -51,13 +55,14 @@ extension Module {
         for (key, p) in params { p.value = tensors[key]! }
     }
 
-    /// Loads a state dict from a safetensors file (see ``loadStateDict(_:source:)``).
-    public func loadStateDict(_ file: SafetensorsFile) throws {
+    /// Loads a state dict from a safetensors file or PyTorch checkpoint (see
+    /// ``loadStateDict(_:source:)``).
+    public func loadStateDict(_ file: some StateDictReader) throws {
         var tensors: [String: Tensor] = [:]
         for name in file.tensorNames where !Module.isIgnoredStateKey(name) {
             tensors[name] = try file.tensor(named: name)
         }
-        try loadStateDict(tensors, source: file.url.displayPath)
+        try loadStateDict(tensors, source: file.sourcePath)
     }
 
     /// Every parameter and buffer by key, in registration order (what `loadStateDict` takes).

@@ -96,8 +96,9 @@ public enum KilnBuild {
     /// their module maps into the build directory's `Modules/`, so this collects
     /// `<bin>/*.build/module.modulemap` (generated for C targets) and, in the package that holds
     /// `<bin>` (found by walking up to `Package.swift`), `Sources/*/module.modulemap` and
-    /// `Sources/*/include/module.modulemap` (system-library and C targets). Extra maps are
-    /// harmless: a module is only loaded when imported.
+    /// `Sources/*/include/module.modulemap` (system-library and C targets), and the same in the
+    /// scratch directory's `checkouts/` (dependencies' C modules). Extra maps are harmless: a
+    /// module is only loaded when imported.
     public static func clangModuleFlags(for directory: String) -> [String] {
         let fm = FileManager.default
         var maps: [String] = []
@@ -106,16 +107,24 @@ public enum KilnBuild {
             let map = (directory as NSString).appendingPathComponent(entry + "/module.modulemap")
             if fm.fileExists(atPath: map) { maps.append(map) }
         }
+        func targetMaps(_ sources: String) {
+            for target in ((try? fm.contentsOfDirectory(atPath: sources)) ?? []).sorted() {
+                for candidate in ["module.modulemap", "include/module.modulemap"] {
+                    let map = "\(sources)/\(target)/\(candidate)"
+                    if fm.fileExists(atPath: map) { maps.append(map) }
+                }
+            }
+        }
         var dir = (directory as NSString).standardizingPath
         while dir != "/" && !dir.isEmpty {
+            // The build's scratch directory: its checked-out dependencies' C modules (ZIPFoundation's
+            // CZlib, which Kiln's .pth reader loads through ZIPFoundation).
+            let checkouts = (dir as NSString).appendingPathComponent("checkouts")
+            for package in ((try? fm.contentsOfDirectory(atPath: checkouts)) ?? []).sorted() {
+                targetMaps("\(checkouts)/\(package)/Sources")
+            }
             if fm.fileExists(atPath: (dir as NSString).appendingPathComponent("Package.swift")) {
-                let sources = (dir as NSString).appendingPathComponent("Sources")
-                for target in ((try? fm.contentsOfDirectory(atPath: sources)) ?? []).sorted() {
-                    for candidate in ["module.modulemap", "include/module.modulemap"] {
-                        let map = "\(sources)/\(target)/\(candidate)"
-                        if fm.fileExists(atPath: map) { maps.append(map) }
-                    }
-                }
+                targetMaps((dir as NSString).appendingPathComponent("Sources"))
                 break
             }
             dir = (dir as NSString).deletingLastPathComponent

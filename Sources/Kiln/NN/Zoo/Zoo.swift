@@ -21,16 +21,27 @@ public enum Weights: Sendable {
     case seeded(UInt64)
     /// A torchvision state dict saved as safetensors, loaded strictly.
     case safetensors(URL)
+    /// A state dict saved by `torch.save` (`.pth`/`.pt`, zip format), read by the restricted
+    /// unpickler of ``PyTorchCheckpoint`` and loaded strictly.
+    case pytorch(URL, options: PyTorchCheckpoint.Options = .init())
+
+    /// The weights file at `url`, its format told by its first bytes (a zip archive or legacy
+    /// PyTorch file is a PyTorch checkpoint, anything else is read as safetensors), not by its
+    /// extension.
+    public static func file(_ url: URL, pytorchOptions: PyTorchCheckpoint.Options = .init()) -> Weights {
+        PyTorchCheckpoint.looksLikePyTorch(url) ? .pytorch(url, options: pytorchOptions) : .safetensors(url)
+    }
 }
 
 /// A model from the zoo: the architecture with its weights loaded.
-/// - Throws: ``SafetensorsError`` for unreadable files, ``WeightsMismatchError`` when keys
+/// - Throws: ``SafetensorsError`` or ``PyTorchError`` for unreadable files, ``WeightsMismatchError`` when keys
 ///   or shapes do not fit, ``ModelNameError`` for unknown names.
 public func model(_ name: ModelName, weights: Weights = .seeded(0)) throws -> ResNet {
     let m = name.build()
     switch weights {
     case .seeded(let seed): m.initializeParameters(seed: seed)
     case .safetensors(let url): try m.loadStateDict(SafetensorsFile(contentsOf: url))
+    case .pytorch(let url, let options): try m.loadStateDict(PyTorchCheckpoint(contentsOf: url, options: options))
     }
     return m
 }

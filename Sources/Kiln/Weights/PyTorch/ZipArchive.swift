@@ -1,0 +1,140 @@
+import Foundation
+// internal: ZIPFoundation (and its CZlib module map) must not become a dependency of every
+// program that imports Kiln, such as recipe programs compiled against the built module.
+internal import ZIPFoundation
+
+/// A zip archive read through ZIPFoundation — the only file that imports it.
+///
+/// Only what a torch.save checkpoint needs: the member list from the central directory, and
+/// the bytes of an uncompressed (STORED) member, CRC-checked. Compressed members are never
+/// inflated: torch.save writes none, and ZIPFoundation 0.9.20's inflater trusts the declared
+/// sizes (a truncated deflate stream makes zlib read past its input chunk), so refusing them
+/// removes both the zip-bomb and that risk.
+final class ZipArchive {
+    /// One member as the central directory describes it.
+    struct Member {
+        let name: String
+        let isCompressed: Bool
+        let isFile: Bool
+        let uncompressedSize: UInt64
+        fileprivate let entry: Entry
+    }
+
+    /// Why the archive or a member could not be read.
+    enum Failure: Error, Equatable {
+        case malformed(String)
+        case tooManyMembers(Int)
+    }
+
+    /// Members in central-directory order.
+    let members: [Member]
+    /// Bytes in the whole archive (an upper bound for any member).
+    let byteCount: UInt64
+    private let archive: Archive
+
+    /// Opens the file at `url`, which the caller has checked is a regular file.
+    convenience init(url: URL, byteCount: UInt64, maxMembers: Int) throws(Failure) {
+        let tailLength = UInt64(Self.maxEndRecordDistance)
+        var tail = Data()
+        if let handle = FileHandle(forReadingAtPath: url.path) {
+            defer { try? handle.close() }
+            try? handle.seek(toOffset: byteCount > tailLength ? byteCount - tailLength : 0)
+            tail = (try? handle.read(upToCount: Int(tailLength))) ?? Data()
+        }
+        try Self.checkEndRecord([UInt8](tail))
+        let archive: Archive
+        do { archive = try Archive(url: url, accessMode: .read) } catch { throw .malformed(Self.describe(error)) }
+        try self.init(archive: archive, byteCount: byteCount, maxMembers: maxMembers)
+    }
+
+    /// Reads an archive image held in memory (fuzzing, tests) through an unlinked temporary
+    /// file. Not ZIPFoundation's in-memory archive: its MemoryFile traps on a read after a seek
+    /// past the end (a central directory offset beyond the image is enough), where a FILE on
+    /// a real file just reads nothing.
+    convenience init(data: Data, maxMembers: Int) throws(Failure) {
+        try Self.checkEndRecord([UInt8](data.suffix(Self.maxEndRecordDistance)))
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-zip-\(UUID().uuidString)")
+        do { try data.write(to: url) } catch { throw .malformed("cannot stage the image in \(url.path): \(error)") }
+        defer { try? FileManager.default.removeItem(at: url) }   // the open FILE keeps the bytes
+        let archive: Archive
+        do { archive = try Archive(url: url, accessMode: .read) } catch { throw .malformed(Self.describe(error)) }
+        try self.init(archive: archive, byteCount: UInt64(data.count), maxMembers: maxMembers)
+    }
+
+    private init(archive: Archive, byteCount: UInt64, maxMembers: Int) throws(Failure) {
+        var members: [Member] = []
+        for entry in archive {
+            guard members.count < maxMembers else { throw .tooManyMembers(maxMembers) }
+            members.append(Member(name: entry.path, isCompressed: entry.isCompressed, isFile: entry.type == .file,
+                                  uncompressedSize: entry.uncompressedSize, entry: entry))
+        }
+        self.archive = archive
+        self.members = members
+        self.byteCount = byteCount
+    }
+
+    /// The end record lies within its 22 bytes plus the longest comment of the archive's end.
+    static let maxEndRecordDistance = 22 + 65_535
+
+    /// Finds the end-of-central-directory record the way ZIPFoundation will (the last signature
+    /// at least 22 bytes before the end), but only in the last 64 KiB: where ZIPFoundation
+    /// finds none or a damaged one, it scans every byte back to the start with one fread each
+    /// (and its in-memory archive leaks its FILE).
+    static func checkEndRecord(_ tail: [UInt8]) throws(Failure) {
+        guard tail.count >= 22 else { throw .malformed("no end-of-central-directory record (truncated, or not a zip)") }
+        for o in stride(from: tail.count - 22, through: 0, by: -1)
+        where tail[o] == 0x50 && tail[o + 1] == 0x4B && tail[o + 2] == 0x05 && tail[o + 3] == 0x06 {
+            let comment = Int(tail[o + 20]) | Int(tail[o + 21]) << 8
+            guard o + 22 + comment <= tail.count else {
+                throw .malformed("the end-of-central-directory record claims a \(comment)-byte comment past the end of the archive")
+            }
+            return
+        }
+        throw .malformed("no end-of-central-directory record (truncated, or not a zip)")
+    }
+
+    /// The bytes of a STORED member, exactly `uncompressedSize` of them, CRC-checked.
+    func read(_ member: Member) throws(Failure) -> Data {
+        guard !member.isCompressed else { throw .malformed("\(member.name) is compressed") }
+        let size = member.uncompressedSize
+        // A stored member lies inside the archive; checking first keeps the reads bounded.
+        guard size <= byteCount, member.entry.compressedSize == size else {
+            throw .malformed("\(member.name) claims \(size) bytes (\(member.entry.compressedSize) stored) in a \(byteCount)-byte archive")
+        }
+        let total = Int(size)
+        let chunk = 1 << 20
+        var out = Data()
+        out.reserveCapacity(total)
+        do {
+            _ = try archive.extract(member.entry, bufferSize: chunk, skipCRC32: true) { (data: Data) in
+                // A short chunk means the file ended early; stopping here also stops
+                // ZIPFoundation from looping over the rest of the declared size.
+                let expected = min(chunk, total - out.count)
+                guard data.count == expected else { throw Failure.malformed("\(member.name) is truncated") }
+                out.append(data)
+            }
+        } catch let failure as Failure {
+            throw failure
+        } catch {
+            throw .malformed("\(member.name): \(Self.describe(error))")
+        }
+        guard out.count == total else { throw .malformed("\(member.name) is truncated (\(out.count) of \(total) bytes)") }
+        let crc = out.withUnsafeBytes { CRC32.checksum($0) }
+        guard crc == member.entry.checksum else {
+            throw .malformed("\(member.name): CRC-32 is \(String(crc, radix: 16)), the directory says \(String(member.entry.checksum, radix: 16))")
+        }
+        return out
+    }
+
+    private static func describe(_ error: Error) -> String {
+        if let e = error as? Archive.ArchiveError {
+            switch e {
+            case .missingEndOfCentralDirectoryRecord: return "no end-of-central-directory record (truncated, or not a zip)"
+            case .unreadableArchive: return "the archive cannot be read (truncated or damaged)"
+            case .invalidCRC32: return "CRC-32 mismatch"
+            default: return "\(e)"
+            }
+        }
+        return "\(error)"
+    }
+}
