@@ -13,6 +13,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // ONNX models are protobuf: parsed by the generated types of Import/ONNX/Generated.
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         .systemLibrary(
@@ -37,7 +39,8 @@ let package = Package(
         ),
         .target(
             name: "Kiln",
-            dependencies: ["CKilnKernels", "COpenBLAS"]
+            dependencies: ["CKilnKernels", "COpenBLAS", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["Import/ONNX/Generated/README.md"]
         ),
         .target(
             name: "KilnRecipes",
