@@ -63,8 +63,11 @@ enum CodeGenerator {
         w.line("#include \"kiln_kernels.h\"")
         w.line("#include \"kiln_conv_variants.h\"")
         w.line("#include \"kiln_lazy_weights.h\"")
+        w.line("#include \"kiln_ops.h\"")
         w.line()
+        w.line("#include <float.h>")
         w.line("#include <string.h>")
+        if g.nodes.contains(where: { $0.op.name == GraphOp.matmul.rawValue }) { w.line("#include <cblas.h>") }
         w.line()
         w.line("/* The weights (weights.bin, \(ctx.blob.data.count) bytes) are embedded by the assembler into")
         w.line(" * read-only data — no C array, so compiling them costs nothing. 64-byte aligned. */")

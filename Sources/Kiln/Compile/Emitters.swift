@@ -32,7 +32,9 @@ typealias OpEmitter = @Sendable (LoweredNode, EmitContext, inout CodeWriter) -> 
 /// The op → C emitter table. Each emitter writes one block that computes the node's output
 /// for `n` batch rows from its inputs' storage.
 enum Emitters {
-    static let table: [String: OpEmitter] = [
+    static let table: [String: OpEmitter] = tensorEmitters.merging(baseTable) { a, _ in a }
+
+    static let baseTable: [String: OpEmitter] = [
         "conv2d": emitConv,
         "batch_norm": { node, ctx, w in
             guard case let .batchNorm(x, g, b, m, v, eps) = node.op else { return }
@@ -65,7 +67,9 @@ enum Emitters {
         "flatten": { _, _, w in w.line("/* a view: shares its input's memory */") },
         "linear": { node, ctx, w in
             guard case let .linear(x, weight, bias) = node.op else { return }
-            w.line("kiln_linear(n, \(weight.shape[1]), \(weight.shape[0]), \(ctx.pointer(x)), \(ctx.weights(weight)), \(ctx.weights(bias)), \(ctx.pointer(node.name)));")
+            // Rows: the batch times any dimensions between it and the features.
+            let rows = ctx.row(x).dropLast().reduce(1, *)
+            w.line("kiln_linear(n\(rows == 1 ? "" : " * \(rows)"), \(weight.shape[1]), \(weight.shape[0]), \(ctx.pointer(x)), \(ctx.weights(weight)), \(ctx.weights(bias)), \(ctx.pointer(node.name)));")
         },
     ]
 

@@ -43,6 +43,17 @@ enum LoweredOp {
     /// A view: shares its input's memory.
     case flatten(String)
     case linear(x: String, weight: Tensor, bias: Tensor?)
+    /// The ops imported from ONNX beyond the ones above.
+    case tensor(TensorStep)
+
+    /// The value whose memory this op's output shares (a view), if any.
+    var viewSource: String? {
+        switch self {
+        case .flatten(let x): x
+        case .tensor(let t): t.viewSource
+        default: nil
+        }
+    }
 
     /// Names of the values the op reads.
     var inputs: [String] {
@@ -51,6 +62,7 @@ enum LoweredOp {
         case .batchNorm(let x, _, _, _, _, _), .relu(let x), .flatten(let x): [x]
         case .add(let a, let b): [a, b]
         case .maxPool(let x, _, _, _, _, _), .adaptiveAvgPool(let x, _, _), .linear(let x, _, _): [x]
+        case .tensor(let t): t.inputs
         }
     }
 
@@ -65,6 +77,7 @@ enum LoweredOp {
         case .adaptiveAvgPool: "adaptive_avg_pool2d"
         case .flatten: "flatten"
         case .linear: "linear"
+        case .tensor(let t): t.op.rawValue
         }
     }
 
@@ -83,6 +96,7 @@ enum LoweredOp {
         case let .adaptiveAvgPool(x, oh, ow): return .adaptiveAvgPool(x: r(x), oh: oh, ow: ow)
         case .flatten(let x): return .flatten(r(x))
         case let .linear(x, w, b): return .linear(x: r(x), weight: w, bias: b)
+        case .tensor(let t): return .tensor(t.renaming(renamed))
         }
     }
 }
