@@ -3,6 +3,8 @@
  * and one fused bias/residual/ReLU epilogue pass.
  */
 #include "kiln_kernels.h"
+#include "kiln_ops_internal.h"
+#include "kiln_conv_variants.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -32,7 +34,7 @@ static size_t grain_items(size_t work_per_item) {
 /* 1x1, stride 1, no padding: the input plane already is the gemm's B matrix. */
 static int is_pointwise(const kiln_conv2d_params *p) {
     return p->kh == 1 && p->kw == 1 && p->stride_h == 1 && p->stride_w == 1 &&
-           p->pad_h == 0 && p->pad_w == 0;
+           p->pad_h == 0 && p->pad_w == 0 && p->pad_b == 0 && p->pad_r == 0;
 }
 
 /* One input and one output channel per group: a gemm would have M = 1, so loop directly. */
@@ -106,7 +108,7 @@ static void epilogue_plane(const kiln_conv2d_params *p, size_t plane, float *yp,
                            const float *bias, const float *residual) {
     const size_t npix = (size_t)p->oh * p->ow;
     const float b = bias ? bias[plane % (size_t)p->oc] : 0.0f;
-    const float lo = p->relu ? 0.0f : -INFINITY;
+    const float lo = p->act.kind == KILN_ACT_RELU ? 0.0f : -INFINITY;
     if (residual) {
         const float *rp = residual + plane * npix;
         for (size_t i = 0; i < npix; i++) {
@@ -119,6 +121,7 @@ static void epilogue_plane(const kiln_conv2d_params *p, size_t plane, float *yp,
             yp[i] = v < lo ? lo : v;
         }
     }
+    if (kiln_act_needs_span(&p->act)) kiln_act_span(&p->act, npix, yp);
 }
 
 static void epilogue_planes(void *vctx, size_t i0, size_t i1) {
@@ -172,9 +175,18 @@ static void depthwise_planes(void *vctx, size_t i0, size_t i1) {
             }
         }
         /* Epilogue while the plane is still in cache. */
-        if (ctx->bias || ctx->residual || p->relu)
+        if (ctx->bias || ctx->residual || p->act.kind != KILN_ACT_NONE)
             epilogue_plane(p, i, yp, ctx->bias, ctx->residual);
     }
+}
+
+int kiln_conv2d_depthwise_applicable(const kiln_conv2d_params *p) { return is_depthwise(p); }
+
+void kiln_conv2d_depthwise(const kiln_conv2d_params *p, const float *x, const float *w,
+                           const float *bias, const float *residual, float *y) {
+    depthwise_ctx ctx = {p, x, w, bias, residual, y};
+    size_t work = (size_t)p->oh * p->ow * p->kh * p->kw;
+    kiln_parallel_for((size_t)p->n * p->c, grain_items(work), depthwise_planes, &ctx);
 }
 
 /* ------------------------------------------------------------------ driver */
@@ -190,9 +202,7 @@ void kiln_conv2d(const kiln_conv2d_params *p, const float *x, const float *w,
     const size_t planes = (size_t)p->n * p->oc;
 
     if (is_depthwise(p)) {
-        depthwise_ctx ctx = {p, x, w, bias, residual, y};
-        size_t work = npix * p->kh * p->kw;
-        kiln_parallel_for((size_t)p->n * p->c, grain_items(work), depthwise_planes, &ctx);
+        kiln_conv2d_depthwise(p, x, w, bias, residual, y);
         return;
     }
 
@@ -226,7 +236,7 @@ void kiln_conv2d(const kiln_conv2d_params *p, const float *x, const float *w,
     }
     free(owned);
 
-    if (bias || residual || p->relu) {
+    if (bias || residual || p->act.kind != KILN_ACT_NONE) {
         epilogue_ctx ectx = {p, bias, residual, y};
         kiln_parallel_for(planes, grain_items(npix), epilogue_planes, &ectx);
     }

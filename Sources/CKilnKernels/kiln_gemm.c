@@ -20,6 +20,7 @@
  * have them, and the portable microkernel (same packed layouts) runs elsewhere.
  */
 #include "kiln_gemm.h"
+#include "kiln_ops_internal.h"
 
 #include <stdatomic.h>
 #include <string.h>
@@ -44,7 +45,8 @@
 /* How a K block treats C: the first block overwrites, later ones accumulate, the last one
  * also applies the epilogue. */
 typedef struct {
-    int first, last, relu;
+    int first, last, relu; /* relu: act is ReLU (applied in registers) */
+    const kiln_act *act;   /* other kinds: kiln_act_span on each stored row; or NULL */
     const float *bias;     /* already offset to the panel's first row, or NULL */
     const float *residual; /* already offset to the tile, or NULL */
     int ldr;
@@ -136,7 +138,7 @@ static void panel_portable(int kc, const float *a, const float *b, float *c, int
             if (e->last) {
                 v += bv;
                 if (rr) v += rr[j];
-                if (e->relu && !(v >= 0.0f) && v == v) v = 0.0f; /* NaN passes, as kiln_conv2d */
+                if (e->act) v = kiln_act_scalar(e->act, v);
             }
             cr[j] = v;
         }
@@ -223,6 +225,7 @@ tile_avx512(const int np, const int nv, int kc, const float *a, size_t a_stride,
             }
             _mm512_mask_storeu_ps(cr + 16 * v, mask[v], x);
         }
+        if (e->last && e->act && !e->relu) kiln_act_span(e->act, (size_t)nr, cr);
     }
 }
 
@@ -255,7 +258,7 @@ KILN_AVX512 static void column_avx512(int kc, const float *a, size_t a_stride, i
             if (e->last) {
                 if (e->bias) x += e->bias[row];
                 if (e->residual) x += e->residual[(size_t)row * e->ldr];
-                if (e->relu && x < 0.0f) x = 0.0f; /* NaN passes, as the tile's max(0, x) */
+                if (e->act) x = kiln_act_scalar(e->act, x);
             }
             *cr = x;
         }
@@ -317,7 +320,7 @@ static microkernel_fn pick_microkernel(void) {
 void kiln_gemm_with_packer_range(int m, int n, int k0, int k1, int k_total, const float *a_packed,
                                  kiln_gemm_pack_b_fn pack_b, const void *ctx,
                                  float *c, int ldc, const float *bias, const float *residual,
-                                 int ldr, int relu, float *workspace) {
+                                 int ldr, const kiln_act *act, float *workspace) {
     if (m <= 0 || n <= 0) return;
     if (k0 < 0) k0 = 0;
     if (k1 < k0) k1 = k0;
@@ -335,7 +338,8 @@ void kiln_gemm_with_packer_range(int m, int n, int k0, int k1, int k_total, cons
         int pc = 0;
         do { /* runs once for K = 0, so C still gets the epilogue of an empty sum */
             const int kc = k - pc < KC ? k - pc : KC;
-            tile_epilogue e = {pc == 0, pc + kc >= k, relu, NULL, NULL, ldr};
+            if (act && act->kind == KILN_ACT_NONE) act = NULL;
+            tile_epilogue e = {pc == 0, pc + kc >= k, act && act->kind == KILN_ACT_RELU, act, NULL, NULL, ldr};
             for (int jr = jc; jr < jc_end; jr += NR) {
                 const int nr = n - jr < NR ? n - jr : NR;
                 if (kc > 0) pack_b(ctx, k0 + pc, kc, jr, nr, workspace);
@@ -360,23 +364,23 @@ void kiln_gemm_with_packer_range(int m, int n, int k0, int k1, int k_total, cons
 void kiln_gemm_with_packer(int m, int n, int k, const float *a_packed,
                            kiln_gemm_pack_b_fn pack_b, const void *ctx,
                            float *c, int ldc, const float *bias, const float *residual, int ldr,
-                           int relu, float *workspace) {
+                           const kiln_act *act, float *workspace) {
     if (k < 0) k = 0;
     kiln_gemm_with_packer_range(m, n, 0, k, k, a_packed, pack_b, ctx, c, ldc, bias, residual,
-                                ldr, relu, workspace);
+                                ldr, act, workspace);
 }
 
 void kiln_gemm(int m, int n, int k, const float *a_packed, const float *b, int ldb,
                float *c, int ldc, const float *bias, const float *residual, int ldr,
-               int relu, float *workspace) {
+               const kiln_act *act, float *workspace) {
     matrix_b ctx = {b, ldb};
     kiln_gemm_with_packer(m, n, k, a_packed, pack_b_matrix, &ctx, c, ldc, bias, residual, ldr,
-                          relu, workspace);
+                          act, workspace);
 }
 
 // a: (M, K) lda, b: (K, N) ldb, c: (M, N) ldc, residual: (M, N) ldr.
 void kiln_gemm_ref(int m, int n, int k, const float *a, int lda, const float *b, int ldb,
-                   float *c, int ldc, const float *bias, const float *residual, int ldr, int relu) {
+                   float *c, int ldc, const float *bias, const float *residual, int ldr, const kiln_act *act) {
     for (int i = 0; i < m; i++)
         for (int j = 0; j < n; j++) {
             double s = 0;
@@ -384,7 +388,7 @@ void kiln_gemm_ref(int m, int n, int k, const float *a, int lda, const float *b,
             float v = (float)s;
             if (bias) v += bias[i];
             if (residual) v += residual[(size_t)i * ldr + j];
-            if (relu && v < 0.0f) v = 0.0f;
+            if (act) v = kiln_act_scalar(act, v);
             c[(size_t)i * ldc + j] = v;
         }
 }
