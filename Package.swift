@@ -64,8 +64,9 @@ let package = Package(
         .target(name: "KilnTestSupport", path: "Tests/KilnTestSupport"),
         .testTarget(
             name: "KilnTests",
-            dependencies: ["Kiln", "CKilnKernels", "KilnTestSupport", "KilnFuzzing"],
-            exclude: ["Snapshots"]
+            dependencies: ["Kiln", "CKilnKernels", "KilnTestSupport", "KilnFuzzing",
+                           .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["Snapshots", "Fixtures/ONNX"]
         ),
         .testTarget(
             name: "KilnRecipesTests",

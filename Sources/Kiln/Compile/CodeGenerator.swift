@@ -24,7 +24,7 @@ enum CodeGenerator {
     }
 
     static func generate(_ g: LoweredGraph, plan: MemoryPlan, names: Names, metadata: [String: Any]) throws -> GeneratedModel {
-        if let missing = g.nodes.first(where: { Emitters.table[$0.op.name] == nil }) {
+        if let missing = g.nodes.first(where: { Emitters.emitter(for: $0.op) == nil }) {
             throw CompileError.unsupported("no code generator for op \(missing.op.name) (\(missing.name))")
         }
         let ctx = EmitContext(plan: plan, shapes: g.shapes)
@@ -37,7 +37,7 @@ enum CodeGenerator {
                 w.line("/* \(comment(node, g)) */")
                 w.block("{") { w in
                     w.line("KILN_STEP_BEGIN();")
-                    Emitters.table[node.op.name]!(node, ctx, &w)
+                    Emitters.emitter(for: node.op)!(node, ctx, &w)
                     w.line("KILN_STEP_END(\(k));")
                 }
             }

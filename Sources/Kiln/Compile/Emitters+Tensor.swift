@@ -2,15 +2,6 @@
 /// Dimension 0 of every value is the batch `n`; all other sizes are constants, so strides
 /// are written as numbers.
 extension Emitters {
-    static var tensorEmitters: [String: OpEmitter] {
-        var t: [String: OpEmitter] = [:]
-        for op in GraphOp.allCases where !baseOps.contains(op) { t[op.rawValue] = { node, ctx, w in emitTensorStep(node, ctx, &w) } }
-        return t
-    }
-
-    /// Ops with their own LoweredOp case (a `tensor` step of these never reaches the table).
-    static let baseOps: Set<GraphOp> = [.conv2d, .batchNorm, .relu, .adaptiveAvgPool2d, .flatten, .linear]
-
     /// Ops and forms the code generator handles; the rest are refused before any C is written.
     static func checkCompilable(_ s: TensorStep, output: [SymDim], node: String) throws {
         func refuse(_ why: String) -> CompileError { .unsupported("\(s.op) \(node): \(why)") }
@@ -59,9 +50,9 @@ extension Emitters {
             switch s.op {
             case .clip, .leakyRelu, .sigmoid, .hardSigmoid, .hardSwish, .silu, .tanh, .relu:
                 let act = GraphNode(name: node.name, op: s.op, inputs: [], attributes: a, shape: out).activation!
-                w.line("kiln_activation(\(cAct(act)), (size_t)n * \(row), \(x), \(y));")
+                w.line("kiln_activation((kiln_act)\(act.cLiteral), (size_t)n * \(row), \(x), \(y));")
             case .add, .sub, .mul, .div:
-                let kind = ["add": 0, "sub": 1, "mul": 2, "div": 3][s.op.rawValue]!
+                let kind = s.op.binaryOp!.cKind
                 w.line("const int64_t shape[] = {\(dims(out))};")
                 w.line("const int64_t as[] = {\(broadcastStrides(s.shapes[0], to: out))}, bs[] = {\(broadcastStrides(s.shapes[1], to: out))};")
                 w.line("kiln_binary(\(kind), \(out.count), shape, \(x), as, \(ptr(1)), bs, \(y));")
@@ -85,7 +76,7 @@ extension Emitters {
                 w.line("kiln_softmax((size_t)n * \(r[1..<axis].reduce(1, *)), \(r[axis]), \(r[(axis + 1)...].reduce(1, *)), \(x), \(y));")
             case .lrn:
                 let r = s.shapes[0].rowShape
-                w.line("kiln_lrn(n, \(r[0]), \(r.dropFirst().reduce(1, *)), \(a.size!), \(cFloat(a.alpha!)), \(cFloat(a.beta!)), \(cFloat(a.bias!)), \(x), \(y));")
+                w.line("kiln_lrn(n, \(r[0]), \(r.dropFirst().reduce(1, *)), \(a.size!), \(Activation.cFloat(a.alpha!)), \(Activation.cFloat(a.beta!)), \(Activation.cFloat(a.bias!)), \(x), \(y));")
             case .reshape:
                 if s.viewSource == nil { w.line("memcpy(\(y), \(x), sizeof(float) * (size_t)n * \(row));") } else { w.line("/* a view: shares its input's memory */") }
             case .transpose:
@@ -113,9 +104,8 @@ extension Emitters {
                     at += shape[axis].staticValue ?? 0
                 }
             case .pad:
-                let modes = ["constant": 0, "reflect": 1, "edge": 2]
                 w.line("const int64_t shape[] = {\(dims(s.shapes[0]))}, pads[] = {\(a.pads!.map(String.init).joined(separator: ", "))};")
-                w.line("kiln_pad(\(s.shapes[0].count), shape, pads, \(modes[a.mode!] ?? 0), \(cFloat(a.value ?? 0)), \(x), \(y));")
+                w.line("kiln_pad(\(s.shapes[0].count), shape, pads, \(PadMode(rawValue: a.mode!)?.cMode ?? 0), \(Activation.cFloat(a.value ?? 0)), \(x), \(y));")
             case .matmul:
                 emitMatmul(s, out: out, a: x, b: ptr(1), y: y, &w)
             default:
@@ -167,23 +157,4 @@ extension Emitters {
         }.joined(separator: ", ")
     }
 
-    static func cFloat(_ f: Float) -> String {
-        f == .greatestFiniteMagnitude ? "FLT_MAX" : f == -.greatestFiniteMagnitude ? "-FLT_MAX" : "\(f)f"
-    }
-
-    /// `(kiln_act){KILN_ACT_CLIP, 0.0f, 6.0f}`.
-    static func cAct(_ act: Activation) -> String {
-        let (kind, p, q): (String, Float, Float) = switch act {
-        case .none: ("KILN_ACT_NONE", 0, 0)
-        case .relu: ("KILN_ACT_RELU", 0, 0)
-        case .clip(let lo, let hi): ("KILN_ACT_CLIP", lo, hi)
-        case .leakyRelu(let alpha): ("KILN_ACT_LEAKY_RELU", alpha, 0)
-        case .sigmoid: ("KILN_ACT_SIGMOID", 0, 0)
-        case .hardSigmoid(let alpha, let beta): ("KILN_ACT_HARD_SIGMOID", alpha, beta)
-        case .hardSwish: ("KILN_ACT_HARD_SWISH", 0, 0)
-        case .silu: ("KILN_ACT_SILU", 0, 0)
-        case .tanh: ("KILN_ACT_TANH", 0, 0)
-        }
-        return "(kiln_act){\(kind), \(cFloat(p)), \(cFloat(q))}"
-    }
 }

@@ -32,9 +32,13 @@ typealias OpEmitter = @Sendable (LoweredNode, EmitContext, inout CodeWriter) -> 
 /// The op → C emitter table. Each emitter writes one block that computes the node's output
 /// for `n` batch rows from its inputs' storage.
 enum Emitters {
-    static let table: [String: OpEmitter] = tensorEmitters.merging(baseTable) { a, _ in a }
+    /// The emitter of a step: ``emitTensorStep(_:_:_:)`` for the ONNX-family steps, the table's otherwise.
+    static func emitter(for op: LoweredOp) -> OpEmitter? {
+        if case .tensor = op { return { node, ctx, w in emitTensorStep(node, ctx, &w) } }
+        return table[op.name]
+    }
 
-    static let baseTable: [String: OpEmitter] = [
+    static let table: [String: OpEmitter] = [
         "conv2d": emitConv,
         "batch_norm": { node, ctx, w in
             guard case let .batchNorm(x, g, b, m, v, eps) = node.op else { return }

@@ -41,11 +41,8 @@ enum Lowering {
             switch node.op {
             case .conv2d:
                 let w = try constant(1)
-                guard let g = a.spatialGeometry(kernel: (w.shape[2], w.shape[3])), g.isSquareSymmetric else {
-                    throw CompileError.unsupported("conv2d \(node.name): rectangular or asymmetric geometry is not compiled yet")
-                }
-                op = .conv(ConvStep(x: x, weight: w, bias: try optionalConstant(2), stride: g.stride.h,
-                                    padding: g.pads.top, dilation: g.dilation.h, groups: a.groups ?? 1, fused: [node.name]))
+                op = .conv(ConvStep(x: x, weight: w, bias: try optionalConstant(2),
+                                    geometry: GraphInterpreter.convGeometry(a, weight: w.shape), fused: [node.name]))
             case .batchNorm:
                 op = .batchNorm(x: x, weight: try constant(1), bias: try constant(2), mean: try constant(3),
                                 variance: try constant(4), eps: a.eps ?? 1e-5)

@@ -92,12 +92,7 @@ enum GraphInterpreter {
     /// The kernels' geometry for a conv2d node (square or rectangular attributes).
     static func convGeometry(_ a: NodeAttributes, weight: [Int]) -> Conv2dGeometry {
         let g = a.spatialGeometry(kernel: (weight[2], weight[3]))!
-        var c = Conv2dGeometry(kernelSize: weight[2], stride: g.stride.h, padding: g.pads.top, dilation: g.dilation.h, groups: a.groups!)
-        c.kernelHW = (g.kernel.h, g.kernel.w)
-        c.strideHW = (g.stride.h, g.stride.w)
-        c.dilationHW = (g.dilation.h, g.dilation.w)
-        c.pads = (g.pads.top, g.pads.left, g.pads.bottom, g.pads.right)
-        return c
+        return Conv2dGeometry(kernel: g.kernel, stride: g.stride, dilation: g.dilation, pads: g.pads, groups: a.groups!)
     }
 
     /// ONNX reshape of a concrete shape: 0 copies, -1 infers.

@@ -89,3 +89,21 @@ func importONNX(data: Data, url: URL, shapes: ONNXShapeRequest, limits: ONNXImpo
     let importer = try ONNXImporter(model: model, url: url, shapes: shapes, limits: limits)
     return try importer.run()
 }
+
+/// Reads a serialized ONNX `TensorProto` file (as ONNX's test data stores inputs and
+/// outputs) as a float tensor.
+public func readONNXTensor(_ url: URL, limits: ONNXImportLimits = .default) throws -> Tensor {
+    let path = url.displayPath
+    let data: Data
+    do { data = try Data(contentsOf: url) } catch {
+        throw ONNXImportError(.unreadable, "\(path): cannot be read (\(error.localizedDescription))", fix: "check the path of the .pb file")
+    }
+    let proto: ONNXTensorProto
+    do { proto = try ONNXProtobuf.decodeTensor(data) } catch {
+        throw ONNXImportError(.malformed, "\(path): not a TensorProto (\(error.message))", fix: "pass a file written by onnx.numpy_helper.from_array(...).SerializeToString()")
+    }
+    guard proto.externalData == nil else {
+        throw ONNXImportError(.externalData, "\(path): a tensor file with external data", fix: "store the tensor's data in the file")
+    }
+    return try ONNXTensorReader(modelURL: url, limits: limits).read(proto, what: "tensor").tensor
+}

@@ -58,7 +58,7 @@ enum ONNXProtobuf {
         }
     }
 
-    private static func tensor(_ t: Onnx_TensorProto) -> ONNXTensorProto {
+    fileprivate static func tensor(_ t: Onnx_TensorProto) -> ONNXTensorProto {
         var external: [String: String]?
         if t.dataLocation == .external {
             external = [:]
@@ -85,4 +85,17 @@ enum ONNXProtobuf {
 /// The protobuf decoder's complaint about a file.
 struct ONNXProtobufFailure: Error {
     let message: String
+}
+
+extension ONNXProtobuf {
+    /// Decodes one serialized `TensorProto` (the `input_0.pb` files of ONNX's test data).
+    static func decodeTensor(_ data: Data) throws(ONNXProtobufFailure) -> ONNXTensorProto {
+        var options = BinaryDecodingOptions()
+        options.messageDepthLimit = messageDepthLimit
+        do {
+            return tensor(try Onnx_TensorProto(serializedBytes: data, options: options))
+        } catch {
+            throw ONNXProtobufFailure(message: "\(error)")
+        }
+    }
 }
