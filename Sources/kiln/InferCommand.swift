@@ -6,7 +6,7 @@ import Kiln
 struct InferCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "infer",
-        abstract: "Run a model eagerly on an input tensor and write its logits.",
+        abstract: "Run a model (zoo, ONNX or compiled library) on an input tensor and write its logits.",
         discussion: """
             Reads the input from a safetensors file (FILE:NAME picks a tensor; FILE alone \
             needs a file with exactly one tensor), writes the output tensor named `logits`, \
@@ -25,17 +25,27 @@ struct InferCommand: ParsableCommand {
     @Option(help: "Run a library built by `kiln compile` instead of the eager model (--model/--weights are then ignored).")
     var library: String?
 
+    @Option(help: "Run an ONNX model (imported, then run by the graph interpreter) instead of a zoo model.")
+    var onnx: String?
+
     @Option(help: "Where to write the output (safetensors, tensor `logits`).")
     var output: String?
 
     func run() throws {
         try reportingErrors {
-            if library == nil { _ = try modelOptions.name() }   // a bad name fails before any file is read
+            if library == nil, onnx == nil { _ = try modelOptions.name() }   // a bad name fails before any file is read
             guard batch >= 1 else { throw UsageError("--batch must be at least 1, got \(batch)") }
-            let x = try input.map { try InputSpec($0).load() } ?? Tensor.randn([batch, 3, 224, 224], seed: modelOptions.seed)
+            let given = try input.map { try InputSpec($0).load() }
             let forward: (Tensor) throws -> Tensor
             let label: String
-            if let library {
+            var x = given ?? Tensor.randn([batch, 3, 224, 224], seed: modelOptions.seed)
+            if let onnx {
+                let program = try ProgramLoading.importForRun(onnx, batch: given?.shape.first ?? batch)
+                if given == nil, let shape = program.signature.inputs.first?.shape {
+                    x = Tensor.randn(shape.map { $0.staticValue ?? batch }, seed: modelOptions.seed)
+                }
+                (forward, label) = ({ try program($0) }, "eager \(program.modelName) (ONNX)")
+            } else if let library {
                 let compiled = try aotLoad(library)
                 (forward, label) = ({ try compiled($0) }, "compiled \(compiled.modelName)")
             } else {

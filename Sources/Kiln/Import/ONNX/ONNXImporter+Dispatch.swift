@@ -44,7 +44,7 @@ extension ONNXImporter {
         case "MatMul": return [try importMatMul()]
         case "LRN": return [try importLRN()]
         case "Dropout", "Identity":
-            if n.outputs.count > 1, !n.outputs[1].isEmpty, n.opType == "Dropout" {
+            if n.opType == "Dropout", n.outputs.count > 1, consumed.contains(n.outputs[1]) {
                 throw unsupported("Dropout's mask output is used; Kiln runs inference only", fix: "export the model in eval mode (model.eval())")
             }
             return [try required(0)]

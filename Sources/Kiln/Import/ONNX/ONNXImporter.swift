@@ -37,12 +37,15 @@ final class ONNXImporter {
     var producer: [String: GraphNode] = [:]
     /// The ONNX node being imported (for messages).
     var current: ONNXNode?
+    /// Every value name some node or the graph's outputs read.
+    let consumed: Set<String>
 
     init(model: ONNXModel, url: URL, shapes: ONNXShapeRequest, limits: ONNXImportLimits) throws(ONNXImportError) {
         self.model = model
         self.url = url
         self.limits = limits
         reader = ONNXTensorReader(modelURL: url, limits: limits)
+        consumed = Set(model.graph.nodes.flatMap(\.inputs) + model.graph.outputs.map(\.name))
         guard model.graph.nodes.count <= limits.maxNodes else {
             throw ONNXImportError(.limitExceeded, "\(url.displayPath): the graph has \(model.graph.nodes.count) nodes, more than the \(limits.maxNodes) Kiln imports",
                                   fix: "pass ONNXImportLimits with a larger maxNodes if the model is trusted")
