@@ -60,6 +60,7 @@ let package = Package(
         .target(name: "KilnFuzzing", dependencies: ["Kiln", "KilnRecipes", "CLibFuzzer"]),
         .executableTarget(name: "KilnFuzzRecipe", dependencies: ["KilnFuzzing"]),
         .executableTarget(name: "KilnFuzzSafetensors", dependencies: ["KilnFuzzing"]),
+        .executableTarget(name: "KilnFuzzONNX", dependencies: ["KilnFuzzing"]),
         // Test helpers shared by the test targets (snapshot files).
         .target(name: "KilnTestSupport", path: "Tests/KilnTestSupport"),
         .testTarget(

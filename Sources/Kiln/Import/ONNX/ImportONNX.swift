@@ -73,6 +73,11 @@ public func importONNX(data: Data, url: URL, dynamicShapes: DynamicShapes = [:],
     try importONNX(data: data, url: url, shapes: .explicit(dynamicShapes), limits: limits)
 }
 
+/// ``importONNX(data:url:dynamicShapes:limits:)`` making dimension 0 of every input `batch`.
+public func importONNX(data: Data, url: URL, batch: Dim, limits: ONNXImportLimits = .default) throws -> ExportedProgram {
+    try importONNX(data: data, url: url, shapes: .batch(batch), limits: limits)
+}
+
 func importONNX(data: Data, url: URL, shapes: ONNXShapeRequest, limits: ONNXImportLimits) throws -> ExportedProgram {
     let path = url.displayPath
     guard data.count <= limits.maxFileBytes else {
