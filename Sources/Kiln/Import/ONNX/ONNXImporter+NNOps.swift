@@ -1,13 +1,21 @@
 /// Convolution, normalisation, activations, pooling and the dense layers.
 extension ONNXImporter {
     func importConv() throws(ONNXImportError) -> ImportValue {
-        let x = try required(0)
-        let w = try requireConstant(1, "weights")
+        var w = try requireConstant(1, "weights")
+        if w.shape.count == 3 {
+            w.shape.insert(1, at: 2)
+            let weights = w
+            return try asOneD(try required(0)) { x throws(ONNXImportError) in try self.conv(x, weights) }
+        }
+        return try conv(try required(0), w)
+    }
+
+    private func conv(_ x: ImportValue, _ w: ONNXConstant) throws(ONNXImportError) -> ImportValue {
         guard w.shape.count == 4 else {
             throw unsupported("a \(w.shape.count - 2)-D convolution (weights \(w.shape)); Kiln runs 2-D convolutions (4-D weights)",
                               fix: "use Conv2d layers, or reshape the 1-D/3-D data to 2-D before exporting")
         }
-        if let ks = try ints("kernel_shape"), ks != Array(w.shape[2...]) {
+        if let ks = try ints("kernel_shape"), ks != Array(w.shape[2...]), [1] + ks != Array(w.shape[2...]) {
             throw shapeError("kernel_shape \(ks) differs from the weights' \(Array(w.shape[2...]))")
         }
         let geometry = try window(x, kernel: (w.shape[2], w.shape[3]))
@@ -93,9 +101,13 @@ extension ONNXImporter {
     }
 
     func importPool() throws(ONNXImportError) -> ImportValue {
-        let x = try required(0)
+        if try ints("kernel_shape")?.count == 1 { return try asOneD(try required(0)) { x throws(ONNXImportError) in try self.pool(x) } }
+        return try pool(try required(0))
+    }
+
+    private func pool(_ x: ImportValue) throws(ONNXImportError) -> ImportValue {
         guard let k = try ints("kernel_shape"), k.count == 2 else {
-            throw unsupported("a pooling window of kernel_shape \(String(describing: try ints("kernel_shape"))); Kiln pools 2-D (N, C, H, W) inputs",
+            throw unsupported("a pooling window of kernel_shape \((try ints("kernel_shape") ?? [])); Kiln pools 2-D (N, C, H, W) inputs",
                               fix: "use 2-D pooling layers")
         }
         if node.opType == "MaxPool", try int("storage_order", 0) != 0 || node.outputs.dropFirst().contains(where: { !$0.isEmpty }) {

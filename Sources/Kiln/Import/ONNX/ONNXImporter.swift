@@ -46,6 +46,10 @@ final class ONNXImporter {
         self.limits = limits
         reader = ONNXTensorReader(modelURL: url, limits: limits)
         consumed = Set(model.graph.nodes.flatMap(\.inputs) + model.graph.outputs.map(\.name))
+        guard model.opset >= 1 else {
+            throw ONNXImportError(.malformed, "\(url.displayPath): the model imports no opset of the default ONNX domain (is the file truncated?)",
+                                  fix: "check the file is a complete .onnx model (onnx.checker.check_model)")
+        }
         guard model.graph.nodes.count <= limits.maxNodes else {
             throw ONNXImportError(.limitExceeded, "\(url.displayPath): the graph has \(model.graph.nodes.count) nodes, more than the \(limits.maxNodes) Kiln imports",
                                   fix: "pass ONNXImportLimits with a larger maxNodes if the model is trusted")
