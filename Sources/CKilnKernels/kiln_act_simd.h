@@ -50,7 +50,9 @@ KILN_ACT_AVX512_FN static inline __m512 kiln_act_avx512(const kiln_act *a, __m51
     case KILN_ACT_SIGMOID:
         return _mm512_div_ps(one, _mm512_add_ps(one, kiln_exp_avx512(_mm512_sub_ps(zero, v))));
     case KILN_ACT_HARD_SIGMOID: {
-        const __m512 t = _mm512_fmadd_ps(_mm512_set1_ps(a->a), v, _mm512_set1_ps(a->b));
+        /* mul then add, not FMA: the reference's rounding (near the 0 cut-off the result is
+         * the difference of two close numbers, so one rounding more or less is visible). */
+        const __m512 t = _mm512_add_ps(_mm512_mul_ps(_mm512_set1_ps(a->a), v), _mm512_set1_ps(a->b));
         return _mm512_min_ps(one, _mm512_max_ps(zero, t));
     }
     case KILN_ACT_HARD_SWISH: {
