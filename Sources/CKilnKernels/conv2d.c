@@ -108,17 +108,20 @@ static void epilogue_plane(const kiln_conv2d_params *p, size_t plane, float *yp,
                            const float *bias, const float *residual) {
     const size_t npix = (size_t)p->oh * p->ow;
     const float b = bias ? bias[plane % (size_t)p->oc] : 0.0f;
-    const float lo = p->act.kind == KILN_ACT_RELU ? 0.0f : -INFINITY;
+    float lo, hi;
+    kiln_act_bounds(&p->act, &lo, &hi);
     if (residual) {
         const float *rp = residual + plane * npix;
         for (size_t i = 0; i < npix; i++) {
             float v = yp[i] + b + rp[i];
-            yp[i] = v < lo ? lo : v;
+            v = v < lo ? lo : v;
+            yp[i] = v > hi ? hi : v;
         }
     } else {
         for (size_t i = 0; i < npix; i++) {
             float v = yp[i] + b;
-            yp[i] = v < lo ? lo : v;
+            v = v < lo ? lo : v;
+            yp[i] = v > hi ? hi : v;
         }
     }
     if (kiln_act_needs_span(&p->act)) kiln_act_span(&p->act, npix, yp);
