@@ -8,7 +8,9 @@
  * input rows stream through. The AVX-512 path computes 16 adjacent outputs of one row per
  * vector, each tap one (masked at the image edge) load and one FMA; stride 2 loads 32
  * inputs and keeps the even lanes with one permute. Masks depend only on the column block,
- * so they are computed once per block and reused down all rows. Planes are threaded.
+ * so they are computed once per block and reused down all rows. 3x3 and 5x5 (dilation 1)
+ * compute 4 output rows per pass, so each input row is loaded once per pass instead of once
+ * per output row it feeds. Planes are threaded.
  */
 #include "kiln_conv_variants.h"
 #include "kiln_gemm.h" /* kiln_gemm_uses_avx512: the kernels' one CPU switch */
@@ -74,8 +76,18 @@ static inline __mmask16 dw_span_mask(int base, int limit) {
     return hi <= lo ? 0 : (__mmask16)(((1u << hi) - 1) & ~((1u << lo) - 1));
 }
 
-// The vector plane for stride S (1 or 2) and a KH x KW kernel; KH = KW = 0 reads the sizes
-// from p (any kernel up to KILN_DW_MAX_KW wide). Constant sizes let the tap loops unroll.
+/* The epilogue of one output vector: + bias, + residual, act, masked store. */
+KILN_ACT_AVX512_FN static inline __attribute__((always_inline)) void
+dw_store(const kiln_conv2d_params *p, __m512 acc, __m512 bias, const float *rp, float *yp, size_t at, __mmask16 om) {
+    acc = _mm512_add_ps(acc, bias);
+    if (rp) acc = _mm512_add_ps(acc, _mm512_maskz_loadu_ps(om, rp + at));
+    if (p->act.kind == KILN_ACT_RELU) acc = _mm512_max_ps(_mm512_setzero_ps(), acc);
+    else if (p->act.kind != KILN_ACT_NONE) acc = kiln_act_avx512(&p->act, acc);
+    _mm512_mask_storeu_ps(yp + at, om, acc);
+}
+
+// The vector plane for stride S (1 or 2), any kernel up to KILN_DW_MAX_KW wide and any
+// dilation (KH = KW = 0: sizes read from p), one output row at a time.
 KILN_ACT_AVX512_FN static inline __attribute__((always_inline)) void
 dw_plane_avx512(const int KH, const int KW, const int S, const kiln_conv2d_params *p, const float *xp,
                 const float *wc, float b, const float *rp, float *yp) {
@@ -83,7 +95,6 @@ dw_plane_avx512(const int KH, const int KW, const int S, const kiln_conv2d_param
     const int kh = KH ? KH : p->kh, kw = KW ? KW : p->kw;
     const __m512 bias = _mm512_set1_ps(b), zero = _mm512_setzero_ps();
     const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-    const int kind = p->act.kind;
     for (int ox0 = 0; ox0 < ow; ox0 += 16) {
         const int n = ow - ox0 < 16 ? ow - ox0 : 16;
         const __mmask16 om = (__mmask16)((1u << n) - 1);
@@ -113,20 +124,67 @@ dw_plane_avx512(const int KH, const int KW, const int S, const kiln_conv2d_param
                     acc = _mm512_fmadd_ps(v, wv, acc);
                 }
             }
-            acc = _mm512_add_ps(acc, bias);
-            const size_t at = (size_t)oy * ow + ox0;
-            if (rp) acc = _mm512_add_ps(acc, _mm512_maskz_loadu_ps(om, rp + at));
-            if (kind == KILN_ACT_RELU) acc = _mm512_max_ps(zero, acc);
-            else if (kind != KILN_ACT_NONE) acc = kiln_act_avx512(&p->act, acc);
-            _mm512_mask_storeu_ps(yp + at, om, acc);
+            dw_store(p, acc, bias, rp, yp, (size_t)oy * ow + ox0, om);
         }
     }
 }
 
-KILN_ACT_AVX512_FN static void dw_plane_3x3_s1(const kiln_conv2d_params *p, const float *x, const float *w, float b, const float *r, float *y) { dw_plane_avx512(3, 3, 1, p, x, w, b, r, y); }
-KILN_ACT_AVX512_FN static void dw_plane_3x3_s2(const kiln_conv2d_params *p, const float *x, const float *w, float b, const float *r, float *y) { dw_plane_avx512(3, 3, 2, p, x, w, b, r, y); }
-KILN_ACT_AVX512_FN static void dw_plane_5x5_s1(const kiln_conv2d_params *p, const float *x, const float *w, float b, const float *r, float *y) { dw_plane_avx512(5, 5, 1, p, x, w, b, r, y); }
-KILN_ACT_AVX512_FN static void dw_plane_5x5_s2(const kiln_conv2d_params *p, const float *x, const float *w, float b, const float *r, float *y) { dw_plane_avx512(5, 5, 2, p, x, w, b, r, y); }
+// Dilation 1, KH x KW, stride S: R output rows per pass. Each input row of the pass is
+// loaded once per tap column and feeds every output row whose window covers it (a 3x3
+// stride-1 pass of 4 rows loads 6 rows x 3 columns instead of 4 x 9), all loop bounds
+// compile-time so the tap-to-row matching unrolls away.
+KILN_ACT_AVX512_FN static inline __attribute__((always_inline)) void
+dw_plane_rows(const int KH, const int KW, const int S, const int R, const kiln_conv2d_params *p, const float *xp,
+              const float *wc, float b, const float *rp, float *yp) {
+    const int oh = p->oh, ow = p->ow, h = p->h, w = p->w;
+    const __m512 bias = _mm512_set1_ps(b);
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    for (int ox0 = 0; ox0 < ow; ox0 += 16) {
+        const int n = ow - ox0 < 16 ? ow - ox0 : 16;
+        const __mmask16 om = (__mmask16)((1u << n) - 1);
+        __mmask16 m0[KW], m1[KW];
+        for (int kx = 0; kx < KW; kx++) {
+            const int base = ox0 * S - p->pad_w + kx;
+            m0[kx] = dw_span_mask(base, w);
+            m1[kx] = S == 2 ? dw_span_mask(base + 16, w) : 0;
+        }
+        const float *xc = xp + ox0 * S - p->pad_w;
+        for (int oy0 = 0; oy0 < oh; oy0 += R) {
+            __m512 acc[R];
+            for (int j = 0; j < R; j++) acc[j] = _mm512_setzero_ps();
+#pragma GCC unroll 16
+            for (int t = 0; t < (R - 1) * S + KH; t++) {
+                const int iy = oy0 * S - p->pad_h + t;
+                if (iy < 0 || iy >= h) continue;
+                const float *row = xc + (size_t)iy * w;
+#pragma GCC unroll 8
+                for (int kx = 0; kx < KW; kx++) {
+                    __m512 v;
+                    if (S == 1) {
+                        v = _mm512_maskz_loadu_ps(m0[kx], row + kx);
+                    } else {
+                        const __m512 lo = _mm512_maskz_loadu_ps(m0[kx], row + kx);
+                        const __m512 hi = _mm512_maskz_loadu_ps(m1[kx], row + kx + 16);
+                        v = _mm512_permutex2var_ps(lo, even, hi);
+                    }
+#pragma GCC unroll 8
+                    for (int j = 0; j < R; j++) {
+                        const int ky = t - j * S;
+                        if (ky >= 0 && ky < KH) acc[j] = _mm512_fmadd_ps(v, _mm512_set1_ps(wc[ky * KW + kx]), acc[j]);
+                    }
+                }
+            }
+            for (int j = 0; j < R && oy0 + j < oh; j++) dw_store(p, acc[j], bias, rp, yp, (size_t)(oy0 + j) * ow + ox0, om);
+        }
+    }
+}
+
+/* Rows per pass: 4 (stride 1: 6 input rows for 4 outputs) and 4 (stride 2: 9 for 4);
+ * 4 accumulators + the loaded row leave registers for the 9 or 25 broadcast weights. */
+KILN_ACT_AVX512_FN static void dw_plane_3x3_s1(const kiln_conv2d_params *p, const float *x, const float *w, float b, const float *r, float *y) { dw_plane_rows(3, 3, 1, 4, p, x, w, b, r, y); }
+KILN_ACT_AVX512_FN static void dw_plane_3x3_s2(const kiln_conv2d_params *p, const float *x, const float *w, float b, const float *r, float *y) { dw_plane_rows(3, 3, 2, 4, p, x, w, b, r, y); }
+KILN_ACT_AVX512_FN static void dw_plane_5x5_s1(const kiln_conv2d_params *p, const float *x, const float *w, float b, const float *r, float *y) { dw_plane_rows(5, 5, 1, 4, p, x, w, b, r, y); }
+KILN_ACT_AVX512_FN static void dw_plane_5x5_s2(const kiln_conv2d_params *p, const float *x, const float *w, float b, const float *r, float *y) { dw_plane_rows(5, 5, 2, 4, p, x, w, b, r, y); }
 KILN_ACT_AVX512_FN static void dw_plane_any_s1(const kiln_conv2d_params *p, const float *x, const float *w, float b, const float *r, float *y) { dw_plane_avx512(0, 0, 1, p, x, w, b, r, y); }
 KILN_ACT_AVX512_FN static void dw_plane_any_s2(const kiln_conv2d_params *p, const float *x, const float *w, float b, const float *r, float *y) { dw_plane_avx512(0, 0, 2, p, x, w, b, r, y); }
 #endif
@@ -140,8 +198,9 @@ static dw_plane_fn dw_pick(const kiln_conv2d_params *p) {
     if (kiln_gemm_uses_avx512() && p->stride_w == p->stride_h && (p->stride_w == 1 || p->stride_w == 2) &&
         p->kw <= KILN_DW_MAX_KW) {
         const int s2 = p->stride_w == 2;
-        if (p->kh == 3 && p->kw == 3) return s2 ? dw_plane_3x3_s2 : dw_plane_3x3_s1;
-        if (p->kh == 5 && p->kw == 5) return s2 ? dw_plane_5x5_s2 : dw_plane_5x5_s1;
+        const int dil1 = p->dil_h == 1 && p->dil_w == 1;
+        if (dil1 && p->kh == 3 && p->kw == 3) return s2 ? dw_plane_3x3_s2 : dw_plane_3x3_s1;
+        if (dil1 && p->kh == 5 && p->kw == 5) return s2 ? dw_plane_5x5_s2 : dw_plane_5x5_s1;
         return s2 ? dw_plane_any_s2 : dw_plane_any_s1;
     }
 #endif
