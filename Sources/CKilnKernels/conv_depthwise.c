@@ -76,6 +76,16 @@ static inline __mmask16 dw_span_mask(int base, int limit) {
     return hi <= lo ? 0 : (__mmask16)(((1u << hi) - 1) & ~((1u << lo) - 1));
 }
 
+/* Per tap column kx, the lanes of a 16-output block whose inputs lie inside the row (input
+ * column of lane l: base + kx*dil + l*S); stride 2 reads 32 inputs, m1 covering the upper 16. */
+static inline __attribute__((always_inline)) void dw_masks(const int S, int kw, int base, int dil, int w,
+                                                          __mmask16 *m0, __mmask16 *m1) {
+    for (int kx = 0; kx < kw; kx++) {
+        m0[kx] = dw_span_mask(base + kx * dil, w);
+        m1[kx] = S == 2 ? dw_span_mask(base + kx * dil + 16, w) : 0;
+    }
+}
+
 /* The epilogue of one output vector: + bias, + residual, act, masked store. */
 KILN_ACT_AVX512_FN static inline __attribute__((always_inline)) void
 dw_store(const kiln_conv2d_params *p, __m512 acc, __m512 bias, const float *rp, float *yp, size_t at, __mmask16 om) {
@@ -99,11 +109,7 @@ dw_plane_avx512(const int KH, const int KW, const int S, const kiln_conv2d_param
         const int n = ow - ox0 < 16 ? ow - ox0 : 16;
         const __mmask16 om = (__mmask16)((1u << n) - 1);
         __mmask16 m0[KILN_DW_MAX_KW], m1[KILN_DW_MAX_KW];
-        for (int kx = 0; kx < kw; kx++) {
-            const int base = ox0 * S - p->pad_w + kx * dw;
-            m0[kx] = dw_span_mask(base, w);
-            m1[kx] = S == 2 ? dw_span_mask(base + 16, w) : 0;
-        }
+        dw_masks(S, kw, ox0 * S - p->pad_w, dw, w, m0, m1);
         const float *xc = xp + ox0 * S - p->pad_w;
         for (int oy = 0; oy < oh; oy++) {
             __m512 acc = zero;
@@ -143,11 +149,7 @@ dw_plane_rows(const int KH, const int KW, const int S, const int R, const kiln_c
         const int n = ow - ox0 < 16 ? ow - ox0 : 16;
         const __mmask16 om = (__mmask16)((1u << n) - 1);
         __mmask16 m0[KW], m1[KW];
-        for (int kx = 0; kx < KW; kx++) {
-            const int base = ox0 * S - p->pad_w + kx;
-            m0[kx] = dw_span_mask(base, w);
-            m1[kx] = S == 2 ? dw_span_mask(base + 16, w) : 0;
-        }
+        dw_masks(S, KW, ox0 * S - p->pad_w, 1, w, m0, m1);
         const float *xc = xp + ox0 * S - p->pad_w;
         for (int oy0 = 0; oy0 < oh; oy0 += R) {
             __m512 acc[R];

@@ -53,6 +53,27 @@ static inline int kiln_act_needs_span(const kiln_act *a) {
     return !kiln_act_bounds(a, &lo, &hi);
 }
 
+/* Collapses a strided view of two operands (kiln_binary's a and b, kiln_copy_strided's
+ * source and destination): size-1 dims are dropped and neighbours merged where both step
+ * through them as one run, so a same-shape op becomes one dim and a [N,C,1,1]x[N,C,H,W]
+ * product (N*C rows) x (H*W). Dims are written innermost first into cs/c1/c2; returns their
+ * count (at least 1). */
+static inline int kiln_collapse_view(int rank, const int64_t *shape, const int64_t *s1, const int64_t *s2,
+                                     int64_t *cs, int64_t *c1, int64_t *c2) {
+    int r = 0;
+    for (int d = rank - 1; d >= 0; d--) {
+        if (shape[d] == 1) continue;
+        if (r > 0 && s1[d] == c1[r - 1] * cs[r - 1] && s2[d] == c2[r - 1] * cs[r - 1]) {
+            cs[r - 1] *= shape[d];
+            continue;
+        }
+        cs[r] = shape[d]; c1[r] = s1[d]; c2[r] = s2[d];
+        r++;
+    }
+    if (r == 0) { cs[0] = 1; c1[0] = 0; c2[0] = 0; r = 1; }
+    return r;
+}
+
 /* y[i] = act(y[i]) for count elements, in place, on the calling thread (vectorised with
  * AVX-512 when the CPU has it; exp within a few ulp of expf). For convolution epilogues,
  * which call it on a block they just wrote, while it is in cache. */

@@ -2,7 +2,7 @@
  * ops_binary.c — NumPy-broadcast add/sub/mul/div (kiln_binary).
  */
 #include "kiln_kernels.h"
-#include "kiln_ops.h"
+#include "kiln_ops_internal.h"
 #include "kiln_gemm.h" /* kiln_gemm_uses_avx512: the kernels' one CPU switch */
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
@@ -45,26 +45,6 @@ void kiln_binary_ref(int kind, int rank, const int64_t *out_shape,
 
 /* Elements per parallel chunk (an add streams ~3 floats per element). */
 #define KILN_BIN_GRAIN 65536
-
-/* Collapses the view: size-1 dims are dropped and neighbours merged where both operands
- * step through them as one (so same-shape becomes one contiguous dim, and a [N,C,1,1] by
- * [N,C,H,W] product becomes (N*C rows) x (H*W), b constant along each row). Dims are
- * written innermost first; returns the count (at least 1). */
-static int bin_collapse(int rank, const int64_t *shape, const int64_t *sa, const int64_t *sb,
-                        int64_t *cs, int64_t *ca, int64_t *cb) {
-    int r = 0;
-    for (int d = rank - 1; d >= 0; d--) {
-        if (shape[d] == 1) continue;
-        if (r > 0 && sa[d] == ca[r - 1] * cs[r - 1] && sb[d] == cb[r - 1] * cs[r - 1]) {
-            cs[r - 1] *= shape[d];
-            continue;
-        }
-        cs[r] = shape[d]; ca[r] = sa[d]; cb[r] = sb[d];
-        r++;
-    }
-    if (r == 0) { cs[0] = 1; ca[0] = 0; cb[0] = 0; r = 1; }
-    return r;
-}
 
 /* One row of n outputs: a and b step by ta and tb (the collapsed innermost strides).
  * `kind` is a constant after inlining, so each loop is one vectorisable operation. */
@@ -148,7 +128,7 @@ void kiln_binary(int kind, int rank, const int64_t *out_shape,
                  const float *a, const int64_t *a_strides,
                  const float *b, const int64_t *b_strides, float *y) {
     bin_ctx c = {.kind = kind, .a = a, .b = b, .y = y};
-    c.rank = bin_collapse(rank, out_shape, a_strides, b_strides, c.shape, c.sa, c.sb);
+    c.rank = kiln_collapse_view(rank, out_shape, a_strides, b_strides, c.shape, c.sa, c.sb);
     size_t total = 1;
     for (int d = 0; d < c.rank; d++) total *= (size_t)c.shape[d];
     if (total == 0) return;

@@ -2,7 +2,7 @@
  * ops_copy.c — strided copies (transpose, slice, concat, split) and pad.
  */
 #include "kiln_kernels.h"
-#include "kiln_ops.h"
+#include "kiln_ops_internal.h"
 
 #include <string.h>
 
@@ -25,25 +25,6 @@ void kiln_copy_strided_ref(int rank, const int64_t *shape, const float *src, con
 
 /* Elements per parallel chunk of a copy. */
 #define KILN_COPY_GRAIN 65536
-
-/* Drops size-1 dims and merges neighbours both sides step through as one, innermost first
- * (a channel shuffle's (N, g, C/g, H, W) -> (N, C/g, g, H, W) keeps H*W as one run).
- * Returns the count (at least 1). */
-static int copy_collapse(int rank, const int64_t *shape, const int64_t *ss, const int64_t *ds,
-                         int64_t *cs, int64_t *cx, int64_t *cy) {
-    int r = 0;
-    for (int d = rank - 1; d >= 0; d--) {
-        if (shape[d] == 1) continue;
-        if (r > 0 && ss[d] == cx[r - 1] * cs[r - 1] && ds[d] == cy[r - 1] * cs[r - 1]) {
-            cs[r - 1] *= shape[d];
-            continue;
-        }
-        cs[r] = shape[d]; cx[r] = ss[d]; cy[r] = ds[d];
-        r++;
-    }
-    if (r == 0) { cs[0] = 1; cx[0] = 0; cy[0] = 0; r = 1; }
-    return r;
-}
 
 typedef struct {
     int rank; /* collapsed, innermost first */
@@ -78,7 +59,7 @@ void kiln_copy_strided(int rank, const int64_t *shape, const float *src, const i
                        float *dst, const int64_t *dst_strides) {
     for (int d = 0; d < rank; d++) if (shape[d] <= 0) return;
     copy_ctx c = {.src = src, .dst = dst};
-    c.rank = copy_collapse(rank, shape, src_strides, dst_strides, c.shape, c.ss, c.ds);
+    c.rank = kiln_collapse_view(rank, shape, src_strides, dst_strides, c.shape, c.ss, c.ds);
     const size_t n = (size_t)c.shape[0];
     size_t rows = 1;
     for (int d = 1; d < c.rank; d++) rows *= (size_t)c.shape[d];

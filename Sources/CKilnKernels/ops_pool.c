@@ -48,64 +48,43 @@ int kiln_pool2d_init(kiln_pool2d_params *p) {
     return 0;
 }
 
-// x: (N, C, H, W), y: (N, C, OH, OW). Each window: the taps inside the input are summed;
-// the divisor is their count, or with count_include_pad the taps inside the padded input
-// (rows < H + pad_b, columns < W + pad_r), never those only ceil_mode added. A window with
-// no tap to count gives 0.
-void kiln_avgpool2d_ref(const kiln_pool2d_params *p, const float *x, float *y) {
+// x: (N, C, H, W), y: (N, C, OH, OW); every tap of every window tested one by one.
+// Max: padding is -inf; a NaN in a window gives NaN. Average: the taps inside the input are
+// summed; the divisor is their count, or with count_include_pad the taps inside the padded
+// input (rows < H + pad_b, columns < W + pad_r), never those only ceil_mode added. A window
+// with no tap to count gives 0.
+static void pool_ref(const kiln_pool2d_params *p, const float *x, float *y, int max) {
     for (size_t pl = 0; pl < (size_t)p->n * p->c; pl++) {
         const float *xp = x + pl * p->h * p->w;
         float *yp = y + pl * p->oh * p->ow;
         for (int oy = 0; oy < p->oh; oy++)
             for (int ox = 0; ox < p->ow; ox++) {
                 double sum = 0.0;
+                float m = -INFINITY;
                 int valid = 0, padded_y = 0, padded_x = 0;
+                for (int kx = 0; kx < p->kw; kx++)
+                    if (ox * p->stride_w - p->pad_l + kx * p->dil_w < p->w + p->pad_r) padded_x++;
                 for (int ky = 0; ky < p->kh; ky++) {
                     const int iy = oy * p->stride_h - p->pad_t + ky * p->dil_h;
                     if (iy < p->h + p->pad_b) padded_y++;
-                }
-                for (int kx = 0; kx < p->kw; kx++) {
-                    const int ix = ox * p->stride_w - p->pad_l + kx * p->dil_w;
-                    if (ix < p->w + p->pad_r) padded_x++;
-                }
-                for (int ky = 0; ky < p->kh; ky++) {
-                    const int iy = oy * p->stride_h - p->pad_t + ky * p->dil_h;
-                    if (iy < 0 || iy >= p->h) continue;
-                    for (int kx = 0; kx < p->kw; kx++) {
-                        const int ix = ox * p->stride_w - p->pad_l + kx * p->dil_w;
-                        if (ix < 0 || ix >= p->w) continue;
-                        sum += xp[(size_t)iy * p->w + ix];
-                        valid++;
-                    }
-                }
-                const int count = p->count_include_pad ? padded_y * padded_x : valid;
-                yp[(size_t)oy * p->ow + ox] = count > 0 ? (float)(sum / count) : 0.0f;
-            }
-    }
-}
-
-// x: (N, C, H, W), y: (N, C, OH, OW). Padding is -inf; a NaN in a window gives NaN.
-void kiln_maxpool2d_pads_ref(const kiln_pool2d_params *p, const float *x, float *y) {
-    for (size_t pl = 0; pl < (size_t)p->n * p->c; pl++) {
-        const float *xp = x + pl * p->h * p->w;
-        float *yp = y + pl * p->oh * p->ow;
-        for (int oy = 0; oy < p->oh; oy++)
-            for (int ox = 0; ox < p->ow; ox++) {
-                float m = -INFINITY;
-                for (int ky = 0; ky < p->kh; ky++) {
-                    const int iy = oy * p->stride_h - p->pad_t + ky * p->dil_h;
                     if (iy < 0 || iy >= p->h) continue;
                     for (int kx = 0; kx < p->kw; kx++) {
                         const int ix = ox * p->stride_w - p->pad_l + kx * p->dil_w;
                         if (ix < 0 || ix >= p->w) continue;
                         const float v = xp[(size_t)iy * p->w + ix];
+                        sum += v;
+                        valid++;
                         if (v > m || v != v) m = v; /* once m is NaN nothing replaces it */
                     }
                 }
-                yp[(size_t)oy * p->ow + ox] = m;
+                const int count = p->count_include_pad ? padded_y * padded_x : valid;
+                yp[(size_t)oy * p->ow + ox] = max ? m : count > 0 ? (float)(sum / count) : 0.0f;
             }
     }
 }
+
+void kiln_avgpool2d_ref(const kiln_pool2d_params *p, const float *x, float *y) { pool_ref(p, x, y, 0); }
+void kiln_maxpool2d_pads_ref(const kiln_pool2d_params *p, const float *x, float *y) { pool_ref(p, x, y, 1); }
 
 /* ------------------------------------------------------------------ fast windowed pools */
 
