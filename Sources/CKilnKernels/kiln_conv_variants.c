@@ -28,10 +28,12 @@ static void epilogue(const kiln_conv2d_params *p, int oc, float *yp, const float
                      const float *rp) {
     const size_t npix = (size_t)p->oh * p->ow;
     const float b = bias ? bias[oc] : 0.0f;
-    const float lo = p->act.kind == KILN_ACT_RELU ? 0.0f : -INFINITY;
+    float lo, hi;
+    kiln_act_bounds(&p->act, &lo, &hi);
     for (size_t i = 0; i < npix; i++) {
         float v = yp[i] + b + (rp ? rp[i] : 0.0f);
-        yp[i] = v < lo ? lo : v;
+        v = v < lo ? lo : v;
+            yp[i] = v > hi ? hi : v;
     }
     if (kiln_act_needs_span(&p->act)) kiln_act_span(&p->act, npix, yp);
 }

@@ -104,6 +104,12 @@ static const char ops_copy_c[] = {
 static const char ops_matmul_c[] = {
 #embed "ops_matmul.c"
     , 0};
+static const char act_simd_h[] = {
+#embed "kiln_act_simd.h"
+    , 0};
+static const char conv_depthwise_c[] = {
+#embed "conv_depthwise.c"
+    , 0};
 
 #define FILE_ENTRY(name, var) {name, var, sizeof(var) - 1}
 
@@ -117,6 +123,7 @@ static const kiln_source_file files[] = {
     FILE_ENTRY("kiln_lazy_weights.h", lazy_weights_h),
     FILE_ENTRY("kiln_ops.h", ops_h),
     FILE_ENTRY("kiln_ops_internal.h", ops_internal_h),
+    FILE_ENTRY("kiln_act_simd.h", act_simd_h),
     FILE_ENTRY("threads.c", threads_c),
     FILE_ENTRY("conv2d.c", conv2d_c),
     FILE_ENTRY("conv2d_ref.c", conv2d_ref_c),
@@ -139,6 +146,7 @@ static const kiln_source_file files[] = {
     FILE_ENTRY("ops_reduce.c", ops_reduce_c),
     FILE_ENTRY("ops_copy.c", ops_copy_c),
     FILE_ENTRY("ops_matmul.c", ops_matmul_c),
+    FILE_ENTRY("conv_depthwise.c", conv_depthwise_c),
 };
 
 const kiln_source_file *kiln_embedded_sources(size_t *count) {

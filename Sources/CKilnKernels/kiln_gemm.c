@@ -45,7 +45,8 @@
 /* How a K block treats C: the first block overwrites, later ones accumulate, the last one
  * also applies the epilogue. */
 typedef struct {
-    int first, last, relu; /* relu: act is ReLU (applied in registers) */
+    int first, last, clamp; /* clamp: act is max(lo, min(hi, v)) (NONE/RELU/CLIP), in registers */
+    float lo, hi;
     const kiln_act *act;   /* other kinds: kiln_act_span on each stored row; or NULL */
     const float *bias;     /* already offset to the panel's first row, or NULL */
     const float *residual; /* already offset to the tile, or NULL */
@@ -206,7 +207,7 @@ tile_avx512(const int np, const int nv, int kc, const float *a, size_t a_stride,
         const int cols = nr - 16 * v;
         mask[v] = cols >= 16 ? (__mmask16)0xFFFF : cols > 0 ? (__mmask16)((1u << cols) - 1) : 0;
     }
-    const __m512 zero = _mm512_setzero_ps();
+    const __m512 lo = _mm512_set1_ps(e->lo), hi = _mm512_set1_ps(e->hi);
 #pragma GCC unroll 24
     for (int i = 0; i < np * MR; i++) {
         if (i >= mr) break;
@@ -220,12 +221,12 @@ tile_avx512(const int np, const int nv, int kc, const float *a, size_t a_stride,
             if (e->last) {
                 x = _mm512_add_ps(x, bias);
                 if (rr) x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(mask[v], rr + 16 * v));
-                /* max with 0 as the first operand returns the second (x) when x is NaN. */
-                if (e->relu) x = _mm512_max_ps(zero, x);
+                /* the bounds as first operands: max/min return the second (x) when x is NaN. */
+                if (e->clamp) x = _mm512_min_ps(hi, _mm512_max_ps(lo, x)); /* bounds first: NaN passes */
             }
             _mm512_mask_storeu_ps(cr + 16 * v, mask[v], x);
         }
-        if (e->last && e->act && !e->relu) kiln_act_span(e->act, (size_t)nr, cr);
+        if (e->last && e->act && !e->clamp) kiln_act_span(e->act, (size_t)nr, cr);
     }
 }
 
@@ -339,7 +340,8 @@ void kiln_gemm_with_packer_range(int m, int n, int k0, int k1, int k_total, cons
         do { /* runs once for K = 0, so C still gets the epilogue of an empty sum */
             const int kc = k - pc < KC ? k - pc : KC;
             if (act && act->kind == KILN_ACT_NONE) act = NULL;
-            tile_epilogue e = {pc == 0, pc + kc >= k, act && act->kind == KILN_ACT_RELU, act, NULL, NULL, ldr};
+            tile_epilogue e = {pc == 0, pc + kc >= k, 0, -INFINITY, INFINITY, act, NULL, NULL, ldr};
+            if (act) e.clamp = kiln_act_bounds(act, &e.lo, &e.hi);
             for (int jr = jc; jr < jc_end; jr += NR) {
                 const int nr = n - jr < NR ? n - jr : NR;
                 if (kc > 0) pack_b(ctx, k0 + pc, kc, jr, nr, workspace);

@@ -2,7 +2,9 @@
  * ops_copy.c — strided copies (transpose, slice, concat, split) and pad.
  */
 #include "kiln_kernels.h"
-#include "kiln_ops.h"
+#include "kiln_ops_internal.h"
+
+#include <string.h>
 
 // shape: rank (<= 6) dims; dst[idx . dst_strides] = src[idx . src_strides] for every idx.
 void kiln_copy_strided_ref(int rank, const int64_t *shape, const float *src, const int64_t *src_strides,
@@ -21,9 +23,47 @@ void kiln_copy_strided_ref(int rank, const int64_t *shape, const float *src, con
     }
 }
 
+/* Elements per parallel chunk of a copy. */
+#define KILN_COPY_GRAIN 65536
+
+typedef struct {
+    int rank; /* collapsed, innermost first */
+    int64_t shape[KILN_OPS_MAX_RANK], ss[KILN_OPS_MAX_RANK], ds[KILN_OPS_MAX_RANK];
+    const float *src;
+    float *dst;
+} copy_ctx;
+
+// Rows [r0, r1) (every collapsed dim but the innermost): a memcpy when both sides are
+// contiguous along the run, else a strided loop.
+static void copy_rows(void *vctx, size_t r0, size_t r1) {
+    const copy_ctx *c = (const copy_ctx *)vctx;
+    const int64_t n = c->shape[0], ts = c->ss[0], td = c->ds[0];
+    for (size_t r = r0; r < r1; r++) {
+        int64_t so = 0, dof = 0, rem = (int64_t)r;
+        for (int d = 1; d < c->rank; d++) {
+            const int64_t i = rem % c->shape[d];
+            rem /= c->shape[d];
+            so += i * c->ss[d];
+            dof += i * c->ds[d];
+        }
+        const float *s = c->src + so;
+        float *y = c->dst + dof;
+        if (ts == 1 && td == 1) memcpy(y, s, sizeof(float) * (size_t)n);
+        else for (int64_t i = 0; i < n; i++) y[i * td] = s[i * ts];
+    }
+}
+
+// As the reference; rows of the collapsed view threaded. Source and destination must not
+// overlap.
 void kiln_copy_strided(int rank, const int64_t *shape, const float *src, const int64_t *src_strides,
                        float *dst, const int64_t *dst_strides) {
-    kiln_copy_strided_ref(rank, shape, src, src_strides, dst, dst_strides);
+    for (int d = 0; d < rank; d++) if (shape[d] <= 0) return;
+    copy_ctx c = {.src = src, .dst = dst};
+    c.rank = kiln_collapse_view(rank, shape, src_strides, dst_strides, c.shape, c.ss, c.ds);
+    const size_t n = (size_t)c.shape[0];
+    size_t rows = 1;
+    for (int d = 1; d < c.rank; d++) rows *= (size_t)c.shape[d];
+    kiln_parallel_for(rows, n >= KILN_COPY_GRAIN ? 1 : KILN_COPY_GRAIN / n, copy_rows, &c);
 }
 
 /* The input index of output index o along a dim of n inputs with `begin` padding, or -1

@@ -48,7 +48,10 @@ void kiln_lrn_ref(int n, int c, int hw, int size, float alpha, float beta, float
             }
 }
 
+// Over the last axis (inner == 1, e.g. a ReduceMean over H*W) the rows are global average
+// pooling's; other layouts run the reference loop.
 void kiln_reduce_mean(size_t outer, size_t len, size_t inner, const float *x, float *y) {
+    if (inner == 1) { kiln_global_avgpool(outer, len, x, y); return; }
     kiln_reduce_mean_ref(outer, len, inner, x, y);
 }
 void kiln_softmax(size_t outer, size_t len, size_t inner, const float *x, float *y) {

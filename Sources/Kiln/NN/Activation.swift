@@ -47,9 +47,10 @@ public enum Activation: Hashable, Sendable, Codable {
         }
     }
 
+    /// Infinities and NaN as compiler builtins: model.c does not include <math.h>.
     static func cFloat(_ f: Float) -> String {
-        if f.isNaN { return "NAN" }
-        if f.isInfinite { return f < 0 ? "-INFINITY" : "INFINITY" }
+        if f.isNaN { return "__builtin_nanf(\"\")" }
+        if f.isInfinite { return f < 0 ? "-__builtin_inff()" : "__builtin_inff()" }
         return "\(f)f"
     }
 }
