@@ -44,7 +44,7 @@ verify: deps
 bench: release
 	python3 bench/peers.py
 
-# Fuzzing (README "Fuzzing"): both libFuzzer targets, each for FUZZ_SECONDS, starting from the
+# Fuzzing (README "Fuzzing"): the three libFuzzer targets, each for FUZZ_SECONDS, starting from the
 # committed seeds (fuzz/corpus/) and regressions; new inputs go to the scratch corpus in
 # $(FUZZ_BUILD)/corpus/, crashes to fuzz/crashes/; exits non-zero on a crash. Instrumentation:
 # ASan, plus the coverage libFuzzer steers by (what -sanitize=fuzzer would add); linked with
@@ -67,8 +67,9 @@ fuzz: deps
 	@test -n "$(LIBFUZZER)" || { echo "fuzz: libclang_rt.fuzzer_no_main not found next to swiftc"; exit 1; }
 	$(SWIFT) build $(FUZZ_SWIFTFLAGS) --product KilnFuzzRecipe
 	$(SWIFT) build $(FUZZ_SWIFTFLAGS) --product KilnFuzzSafetensors
+	$(SWIFT) build $(FUZZ_SWIFTFLAGS) --product KilnFuzzONNX
 	@mkdir -p fuzz/crashes
-	@status=0; for t in Recipe Safetensors; do \
+	@status=0; for t in Recipe Safetensors ONNX; do \
 	  d=$$(echo $$t | tr A-Z a-z); mkdir -p $(FUZZ_BUILD)/corpus/$$d fuzz/regressions/$$d; \
 	  echo "fuzz: $$d for $(FUZZ_SECONDS) s"; \
 	  SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=malloc_context_size=4 LSAN_OPTIONS=suppressions=fuzz/lsan.supp \

@@ -13,6 +13,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // ONNX models are protobuf: parsed by the generated types of Import/ONNX/Generated.
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         .systemLibrary(
@@ -37,7 +39,8 @@ let package = Package(
         ),
         .target(
             name: "Kiln",
-            dependencies: ["CKilnKernels", "COpenBLAS"]
+            dependencies: ["CKilnKernels", "COpenBLAS", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["Import/ONNX/Generated/README.md"]
         ),
         // The benchmark harness (`kiln bench`): FLOP counts, latency statistics, the sgemm peak
         // and fresh-process runs from a plain C host. Outside the engine library, which has no
@@ -61,12 +64,14 @@ let package = Package(
         .target(name: "KilnFuzzing", dependencies: ["Kiln", "KilnRecipes", "CLibFuzzer"]),
         .executableTarget(name: "KilnFuzzRecipe", dependencies: ["KilnFuzzing"]),
         .executableTarget(name: "KilnFuzzSafetensors", dependencies: ["KilnFuzzing"]),
+        .executableTarget(name: "KilnFuzzONNX", dependencies: ["KilnFuzzing"]),
         // Test helpers shared by the test targets (snapshot files).
         .target(name: "KilnTestSupport", path: "Tests/KilnTestSupport"),
         .testTarget(
             name: "KilnTests",
-            dependencies: ["Kiln", "CKilnKernels", "KilnTestSupport", "KilnFuzzing"],
-            exclude: ["Snapshots"]
+            dependencies: ["Kiln", "CKilnKernels", "KilnTestSupport", "KilnFuzzing",
+                           .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["Snapshots", "Fixtures/ONNX"]
         ),
         .testTarget(name: "KilnBenchTests", dependencies: ["KilnBench"]),
         .testTarget(

@@ -3,7 +3,7 @@ import Foundation
 import CLibFuzzer
 #endif
 
-/// The `main` of the fuzz executables (`KilnFuzzRecipe`, `KilnFuzzSafetensors`).
+/// The `main` of the fuzz executables (`KilnFuzzRecipe`, `KilnFuzzSafetensors`, `KilnFuzzONNX`).
 ///
 /// Built normally, an executable *replays*: every file (or every file under every folder)
 /// named on the command line goes through the target's entry function; it prints each
@@ -23,7 +23,7 @@ public enum FuzzDriver {
     /// Replays the inputs at `paths` (files or folders); prints a summary line.
     public static func replay(_ target: FuzzTarget, paths: [String]) -> Int32 {
         guard !paths.isEmpty else {
-            print("usage: KilnFuzz\(target == .recipe ? "Recipe" : "Safetensors") FILE|DIR …  (replays inputs; `make fuzz` builds the fuzzer)")
+            print("usage: KilnFuzz\(target.executableSuffix) FILE|DIR …  (replays inputs; `make fuzz` builds the fuzzer)")
             return 64
         }
         var count = 0, failed = 0
@@ -56,6 +56,7 @@ public enum FuzzDriver {
         switch target {
         case .recipe: return LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzzOne(.recipe, data, size) }
         case .safetensors: return LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzzOne(.safetensors, data, size) }
+        case .onnx: return LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzzOne(.onnx, data, size) }
         }
     }
     #endif

@@ -14,12 +14,24 @@ public enum FuzzTarget: String, Sendable, CaseIterable {
     case recipe
     /// A safetensors image -> ``SafetensorsFile`` header validation -> every tensor read.
     case safetensors
+    /// An ONNX model -> ``importONNX(data:url:dynamicShapes:limits:)`` -> one interpreter run.
+    case onnx
+
+    /// `Recipe`, `Safetensors`, `ONNX`: the executable is `KilnFuzz` + this.
+    public var executableSuffix: String {
+        switch self {
+        case .recipe: "Recipe"
+        case .safetensors: "Safetensors"
+        case .onnx: "ONNX"
+        }
+    }
 
     /// Runs one input through the target; returns the invariants it broke.
     public func violations(for input: Data) -> [String] {
         switch self {
         case .recipe: RecipeFuzzCheck.violations(for: input)
         case .safetensors: SafetensorsFuzzCheck.violations(for: input)
+        case .onnx: ONNXFuzzCheck.violations(for: input)
         }
     }
 
