@@ -87,7 +87,8 @@ struct InferCommand: ParsableCommand {
 /// Prints the output shape, top-5 per row and the time.
 func printPrediction(_ y: Tensor, milliseconds: Double, label: String) throws {
     print("logits: \(y.shape)")
-    for (row, top) in y.topK(5).enumerated() {
+    // Top-5 classes only make sense for (N, C) outputs (an ONNX model may return feature maps).
+    for (row, top) in (y.rank == 2 ? y.topK(5) : []).enumerated() {
         let items = top.map { "\($0.index) (\(String(format: "%.4f", $0.value)))" }.joined(separator: ", ")
         print("  [\(row)] top-5: \(items)")
     }
