@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // Zip reading for PyTorch .pth checkpoints (one bridge file: Weights/PyTorch/ZipArchive.swift).
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        // ONNX models are protobuf: parsed by the generated types of Import/ONNX/Generated.
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         .systemLibrary(
@@ -39,7 +41,9 @@ let package = Package(
         ),
         .target(
             name: "Kiln",
-            dependencies: ["CKilnKernels", "COpenBLAS", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+            dependencies: ["CKilnKernels", "COpenBLAS", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                           .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["Import/ONNX/Generated/README.md"]
         ),
         // The benchmark harness (`kiln bench`): FLOP counts, latency statistics, the sgemm peak
         // and fresh-process runs from a plain C host. Outside the engine library, which has no
@@ -64,12 +68,14 @@ let package = Package(
         .executableTarget(name: "KilnFuzzRecipe", dependencies: ["KilnFuzzing"]),
         .executableTarget(name: "KilnFuzzSafetensors", dependencies: ["KilnFuzzing"]),
         .executableTarget(name: "KilnFuzzPyTorch", dependencies: ["KilnFuzzing"]),
+        .executableTarget(name: "KilnFuzzONNX", dependencies: ["KilnFuzzing"]),
         // Test helpers shared by the test targets (snapshot files).
         .target(name: "KilnTestSupport", path: "Tests/KilnTestSupport"),
         .testTarget(
             name: "KilnTests",
-            dependencies: ["Kiln", "CKilnKernels", "KilnTestSupport", "KilnFuzzing"],
-            exclude: ["Snapshots", "Fixtures/PyTorch"]
+            dependencies: ["Kiln", "CKilnKernels", "KilnTestSupport", "KilnFuzzing",
+                           .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["Snapshots", "Fixtures/PyTorch", "Fixtures/ONNX"]
         ),
         .testTarget(name: "KilnBenchTests", dependencies: ["KilnBench"]),
         .testTarget(

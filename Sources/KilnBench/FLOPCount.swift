@@ -42,6 +42,10 @@ public struct FLOPCount: Sendable, Equatable, CustomStringConvertible {
     public static func count(_ graph: Graph, signature: GraphSignature, bindings: [String: Int]) throws(FLOPCountError) -> FLOPCount {
         let weights = Dictionary(signature.constants.map { ($0.name, $0.shape) }, uniquingKeysWith: { a, _ in a })
         var result = FLOPCount()
+        // Last (static) dimension of every value, for matmul's inner size.
+        var inner: [String: Int] = [:]
+        for i in signature.inputs { inner[i.name] = i.shape.last?.staticValue }
+        for n in graph.nodes { inner[n.name] = n.shape.last?.staticValue }
         for node in graph.nodes {
             guard let out = node.shape.resolved(bindings) else {
                 throw .unboundSymbol(node: node.name, shape: node.shape.shapeDescription, bindings: bindings)
@@ -61,7 +65,11 @@ public struct FLOPCount: Sendable, Equatable, CustomStringConvertible {
                     throw .weightNotConstant(node: node.name, expectedRank: 2)
                 }
                 result.linear += 2 * outElements * w[1]
-            case .batchNorm, .relu, .add, .maxPool2d, .adaptiveAvgPool2d, .flatten:
+            case .matmul:
+                // y: (…, M, N) from a: (…, M, K).
+                let k = inner[node.inputs[0]] ?? weights[node.inputs[0]]?.last ?? 0
+                result.linear += 2 * outElements * k
+            default:
                 result.otherElements += outElements
             }
         }

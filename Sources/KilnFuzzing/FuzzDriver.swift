@@ -3,7 +3,7 @@ import Foundation
 import CLibFuzzer
 #endif
 
-/// The `main` of the fuzz executables (`KilnFuzzRecipe`, `KilnFuzzSafetensors`, `KilnFuzzPyTorch`).
+/// The `main` of the fuzz executables (`KilnFuzzRecipe`, `KilnFuzzSafetensors`, `KilnFuzzPyTorch`, `KilnFuzzONNX`).
 ///
 /// Built normally, an executable *replays*: every file (or every file under every folder)
 /// named on the command line goes through the target's entry function; it prints each
@@ -57,6 +57,7 @@ public enum FuzzDriver {
         case .recipe: return LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzzOne(.recipe, data, size) }
         case .safetensors: return LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzzOne(.safetensors, data, size) }
         case .pytorch: return LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzzOne(.pytorch, data, size) }
+        case .onnx: return LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzzOne(.onnx, data, size) }
         }
     }
     #endif

@@ -18,12 +18,16 @@ public enum FuzzTarget: String, Sendable, CaseIterable {
     /// ``PyTorchCheckpoint`` -> every tensor read.
     case pytorch
 
-    /// The executable's name after `KilnFuzz`.
+    /// An ONNX model -> ``importONNX(data:url:dynamicShapes:limits:)`` -> one interpreter run.
+    case onnx
+
+    /// `Recipe`, `Safetensors`, `PyTorch`, `ONNX`: the executable is `KilnFuzz` + this.
     public var executableSuffix: String {
         switch self {
         case .recipe: "Recipe"
         case .safetensors: "Safetensors"
         case .pytorch: "PyTorch"
+        case .onnx: "ONNX"
         }
     }
 
@@ -33,6 +37,7 @@ public enum FuzzTarget: String, Sendable, CaseIterable {
         case .recipe: RecipeFuzzCheck.violations(for: input)
         case .safetensors: SafetensorsFuzzCheck.violations(for: input)
         case .pytorch: PyTorchFuzzCheck.violations(for: input)
+        case .onnx: ONNXFuzzCheck.violations(for: input)
         }
     }
 

@@ -26,6 +26,9 @@ struct BenchCommand: ParsableCommand {
 
     @OptionGroup var modelOptions: ModelOptions
 
+    @Option(help: "Benchmark this ONNX model instead of a zoo model (named by its file in the report).")
+    var onnx: String?
+
     @Option(help: "Comma-separated batch sizes to time.")
     var batches: String = "1,32"
 

@@ -9,15 +9,12 @@ struct BenchSession {
     let batches: [Int]
 
     func run() throws -> BenchReport {
-        let name = try options.modelOptions.name()
         var report = BenchReport()
-        let weightsLabel = options.modelOptions.weights.map { URL(fileURLWithPath: $0).lastPathComponent }
-            ?? "seeded (seed \(options.modelOptions.seed), not pretrained)"
-        benchProgress("\(name.rawValue) with \(weightsLabel) weights; batches \(batches.map(String.init).joined(separator: ","))")
-        let net = try Kiln.model(name, weights: options.modelOptions.weightsSource())
         let maxBatch = max(batches.last ?? 1, 2)
-        let program = try export(net, exampleInputs: [.zeros([1, 3, 224, 224])],
-                                 dynamicShapes: ["x": [0: Dim("batch", min: 1, max: maxBatch)]])
+        let source = try BenchSource(options, maxBatch: maxBatch)
+        let (name, weightsLabel, program) = (source.name, source.weightsLabel, source.program)
+        benchProgress("\(name) with \(weightsLabel) weights; batches \(batches.map(String.init).joined(separator: ","))")
+        for b in batches { _ = try source.inputShape(batch: b) }
         let perImage = try program.flops(batch: 1)
         let weightsBytes = program.stateDict.values.reduce(0) { $0 + $1.count * MemoryLayout<Float>.size }
 
@@ -63,21 +60,21 @@ struct BenchSession {
         let compiled = try aotLoad(library)
         var outputs: [(String, Tensor)] = []
         for b in batches {
-            let x = try input(batch: b, from: inputFile)
+            let x = try input(batch: b, from: inputFile, program: program)
             let flops = try program.flops(batch: b)
             benchProgress("batch \(b): compiled…")
             var y = Tensor.zeros([1])
             let c = try LatencyStatistics.measure(warmup: options.warmup, runs: options.runs, budgetSeconds: options.budget) {
                 y = try compiled(x)
             }
-            report.results.append(.init(model: name.rawValue, batch: b, path: "compiled", statistics: c, flops: flops))
+            report.results.append(.init(model: name, batch: b, path: "compiled", statistics: c, flops: flops))
             outputs.append(("compiled_b\(b)", y))
             if !options.noEager {
                 benchProgress("batch \(b): eager…")
                 let e = try LatencyStatistics.measure(warmup: options.warmup, runs: options.runs, budgetSeconds: options.budget) {
-                    y = try net(x)
+                    y = try source.eager(x)
                 }
-                report.results.append(.init(model: name.rawValue, batch: b, path: "eager", statistics: e, flops: flops))
+                report.results.append(.init(model: name, batch: b, path: "eager", statistics: e, flops: flops))
                 outputs.append(("eager_b\(b)", y))
             }
         }
@@ -99,7 +96,7 @@ struct BenchSession {
             benchProgress("peak memory of a batch-1 run from a plain C host…")
             cHost = try FreshRunMeasurement.measureFromC(library: library, runs: options.runs)
         }
-        report.models.append(.init(model: name.rawValue, weights: weightsLabel,
+        report.models.append(.init(model: name, weights: weightsLabel,
                                    library: autotuned ? "max-autotune" : "default",
                                    gflopPerImage: Double(perImage.total) / 1e9, weightsBytes: weightsBytes,
                                    compileSeconds: compileSeconds, compileAutotuneSeconds: autotuneSeconds, fresh: fresh,
@@ -116,7 +113,7 @@ struct BenchSession {
         let verbose = options.verbose
         let opts = AOTCompileOptions(maxAutotune: autotune, cacheDirectory: cache,
                                      log: { line in if verbose { AOTCompileOptions.standardError(line) } })
-        let report = try aotCompileWithReport(program, exampleInputs: [.randn([batch, 3, 224, 224], seed: 0)], options: opts)
+        let report = try aotCompileWithReport(program, exampleInputs: [.randn(try BenchSource.shape(of: program, batch: batch), seed: 0)], options: opts)
         benchProgress(String(format: "aotCompile (example batch %d%@): %@", batch, autotune ? ", max-autotune" : "",
                              report.cached ? "cached" : String(format: "%.2f s, C compiler %.2f s", report.milliseconds / 1000,
                                                                 report.compilerMilliseconds / 1000)))
@@ -124,12 +121,13 @@ struct BenchSession {
     }
 
     /// `x_b<batch>` from `--inputs`, else a seeded random batch.
-    private func input(batch b: Int, from file: SafetensorsFile?) throws -> Tensor {
-        guard let file else { return .randn([b, 3, 224, 224], seed: UInt64(b)) }
+    private func input(batch b: Int, from file: SafetensorsFile?, program: ExportedProgram) throws -> Tensor {
+        let shape = try BenchSource.shape(of: program, batch: b)
+        guard let file else { return .randn(shape, seed: UInt64(b)) }
         let x = try file.tensor(named: "x_b\(b)")
-        guard x.shape == [b, 3, 224, 224] else {
-            throw UsageError("--inputs tensor x_b\(b) has shape \(x.shape), expected [\(b), 3, 224, 224]",
-                             suggestion: "Suggested fix: write x_b\(b) with shape (\(b), 3, 224, 224), or drop --inputs")
+        guard x.shape == shape else {
+            throw UsageError("--inputs tensor x_b\(b) has shape \(x.shape), expected \(shape)",
+                             suggestion: "Suggested fix: write x_b\(b) with shape \(shape), or drop --inputs")
         }
         return x
     }

@@ -6,7 +6,7 @@ import Kiln
 struct CompileCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compile",
-        abstract: "Compile an exported program (.kep) ahead of time into a shared library.",
+        abstract: "Compile an exported program (.kep) or an ONNX model (.onnx) ahead of time into a shared library.",
         discussion: """
             Generates C for the graph (BatchNorm folded, ReLU and residual adds fused, one \
             planned activation arena), builds it with $CC (else cc) against OpenBLAS and embeds \
@@ -16,8 +16,11 @@ struct CompileCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "The exported program, e.g. resnet18.kep.")
+    @Argument(help: "The exported program, e.g. resnet18.kep, or an ONNX model (imported first).")
     var program: String
+
+    @Option(name: .customLong("dynamic-batch"), help: ArgumentHelp("For an .onnx model with a symbolic batch: its range, MIN...MAX.", valueName: "min...max"))
+    var dynamicBatch: String?
 
     @Option(help: "Where to write the library (default: the artifact in the cache).")
     var output: String?
@@ -40,7 +43,7 @@ struct CompileCommand: ParsableCommand {
             try OutputChecks.check("--output", output, inputs: [("the program", program)],
                                    example: ((program as NSString).deletingPathExtension as String) + ".so")
             if let batch { try requireBatch(batch, flag: "--batch") }
-            let p = try ExportedProgram(contentsOf: URL(fileURLWithPath: program))
+            let p = try ProgramLoading.load(program, range: try dynamicBatch.map(ExportCommand.parseRange))
             let ranges = Dictionary(p.rangeConstraints.map { ($0.symbol, $0) }, uniquingKeysWith: { a, _ in a })
             if let batch, let range = p.rangeConstraints.first, batch > range.max {
                 throw ArgumentShapeError("--batch \(batch): the program accepts \(range.dimName) 1…\(range.max)",

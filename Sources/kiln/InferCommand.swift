@@ -6,7 +6,7 @@ import Kiln
 struct InferCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "infer",
-        abstract: "Run a model eagerly on an input tensor and write its logits.",
+        abstract: "Run a model (zoo, ONNX or compiled library) on an input tensor and write its logits.",
         discussion: """
             Reads the input from a safetensors file (FILE:NAME picks a tensor; FILE alone \
             needs a file with exactly one tensor), writes the output tensor named `logits`, \
@@ -25,30 +25,43 @@ struct InferCommand: ParsableCommand {
     @Option(help: "Run a library built by `kiln compile` instead of the eager model (--model/--weights are then ignored).")
     var library: String?
 
+    @Option(help: "Run an ONNX model (imported, then run by the graph interpreter) instead of a zoo model.")
+    var onnx: String?
+
     @Option(help: "Where to write the output (safetensors, tensor `logits`).")
     var output: String?
 
     func run() throws {
         try reportingErrors {
-            if library == nil { _ = try modelOptions.name() }   // a bad name fails before any file is read
+            if library == nil, onnx == nil { _ = try modelOptions.name() }   // a bad name fails before any file is read
             try OutputChecks.check("--output", output,
                                    inputs: [("the input", input.map { InputSpec($0).path }), ("the weights", modelOptions.weights),
-                                            ("the library", library)],
+                                            ("the library", library), ("the ONNX model", onnx)],
                                    example: OutputChecks.sibling("logits.safetensors", of: output ?? ""))
             guard batch >= 1 else { throw UsageError("--batch must be at least 1, got \(batch)") }
             let given = try input.map { try InputSpec($0).load() }
             // A NaN or Inf would run to NaN logits and a meaningless top-5: say where it is instead.
             if let given, let input { try given.requireFinite(name: input) }
-            let randomShape = [batch, 3, 224, 224]
-            if given == nil {
-                // Judged before anything is loaded or allocated.
+            var randomShape = [batch, 3, 224, 224]
+            func requireRandomInputFits() throws {
                 try requireFitsInMemory(randomShape, flag: "--batch", value: batch, what: "a random input",
                                         suggestion: "a smaller batch, e.g. --batch 32")
             }
+            // Judged before anything is loaded or allocated (an ONNX model's input shape is
+            // known only once it is imported: judged then, still before allocating).
+            if given == nil, onnx == nil { try requireRandomInputFits() }
             let forward: (Tensor) throws -> Tensor
             let label: String
             var guards: InputGuards?
-            if let library {
+            if let onnx {
+                let program = try ProgramLoading.importForRun(onnx, batch: given?.shape.first ?? batch)
+                if given == nil, let shape = program.signature.inputs.first?.shape {
+                    randomShape = shape.map { $0.staticValue ?? batch }
+                    try requireRandomInputFits()
+                }
+                (forward, label) = ({ try program($0) }, "eager \(program.modelName) (ONNX)")
+                guards = program.guards
+            } else if let library {
                 let compiled = try aotLoad(library)
                 (forward, label) = ({ try compiled($0) }, "compiled \(compiled.modelName)")
                 guards = compiled.guards
@@ -74,7 +87,8 @@ struct InferCommand: ParsableCommand {
 /// Prints the output shape, top-5 per row and the time.
 func printPrediction(_ y: Tensor, milliseconds: Double, label: String) throws {
     print("logits: \(y.shape)")
-    for (row, top) in y.topK(5).enumerated() {
+    // Top-5 classes only make sense for (N, C) outputs (an ONNX model may return feature maps).
+    for (row, top) in (y.rank == 2 ? y.topK(5) : []).enumerated() {
         let items = top.map { "\($0.index) (\(String(format: "%.4f", $0.value)))" }.joined(separator: ", ")
         print("  [\(row)] top-5: \(items)")
     }

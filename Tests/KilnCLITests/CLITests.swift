@@ -75,7 +75,7 @@ import Testing
     }
 
     @Test(arguments: [["--help"], ["run", "--help"], ["verify", "--help"], ["infer", "--help"], ["export", "--help"],
-                      ["compile", "--help"], ["inspect", "--help"], ["doctor", "--help"]])
+                      ["compile", "--help"], ["inspect", "--help"], ["doctor", "--help"], ["import", "--help"]])
     func helpMatchesSnapshot(args: [String]) throws {
         let r = try Kiln.run(args)
         #expect(r.status == 0)

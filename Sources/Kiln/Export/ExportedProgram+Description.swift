@@ -44,6 +44,18 @@ extension ExportedProgram: CustomStringConvertible {
         if let e = a.eps { parts.append("eps: \(e)") }
         if let o = a.outputSize { parts.append("output_size: \(o)") }
         if let s = a.startDim { parts.append("start_dim: \(s)") }
+        let lists: [(String, [Int]?)] = [("kernel_shape", a.kernelShape), ("strides", a.strides), ("pads", a.pads),
+                                         ("dilations", a.dilations?.allSatisfy { $0 == 1 } == true ? nil : a.dilations),
+                                         ("axes", a.axes), ("perm", a.perm), ("shape", a.shape), ("starts", a.starts),
+                                         ("ends", a.ends), ("steps", a.steps)]
+        for (name, v) in lists { if let v { parts.append("\(name): \(v)") } }
+        if let c = a.countIncludePad, c { parts.append("count_include_pad: true") }
+        let floats: [(String, Float?)] = [("min", a.min), ("max", a.max), ("alpha", a.alpha), ("beta", a.beta), ("bias", a.bias), ("value", a.value)]
+        for (name, v) in floats { if let v { parts.append("\(name): \(v)") } }
+        if let s = a.size { parts.append("size: \(s)") }
+        if let x = a.axis { parts.append("axis: \(x)") }
+        if let k = a.keepDims { parts.append("keepdims: \(k)") }
+        if let m = a.mode { parts.append("mode: \(m)") }
         return parts.joined(separator: ", ")
     }
 }

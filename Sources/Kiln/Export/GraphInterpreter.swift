@@ -31,18 +31,50 @@ enum GraphInterpreter {
         let a = node.attributes
         switch node.op {
         case .conv2d:
-            let g = Conv2dGeometry(kernelSize: x[1].shape[2], stride: a.stride!, padding: a.padding!,
-                                   dilation: a.dilation!, groups: a.groups!)
-            return try Kernels.conv2d(x[0], weight: x[1], bias: x.count > 2 ? x[2] : nil, geometry: g)
+            return try Kernels.conv2d(x[0], weight: x[1], bias: x.count > 2 ? x[2] : nil, geometry: convGeometry(a, weight: x[1].shape))
         case .batchNorm:
             return Kernels.batchNorm(x[0], weight: x[1], bias: x[2], mean: x[3], variance: x[4], eps: a.eps!)
         case .relu:
             return Kernels.relu(x[0])
-        case .add:
+        case .add where x[0].shape == x[1].shape:
             return try Kernels.add(x[0], x[1])
+        case .add, .sub, .mul, .div:
+            return try Kernels.binary(node.op.binaryOp!, x[0], x[1])
         case .maxPool2d:
-            return try Kernels.maxPool2d(x[0], kernelSize: a.kernel!, stride: a.stride!, padding: a.padding!,
-                                         dilation: a.dilation!, ceilMode: a.ceilMode!)
+            if let k = a.kernel, let s = a.stride, let p = a.padding, let d = a.dilation {
+                return try Kernels.maxPool2d(x[0], kernelSize: k, stride: s, padding: p, dilation: d, ceilMode: a.ceilMode!)
+            }
+            let g = a.spatialGeometry()!
+            return try Kernels.maxPool2d(x[0], kernel: (g.kernel.h, g.kernel.w), stride: (g.stride.h, g.stride.w),
+                                         pads: (g.pads.top, g.pads.left, g.pads.bottom, g.pads.right),
+                                         dilation: (g.dilation.h, g.dilation.w), ceilMode: a.ceilMode!)
+        case .avgPool2d:
+            let g = a.spatialGeometry()!
+            return try Kernels.avgPool2d(x[0], kernel: (g.kernel.h, g.kernel.w), stride: (g.stride.h, g.stride.w),
+                                         pads: (g.pads.top, g.pads.left, g.pads.bottom, g.pads.right),
+                                         ceilMode: a.ceilMode!, countIncludePad: a.countIncludePad!)
+        case .globalMaxPool2d:
+            return Kernels.globalMaxPool(x[0])
+        case .clip, .leakyRelu, .sigmoid, .hardSigmoid, .hardSwish, .silu, .tanh:
+            return Kernels.activation(x[0], node.activation!)
+        case .reduceMean:
+            return Kernels.reduceMean(x[0], axes: a.axes!, keepDims: a.keepDims!)
+        case .softmax:
+            return Kernels.softmax(x[0], axis: a.axis!)
+        case .lrn:
+            return Kernels.lrn(x[0], size: a.size!, alpha: a.alpha!, beta: a.beta!, bias: a.bias!)
+        case .matmul:
+            return try Kernels.matmul(x[0], x[1])
+        case .reshape:
+            return x[0].reshaped(resolvedReshape(x[0].shape, a.shape!))
+        case .transpose:
+            return Kernels.transpose(x[0], perm: a.perm!)
+        case .concat:
+            return try Kernels.concat(x, axis: a.axis!)
+        case .slice:
+            return Kernels.slice(x[0], starts: a.starts!, ends: a.ends!, axes: a.axes!, steps: a.steps!)
+        case .pad:
+            return Kernels.pad(x[0], pads: a.pads!, mode: PadMode(rawValue: a.mode!)!, value: a.value!)
         case .adaptiveAvgPool2d:
             let o = a.outputSize!
             return Kernels.adaptiveAvgPool2d(x[0], outputSize: (o[0], o[1]))
@@ -50,7 +82,26 @@ enum GraphInterpreter {
             let s = x[0].shape, start = a.startDim!
             return x[0].reshaped(Array(s[..<start]) + [s[start...].reduce(1, *)])
         case .linear:
-            return Kernels.linear(x[0], weight: x[1], bias: x.count > 2 ? x[2] : nil)
+            let s = x[0].shape
+            guard s.count != 2 else { return Kernels.linear(x[0], weight: x[1], bias: x.count > 2 ? x[2] : nil) }
+            let rows = x[0].reshaped([s.dropLast().reduce(1, *), s[s.count - 1]])
+            return Kernels.linear(rows, weight: x[1], bias: x.count > 2 ? x[2] : nil).reshaped(s.dropLast() + [x[1].shape[0]])
         }
+    }
+
+    /// The kernels' geometry for a conv2d node (square or rectangular attributes).
+    static func convGeometry(_ a: NodeAttributes, weight: [Int]) -> Conv2dGeometry {
+        let g = a.spatialGeometry(kernel: (weight[2], weight[3]))!
+        return Conv2dGeometry(kernel: g.kernel, stride: g.stride, dilation: g.dilation, pads: g.pads, groups: a.groups!)
+    }
+
+    /// ONNX reshape of a concrete shape: 0 copies, -1 infers.
+    static func resolvedReshape(_ from: [Int], _ target: [Int]) -> [Int] {
+        var out = target.enumerated().map { $0.element == 0 ? from[$0.offset] : $0.element }
+        if let hole = out.firstIndex(of: -1) {
+            let known = out.enumerated().filter { $0.offset != hole }.reduce(1) { $0 * $1.element }
+            out[hole] = known == 0 ? 0 : from.reduce(1, *) / known
+        }
+        return out
     }
 }

@@ -7,7 +7,17 @@
 /// - `max_pool2d(x)` — kernel, stride, padding, dilation, ceil_mode
 /// - `adaptive_avg_pool2d(x)` — output_size
 /// - `flatten(x)` — start_dim (to the last dimension)
-/// - `linear(x, weight, bias?)`
+/// - `linear(x, weight, bias?)` — x: (…, IN), weight (OUT, IN)
+/// - `clip`, `leaky_relu`, `sigmoid`, `hard_sigmoid`, `hard_swish`, `silu`, `tanh` (x) —
+///   elementwise activations (attributes min/max, alpha/beta)
+/// - `add`, `sub`, `mul`, `div` (a, b) — NumPy broadcasting
+/// - `avg_pool2d(x)` — kernel_shape, strides, pads, ceil_mode, count_include_pad;
+///   `max_pool2d` also takes these rectangular, asymmetric forms; `global_max_pool2d(x)`
+/// - `reduce_mean(x)` — axes, keepdims; `softmax(x)` — axis; `lrn(x)` — size, alpha, beta, bias
+/// - `matmul(a, b)` — NumPy matmul; `reshape(x)` — shape (0 keeps, -1 infers);
+///   `transpose(x)` — perm; `concat(x…)` — axis; `slice(x)` — starts, ends, axes, steps;
+///   `pad(x)` — pads (begins, then ends), mode, value
+/// `conv2d` also takes rectangular, asymmetric geometry (strides, pads, dilations).
 public enum GraphOp: String, CaseIterable, Hashable, Sendable, Codable, CustomStringConvertible {
     case conv2d
     case batchNorm = "batch_norm"
@@ -17,6 +27,17 @@ public enum GraphOp: String, CaseIterable, Hashable, Sendable, Codable, CustomSt
     case flatten
     case linear
     case add
+    case sub, mul, div
+    case clip
+    case leakyRelu = "leaky_relu"
+    case sigmoid
+    case hardSigmoid = "hard_sigmoid"
+    case hardSwish = "hard_swish"
+    case silu, tanh
+    case avgPool2d = "avg_pool2d"
+    case globalMaxPool2d = "global_max_pool2d"
+    case reduceMean = "reduce_mean"
+    case softmax, lrn, matmul, reshape, transpose, concat, slice, pad
 
     /// The op's name in listings and JSON, e.g. `batch_norm`.
     public var description: String { rawValue }
@@ -26,20 +47,56 @@ public enum GraphOp: String, CaseIterable, Hashable, Sendable, Codable, CustomSt
         switch self {
         case .conv2d, .linear: 2...3
         case .batchNorm: 5...5
-        case .relu, .maxPool2d, .adaptiveAvgPool2d, .flatten: 1...1
-        case .add: 2...2
+        case .add, .sub, .mul, .div, .matmul: 2...2
+        case .concat: 1...Self.maxConcatInputs
+        default: 1...1
         }
     }
 
     /// Attributes the op needs (JSON names).
     var requiredAttributes: [String] {
         switch self {
-        case .conv2d: ["stride", "padding", "dilation", "groups"]
+        // conv2d and max_pool2d take square sizes (stride, padding, …) or rectangular ones
+        // (strides, pads, …): NodeAttributes.spatialGeometry checks that one form is complete.
+        case .conv2d: ["groups"]
         case .batchNorm: ["eps"]
-        case .maxPool2d: ["kernel", "stride", "padding", "dilation", "ceil_mode"]
+        case .maxPool2d: ["ceil_mode"]
+        case .avgPool2d: ["kernel_shape", "strides", "pads", "ceil_mode", "count_include_pad"]
         case .adaptiveAvgPool2d: ["output_size"]
         case .flatten: ["start_dim"]
-        case .relu, .linear, .add: []
+        case .clip: ["min", "max"]
+        case .leakyRelu: ["alpha"]
+        case .hardSigmoid: ["alpha", "beta"]
+        case .reduceMean: ["axes", "keepdims"]
+        case .softmax, .concat: ["axis"]
+        case .lrn: ["size", "alpha", "beta", "bias"]
+        case .reshape: ["shape"]
+        case .transpose: ["perm"]
+        case .slice: ["starts", "ends", "axes", "steps"]
+        case .pad: ["pads", "mode", "value"]
+        default: []
+        }
+    }
+
+    /// Most inputs a `concat` takes (keeps a hostile graph from building huge nodes).
+    static let maxConcatInputs = 4096
+
+    /// Elementwise activations, which the compiler can fuse into a convolution's epilogue.
+    public var isActivation: Bool {
+        switch self {
+        case .relu, .clip, .leakyRelu, .sigmoid, .hardSigmoid, .hardSwish, .silu, .tanh: true
+        default: false
+        }
+    }
+
+    /// Broadcasting binary ops.
+    public var binaryOp: BinaryOp? {
+        switch self {
+        case .add: .add
+        case .sub: .sub
+        case .mul: .mul
+        case .div: .div
+        default: nil
         }
     }
 
@@ -59,49 +116,6 @@ public enum GraphOp: String, CaseIterable, Hashable, Sendable, Codable, CustomSt
     }
 }
 
-/// A node's attributes. Each op uses a fixed subset (see ``GraphOp``); the others are nil
-/// and absent from the JSON. Sizes apply to both spatial dimensions.
-public struct NodeAttributes: Hashable, Sendable, Codable {
-    public var stride: Int?
-    public var padding: Int?
-    public var dilation: Int?
-    public var groups: Int?
-    /// Pooling window size.
-    public var kernel: Int?
-    public var eps: Float?
-    public var ceilMode: Bool?
-    /// (height, width) of `adaptive_avg_pool2d`'s output.
-    public var outputSize: [Int]?
-    public var startDim: Int?
-
-    public init(stride: Int? = nil, padding: Int? = nil, dilation: Int? = nil, groups: Int? = nil, kernel: Int? = nil,
-                eps: Float? = nil, ceilMode: Bool? = nil, outputSize: [Int]? = nil, startDim: Int? = nil) {
-        self.stride = stride; self.padding = padding; self.dilation = dilation; self.groups = groups
-        self.kernel = kernel; self.eps = eps; self.ceilMode = ceilMode; self.outputSize = outputSize
-        self.startDim = startDim
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case stride, padding, dilation, groups, kernel, eps
-        case ceilMode = "ceil_mode", outputSize = "output_size", startDim = "start_dim"
-    }
-
-    /// JSON names of the attributes that are set.
-    var presentNames: [String] {
-        var out: [String] = []
-        if stride != nil { out.append("stride") }
-        if padding != nil { out.append("padding") }
-        if dilation != nil { out.append("dilation") }
-        if groups != nil { out.append("groups") }
-        if kernel != nil { out.append("kernel") }
-        if eps != nil { out.append("eps") }
-        if ceilMode != nil { out.append("ceil_mode") }
-        if outputSize != nil { out.append("output_size") }
-        if startDim != nil { out.append("start_dim") }
-        return out
-    }
-}
-
 /// One operation of a graph. Its output is the value named ``name``.
 public struct GraphNode: Hashable, Sendable, Codable {
     /// The output value's name, from the module path (`layer1_0_conv1`) or the op (`add_3`).
@@ -115,5 +129,23 @@ public struct GraphNode: Hashable, Sendable, Codable {
 
     public init(name: String, op: GraphOp, inputs: [String], attributes: NodeAttributes = .init(), shape: [SymDim]) {
         self.name = name; self.op = op; self.inputs = inputs; self.attributes = attributes; self.shape = shape
+    }
+}
+
+extension GraphNode {
+    /// The activation an elementwise activation node computes (nil for other ops).
+    public var activation: Activation? {
+        let a = attributes
+        switch op {
+        case .relu: return .relu
+        case .clip: return .clip(min: a.min ?? -.greatestFiniteMagnitude, max: a.max ?? .greatestFiniteMagnitude)
+        case .leakyRelu: return .leakyRelu(alpha: a.alpha ?? 0.01)
+        case .sigmoid: return .sigmoid
+        case .hardSigmoid: return .hardSigmoid(alpha: a.alpha ?? 0.2, beta: a.beta ?? 0.5)
+        case .hardSwish: return .hardSwish
+        case .silu: return .silu
+        case .tanh: return .tanh
+        default: return nil
+        }
     }
 }

@@ -42,17 +42,23 @@ enum ShapeInference {
         for name in op.requiredAttributes where !a.presentNames.contains(name) {
             throw .mismatch("\(op) needs the attribute \(name)")
         }
-        let ints = [a.stride, a.padding, a.dilation, a.groups, a.kernel, a.startDim].compactMap { $0 } + (a.outputSize ?? [])
-        guard ints.allSatisfy({ (-attributeLimit...attributeLimit).contains($0) }) else {
+        let ints = a.allIntegers
+        guard ints.count <= 4 * attributeLimit, ints.allSatisfy({ (-attributeLimit...attributeLimit).contains($0) }) else {
             throw .mismatch("\(op): an attribute exceeds \(attributeLimit)")
         }
         let x = inputs[0]
         switch op {
         case .relu:
             return x
-        case .add:
-            guard x == inputs[1] else { throw .mismatch("add: shapes \(x.shapeDescription) and \(inputs[1].shapeDescription) differ") }
+        case .add, .sub, .mul, .div:
+            return try broadcast(x, inputs[1], op)
+        case .clip, .leakyRelu, .sigmoid, .hardSigmoid, .hardSwish, .silu, .tanh:
+            try checkActivation(op, a)
             return x
+        case .avgPool2d, .globalMaxPool2d:
+            return try pool2d(op, a, x)
+        case .reduceMean, .softmax, .lrn, .matmul, .reshape, .transpose, .concat, .slice, .pad:
+            return try tensorOp(op, a, inputs)
         case .conv2d:
             return try conv2d(a, inputs)
         case .batchNorm:
@@ -65,7 +71,8 @@ enum ShapeInference {
             return x
         case .maxPool2d:
             try expectRank(x, 4, op)
-            let k = a.kernel!, s = a.stride!, p = a.padding!, d = a.dilation!
+            guard let k = a.kernel, a.stride != nil, a.padding != nil, a.dilation != nil else { return try pool2d(op, a, x) }
+            let s = a.stride!, p = a.padding!, d = a.dilation!
             guard k >= 1, s >= 1, d >= 1, p >= 0, p <= k / 2 else {
                 throw .mismatch("max_pool2d: invalid kernel \(k), stride \(s), padding \(p), dilation \(d) (padding must be at most half the kernel)")
             }
@@ -95,13 +102,14 @@ enum ShapeInference {
         case .linear:
             let w = inputs[1]
             guard w.count == 2, let ws = w.staticShape else { throw .mismatch("linear: weight must be a static (OUT, IN) matrix, got \(w.shapeDescription)") }
-            guard x.count == 2 else { throw .mismatch("linear expects (N, \(ws[1])), got \(x.shapeDescription)") }
-            let inF = try staticDim(x, 1, inputIndex: 0, op)
+            guard x.count >= 2 else { throw .mismatch("linear expects (N, …, \(ws[1])), got \(x.shapeDescription)") }
+            let inF = try staticDim(x, x.count - 1, inputIndex: 0, op)
             guard inF == ws[1] else { throw .mismatch("linear: input \(x.shapeDescription) has \(inF) features, weight \(w.shapeDescription) expects \(ws[1])") }
             if inputs.count == 3, inputs[2] != [.static(ws[0])] {
                 throw .mismatch("linear: bias has shape \(inputs[2].shapeDescription), expected [\(ws[0])]")
             }
-            return [x[0], .static(ws[0])]
+            for d in 1..<x.count { _ = try staticDim(x, d, inputIndex: 0, op) }
+            return Array(x.dropLast()) + [.static(ws[0])]
         }
     }
 
@@ -111,17 +119,20 @@ enum ShapeInference {
         guard w.count == 4, let ws = w.staticShape, ws.allSatisfy({ $0 >= 1 }) else {
             throw .mismatch("conv2d: weight must be a static (OC, C/groups, KH, KW) tensor, got \(w.shapeDescription)")
         }
-        guard ws[2] == ws[3] else { throw .mismatch("conv2d: Kiln supports square kernels only, weight is \(w.shapeDescription)") }
-        let s = a.stride!, p = a.padding!, d = a.dilation!, g = a.groups!
-        guard s >= 1, p >= 0, d >= 1, g >= 1, ws[0] % g == 0 else {
-            throw .mismatch("conv2d: invalid stride \(s), padding \(p), dilation \(d) or groups \(g) for weight \(w.shapeDescription)")
+        guard let geo = a.spatialGeometry(kernel: (ws[2], ws[3])) else {
+            throw .mismatch("conv2d needs stride, padding and dilation (or strides, pads and dilations)")
+        }
+        let g = a.groups!
+        guard geo.isValid, g >= 1, ws[0] % g == 0 else {
+            throw .mismatch("conv2d: invalid \(geo.text) or groups \(g) for weight \(w.shapeDescription)")
         }
         let c = try staticDim(x, 1, inputIndex: 0, .conv2d)
         guard c == ws[1] * g else {
             throw .mismatch("conv2d: input \(x.shapeDescription) has \(c) channels, weight \(w.shapeDescription) with groups \(g) expects \(ws[1] * g)")
         }
         let h = try staticDim(x, 2, inputIndex: 0, .conv2d), wd = try staticDim(x, 3, inputIndex: 0, .conv2d)
-        let oh = convOut(h, ws[2], s, p, d), ow = convOut(wd, ws[3], s, p, d)
+        let oh = convOut(h, ws[2], geo.stride.h, geo.pads.top, geo.pads.bottom, geo.dilation.h)
+        let ow = convOut(wd, ws[3], geo.stride.w, geo.pads.left, geo.pads.right, geo.dilation.w)
         guard oh >= 1, ow >= 1 else {
             throw .mismatch("conv2d: input \(x.shapeDescription) is smaller than its \(ws[2])x\(ws[3]) kernel")
         }
@@ -133,7 +144,12 @@ enum ShapeInference {
 
     /// floor((in + 2p - d(k-1) - 1) / s) + 1, as `kiln_conv_out_dim`.
     static func convOut(_ n: Int, _ k: Int, _ s: Int, _ p: Int, _ d: Int) -> Int {
-        floorDiv(n + 2 * p - d * (k - 1) - 1, s) + 1
+        convOut(n, k, s, p, p, d)
+    }
+
+    /// floor((in + p0 + p1 - d(k-1) - 1) / s) + 1 with begin and end pads.
+    static func convOut(_ n: Int, _ k: Int, _ s: Int, _ p0: Int, _ p1: Int, _ d: Int) -> Int {
+        floorDiv(n + p0 + p1 - d * (k - 1) - 1, s) + 1
     }
 
     /// PyTorch's pooling output size (with ceil_mode the last window must start inside the
@@ -144,16 +160,16 @@ enum ShapeInference {
         return out
     }
 
-    private static func floorDiv(_ a: Int, _ b: Int) -> Int {
+    static func floorDiv(_ a: Int, _ b: Int) -> Int {
         let q = a / b
         return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
     }
 
-    private static func expectRank(_ x: [SymDim], _ rank: Int, _ op: GraphOp) throws(ShapeInferenceFailure) {
+    static func expectRank(_ x: [SymDim], _ rank: Int, _ op: GraphOp) throws(ShapeInferenceFailure) {
         guard x.count == rank else { throw .mismatch("\(op) expects a \(rank)-D input (N, C, H, W), got \(x.shapeDescription)") }
     }
 
-    private static func staticDim(_ x: [SymDim], _ d: Int, inputIndex: Int, _ op: GraphOp) throws(ShapeInferenceFailure) -> Int {
+    static func staticDim(_ x: [SymDim], _ d: Int, inputIndex: Int, _ op: GraphOp) throws(ShapeInferenceFailure) -> Int {
         switch x[d] {
         case .static(let n): return n
         case .symbol(let s):

@@ -7,7 +7,9 @@
 #include "kiln_kernels.h"
 #include "kiln_conv_variants.h"
 #include "kiln_lazy_weights.h"
+#include "kiln_ops.h"
 
+#include <float.h>
 #include <string.h>
 
 /* The weights (weights.bin, 1612 bytes) are embedded by the assembler into
@@ -34,7 +36,8 @@ static void forward(int64_t batch, const float *const *in, float *const *out, fl
         {
             kiln_conv2d_params p = {.n = n, .c = 3, .h = 8, .w = 8, .oc = 4, .kh = 3, .kw = 3,
                                     .stride_h = 1, .stride_w = 1, .pad_h = 1, .pad_w = 1,
-                                    .dil_h = 1, .dil_w = 1, .groups = 1, .relu = 1};
+                                    .pad_b = 1, .pad_r = 1, .dil_h = 1, .dil_w = 1, .groups = 1,
+                                    .act = {KILN_ACT_RELU}};
             kiln_conv2d_init(&p);
             const float *x = in[0], *w = W(0), *b = W(112), *r = NULL;
             float *y = A(0);
@@ -60,7 +63,8 @@ static void forward(int64_t batch, const float *const *in, float *const *out, fl
         {
             kiln_conv2d_params p = {.n = n, .c = 4, .h = 4, .w = 4, .oc = 6, .kh = 3, .kw = 3,
                                     .stride_h = 2, .stride_w = 2, .pad_h = 1, .pad_w = 1,
-                                    .dil_h = 1, .dil_w = 1, .groups = 1, .relu = 1};
+                                    .pad_b = 1, .pad_r = 1, .dil_h = 1, .dil_w = 1, .groups = 1,
+                                    .act = {KILN_ACT_RELU}};
             kiln_conv2d_init(&p);
             const float *x = A(256), *w = W(128), *b = W(352), *r = NULL;
             float *y = A(0);

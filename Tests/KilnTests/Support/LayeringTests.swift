@@ -17,6 +17,10 @@ import KilnTestSupport
             LayerRule("Weights", mayUse: ["Support", "Tensor"]),
             LayerRule("NN", mayUse: ["Support", "Tensor", "Weights"]),
             LayerRule("Export", mayUse: ["Support", "Tensor", "Weights", "NN"]),
+            // The protobuf types protoc generates know nothing of Kiln.
+            LayerRule("Import/ONNX/Generated", mayUse: []),
+            // Importing builds a graph program (Export) from a file: no compiling, no loading.
+            LayerRule("Import", mayUse: engine + ["Import/ONNX/Generated"]),
             LayerRule("Compile/Base", mayUse: engine),
             LayerRule("Compile/Toolchain", mayUse: engine + stages.prefix(1)),
             LayerRule("Compile/Lowering", mayUse: engine + stages.prefix(2)),

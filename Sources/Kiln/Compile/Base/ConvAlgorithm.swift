@@ -13,4 +13,7 @@ public enum ConvAlgorithm: String, CaseIterable, Sendable, Codable {
     /// Kiln's own AVX-512 packed GEMM (`kiln_conv2d_gemm`), im2col fused into B packing,
     /// weights packed at compile time: any geometry with 1 group.
     case packedGemm = "packed_gemm"
+    /// Depthwise (groups = C = OC) direct kernel, `kiln_conv2d_depthwise`: any kernel, stride,
+    /// dilation and pads; vectorised for 3×3 and 5×5 at stride 1 and 2.
+    case depthwise
 }

@@ -59,8 +59,11 @@ enum CodeGenerator {
         w.line("#include \"kiln_kernels.h\"")
         w.line("#include \"kiln_conv_variants.h\"")
         w.line("#include \"kiln_lazy_weights.h\"")
+        w.line("#include \"kiln_ops.h\"")
         w.line()
+        w.line("#include <float.h>")
         w.line("#include <string.h>")
+        if g.nodes.contains(where: { $0.op.name == GraphOp.matmul.rawValue }) { w.line("#include <cblas.h>") }
         w.line()
         w.line("/* The weights (weights.bin, \(ctx.blob.data.count) bytes) are embedded by the assembler into")
         w.line(" * read-only data — no C array, so compiling them costs nothing. 64-byte aligned. */")
@@ -108,7 +111,7 @@ enum CodeGenerator {
         var extra = ""
         if case let .conv(c) = node.op {
             label = c.fused.joined(separator: " + ")
-            extra = " [\(c.algorithm.rawValue)" + (c.largeBatch.map { "; batch ≥ \($0.fromBatch): \($0.algorithm.rawValue)" } ?? "") + (c.residual.map { ", residual \($0)" } ?? "") + (c.relu ? ", relu" : "") + "]"
+            extra = " [\(c.algorithm.rawValue)" + (c.largeBatch.map { "; batch ≥ \($0.fromBatch): \($0.algorithm.rawValue)" } ?? "") + (c.residual.map { ", residual \($0)" } ?? "") + (c.activation == .none ? "" : c.activation == .relu ? ", relu" : ", \(c.activation)") + "]"
         }
         let text = "\(label): \(node.op.name) \(node.op.inputs.prefix(1).map(s).joined()) -> \(s(node.name))\(extra)"
         return text.replacingOccurrences(of: "*/", with: "* /")

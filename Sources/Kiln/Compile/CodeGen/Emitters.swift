@@ -34,6 +34,7 @@ typealias OpEmitter = @Sendable (LoweredNode, EmitContext, inout CodeWriter) -> 
 enum Emitters {
     static let table: [LoweredOpKind: OpEmitter] = [
         .conv2d: emitConv,
+        .tensor: { node, ctx, w in emitTensorStep(node, ctx, &w) },
         .batchNorm: { node, ctx, w in
             guard case let .batchNorm(x, g, b, m, v, eps) = node.op else { return }
             let r = ctx.row(x), hw = r.dropFirst().reduce(1, *)
@@ -65,7 +66,9 @@ enum Emitters {
         .flatten: { _, _, w in w.line("/* a view: shares its input's memory */") },
         .linear: { node, ctx, w in
             guard case let .linear(x, weight, bias) = node.op else { return }
-            w.line("kiln_linear(n, \(weight.shape[1]), \(weight.shape[0]), \(ctx.pointer(x)), \(ctx.weights(weight)), \(ctx.weights(bias)), \(ctx.pointer(node.name)));")
+            // Rows: the batch times any dimensions between it and the features.
+            let rows = ctx.row(x).dropLast().reduce(1, *)
+            w.line("kiln_linear(n\(rows == 1 ? "" : " * \(rows)"), \(weight.shape[1]), \(weight.shape[0]), \(ctx.pointer(x)), \(ctx.weights(weight)), \(ctx.weights(bias)), \(ctx.pointer(node.name)));")
         },
     ]
 
@@ -78,8 +81,10 @@ enum Emitters {
         let bias = ctx.weights(c.bias)
         w.block("{") { w in
             w.line("kiln_conv2d_params p = {.n = n, .c = \(shape.c), .h = \(shape.h), .w = \(shape.w), .oc = \(shape.oc), .kh = \(shape.kh), .kw = \(shape.kw),")
-            w.line("                        .stride_h = \(c.stride), .stride_w = \(c.stride), .pad_h = \(c.padding), .pad_w = \(c.padding),")
-            w.line("                        .dil_h = \(c.dilation), .dil_w = \(c.dilation), .groups = \(c.groups), .relu = \(c.relu ? 1 : 0)};")
+            let g = c.geometry
+            w.line("                        .stride_h = \(g.stride.h), .stride_w = \(g.stride.w), .pad_h = \(g.pads.top), .pad_w = \(g.pads.left),")
+            w.line("                        .pad_b = \(g.pads.bottom), .pad_r = \(g.pads.right), .dil_h = \(g.dilation.h), .dil_w = \(g.dilation.w), .groups = \(g.groups),")
+            w.line("                        .act = \(c.activation.cLiteral)};")
             w.line("kiln_conv2d_init(&p);")
             w.line("const float *x = \(ctx.pointer(c.x)), *w = \(packed), *b = \(bias), *r = \(c.residual.map { ctx.pointer($0) } ?? "NULL");")
             w.line("float *y = \(ctx.pointer(node.name));")

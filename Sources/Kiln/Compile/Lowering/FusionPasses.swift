@@ -4,11 +4,12 @@ import Foundation
 /// 1. ``foldBatchNorm(_:)`` — BatchNorm after a convolution becomes the convolution's
 ///    weights and bias (w' = w·γ/√(σ²+ε), b' = (b−μ)·γ/√(σ²+ε) + β).
 /// 2. ``fuseResidualAdd(_:)`` — `add(conv(…), r)` becomes the convolution's epilogue.
-/// 3. ``fuseReLU(_:)`` — `relu(conv(…))` becomes the convolution's epilogue.
+/// 3. ``fuseActivation(_:)`` — `act(conv(…))` (ReLU, Clip/ReLU6, LeakyReLU, sigmoid,
+///    hard sigmoid, HardSwish, SiLU, tanh) becomes the convolution's epilogue.
 /// A fusion applies only when the convolution's output has no other reader.
 enum FusionPasses {
     static func run(_ g: LoweredGraph) -> LoweredGraph {
-        fuseReLU(fuseResidualAdd(foldBatchNorm(g)))
+        fuseActivation(fuseResidualAdd(foldBatchNorm(g)))
     }
 
     /// Removes node `index`, making later readers of its output read `replacement`.
@@ -25,7 +26,7 @@ enum FusionPasses {
         while i < g.nodes.count {
             guard case let .batchNorm(x, gamma, beta, mean, variance, eps) = g.nodes[i].op,
                   let p = g.producers[x], case var .conv(c) = g.nodes[p].op, g.useCounts[x] == 1,
-                  !c.relu, c.residual == nil else { i += 1; continue }
+                  c.activation == .none, c.residual == nil else { i += 1; continue }
             let oc = c.weight.shape[0], per = c.weight.count / oc
             let w = c.weight.scalars, gm = gamma.scalars, bt = beta.scalars, mu = mean.scalars, vr = variance.scalars
             let b = c.bias?.scalars ?? [Float](repeating: 0, count: oc)
@@ -53,7 +54,7 @@ enum FusionPasses {
             // Prefer the first operand (torchvision's main branch); either works.
             let candidate = [(a, b), (b, a)].first { conv, _ in
                 guard let p = producers[conv], uses[conv] == 1, case let .conv(c) = g.nodes[p].op else { return false }
-                return c.residual == nil && !c.relu && g.nodes[p].shape == g.nodes[i].shape
+                return c.residual == nil && c.activation == .none && g.nodes[p].shape == g.nodes[i].shape
             }
             guard let (convName, other) = candidate, let p = producers[convName], case var .conv(c) = g.nodes[p].op else {
                 i += 1; continue
@@ -69,13 +70,21 @@ enum FusionPasses {
         return g
     }
 
-    static func fuseReLU(_ graph: LoweredGraph) -> LoweredGraph {
+    static func fuseActivation(_ graph: LoweredGraph) -> LoweredGraph {
         var g = graph
         var i = 0
         while i < g.nodes.count {
-            guard case let .relu(x) = g.nodes[i].op, let p = g.producers[x], g.useCounts[x] == 1,
-                  case var .conv(c) = g.nodes[p].op, !c.relu else { i += 1; continue }
-            c.relu = true
+            let candidate: (String, Activation)? = switch g.nodes[i].op {
+            case .relu(let x): (x, .relu)
+            case .tensor(let s) where s.op.isActivation && s.operands.count == 1:
+                s.operands[0].valueName.flatMap { x in
+                    GraphNode(name: "", op: s.op, inputs: [], attributes: s.attributes, shape: []).activation.map { (x, $0) }
+                }
+            default: nil
+            }
+            guard let (x, act) = candidate, let p = g.producers[x], g.useCounts[x] == 1,
+                  case var .conv(c) = g.nodes[p].op, c.activation == .none else { i += 1; continue }
+            c.activation = act
             c.fused.append(g.nodes[i].name)
             g.nodes[p].op = .conv(c)
             replace(&g, removing: i, with: x)

@@ -1,18 +1,41 @@
-/// A convolution after folding and fusion: y = relu?(conv(x, weight) + bias + residual).
+/// A convolution after folding and fusion: y = act(conv(x, weight) + bias + residual).
 struct ConvStep {
     var x: String
     var weight: Tensor
     var bias: Tensor?
-    var stride: Int, padding: Int, dilation: Int, groups: Int
+    var geometry: Conv2dGeometry
     /// A value added in the epilogue (the fused residual `add`).
     var residual: String?
-    var relu = false
+    /// The epilogue's activation (a fused ReLU, Clip, HardSwish, SiLU, …).
+    var activation: Activation = .none
     var algorithm: ConvAlgorithm = .im2colSgemm
     /// From this batch on, the library runs `largeBatch.algorithm` instead, with weights it
     /// builds from ``algorithm``'s on the first such call (kiln_lazy_weights.h).
     var largeBatch: (fromBatch: Int, algorithm: ConvAlgorithm)?
     /// Original nodes merged into this step, for the generated comments.
     var fused: [String] = []
+
+    init(x: String, weight: Tensor, bias: Tensor?, geometry: Conv2dGeometry, residual: String? = nil,
+         activation: Activation = .none, fused: [String] = []) {
+        self.x = x; self.weight = weight; self.bias = bias; self.geometry = geometry
+        self.residual = residual; self.activation = activation; self.fused = fused
+    }
+
+    /// A square, symmetric geometry (the Swift modules' convolutions).
+    init(x: String, weight: Tensor, bias: Tensor?, stride: Int, padding: Int, dilation: Int, groups: Int, fused: [String] = []) {
+        let k = weight.rank == 4 ? (weight.shape[2], weight.shape[3]) : (1, 1)
+        self.init(x: x, weight: weight, bias: bias,
+                  geometry: Conv2dGeometry(kernel: k, stride: (stride, stride), dilation: (dilation, dilation),
+                                           pads: (padding, padding, padding, padding), groups: groups),
+                  fused: fused)
+    }
+
+    var groups: Int { geometry.groups }
+    /// Whether the epilogue's activation is ReLU (setting it replaces the activation).
+    var relu: Bool {
+        get { activation == .relu }
+        set { activation = newValue ? .relu : .none }
+    }
 }
 
 /// An op of the compiler's graph: the exported ops with constants resolved to tensors.
@@ -26,6 +49,17 @@ enum LoweredOp {
     /// A view: shares its input's memory.
     case flatten(String)
     case linear(x: String, weight: Tensor, bias: Tensor?)
+    /// The ops imported from ONNX beyond the ones above.
+    case tensor(TensorStep)
+
+    /// The value whose memory this op's output shares (a view), if any.
+    var viewSource: String? {
+        switch self {
+        case .flatten(let x): x
+        case .tensor(let t): t.viewSource
+        default: nil
+        }
+    }
 
     /// Names of the values the op reads.
     var inputs: [String] {
@@ -34,11 +68,16 @@ enum LoweredOp {
         case .batchNorm(let x, _, _, _, _, _), .relu(let x), .flatten(let x): [x]
         case .add(let a, let b): [a, b]
         case .maxPool(let x, _, _, _, _, _), .adaptiveAvgPool(let x, _, _), .linear(let x, _, _): [x]
+        case .tensor(let t): t.inputs
         }
     }
 
-    /// The op name used in listings and autotune keys.
-    var name: String { kind.rawValue }
+    /// The op name used in listings and autotune keys: a tensor step shows its graph op
+    /// (`sigmoid`, `avg_pool2d`), every other op its kind.
+    var name: String {
+        if case .tensor(let t) = self { return t.op.rawValue }
+        return kind.rawValue
+    }
 
     /// The same op reading `renamed[v] ?? v` for every input v.
     func renaming(_ renamed: [String: String]) -> LoweredOp {
@@ -55,6 +94,7 @@ enum LoweredOp {
         case let .adaptiveAvgPool(x, oh, ow): return .adaptiveAvgPool(x: r(x), oh: oh, ow: ow)
         case .flatten(let x): return .flatten(r(x))
         case let .linear(x, w, b): return .linear(x: r(x), weight: w, bias: b)
+        case .tensor(let t): return .tensor(t.renaming(renamed))
         }
     }
 }

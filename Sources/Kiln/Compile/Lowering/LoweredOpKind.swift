@@ -10,6 +10,8 @@ enum LoweredOpKind: String, CaseIterable, Sendable {
     case adaptiveAvgPool2d = "adaptive_avg_pool2d"
     case flatten
     case linear
+    /// An ONNX-family step (``TensorStep``); its listing name is its graph op's.
+    case tensor
 }
 
 extension LoweredOp {
@@ -24,6 +26,7 @@ extension LoweredOp {
         case .adaptiveAvgPool: .adaptiveAvgPool2d
         case .flatten: .flatten
         case .linear: .linear
+        case .tensor: .tensor
         }
     }
 }

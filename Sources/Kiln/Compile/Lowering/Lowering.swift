@@ -18,8 +18,16 @@ enum Lowering {
         let sig = source.signature
         for input in sig.inputs { try checkShape(input.shape, of: "input \(input.name)") }
         var nodes: [LoweredNode] = []
+        var shapes: [String: [SymDim]] = [:]
+        for input in sig.inputs { shapes[input.name] = input.shape }
+        let batch = sig.inputs.first?.shape.first
         for node in source.graph.nodes {
             try checkShape(node.shape, of: "node \(node.name)")
+            // Every value's dimension 0 is the batch `n` of the generated code.
+            if let batch, node.shape.first != batch {
+                throw CompileError.unsupported("node \(node.name) (\(node.op)) has shape \(node.shape.shapeDescription), whose dimension 0 is not the batch \(batch); compiled graphs keep the batch in dimension 0")
+            }
+            defer { shapes[node.name] = node.shape }
             func constant(_ i: Int) throws -> Tensor {
                 guard i < node.inputs.count, let t = source.constants[node.inputs[i]] else {
                     throw CompileError.unsupported("\(node.op) \(node.name): input \(i) must be a lifted constant")
@@ -32,14 +40,16 @@ enum Lowering {
             let op: LoweredOp
             switch node.op {
             case .conv2d:
-                op = .conv(ConvStep(x: x, weight: try constant(1), bias: try optionalConstant(2), stride: a.stride ?? 1,
-                                    padding: a.padding ?? 0, dilation: a.dilation ?? 1, groups: a.groups ?? 1, fused: [node.name]))
+                let w = try constant(1)
+                op = .conv(ConvStep(x: x, weight: w, bias: try optionalConstant(2),
+                                    geometry: GraphInterpreter.convGeometry(a, weight: w.shape), fused: [node.name]))
             case .batchNorm:
                 op = .batchNorm(x: x, weight: try constant(1), bias: try constant(2), mean: try constant(3),
                                 variance: try constant(4), eps: a.eps ?? 1e-5)
             case .relu: op = .relu(x)
-            case .add: op = .add(node.inputs[0], node.inputs[1])
-            case .maxPool2d:
+            case .add where node.inputs.allSatisfy({ source.constants[$0] == nil && shapes[$0] == node.shape }):
+                op = .add(node.inputs[0], node.inputs[1])
+            case .maxPool2d where a.kernel != nil && a.stride != nil && a.padding != nil:
                 op = .maxPool(x: x, kernel: a.kernel ?? 1, stride: a.stride ?? a.kernel ?? 1, padding: a.padding ?? 0,
                               dilation: a.dilation ?? 1, ceilMode: a.ceilMode ?? false)
             case .adaptiveAvgPool2d:
@@ -50,6 +60,19 @@ enum Lowering {
                 op = .flatten(x)
             case .linear:
                 op = .linear(x: x, weight: try constant(1), bias: try optionalConstant(2))
+            default:
+                var operands: [StepOperand] = [], operandShapes: [[SymDim]] = []
+                for name in node.inputs {
+                    if let t = source.constants[name] {
+                        operands.append(.constant(t)); operandShapes.append(.init(static: t.shape))
+                    } else {
+                        guard let s = shapes[name] else { throw CompileError.unsupported("\(node.op) \(node.name): input \(name) is undefined") }
+                        operands.append(.value(name)); operandShapes.append(s)
+                    }
+                }
+                let step = TensorStep(op: node.op, operands: operands, attributes: a, shapes: operandShapes)
+                try step.checkCompilable(output: node.shape, node: node.name)
+                op = .tensor(step)
             }
             nodes.append(LoweredNode(name: node.name, op: op, shape: node.shape))
         }

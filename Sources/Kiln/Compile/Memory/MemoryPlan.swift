@@ -13,7 +13,7 @@ enum ValueStorage: Equatable {
 /// Every activation's size is proportional to the batch, so offsets are planned once in
 /// floats *per batch row* and scaled by the batch at run time. A value's block is freed
 /// after its last reader runs and reused best-fit; a step's output is allocated before its
-/// inputs are freed, so no step writes over what it reads. Flatten is a view: it shares its
+/// inputs are freed, so no step writes over what it reads. Flatten and reshape are views: it shares its
 /// input's block, which then lives until the view's last reader.
 struct MemoryPlan {
     /// Storage of every value by name (views resolved to their root's storage).
@@ -33,7 +33,7 @@ struct MemoryPlan {
         var plan = MemoryPlan()
         var root: [String: String] = [:]  // view -> the value owning the memory
         for (i, input) in g.inputs.enumerated() { plan.storage[input.name] = .input(i); root[input.name] = input.name }
-        for n in g.nodes { if case .flatten(let x) = n.op { root[n.name] = root[x] ?? x } else { root[n.name] = n.name } }
+        for n in g.nodes { if let x = n.op.viewSource { root[n.name] = root[x] ?? x } else { root[n.name] = n.name } }
 
         // Outputs produced by a real step write to the caller's buffer directly.
         var outputOf: [String: Int] = [:]
@@ -77,7 +77,7 @@ struct MemoryPlan {
 
         var sizes: [String: Int] = [:]
         for (i, n) in g.nodes.enumerated() {
-            if case .flatten = n.op {
+            if n.op.viewSource != nil {
                 // A view: no memory of its own.
             } else if let o = outputOf[n.name] {
                 plan.storage[n.name] = .output(o)
@@ -98,7 +98,7 @@ struct MemoryPlan {
                 sizes[r] = nil
             }
         }
-        for n in g.nodes { if case .flatten = n.op, let r = root[n.name] { plan.storage[n.name] = plan.storage[r] } }
+        for n in g.nodes { if n.op.viewSource != nil, let r = root[n.name] { plan.storage[n.name] = plan.storage[r] } }
         plan.arenaPerRow = top
         return plan
     }

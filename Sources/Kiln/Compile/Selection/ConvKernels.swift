@@ -5,17 +5,22 @@ internal import CKilnKernels
 /// in-process (autotune benchmarks and verifies candidates with these same kernels).
 struct ConvShape: Hashable, Sendable {
     var n = 1, c: Int, h: Int, w: Int, oc: Int, kh: Int, kw: Int
-    var stride: Int, padding: Int, dilation: Int, groups: Int
+    var geometry: Conv2dGeometry
 
     init(step: ConvStep, inputRow: [Int], batch: Int = 1) {
         n = batch; c = inputRow[0]; h = inputRow[1]; w = inputRow[2]
         oc = step.weight.shape[0]; kh = step.weight.shape[2]; kw = step.weight.shape[3]
-        stride = step.stride; padding = step.padding; dilation = step.dilation; groups = step.groups
+        geometry = step.geometry
     }
 
+    var groups: Int { geometry.groups }
+    /// Largest stride (the heuristics' "strided").
+    var stride: Int { max(geometry.stride.h, geometry.stride.w) }
+    /// groups = C = OC: one filter per channel.
+    var isDepthwise: Bool { groups == c && oc == c && groups > 1 }
+
     var params: kiln_conv2d_params {
-        let g = Conv2dGeometry(kernelSize: kh, stride: stride, padding: padding, dilation: dilation, groups: groups)
-        var p = Kernels.convParams([n, c, h, w], weight: [oc, c / groups, kh, kw], g, relu: false)
+        var p = Kernels.convParams([n, c, h, w], weight: [oc, c / max(groups, 1), kh, kw], geometry)
         _ = kiln_conv2d_init(&p)
         return p
     }
@@ -33,6 +38,7 @@ struct ConvShape: Hashable, Sendable {
         case .winogradF2x3: return kiln_winograd_f2x3_applicable(&p) != 0
         case .winogradF4x3: return kiln_winograd_f4x3_applicable(&p) != 0
         case .packedGemm: return kiln_conv2d_gemm_applicable(&p) != 0
+        case .depthwise: return kiln_conv2d_depthwise_applicable(&p) != 0
         }
     }
 
@@ -46,6 +52,7 @@ struct ConvShape: Hashable, Sendable {
         case .winogradF2x3: return kiln_winograd_f2x3_workspace_size(&p)
         case .winogradF4x3: return kiln_winograd_f4x3_workspace_size(&p)
         case .packedGemm: return kiln_conv2d_gemm_workspace_size(&p)
+        case .depthwise: return 0
         }
     }
 
@@ -82,17 +89,17 @@ struct ConvShape: Hashable, Sendable {
 
     /// Runs algorithm `a` in-process. x: (N, C, H, W) → y: (N, OC, OH, OW), with the epilogue.
     func run(_ a: ConvAlgorithm, x: UnsafePointer<Float>, packed: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-             residual: UnsafePointer<Float>?, relu: Bool, y: UnsafeMutablePointer<Float>, workspace: UnsafeMutablePointer<Float>?) {
+             residual: UnsafePointer<Float>?, activation: Activation, y: UnsafeMutablePointer<Float>, workspace: UnsafeMutablePointer<Float>?) {
         var p = params
-        p.relu = relu ? 1 : 0
+        p.act = activation.c
         Self.kernel(a).run(&p, x, packed, bias, residual, y, workspace)
     }
 
     /// The reference (naive loops, double accumulation) that candidates are checked against.
     func runReference(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                      residual: UnsafePointer<Float>?, relu: Bool, y: UnsafeMutablePointer<Float>) {
+                      residual: UnsafePointer<Float>?, activation: Activation, y: UnsafeMutablePointer<Float>) {
         var p = params
-        p.relu = relu ? 1 : 0
+        p.act = activation.c
         kiln_conv2d_ref(&p, x, weight, bias, residual, y)
     }
 
@@ -116,6 +123,7 @@ struct ConvShape: Hashable, Sendable {
         case .winogradF2x3: ("kiln_conv2d_winograd_f2x3", true, { kiln_conv2d_winograd_f2x3(&$0, $1, $2, $3, $4, $5, $6) })
         case .winogradF4x3: ("kiln_conv2d_winograd_f4x3", true, { kiln_conv2d_winograd_f4x3(&$0, $1, $2, $3, $4, $5, $6) })
         case .packedGemm: ("kiln_conv2d_gemm", true, { kiln_conv2d_gemm(&$0, $1, $2, $3, $4, $5, $6) })
+        case .depthwise: ("kiln_conv2d_depthwise", false, { p, x, w, b, r, y, _ in kiln_conv2d_depthwise(&p, x, w, b, r, y) })
         }
     }
 }

@@ -1,0 +1,139 @@
+/// Broadcasting arithmetic (float tensors, and integer shape arithmetic folded at import),
+/// Gemm and MatMul.
+extension ONNXImporter {
+    func importBinary() throws(ONNXImportError) -> ImportValue {
+        if node.opType == "Sum" {
+            var acc = try required(0)
+            for i in 1..<Swift.max(node.inputs.count, 1) {
+                acc = try binary(.add, acc, try required(i), suffix: i == node.inputs.count - 1 ? "" : "_\(i)")
+            }
+            return acc
+        }
+        var a = try required(0), b = try required(1)
+        // Before opset 7, `broadcast: 1` with `axis` aligns b at that axis of a.
+        if opset < 7, try int("broadcast", 0) == 1, let ax = try ints("axis")?.first, case .constant(let c) = b {
+            let r = try rank(a), at = try axis(ax, rank: r)
+            let trailing = Swift.max(0, r - at - c.shape.count)
+            b = .constant(ONNXConstant(shape: c.shape + [Int](repeating: 1, count: trailing), floats: c.floatValues))
+        }
+        let op: GraphOp = ["Add": .add, "Sub": .sub, "Mul": .mul][node.opType] ?? .div
+        if op == .mul, case .tensor(let ta) = a, case .tensor(let tb) = b {
+            // x · sigmoid(x) is SiLU (torch exports nn.SiLU so before opset 22).
+            for (x, s) in [(ta, tb), (tb, ta)] {
+                if let p = producer[s.name], p.op == .sigmoid, p.inputs == [x.name] { return try apply(.silu, [.tensor(x)]) }
+            }
+        }
+        return try binary(op, a, b)
+    }
+
+    private func binary(_ op: GraphOp, _ a: ImportValue, _ b: ImportValue, suffix: String = "") throws(ONNXImportError) -> ImportValue {
+        let aInts = isIntegral(a), bInts = isIntegral(b)
+        if aInts, bInts, let x = symbolicInts(a), let y = symbolicInts(b) {
+            return try integerBinary(op, x, shape(a), y, shape(b))
+        }
+        return try apply(op, [a, b], suffix: suffix)
+    }
+
+    private func isIntegral(_ v: ImportValue) -> Bool {
+        switch v {
+        case .constant(let c): c.isInteger
+        case .symbolic: true
+        case .tensor: false
+        }
+    }
+
+    /// Integer arithmetic on shape values; a symbol survives only `s + 0`, `s - 0`, `s · 1`, `s / 1`.
+    private func integerBinary(_ op: GraphOp, _ x: [SymDim], _ xs: [SymDim], _ y: [SymDim], _ ys: [SymDim]) throws(ONNXImportError) -> ImportValue {
+        guard let xShape = xs.staticShape, let yShape = ys.staticShape, xShape.count <= 1, yShape.count <= 1,
+              x.count == y.count || x.count == 1 || y.count == 1 else {
+            throw unsupported("integer \(op) of shapes \(xs.shapeDescription) and \(ys.shapeDescription) at import", fix: "simplify the model's shape arithmetic (onnxsim)")
+        }
+        let n = Swift.max(x.count, y.count)
+        var out: [SymDim] = []
+        for i in 0..<n {
+            let p = x[x.count == 1 ? 0 : i], q = y[y.count == 1 ? 0 : i]
+            if let u = p.staticValue, let v = q.staticValue {
+                switch op {
+                case .add: out.append(.static(u &+ v))
+                case .sub: out.append(.static(u &- v))
+                case .mul: out.append(.static(u &* v))
+                default:
+                    guard v != 0 else { throw shapeError("integer division by zero in shape arithmetic") }
+                    out.append(.static(ShapeInference.floorDiv(u, v)))
+                }
+            } else if (op == .add || op == .sub) && q == .static(0) || (op == .mul || op == .div) && q == .static(1) {
+                out.append(p)
+            } else if (op == .add && p == .static(0)) || (op == .mul && p == .static(1)) {
+                out.append(q)
+            } else {
+                throw unsupported("shape arithmetic \(p) \(op) \(q) on the symbolic batch cannot be folded",
+                                  fix: "re-export with a static batch, or keep the batch out of the arithmetic (x.flatten(1) instead of x.view(x.size(0) * k, -1))")
+            }
+        }
+        let shape = xs.count >= ys.count ? xShape : yShape
+        return symbolicValue(shape: shape.count == 0 ? [] : [n], out)
+    }
+
+    /// An integer value: a constant when every element is static.
+    func symbolicValue(shape: [Int], _ values: [SymDim]) -> ImportValue {
+        if let s = values.staticShape { return .constant(ONNXConstant(shape: shape, ints: s.map { Int64($0) })) }
+        return .symbolic(shape: shape, values: values)
+    }
+
+    func importGemm() throws(ONNXImportError) -> ImportValue {
+        let alpha = try float("alpha", 1), beta = try float("beta", 1)
+        let transA = try int("transA", 0) != 0, transB = try int("transB", 0) != 0
+        var a = try required(0)
+        if transA { a = try apply(.transpose, [a], perm([1, 0]), suffix: "_a_t") }
+        let y: ImportValue
+        if let b = try constantInput(1), b.shape.count == 2, case .tensor = a {
+            // y = x Wᵀ with W = Bᵀ (or B when transB), scaled by alpha: Kiln's linear.
+            let (k, n) = transB ? (b.shape[1], b.shape[0]) : (b.shape[0], b.shape[1])
+            let v = b.floatValues
+            var w = [Float](repeating: 0, count: n * k)
+            for o in 0..<n { for i in 0..<k { w[o * k + i] = alpha * (transB ? v[o * k + i] : v[i * n + o]) } }
+            var args: [ImportValue] = [a, .constant(ONNXConstant(shape: [n, k], floats: w))]
+            var residual: ONNXConstant?
+            if let c = try constantInput(2) {
+                let cv = c.floatValues.map { $0 * beta }
+                if c.count == n && (c.shape == [n] || c.shape == [1, n]) { args.append(.constant(ONNXConstant(shape: [n], floats: cv))) }
+                else if c.count == 1 { args.append(.constant(ONNXConstant(shape: [n], floats: [Float](repeating: cv[0], count: n)))) }
+                else { residual = ONNXConstant(shape: c.shape, floats: cv) }
+            } else if try input(2) != nil {
+                throw unsupported("Gemm's C is computed at run time", fix: "export with a constant bias")
+            }
+            let lin = try apply(.linear, args, suffix: residual == nil ? "" : "_linear")
+            return try residual.map { r throws(ONNXImportError) in try apply(.add, [lin, .constant(r)]) } ?? lin
+        }
+        var b = try required(1)
+        if transB { b = try apply(.transpose, [b], perm([1, 0]), suffix: "_b_t") }
+        y = try apply(.matmul, [a, b], suffix: "_matmul")
+        var scaled = y
+        if alpha != 1 { scaled = try apply(.mul, [y, .constant(ONNXConstant(shape: [], floats: [alpha]))], suffix: "_alpha") }
+        if let c = try input(2) {
+            let bc: ImportValue = beta == 1 ? c : try apply(.mul, [c, .constant(ONNXConstant(shape: [], floats: [beta]))], suffix: "_beta")
+            return try apply(.add, [scaled, bc])
+        }
+        return scaled
+    }
+
+    func importMatMul() throws(ONNXImportError) -> ImportValue {
+        let a = try required(0)
+        if case .tensor = a, let b = try constantInput(1), b.shape.count == 2 {
+            let (k, n) = (b.shape[0], b.shape[1]), v = b.floatValues
+            var w = [Float](repeating: 0, count: n * k)
+            for o in 0..<n { for i in 0..<k { w[o * k + i] = v[i * n + o] } }
+            return try apply(.linear, [a, .constant(ONNXConstant(shape: [n, k], floats: w))])
+        }
+        guard try rank(a) >= 2, try rank(try required(1)) >= 2 else {
+            throw unsupported("MatMul with a 1-D operand", fix: "unsqueeze the vector to a matrix before the product")
+        }
+        return try apply(.matmul, [a, try required(1)])
+    }
+
+    func perm(_ p: [Int]) -> NodeAttributes {
+        var a = NodeAttributes()
+        a.perm = p
+        return a
+    }
+}

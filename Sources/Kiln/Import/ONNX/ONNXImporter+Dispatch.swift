@@ -1,0 +1,69 @@
+/// Which ONNX operators Kiln imports, and the refusal listing every other one at once.
+extension ONNXImporter {
+    /// Operators of the default domain that Kiln imports (some only on values known at
+    /// import: Shape, Gather, Cast, ConstantOfShape, Range-free shape arithmetic).
+    static let supportedOps: Set<String> = [
+        "Conv", "BatchNormalization", "Relu", "LeakyRelu", "Clip", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh",
+        "Add", "Sub", "Mul", "Div", "Sum", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool",
+        "ReduceMean", "Gemm", "MatMul", "Flatten", "Reshape", "Transpose", "Concat", "Split", "Slice",
+        "Squeeze", "Unsqueeze", "Softmax", "Dropout", "Identity", "LRN", "Pad", "Constant", "ConstantOfShape",
+        "Shape", "Gather", "Cast",
+    ]
+
+    func checkSupported() throws(ONNXImportError) {
+        var missing: [String: [String]] = [:]
+        for n in model.graph.nodes {
+            let known = (n.domain.isEmpty || n.domain == "ai.onnx") && Self.supportedOps.contains(n.opType)
+            if !known {
+                let key = n.domain.isEmpty || n.domain == "ai.onnx" ? n.opType : "\(n.domain).\(n.opType)"
+                missing[key, default: []].append(n.name.isEmpty ? (n.outputs.first ?? "?") : n.name)
+            }
+        }
+        guard !missing.isEmpty else { return }
+        let list = missing.keys.sorted().map { op -> String in
+            let names = missing[op]!
+            let shown = names.prefix(3).map { "\"\($0)\"" }.joined(separator: ", ") + (names.count > 3 ? ", … (\(names.count) nodes)" : "")
+            return "\(op) (\(shown))"
+        }
+        throw ONNXImportError(.unsupportedOps,
+                              "\(path): \(missing.count) operator type\(missing.count == 1 ? " is" : "s are") not supported by Kiln (opset \(opset)): \(list.joined(separator: "; "))",
+                              fix: "export without them (e.g. replace the layers in the model before torch.onnx.export), or simplify the graph with onnxsim; Kiln imports \(Self.supportedOps.sorted().joined(separator: ", "))")
+    }
+
+    /// The values of the node's outputs, in order.
+    func importNode(_ n: ONNXNode) throws(ONNXImportError) -> [ImportValue] {
+        switch n.opType {
+        case "Conv": return [try importConv()]
+        case "BatchNormalization": return [try importBatchNorm()]
+        case "Relu", "LeakyRelu", "Clip", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh": return [try importActivation()]
+        case "Add", "Sub", "Mul", "Div", "Sum": return [try importBinary()]
+        case "MaxPool", "AveragePool": return [try importPool()]
+        case "GlobalAveragePool", "GlobalMaxPool": return [try importGlobalPool()]
+        case "ReduceMean": return [try importReduceMean()]
+        case "Gemm": return [try importGemm()]
+        case "MatMul": return [try importMatMul()]
+        case "LRN": return [try importLRN()]
+        case "Dropout", "Identity":
+            if n.opType == "Dropout", n.outputs.count > 1, consumed.contains(n.outputs[1]) {
+                throw unsupported("Dropout's mask output is used; Kiln runs inference only", fix: "export the model in eval mode (model.eval())")
+            }
+            return [try required(0)]
+        case "Flatten": return [try importFlatten()]
+        case "Reshape": return [try importReshape()]
+        case "Squeeze", "Unsqueeze": return [try importSqueeze(unsqueeze: n.opType == "Unsqueeze")]
+        case "Transpose": return [try importTranspose()]
+        case "Concat": return [try importConcat()]
+        case "Split": return try importSplit()
+        case "Slice": return [try importSlice()]
+        case "Softmax": return [try importSoftmax()]
+        case "Pad": return [try importPad()]
+        case "Constant": return [try importConstant()]
+        case "ConstantOfShape": return [try importConstantOfShape()]
+        case "Shape": return [try importShape()]
+        case "Gather": return [try importGather()]
+        case "Cast": return [try importCast()]
+        default:
+            throw ONNXImportError(.unsupportedOps, "\(location): the operator is not supported", fix: "export without it")
+        }
+    }
+}

@@ -1,0 +1,23 @@
+/// 1-D convolution and pooling (N, C, L) as their 2-D forms over (N, C, 1, L): the node's
+/// window attributes gain a leading height of 1, the input a height of 1, and the result
+/// drops it again.
+extension ONNXImporter {
+    /// Runs `body` (a 2-D import of the current node) with the node's attributes and `x`
+    /// lifted to 2-D, then removes the height again.
+    func asOneD(_ x: ImportValue, _ body: (ImportValue) throws(ONNXImportError) -> ImportValue) throws(ONNXImportError) -> ImportValue {
+        let xs = shape(x)
+        guard xs.count == 3 else { throw shapeError("a 1-D window needs an (N, C, L) input, got \(xs.shapeDescription)") }
+        let saved = current!
+        var lifted = saved
+        for key in ["kernel_shape", "strides", "dilations"] {
+            if case .ints(let v)? = saved.attributes[key], v.count == 1 { lifted.attributes[key] = .ints([1] + v) }
+        }
+        if case .ints(let p)? = saved.attributes["pads"], p.count == 2 { lifted.attributes["pads"] = .ints([0, p[0], 0, p[1]]) }
+        current = lifted
+        defer { current = saved }
+        let x2 = try reshape(x, toShape: [xs[0], xs[1], .static(1), xs[2]])
+        let y = try body(x2)
+        let ys = shape(y)
+        return try reshape(y, toShape: [ys[0], ys[1], ys[3]])
+    }
+}

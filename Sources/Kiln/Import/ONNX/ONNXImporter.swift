@@ -1,0 +1,153 @@
+import Foundation
+
+/// A value of the ONNX graph during import.
+enum ImportValue {
+    /// Computed at run time: a graph input or an IR node's output.
+    case tensor(GraphValue)
+    /// Known now (initializer, Constant, folded).
+    case constant(ONNXConstant)
+    /// An integer tensor (rank 0 or 1) known except for batch symbols: `Shape(x)` and the
+    /// arithmetic torch.onnx.export builds on it.
+    case symbolic(shape: [Int], values: [SymDim])
+}
+
+/// Turns an ``ONNXModel`` into an ``ExportedProgram``: checks the graph (names, order,
+/// limits), gives symbolic inputs their Dims, folds what is known at import and maps every
+/// other node onto Kiln's graph ops.
+final class ONNXImporter {
+    let model: ONNXModel
+    let url: URL
+    let limits: ONNXImportLimits
+    let reader: ONNXTensorReader
+    var path: String { url.displayPath }
+    var opset: Int { model.opset }
+
+    /// ONNX value name → what it is.
+    var values: [String: ImportValue] = [:]
+    /// The IR being built.
+    var nodes: [GraphNode] = []
+    var inputs: [GraphInput] = []
+    var constraints: [RangeConstraint] = []
+    /// Lifted constants in order of first use, with their tensors.
+    var lifted: [(GraphConstant, Tensor)] = []
+    /// ONNX name of a constant → its lifted IR name.
+    var liftedNames: [String: String] = [:]
+    var usedNames = Set<String>()
+    /// IR value → the IR node that computed it (for patterns like x · sigmoid(x)).
+    var producer: [String: GraphNode] = [:]
+    /// The ONNX node being imported (for messages).
+    var current: ONNXNode?
+    /// Every value name some node or the graph's outputs read.
+    let consumed: Set<String>
+
+    init(model: ONNXModel, url: URL, shapes: ONNXShapeRequest, limits: ONNXImportLimits) throws(ONNXImportError) {
+        self.model = model
+        self.url = url
+        self.limits = limits
+        reader = ONNXTensorReader(modelURL: url, limits: limits)
+        consumed = Set(model.graph.nodes.flatMap(\.inputs) + model.graph.outputs.map(\.name))
+        guard model.opset >= 1 else {
+            throw ONNXImportError(.malformed, "\(url.displayPath): the model imports no opset of the default ONNX domain (is the file truncated?)",
+                                  fix: "check the file is a complete .onnx model (onnx.checker.check_model)")
+        }
+        guard model.graph.nodes.count <= limits.maxNodes else {
+            throw ONNXImportError(.limitExceeded, "\(url.displayPath): the graph has \(model.graph.nodes.count) nodes, more than the \(limits.maxNodes) Kiln imports",
+                                  fix: "pass ONNXImportLimits with a larger maxNodes if the model is trusted")
+        }
+        try checkNames()
+        try checkSupported()
+        try defineInitializers()
+        try defineInputs(shapes)
+    }
+
+    /// Graph inputs that are not initializers (IR < 4 lists initializers as inputs too).
+    static func userInputNames(_ m: ONNXModel) -> [String] {
+        let inits = Set(m.graph.initializers.map(\.name))
+        return m.graph.inputs.map(\.name).filter { !inits.contains($0) }
+    }
+
+    func run() throws(ONNXImportError) -> ExportedProgram {
+        for node in try ONNXGraphOrder.sorted(model.graph, path: path) {
+            current = node
+            let outputs = try importNode(node)
+            for (name, value) in zip(node.outputs, outputs) where !name.isEmpty { values[name] = value }
+        }
+        current = nil
+        var outputNames: [String] = []
+        for o in model.graph.outputs {
+            guard let v = values[o.name] else { throw invalidGraph("output \"\(o.name)\" is not computed by any node") }
+            switch v {
+            case .tensor(let t): outputNames.append(t.name)
+            default:
+                throw unsupported("output \"\(o.name)\" is a constant (the graph does not depend on its inputs there)",
+                                  fix: "return only values computed from the model's inputs")
+            }
+        }
+        guard !outputNames.isEmpty else { throw invalidGraph("the graph has no outputs") }
+        return try finish(outputs: outputNames)
+    }
+
+    /// Drops nodes nothing reads (dead after folding or fusion), keeps the constants the
+    /// remaining nodes read, and validates the program like an exported one.
+    private func finish(outputs: [String]) throws(ONNXImportError) -> ExportedProgram {
+        var live = Set(outputs)
+        var kept: [GraphNode] = []
+        for node in nodes.reversed() where live.contains(node.name) {
+            kept.append(node)
+            live.formUnion(node.inputs)
+        }
+        kept.reverse()
+        let constants = lifted.filter { live.contains($0.0.name) }
+        let name = url.deletingPathExtension().lastPathComponent
+        let description = ProgramDescription(
+            model: name.isEmpty ? "onnx" : name, graph: Graph(nodes: kept),
+            signature: GraphSignature(inputs: inputs, constants: constants.map(\.0), outputs: outputs),
+            rangeConstraints: constraints)
+        var stateDict: [String: Tensor] = [:]
+        for (c, t) in constants { stateDict[c.name] = t }
+        do {
+            return try ExportedProgram(description, stateDict: stateDict)
+        } catch {
+            throw ONNXImportError(.malformed, "\(path): the imported graph is invalid: \(error.description)",
+                                  fix: "check the model with onnx.checker.check_model(model, full_check=True)")
+        }
+    }
+
+    private func checkNames() throws(ONNXImportError) {
+        var defined = Set<String>()
+        func define(_ name: String, _ what: String) throws(ONNXImportError) {
+            guard !name.isEmpty else { throw invalidGraph("\(what) has an empty name") }
+            guard defined.insert(name).inserted else { throw invalidGraph("the value name \"\(name)\" is defined twice (\(what))") }
+        }
+        for t in model.graph.initializers { try define(t.name, "initializer") }
+        for name in Self.userInputNames(model) { try define(name, "graph input") }
+        for node in model.graph.nodes {
+            for o in node.outputs where !o.isEmpty { try define(o, "output of node \(node.label)") }
+        }
+    }
+
+    private func defineInitializers() throws(ONNXImportError) {
+        for t in model.graph.initializers {
+            values[t.name] = .constant(try reader.read(t, what: "initializer"))
+        }
+    }
+
+    // MARK: errors located at the current node
+
+    var location: String {
+        guard let n = current else { return path }
+        return "\(path): node \(n.label), opset \(opset)"
+    }
+
+    func invalidGraph(_ m: String) -> ONNXImportError {
+        ONNXImportError(.invalidGraph, "\(location): \(m)", fix: "check the model with onnx.checker.check_model(model, full_check=True) and re-export it")
+    }
+
+    func unsupported(_ m: String, fix: String) -> ONNXImportError {
+        ONNXImportError(.unsupportedAttribute, "\(location): \(m)", fix: fix)
+    }
+
+    func shapeError(_ m: String) -> ONNXImportError {
+        ONNXImportError(.shapeMismatch, "\(location): \(m)", fix: "check the model with onnx.shape_inference.infer_shapes(model, strict_mode=True); re-export it if it fails")
+    }
+}

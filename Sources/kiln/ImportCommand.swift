@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+import Kiln
+
+/// `kiln import`: an ONNX model → a `.kep` program (with a dynamic batch), printing its listing.
+struct ImportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Import an ONNX model as a graph program (.kep), optionally with a dynamic batch.",
+        discussion: """
+            Reads the model (and any external data files in its folder), folds its shape \
+            arithmetic and constants, maps its operators onto Kiln's graph ops, writes the \
+            program and prints its listing. A model whose batch dimension is symbolic (a \
+            dim_param such as "batch") needs --dynamic-batch MIN...MAX; a static batch cannot \
+            be made dynamic. Unsupported operators are all listed at once.
+            """
+    )
+
+    @Argument(help: "The ONNX model, e.g. mobilenet_v2.onnx.")
+    var model: String
+
+    @Option(name: .customLong("dynamic-batch"), help: ArgumentHelp("Batch range of the model's symbolic batch, MIN...MAX (e.g. 1...32).", valueName: "min...max"))
+    var dynamicBatch: String?
+
+    @Option(help: "Where to write the program (conventionally .kep).")
+    var output: String
+
+    func run() throws {
+        try reportingErrors {
+            try OutputChecks.check("--output", output, inputs: [("the ONNX model", model)],
+                                   example: OutputChecks.sibling("model.kep", of: output))
+            let range = try dynamicBatch.map(ExportCommand.parseRange)
+            let program = try ProgramLoading.importONNXFile(model, range: range)
+            try program.save(to: URL(fileURLWithPath: output))
+            print(program)
+            print("wrote \(output) (\(program.graph.nodes.count) nodes, \(program.stateDict.count) constants, graph \(program.graphHash))")
+        }
+    }
+}

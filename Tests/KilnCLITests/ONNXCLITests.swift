@@ -1,0 +1,49 @@
+import Foundation
+import Kiln
+import Testing
+
+/// `kiln import`, and ONNX models given to `kiln compile` and `kiln infer --onnx`: outputs and
+/// the exit code of each failure class.
+@Suite struct ONNXCLITests {
+    static let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("KilnTests/Fixtures/ONNX/se_block.onnx").path
+
+    static func scratch() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-onnx-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    @Test func importWritesAProgramThatRunsLikeTheModel() throws {
+        let dir = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let kep = dir.appendingPathComponent("se.kep").path
+        let r = try Kiln.run(["import", Self.fixture, "--dynamic-batch", "1...8", "--output", kep])
+        #expect(r.status == 0, "\(r.output)")
+        #expect(r.output.contains("%input: [s0, 3, 12, 12]"))
+        #expect(r.output.contains("s0: 1…8 (Dim \"batch\")"))
+        let program = try ExportedProgram(contentsOf: URL(fileURLWithPath: kep))
+        let direct = try importONNX(URL(fileURLWithPath: Self.fixture), batch: Dim("batch", min: 1, max: 8))
+        #expect(program.graphHash == direct.graphHash)
+
+        let out = dir.appendingPathComponent("y.safetensors").path
+        let infer = try Kiln.run(["infer", "--onnx", Self.fixture, "--batch", "2", "--output", out])
+        #expect(infer.status == 0, "\(infer.output)")
+        #expect(infer.output.contains("eager se_block (ONNX)"))
+    }
+
+    @Test func failuresHaveTheirExitCodes() throws {
+        let dir = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let kep = dir.appendingPathComponent("x.kep").path
+        let noRange = try Kiln.run(["import", Self.fixture, "--output", kep])
+        #expect(noRange.status == 67, "\(noRange.output)")
+        #expect(noRange.output.contains("Suggested fix: --dynamic-batch 1...32"))
+        #expect(!FileManager.default.fileExists(atPath: kep))
+        let garbage = dir.appendingPathComponent("garbage.onnx")
+        try Data("not a model".utf8).write(to: garbage)
+        let bad = try Kiln.run(["compile", garbage.path, "--dynamic-batch", "1...4"])
+        #expect(bad.status == 65, "\(bad.output)")
+        #expect(bad.output.contains("garbage.onnx: not a valid ONNX model"))
+    }
+}

@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""Builds the small ONNX fixtures of Tests/KilnTests/ONNX and their reference outputs.
+
+Each model is built with onnx.helper from random weights (seeded, so reruns give the same
+files), checked with onnx.checker, and run by ONNX Runtime on a batch-1 and a batch-3 input;
+inputs and outputs go to <model>.safetensors (input_b1, output_b1, input_b3, output_b3).
+Every model has a symbolic batch dimension "batch". Needs: pip install onnx onnxruntime numpy.
+
+    python3 Tests/KilnTests/Fixtures/ONNX/make_fixtures.py
+"""
+import json, os, struct
+import numpy as np
+import onnx
+from onnx import helper, numpy_helper, TensorProto
+import onnxruntime as ort
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+rng = np.random.default_rng(11)
+
+
+class Builder:
+    def __init__(self):
+        self.nodes, self.inits, self.k = [], [], 0
+
+    def name(self, base):
+        self.k += 1
+        return f"{base}_{self.k}"
+
+    def const(self, array, base="w"):
+        n = self.name(base)
+        self.inits.append(numpy_helper.from_array(np.asarray(array), n))
+        return n
+
+    def op(self, op_type, inputs, n_out=1, **attrs):
+        outs = [self.name(op_type.lower()) for _ in range(n_out)]
+        self.nodes.append(helper.make_node(op_type, inputs, outs, name=f"/{outs[0]}/{op_type}", **attrs))
+        return outs[0] if n_out == 1 else outs
+
+    def conv(self, x, cin, cout, k=3, stride=1, pad=None, group=1, bias=True, pads=None):
+        w = self.const((rng.standard_normal((cout, cin // group, k, k)) * (2.0 / (cin // group * k * k)) ** 0.5).astype(np.float32))
+        ins = [x, w] + ([self.const(rng.standard_normal(cout).astype(np.float32) * 0.1, "b")] if bias else [])
+        p = pads if pads is not None else [k // 2 if pad is None else pad] * 4
+        return self.op("Conv", ins, kernel_shape=[k, k], strides=[stride, stride], pads=p, group=group)
+
+    def bn(self, x, c):
+        ps = [rng.uniform(0.5, 1.5, c), rng.standard_normal(c) * 0.1, rng.standard_normal(c) * 0.1, rng.uniform(0.5, 1.5, c)]
+        return self.op("BatchNormalization", [x] + [self.const(p.astype(np.float32), "bn") for p in ps], epsilon=1e-5)
+
+    def relu6(self, x):
+        return self.op("Clip", [x, self.const(np.float32(0), "min"), self.const(np.float32(6), "max")])
+
+    def batch_shape(self, x, rest):
+        """torch.onnx.export's dynamic reshape target: [x.size(0)] + rest, via Shape/Gather/Unsqueeze/Concat."""
+        s = self.op("Shape", [x])
+        n = self.op("Gather", [s, self.const(np.int64(0), "idx")], axis=0)
+        n1 = self.op("Unsqueeze", [n, self.const(np.array([0], np.int64), "axes")])
+        return self.op("Concat", [n1, self.const(np.array(rest, np.int64), "rest")], axis=0)
+
+    def model(self, x_shape, out, opset=14):
+        g = helper.make_graph(self.nodes, "g", [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch"] + x_shape)],
+                              [helper.make_tensor_value_info(out, TensorProto.FLOAT, None)], self.inits)
+        m = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)], producer_name="kiln-fixtures")
+        m.ir_version = 8
+        inferred = onnx.shape_inference.infer_shapes(m)
+        info = [v for v in list(inferred.graph.value_info) + list(inferred.graph.output) if v.name == out and v.type.tensor_type.HasField("shape")][0]
+        m.graph.output[0].CopyFrom(info)
+        onnx.checker.check_model(m, full_check=True)
+        return m
+
+
+def mobilenet_like():
+    b = Builder()
+    x = b.relu6(b.bn(b.conv("input", 3, 8, stride=2, bias=False), 8))
+    for _ in range(2):   # inverted residual blocks: expand, depthwise, project, add
+        h = b.relu6(b.bn(b.conv(x, 8, 24, k=1, bias=False), 24))
+        h = b.relu6(b.bn(b.conv(h, 24, 24, group=24, bias=False), 24))
+        h = b.bn(b.conv(h, 24, 8, k=1, bias=False), 8)
+        x = b.op("Add", [x, h])
+    h = b.relu6(b.bn(b.conv(x, 8, 16, stride=2, group=8, bias=False), 16))   # depthwise-ish stride 2
+    p = b.op("GlobalAveragePool", [h])
+    f = b.op("Flatten", [p], axis=1)
+    y = b.op("Gemm", [f, b.const(rng.standard_normal((10, 16)).astype(np.float32) * 0.3), b.const(rng.standard_normal(10).astype(np.float32))], transB=1)
+    return b.model([3, 16, 16], y)
+
+
+def se_block():
+    b = Builder()
+    x = b.op("Relu", [b.conv("input", 3, 16)])
+    s = b.op("GlobalAveragePool", [x])
+    s = b.conv(s, 16, 4, k=1)
+    s = b.op("Mul", [s, b.op("Sigmoid", [s])])          # SiLU as torch exports it
+    s = b.op("Sigmoid", [b.conv(s, 4, 16, k=1)])
+    y = b.op("Mul", [x, s])                              # [N,C,H,W] * [N,C,1,1]
+    y = b.op("HardSwish", [b.conv(y, 16, 8, k=3, stride=2)])
+    return b.model([3, 12, 12], y)
+
+
+def shuffle_unit():
+    b = Builder()
+    x = b.op("Relu", [b.conv("input", 3, 8)])
+    left, right = b.op("Split", [x, b.const(np.array([4, 4], np.int64), "split")], n_out=2, axis=1)
+    r = b.op("Relu", [b.bn(b.conv(right, 4, 4, k=1), 4)])
+    r = b.bn(b.conv(r, 4, 4, group=4, bias=False), 4)
+    r = b.op("Relu", [b.conv(r, 4, 4, k=1)])
+    c = b.op("Concat", [left, r], axis=1)
+    t = b.op("Reshape", [c, b.batch_shape(c, [2, 4, 10, 10])])
+    t = b.op("Transpose", [t], perm=[0, 2, 1, 3, 4])
+    t = b.op("Reshape", [t, b.batch_shape(t, [8, 10, 10])])
+    t = b.op("Slice", [t, b.const(np.array([1, 2], np.int64)), b.const(np.array([7, 100], np.int64)), b.const(np.array([1, 3], np.int64)), b.const(np.array([1, 2], np.int64))])
+    return b.model([3, 10, 10], t)
+
+
+def mixed_ops():
+    b = Builder()
+    x = b.op("LeakyRelu", [b.conv("input", 3, 6, k=3, pads=[0, 1, 2, 1])], alpha=0.1)
+    x = b.op("MaxPool", [x], kernel_shape=[3, 2], strides=[2, 2], pads=[1, 0, 1, 1], ceil_mode=1)
+    x = b.op("AveragePool", [x], kernel_shape=[3, 3], strides=[1, 1], pads=[1, 1, 1, 1], count_include_pad=0)
+    x = b.op("LRN", [x], size=3, alpha=1e-3, beta=0.75, bias=1.0)
+    x = b.op("Pad", [x, b.const(np.array([0, 0, 1, 2, 0, 0, 2, 1], np.int64), "pads")], mode="reflect")
+    x = b.op("HardSigmoid", [x], alpha=0.3, beta=0.4)
+    x = b.op("Sub", [x, b.const(rng.standard_normal((6, 1, 1)).astype(np.float32), "sub")])
+    x = b.op("Div", [x, b.const(np.float32(1.5), "div")])
+    x = b.op("Tanh", [x])
+    m = b.op("ReduceMean", [x], axes=[2], keepdims=0)              # (N, 6, W)
+    f = b.op("Flatten", [m], axis=1)
+    y = b.op("Softmax", [b.op("MatMul", [f, b.const(rng.standard_normal((6 * 8, 4)).astype(np.float32) * 0.3, "fc")])], axis=-1)
+    return b.model([3, 9, 9], y)
+
+
+def write_safetensors(path, tensors):
+    header, offset, blobs = {}, 0, []
+    for name, a in tensors.items():
+        a = np.ascontiguousarray(a, dtype=np.float32)
+        header[name] = {"dtype": "F32", "shape": list(a.shape), "data_offsets": [offset, offset + a.nbytes]}
+        offset += a.nbytes
+        blobs.append(a.tobytes())
+    h = json.dumps(header, separators=(",", ":")).encode()
+    h += b" " * ((8 - len(h) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
+
+
+def main():
+    for name, build in [("mobilenet_like", mobilenet_like), ("se_block", se_block), ("shuffle_unit", shuffle_unit), ("mixed_ops", mixed_ops)]:
+        m = build()
+        path = os.path.join(HERE, name + ".onnx")
+        onnx.save(m, path)
+        sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+        shape = [d.dim_value for d in m.graph.input[0].type.tensor_type.shape.dim[1:]]
+        out = {}
+        for n in (1, 3):
+            x = rng.standard_normal([n] + shape).astype(np.float32)
+            out[f"input_b{n}"] = x
+            out[f"output_b{n}"] = sess.run(None, {"input": x})[0]
+        write_safetensors(os.path.join(HERE, name + ".safetensors"), out)
+        print(f"{name}: {len(m.graph.node)} nodes, output {out['output_b3'].shape}")
+
+
+if __name__ == "__main__":
+    main()
