@@ -55,6 +55,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Fresh processes that measure aotLoad and the first run; the one with the median first-run/steady ratio is reported.")
     var freshProcesses: Int = 5
 
+    @Flag(help: "Skip the FMA peak measurement (the cores' physical limit per precision).")
+    var skipFmaPeak = false
+
     @Option(help: "Matrix size of the sgemm peak measurement.")
     var sgemmSize: Int = 2048
 

@@ -43,6 +43,8 @@ struct BenchReport {
     var date = ISO8601DateFormatter().string(from: Date())
     var command = "kiln " + CommandLine.arguments.dropFirst().joined(separator: " ")
     var sgemm: SGEMMPeak?
+    /// The cores' peak FMA throughput per precision (the physical limit), same run.
+    var fmaPeak: FMAPeak?
     var results: [Result] = []
     var models: [ModelFigures] = []
 
@@ -66,6 +68,7 @@ struct BenchReport {
             "blas_threads": blasThreads,
             "sgemm_peak_gflops": r(peakGFLOPS, 10),
             "sgemm_size": sgemm?.size ?? 0,
+            "fma_peak": fmaPeak.map { ["threads": $0.threads, "fp32_gflops": r($0.fp32GFLOPS, 10), "bf16_gflops": r($0.bf16GFLOPS, 10)] as [String: Any] } ?? NSNull(),
             "results": results.map { res -> [String: Any] in
                 [
                     "model": res.model, "batch": res.batch, "path": res.path,
@@ -111,6 +114,7 @@ struct BenchReport {
         lines.append("CPU: \(cpu) (\(simd)); Kiln kernels \(threads) threads; OpenBLAS core \(blasCore) (\(blasCoreSource)), \(blasThreads) threads")
         if let sgemm { lines.append(String(format: "sgemm peak: %.1f GFLOP/s (%d³ on all OpenBLAS threads, best of %d; median %.1f)",
                                            sgemm.gflops, sgemm.size, sgemm.statistics.samples.count, sgemm.medianGFLOPS)) }
+        if let fmaPeak { lines.append(fmaPeak.description) }
         lines.append("")
         lines.append(row(["model", "batch", "path", "median ms", "p90 ms", "GFLOP/s", "of peak", "runs"]))
         for res in results {

@@ -51,6 +51,10 @@ struct BenchSession {
         // shared machine one measurement can land in a burst of someone else's work.
         benchProgress("sgemm peak (\(options.sgemmSize)³)…")
         report.sgemm = SGEMMPeak.measure(size: options.sgemmSize)
+        if !options.skipFmaPeak {
+            benchProgress("FMA peak per precision…")
+            report.fmaPeak = FMAPeak.measure()
+        }
 
         let inputFile = try options.inputs.map { try SafetensorsFile(contentsOf: URL(fileURLWithPath: $0)) }
         // One library for every batch, as deployed with a dynamic batch: the default one
@@ -84,6 +88,11 @@ struct BenchSession {
 
         let again = SGEMMPeak.measure(size: options.sgemmSize)
         if again.gflops > report.sgemm?.gflops ?? 0 { report.sgemm = again }
+        if let first = report.fmaPeak {
+            let fmaAgain = FMAPeak.measure()
+            report.fmaPeak = FMAPeak(threads: first.threads, fp32GFLOPS: max(first.fp32GFLOPS, fmaAgain.fp32GFLOPS),
+                                     bf16GFLOPS: max(first.bf16GFLOPS, fmaAgain.bf16GFLOPS))
+        }
 
         var fresh: FreshRunMeasurement?
         if !options.skipFreshProcess {
