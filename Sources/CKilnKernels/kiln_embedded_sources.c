@@ -26,6 +26,15 @@ static const char variants_h[] = {
 static const char gemm_h[] = {
 #embed "include/kiln_gemm.h"
     , 0};
+static const char gemm_bf16_h[] = {
+#embed "include/kiln_gemm_bf16.h"
+    , 0};
+static const char gemm_bf16_c[] = {
+#embed "kiln_gemm_bf16.c"
+    , 0};
+static const char conv_gemm_bf16_c[] = {
+#embed "kiln_conv_gemm_bf16.c"
+    , 0};
 static const char gemm_c[] = {
 #embed "kiln_gemm.c"
     , 0};
@@ -89,6 +98,7 @@ static const kiln_source_file files[] = {
     FILE_ENTRY("kiln_graph.h", graph_h),
     FILE_ENTRY("kiln_conv_variants.h", variants_h),
     FILE_ENTRY("kiln_gemm.h", gemm_h),
+    FILE_ENTRY("kiln_gemm_bf16.h", gemm_bf16_h),
     FILE_ENTRY("kiln_winograd_simd.h", winograd_simd_h),
     FILE_ENTRY("kiln_lazy_weights.h", lazy_weights_h),
     FILE_ENTRY("threads.c", threads_c),
@@ -107,6 +117,8 @@ static const kiln_source_file files[] = {
     FILE_ENTRY("kiln_gemm_im2col.c", gemm_im2col_c),
     FILE_ENTRY("kiln_conv_gemm.c", conv_gemm_c),
     FILE_ENTRY("kiln_lazy_weights.c", lazy_weights_c),
+    FILE_ENTRY("kiln_gemm_bf16.c", gemm_bf16_c),
+    FILE_ENTRY("kiln_conv_gemm_bf16.c", conv_gemm_bf16_c),
 };
 
 const kiln_source_file *kiln_embedded_sources(size_t *count) {
