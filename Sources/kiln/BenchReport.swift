@@ -11,6 +11,8 @@ struct BenchReport {
         var batch: Int
         /// "compiled" or "eager".
         var path: String
+        /// The arithmetic of the timed path's convolutions.
+        var precision: Precision
         var statistics: LatencyStatistics
         var flops: FLOPCount
         var gflops: Double { flops.gflops(milliseconds: statistics.median) }
@@ -71,7 +73,7 @@ struct BenchReport {
             "fma_peak": fmaPeak.map { ["threads": $0.threads, "fp32_gflops": r($0.fp32GFLOPS, 10), "bf16_gflops": r($0.bf16GFLOPS, 10)] as [String: Any] } ?? NSNull(),
             "results": results.map { res -> [String: Any] in
                 [
-                    "model": res.model, "batch": res.batch, "path": res.path,
+                    "model": res.model, "batch": res.batch, "path": res.path, "precision": res.precision.rawValue,
                     "median_ms": r(res.statistics.median), "p90_ms": r(res.statistics.p90),
                     "min_ms": r(res.statistics.min), "runs": res.statistics.samples.count,
                     "gflops": r(res.gflops, 10),
@@ -119,7 +121,7 @@ struct BenchReport {
         lines.append(row(["model", "batch", "path", "median ms", "p90 ms", "GFLOP/s", "of peak", "runs"]))
         for res in results {
             let frac = peakGFLOPS > 0 ? String(format: "%.0f%%", 100 * res.gflops / peakGFLOPS) : "–"
-            lines.append(row([res.model, "\(res.batch)", res.path, String(format: "%.2f", res.statistics.median),
+            lines.append(row([res.model, "\(res.batch)", res.path + (res.precision == .fp32 ? "" : " " + res.precision.rawValue), String(format: "%.2f", res.statistics.median),
                               String(format: "%.2f", res.statistics.p90), String(format: "%.1f", res.gflops), frac,
                               "\(res.statistics.samples.count)"]))
         }

@@ -74,14 +74,15 @@ struct BenchSession {
             let c = try LatencyStatistics.measure(warmup: options.warmup, runs: options.runs, budgetSeconds: options.budget) {
                 y = try compiled(x)
             }
-            report.results.append(.init(model: name.rawValue, batch: b, path: "compiled", statistics: c, flops: flops))
+            report.results.append(.init(model: name.rawValue, batch: b, path: "compiled", precision: options.precision,
+                                        statistics: c, flops: flops))
             outputs.append(("compiled_b\(b)", y))
             if !options.noEager {
                 benchProgress("batch \(b): eager…")
                 let e = try LatencyStatistics.measure(warmup: options.warmup, runs: options.runs, budgetSeconds: options.budget) {
                     y = try net(x)
                 }
-                report.results.append(.init(model: name.rawValue, batch: b, path: "eager", statistics: e, flops: flops))
+                report.results.append(.init(model: name.rawValue, batch: b, path: "eager", precision: .fp32, statistics: e, flops: flops))
                 outputs.append(("eager_b\(b)", y))
             }
         }
@@ -123,7 +124,7 @@ struct BenchSession {
     /// aotCompile for an example batch `batch` into `cache` (nil: the usual cache).
     private func compile(_ program: ExportedProgram, batch: Int, autotune: Bool, cache: String?) throws -> AOTCompileReport {
         let verbose = options.verbose
-        let opts = AOTCompileOptions(maxAutotune: autotune, cacheDirectory: cache,
+        let opts = AOTCompileOptions(maxAutotune: autotune, cacheDirectory: cache, precision: options.precision,
                                      log: { line in if verbose { AOTCompileOptions.standardError(line) } })
         let report = try aotCompileWithReport(program, exampleInputs: [.randn([batch, 3, 224, 224], seed: 0)], options: opts)
         benchProgress(String(format: "aotCompile (example batch %d%@): %@", batch, autotune ? ", max-autotune" : "",

@@ -9,6 +9,8 @@ enum AOTCompiler {
         guard exampleInputs.count == source.signature.inputs.count else {
             throw CompileError.unsupported("the program takes \(source.signature.inputs.count) inputs, \(exampleInputs.count) example inputs were given")
         }
+        let missing = Precision.missingCPUFeatures(options.precision.requiredCPUFeatures)
+        guard missing.isEmpty else { throw CompileError.missingCPUFeatures(precision: options.precision.rawValue, features: missing) }
         let toolchain = try Toolchain.detect(environment: options.toolchainEnvironment)
         let cache = CompileCache(root: options.resolvedCacheDirectory)
         var graph = FusionPasses.run(try Lowering.lower(source))
@@ -17,7 +19,9 @@ enum AOTCompiler {
         let plan = MemoryPlan.plan(graph)
         let shapes = graph.shapes
         let outputs = zip(source.signature.outputs, graph.outputs).map { GraphInput(name: $0, shape: shapes[$1] ?? []) }
-        let metadata: [String: Any] = [
+        // What the library's kernels need beyond the build's -march=native baseline, checked by aotLoad.
+        let needs = Set(selection.choices.map(\.algorithm.precision)).sorted { $0.rawValue < $1.rawValue }.flatMap(\.requiredCPUFeatures)
+        var metadata: [String: Any] = [
             "inputs": try jsonObject(source.signature.inputs),
             "outputs": try jsonObject(outputs),
             "range_constraints": try jsonObject(source.rangeConstraints),
@@ -35,6 +39,7 @@ enum AOTCompiler {
             "compiler": toolchain.identity.split(separator: "\n").first.map(String.init) ?? "",
             "flags": Toolchain.flags + toolchain.blasFlags.filter { $0.hasPrefix("-l") },
         ]
+        if !needs.isEmpty { metadata["requires_cpu_features"] = needs }
         let model = try CodeGenerator.generate(graph, plan: plan, names: .init(model: source.model, graphHash: source.graphHash,
                                                                                   outputs: source.signature.outputs),
                                                metadata: metadata)

@@ -63,6 +63,9 @@ enum CodeGenerator {
         w.line("#include \"kiln_kernels.h\"")
         w.line("#include \"kiln_conv_variants.h\"")
         w.line("#include \"kiln_lazy_weights.h\"")
+        if g.nodes.contains(where: { if case let .conv(c) = $0.op { c.algorithm.precision == .bf16 } else { false } }) {
+            w.line("#include \"kiln_gemm_bf16.h\"")
+        }
         w.line()
         w.line("#include <string.h>")
         w.line()

@@ -8,12 +8,16 @@ public enum CompileError: KilnError, Equatable {
     case unsupported(String)
     /// Writing sources, weights or the library failed.
     case writeFailed(path: String, message: String)
+    /// The precision asked for needs CPU features this machine lacks (libraries are built
+    /// for the compiling machine's CPU, so it could not run what it built).
+    case missingCPUFeatures(precision: String, features: [String])
 
     public var failureClass: FailureClass {
         switch self {
         case .compilerNotFound, .compilerFailed: .compile
         case .unsupported: .badInput
         case .writeFailed: .output
+        case .missingCPUFeatures: .load
         }
     }
 
@@ -27,6 +31,8 @@ public enum CompileError: KilnError, Equatable {
             return "aotCompile: \(what)"
         case let .writeFailed(path, message):
             return "aotCompile: cannot write \(path): \(message)"
+        case let .missingCPUFeatures(precision, features):
+            return "aotCompile: precision \(precision) needs the CPU feature(s) \(features.joined(separator: ", ")), which this CPU (\(CPUInfo.current.modelName)) lacks"
         }
     }
 
@@ -40,6 +46,8 @@ public enum CompileError: KilnError, Equatable {
             return "Suggested fix: export the model with Kiln's ops (conv2d, batch_norm, relu, add, max_pool2d, adaptive_avg_pool2d, flatten, linear)"
         case .writeFailed:
             return "Suggested fix: choose a writable output path or cache directory (KILN_CACHE_DIR)"
+        case .missingCPUFeatures:
+            return "Suggested fix: compile with precision fp32 (--precision fp32), or on a CPU with AVX512_BF16 (Zen 4 or later, Cooper Lake, Sapphire Rapids)"
         }
     }
 }

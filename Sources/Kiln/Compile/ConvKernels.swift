@@ -38,6 +38,7 @@ struct ConvShape: Hashable, Sendable {
         case .winogradF2x3: return kiln_winograd_f2x3_applicable(&p) != 0
         case .winogradF4x3: return kiln_winograd_f4x3_applicable(&p) != 0
         case .packedGemm: return kiln_conv2d_gemm_applicable(&p) != 0
+        case .packedGemmBF16: return kiln_conv2d_gemm_bf16_applicable(&p) != 0
         }
     }
 
@@ -51,6 +52,7 @@ struct ConvShape: Hashable, Sendable {
         case .winogradF2x3: return kiln_winograd_f2x3_workspace_size(&p)
         case .winogradF4x3: return kiln_winograd_f4x3_workspace_size(&p)
         case .packedGemm: return kiln_conv2d_gemm_workspace_size(&p)
+        case .packedGemmBF16: return 0
         }
     }
 
@@ -72,6 +74,13 @@ struct ConvShape: Hashable, Sendable {
             var p = params
             var packed = [Float](repeating: 0, count: kiln_conv2d_gemm_packed_size(&p))
             weight.withUnsafeBufferPointer { w in kiln_conv2d_gemm_pack(&p, w.baseAddress, &packed) }
+            return packed
+        }
+        if a == .packedGemmBF16 {
+            // bf16 pairs (kiln_gemm_bf16.h), two per float of the weights blob.
+            var p = params
+            var packed = [Float](repeating: 0, count: kiln_conv2d_gemm_bf16_packed_size(&p))
+            weight.withUnsafeBufferPointer { w in packed.withUnsafeMutableBytes { kiln_conv2d_gemm_bf16_pack(&p, w.baseAddress, $0.baseAddress) } }
             return packed
         }
         if a == .winogradF4x3 {
@@ -97,6 +106,7 @@ struct ConvShape: Hashable, Sendable {
         case .winogradF2x3: kiln_conv2d_winograd_f2x3(&p, x, packed, bias, residual, y, workspace)
         case .winogradF4x3: kiln_conv2d_winograd_f4x3(&p, x, packed, bias, residual, y, workspace)
         case .packedGemm: kiln_conv2d_gemm(&p, x, packed, bias, residual, y, workspace)
+        case .packedGemmBF16: kiln_conv2d_gemm_bf16(&p, x, packed, bias, residual, y, workspace)
         }
     }
 
@@ -117,6 +127,7 @@ struct ConvShape: Hashable, Sendable {
         case .winogradF2x3: "kiln_conv2d_winograd_f2x3(&p, x, w, b, r, y, ws)"
         case .winogradF4x3: "kiln_conv2d_winograd_f4x3(&p, x, w, b, r, y, ws)"
         case .packedGemm: "kiln_conv2d_gemm(&p, x, w, b, r, y, ws)"
+        case .packedGemmBF16: "kiln_conv2d_gemm_bf16(&p, x, w, b, r, y, ws)"
         }
     }
 }

@@ -13,6 +13,13 @@ public enum ConvAlgorithm: String, CaseIterable, Sendable, Codable {
     /// Kiln's own AVX-512 packed GEMM (`kiln_conv2d_gemm`), im2col fused into B packing,
     /// weights packed at compile time: any geometry with 1 group.
     case packedGemm = "packed_gemm"
+    /// The packed GEMM in bfloat16 (`kiln_conv2d_gemm_bf16`): weights packed as bf16 pairs,
+    /// activations rounded to bf16 while packing, fp32 accumulation (vdpbf16ps) and epilogue.
+    /// Only in libraries compiled with `precision: .bf16`; any geometry with 1 group.
+    case packedGemmBF16 = "packed_gemm_bf16"
+
+    /// The precision the algorithm computes in.
+    public var precision: Precision { self == .packedGemmBF16 ? .bf16 : .fp32 }
 }
 
 /// A convolution after folding and fusion: y = relu?(conv(x, weight) + bias + residual).
