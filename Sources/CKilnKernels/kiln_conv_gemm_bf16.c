@@ -7,7 +7,10 @@
  * Threads claim tasks dynamically: whole images when the batch gives four per thread,
  * else (image, column block), else (image, output-channel block) when the output has few
  * pixels; with long K (batch 1 of ResNet's 7x7 layers: 49 pixels, K = 4608) the
- * output-channel split becomes a K split whose parts are summed with the epilogue.
+ * output-channel split becomes a K split whose parts are summed with the epilogue. Batches
+ * of small outputs (7x7 = 48 + 1 columns: a third of each image's tiles would be a 1-column
+ * edge) put all images' pixels side by side in shared column blocks (SPLIT_GROUPED), as
+ * kiln_conv_gemm.c does.
  */
 #include "kiln_conv_variants.h"
 #include "kiln_gemm_bf16.h"
@@ -38,10 +41,14 @@ typedef struct {
     int units;           /* panels (N or M) or K blocks in the split dimension */
     size_t tasks;
     _Atomic size_t next;
-    float *scratch;      /* SPLIT_K: one (OC, OH*OW) part per task */
+    float *scratch;      /* SPLIT_K: one (OC, OH*OW) part per task; SPLIT_GROUPED: one
+                          * (OC, GROUP_COLS) block per runner */
 } bf16_conv_ctx;
 
-enum { SPLIT_N, SPLIT_M, SPLIT_K };
+enum { SPLIT_N, SPLIT_M, SPLIT_K, SPLIT_GROUPED };
+
+/* Columns per grouped task: 4 B panels, so each streamed A panel feeds 192 columns. */
+#define GROUP_COLS (4 * KILN_GEMM_BF16_NR)
 
 static int pointwise(const kiln_conv2d_params *p) {
     return p->kh == 1 && p->kw == 1 && p->stride_h == 1 && p->stride_w == 1 && p->pad_h == 0 && p->pad_w == 0;
@@ -87,6 +94,38 @@ static void bf16_conv_runner(void *vctx, size_t r0, size_t r1) {
     }
 }
 
+// SPLIT_GROUPED: task t computes columns [t*GROUP_COLS, ..) of all images' pixels side by
+// side into this runner's scratch block, then copies each image's run of them out with the
+// epilogue (+ bias, + residual, ReLU; NaN passes).
+static void bf16_conv_grouped_runner(void *vctx, size_t r0, size_t r1) {
+    (void)r1;
+    bf16_conv_ctx *ctx = (bf16_conv_ctx *)vctx;
+    const kiln_conv2d_params *p = ctx->p;
+    const int k = gemm_k(p), npix = p->oh * p->ow, oc = p->oc, total = p->n * npix;
+    float *block = ctx->scratch + r0 * (size_t)oc * GROUP_COLS;
+    for (size_t t; (t = atomic_fetch_add_explicit(&ctx->next, 1, memory_order_relaxed)) < ctx->tasks;) {
+        const int n0 = (int)t * GROUP_COLS, cols = total - n0 < GROUP_COLS ? total - n0 : GROUP_COLS;
+        kiln_gemm_im2col b = {p, ctx->x, n0};
+        kiln_gemm_bf16_with_packer_range(oc, cols, 0, k, k, ctx->packed, kiln_gemm_im2col_packer(p), &b, block, cols,
+                                         NULL, NULL, 0, 0);
+        for (int j = 0; j < cols;) {
+            const int image = (n0 + j) / npix, pix = (n0 + j) % npix;
+            const int len = npix - pix < cols - j ? npix - pix : cols - j;
+            for (int o = 0; o < oc; o++) {
+                const size_t out = ((size_t)image * oc + o) * npix + pix;
+                const float *src = block + (size_t)o * cols + j, *res = ctx->residual ? ctx->residual + out : NULL;
+                const float bv = ctx->bias ? ctx->bias[o] : 0.0f;
+                float *dst = ctx->y + out;
+                for (int i = 0; i < len; i++) {
+                    float v = src[i] + bv + (res ? res[i] : 0.0f);
+                    dst[i] = p->relu && !(v >= 0.0f) && v == v ? 0.0f : v;
+                }
+            }
+            j += len;
+        }
+    }
+}
+
 // Rows [r0, r1) of all images' output channels: y = the parts summed in piece order
 // + bias, + residual, ReLU (NaN passes).
 static void bf16_conv_reduce(void *vctx, size_t r0, size_t r1) {
@@ -124,6 +163,17 @@ void kiln_conv2d_gemm_bf16(const kiln_conv2d_params *p, const float *x, const vo
     if (split_m) pieces = (pieces + 1) / 2;
     bf16_conv_ctx ctx = {p, x, bias, residual, (const uint16_t *)packed, y, pieces, split_m ? SPLIT_M : SPLIT_N,
                          split_m ? m_panels : n_panels, (size_t)p->n * pieces, 0, NULL};
+    const size_t groups = ((size_t)p->n * npix + GROUP_COLS - 1) / GROUP_COLS;
+    if (p->n > 1 && npix < GROUP_COLS && npix % KILN_GEMM_BF16_NR != 0 && groups >= 2 * (size_t)threads) {
+        ctx.scratch = malloc(sizeof(float) * (size_t)threads * p->oc * GROUP_COLS);
+        if (ctx.scratch) { /* else: whole images */
+            ctx.mode = SPLIT_GROUPED;
+            ctx.tasks = groups;
+            kiln_parallel_for((size_t)threads, 1, bf16_conv_grouped_runner, &ctx);
+            free(ctx.scratch);
+            return;
+        }
+    }
     const int kpieces = 2 * threads, kblocks = (gemm_k(p) + KILN_GEMM_BF16_KC - 1) / KILN_GEMM_BF16_KC;
     if (split_m && threads > 1 && kblocks >= 2 * kpieces) {
         ctx.scratch = malloc(sizeof(float) * (size_t)p->n * kpieces * p->oc * npix);

@@ -125,7 +125,8 @@ import Testing
     }
 
     /// 1x1, 3x3 and 7x7 over strides, paddings and batches, plus ResNet-like shapes: the
-    /// output-channel split, the K split (long K, few pixels, batch 1) and the stride-2 stem.
+    /// output-channel split, the K split (long K, few pixels, batch 1), the stride-2 stem and
+    /// grouped images (batches of small outputs).
     @Test func convMatchesTwinAndContract() {
         defer { kiln_gemm_bf16_force_portable(0) }
         var failures: [String] = [], cases = 0
@@ -140,6 +141,9 @@ import Testing
             ConvKernelTests.params(n: 1, c: 192, h: 7, w: 7, oc: 64, k: (3, 3), pad: (1, 1), relu: true),
             ConvKernelTests.params(n: 2, c: 96, h: 8, w: 9, oc: 70, k: (1, 1)),
             ConvKernelTests.params(n: 1, c: 3, h: 40, w: 38, oc: 16, k: (7, 7), stride: (2, 2), pad: (3, 3), relu: true),
+            // Batches of small outputs: images grouped into shared column blocks.
+            ConvKernelTests.params(n: 16, c: 32, h: 7, w: 7, oc: 40, k: (3, 3), pad: (1, 1), relu: true),
+            ConvKernelTests.params(n: 40, c: 20, h: 9, w: 9, oc: 16, k: (3, 3), stride: (2, 2), pad: (1, 1)),
         ]
         for (path, portable) in Self.paths {
             kiln_gemm_bf16_force_portable(portable)
