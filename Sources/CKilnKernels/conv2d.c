@@ -1,8 +1,10 @@
 /*
- * conv2d.c — fast convolution: im2col + OpenBLAS sgemm, a direct loop for depthwise,
- * and one fused bias/residual/ReLU epilogue pass.
+ * conv2d.c — fast convolution: im2col + OpenBLAS sgemm (depthwise layers go to
+ * kiln_conv2d_depthwise), and one fused bias/residual/activation epilogue pass.
  */
 #include "kiln_kernels.h"
+#include "kiln_ops_internal.h"
+#include "kiln_conv_variants.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -32,7 +34,7 @@ static size_t grain_items(size_t work_per_item) {
 /* 1x1, stride 1, no padding: the input plane already is the gemm's B matrix. */
 static int is_pointwise(const kiln_conv2d_params *p) {
     return p->kh == 1 && p->kw == 1 && p->stride_h == 1 && p->stride_w == 1 &&
-           p->pad_h == 0 && p->pad_w == 0;
+           p->pad_h == 0 && p->pad_w == 0 && p->pad_b == 0 && p->pad_r == 0;
 }
 
 /* One input and one output channel per group: a gemm would have M = 1, so loop directly. */
@@ -106,19 +108,23 @@ static void epilogue_plane(const kiln_conv2d_params *p, size_t plane, float *yp,
                            const float *bias, const float *residual) {
     const size_t npix = (size_t)p->oh * p->ow;
     const float b = bias ? bias[plane % (size_t)p->oc] : 0.0f;
-    const float lo = p->relu ? 0.0f : -INFINITY;
+    float lo, hi;
+    kiln_act_bounds(&p->act, &lo, &hi);
     if (residual) {
         const float *rp = residual + plane * npix;
         for (size_t i = 0; i < npix; i++) {
             float v = yp[i] + b + rp[i];
-            yp[i] = v < lo ? lo : v;
+            v = v < lo ? lo : v;
+            yp[i] = v > hi ? hi : v;
         }
     } else {
         for (size_t i = 0; i < npix; i++) {
             float v = yp[i] + b;
-            yp[i] = v < lo ? lo : v;
+            v = v < lo ? lo : v;
+            yp[i] = v > hi ? hi : v;
         }
     }
+    if (kiln_act_needs_span(&p->act)) kiln_act_span(&p->act, npix, yp);
 }
 
 static void epilogue_planes(void *vctx, size_t i0, size_t i1) {
@@ -126,55 +132,6 @@ static void epilogue_planes(void *vctx, size_t i0, size_t i1) {
     const size_t npix = (size_t)ctx->p->oh * ctx->p->ow;
     for (size_t i = i0; i < i1; i++)
         epilogue_plane(ctx->p, i, ctx->y + i * npix, ctx->bias, ctx->residual);
-}
-
-/* ------------------------------------------------------------------ depthwise */
-
-typedef struct {
-    const kiln_conv2d_params *p;
-    const float *x, *w, *bias, *residual;
-    float *y;
-} depthwise_ctx;
-
-// x: (N, C, H, W), w: (C, 1, KH, KW), y: (N, C, OH, OW); planes [i0, i1) of the N*C planes.
-// Tap-outer order: for each (ky, kx) the valid output rectangle is computed once, then its
-// rows get a branch-free multiply-add (contiguous when stride is 1, so it vectorises). The
-// output plane is revisited KH*KW times, but it is one plane and stays in cache.
-static void depthwise_planes(void *vctx, size_t i0, size_t i1) {
-    const depthwise_ctx *ctx = (const depthwise_ctx *)vctx;
-    const kiln_conv2d_params *p = ctx->p;
-    const int oh = p->oh, ow = p->ow, h = p->h, w = p->w, sh = p->stride_h, sw = p->stride_w;
-    const size_t npix = (size_t)oh * ow;
-    for (size_t i = i0; i < i1; i++) {
-        const size_t c = i % (size_t)p->c;
-        const float *xp = ctx->x + i * (size_t)h * w;
-        const float *wc = ctx->w + c * (size_t)p->kh * p->kw;
-        float *yp = ctx->y + i * npix;
-        memset(yp, 0, sizeof(float) * npix);
-        for (int ky = 0; ky < p->kh; ky++) {
-            const int offy = ky * p->dil_h - p->pad_h;
-            int ylo, yhi;
-            valid_range(offy, sh, oh, h, &ylo, &yhi);
-            for (int kx = 0; kx < p->kw; kx++) {
-                const float wv = wc[ky * p->kw + kx];
-                const int offx = kx * p->dil_w - p->pad_w;
-                int xlo, xhi;
-                valid_range(offx, sw, ow, w, &xlo, &xhi);
-                for (int oy = ylo; oy < yhi; oy++) {
-                    float *yr = yp + (size_t)oy * ow;
-                    const float *xr = xp + (size_t)(oy * sh + offy) * w;
-                    if (sw == 1) {
-                        for (int ox = xlo; ox < xhi; ox++) yr[ox] += wv * xr[ox + offx];
-                    } else {
-                        for (int ox = xlo; ox < xhi; ox++) yr[ox] += wv * xr[ox * sw + offx];
-                    }
-                }
-            }
-        }
-        /* Epilogue while the plane is still in cache. */
-        if (ctx->bias || ctx->residual || p->relu)
-            epilogue_plane(p, i, yp, ctx->bias, ctx->residual);
-    }
 }
 
 /* ------------------------------------------------------------------ driver */
@@ -190,9 +147,7 @@ void kiln_conv2d(const kiln_conv2d_params *p, const float *x, const float *w,
     const size_t planes = (size_t)p->n * p->oc;
 
     if (is_depthwise(p)) {
-        depthwise_ctx ctx = {p, x, w, bias, residual, y};
-        size_t work = npix * p->kh * p->kw;
-        kiln_parallel_for((size_t)p->n * p->c, grain_items(work), depthwise_planes, &ctx);
+        kiln_conv2d_depthwise(p, x, w, bias, residual, y);
         return;
     }
 
@@ -226,7 +181,7 @@ void kiln_conv2d(const kiln_conv2d_params *p, const float *x, const float *w,
     }
     free(owned);
 
-    if (bias || residual || p->relu) {
+    if (bias || residual || p->act.kind != KILN_ACT_NONE) {
         epilogue_ctx ectx = {p, bias, residual, y};
         kiln_parallel_for(planes, grain_items(npix), epilogue_planes, &ectx);
     }

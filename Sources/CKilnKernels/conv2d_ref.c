@@ -2,6 +2,7 @@
  * conv2d_ref.c — parameter validation and the naive convolution oracle.
  */
 #include "kiln_kernels.h"
+#include "kiln_ops_internal.h"
 
 /* Floor division for a possibly negative numerator (C's '/' truncates toward zero). */
 static int floor_div(int a, int b) {
@@ -15,16 +16,21 @@ int kiln_conv_out_dim(int in, int k, int stride, int pad, int dil) {
     return floor_div(in + 2 * pad - dil * (k - 1) - 1, stride) + 1;
 }
 
+int kiln_conv_out_dim2(int in, int k, int stride, int pad_begin, int pad_end, int dil) {
+    if (stride <= 0) return 0;
+    return floor_div(in + pad_begin + pad_end - dil * (k - 1) - 1, stride) + 1;
+}
+
 int kiln_conv2d_init(kiln_conv2d_params *p) {
     if (!p) return -1;
     if (p->n <= 0 || p->c <= 0 || p->h <= 0 || p->w <= 0) return -1;
     if (p->oc <= 0 || p->kh <= 0 || p->kw <= 0) return -1;
     if (p->stride_h <= 0 || p->stride_w <= 0) return -1;
-    if (p->pad_h < 0 || p->pad_w < 0) return -1;
+    if (p->pad_h < 0 || p->pad_w < 0 || p->pad_b < 0 || p->pad_r < 0) return -1;
     if (p->dil_h <= 0 || p->dil_w <= 0) return -1;
     if (p->groups <= 0 || p->c % p->groups != 0 || p->oc % p->groups != 0) return -1;
-    int oh = kiln_conv_out_dim(p->h, p->kh, p->stride_h, p->pad_h, p->dil_h);
-    int ow = kiln_conv_out_dim(p->w, p->kw, p->stride_w, p->pad_w, p->dil_w);
+    int oh = kiln_conv_out_dim2(p->h, p->kh, p->stride_h, p->pad_h, p->pad_b, p->dil_h);
+    int ow = kiln_conv_out_dim2(p->w, p->kw, p->stride_w, p->pad_w, p->pad_r, p->dil_w);
     if (oh < 1 || ow < 1) return -1;
     p->oh = oh;
     p->ow = ow;
@@ -61,8 +67,7 @@ void kiln_conv2d_ref(const kiln_conv2d_params *p, const float *x, const float *w
                     const size_t yi = (((size_t)n * p->oc + oc) * p->oh + oy) * p->ow + ox;
                     float v = (float)acc;
                     if (residual) v += residual[yi];
-                    if (p->relu && v < 0.0f) v = 0.0f;
-                    y[yi] = v;
+                    y[yi] = kiln_act_scalar(&p->act, v);
                 }
             }
         }

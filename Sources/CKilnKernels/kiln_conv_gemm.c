@@ -22,6 +22,7 @@
  */
 #include "kiln_conv_variants.h"
 #include "kiln_gemm.h"
+#include "kiln_ops_internal.h"
 
 #include <stdatomic.h>
 #include <stdint.h>
@@ -48,7 +49,7 @@ size_t kiln_conv2d_gemm_workspace_size(const kiln_conv2d_params *p) {
 
 static int is_pointwise(const kiln_conv2d_params *p) {
     return p->kh == 1 && p->kw == 1 && p->stride_h == 1 && p->stride_w == 1 &&
-           p->pad_h == 0 && p->pad_w == 0;
+           p->pad_h == 0 && p->pad_w == 0 && p->pad_b == 0 && p->pad_r == 0;
 }
 
 /* ------------------------------------------------------------------ tasks */
@@ -101,11 +102,11 @@ static void conv_gemm_runner(void *vctx, size_t r0, size_t r1) {
         const float *a = ctx->packed + (size_t)m0 * k; /* m0 is a multiple of MR */
         const float *bias = ctx->bias ? ctx->bias + m0 : NULL;
         if (is_pointwise(p)) {
-            kiln_gemm(m1 - m0, n1 - n0, k, a, xi + n0, npix, yi, npix, bias, ri, npix, p->relu, bpack);
+            kiln_gemm(m1 - m0, n1 - n0, k, a, xi + n0, npix, yi, npix, bias, ri, npix, &p->act, bpack);
         } else {
             kiln_gemm_im2col b = {p, xi, n0};
             kiln_gemm_with_packer(m1 - m0, n1 - n0, k, a, kiln_gemm_im2col_packer(p), &b, yi, npix,
-                                  bias, ri, npix, p->relu, bpack);
+                                  bias, ri, npix, &p->act, bpack);
         }
     }
 }
@@ -128,7 +129,7 @@ static void conv_gemm_grouped_runner(void *vctx, size_t r0, size_t r1) {
         const int cols = total - n0 < GROUP_COLS ? total - n0 : GROUP_COLS;
         kiln_gemm_im2col b = {p, ctx->x, n0};
         kiln_gemm_with_packer(oc, cols, k, ctx->packed, kiln_gemm_im2col_packer(p), &b, scratch, cols,
-                              NULL, NULL, 0, 0, bpack);
+                              NULL, NULL, 0, NULL, bpack);
         for (int j = 0; j < cols;) { /* one image's run of columns at a time */
             const int image = (n0 + j) / npix, pix = (n0 + j) % npix;
             const int len = npix - pix < cols - j ? npix - pix : cols - j;
@@ -141,8 +142,7 @@ static void conv_gemm_grouped_runner(void *vctx, size_t r0, size_t r1) {
                 for (int i = 0; i < len; i++) {
                     float v = src[i] + bv;
                     if (res) v += res[i];
-                    if (p->relu && v < 0.0f) v = 0.0f; /* NaN passes, as kiln_conv2d */
-                    dst[i] = v;
+                    dst[i] = kiln_act_scalar(&p->act, v);
                 }
             }
             j += len;
@@ -167,7 +167,7 @@ static void conv_gemm_ksplit_runner(void *vctx, size_t r0, size_t r1) {
         const int k0 = b0 * KILN_GEMM_KC, k1 = b1 * KILN_GEMM_KC < k ? b1 * KILN_GEMM_KC : k;
         kiln_gemm_im2col b = {p, ctx->x + image * in_image, 0};
         kiln_gemm_with_packer_range(p->oc, npix, k0, k1, k, ctx->packed, kiln_gemm_im2col_packer(p),
-                                    &b, ctx->scratch + t * out_image, npix, NULL, NULL, 0, 0, bpack);
+                                    &b, ctx->scratch + t * out_image, npix, NULL, NULL, 0, NULL, bpack);
     }
 }
 
@@ -189,8 +189,7 @@ static void conv_gemm_ksplit_reduce(void *vctx, size_t r0, size_t r1) {
             for (int q = 1; q < ctx->pieces; q++) v += part[(size_t)q * out_image + i];
             v += bv;
             if (res) v += res[i];
-            if (p->relu && v < 0.0f) v = 0.0f; /* NaN passes, as kiln_conv2d */
-            dst[i] = v;
+            dst[i] = kiln_act_scalar(&p->act, v);
         }
     }
 }

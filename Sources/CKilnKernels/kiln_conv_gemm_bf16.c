@@ -14,6 +14,7 @@
  */
 #include "kiln_conv_variants.h"
 #include "kiln_gemm_bf16.h"
+#include "kiln_ops_internal.h"
 
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -51,7 +52,8 @@ enum { SPLIT_N, SPLIT_M, SPLIT_K, SPLIT_GROUPED };
 #define GROUP_COLS (4 * KILN_GEMM_BF16_NR)
 
 static int pointwise(const kiln_conv2d_params *p) {
-    return p->kh == 1 && p->kw == 1 && p->stride_h == 1 && p->stride_w == 1 && p->pad_h == 0 && p->pad_w == 0;
+    return p->kh == 1 && p->kw == 1 && p->stride_h == 1 && p->stride_w == 1 && p->pad_h == 0 && p->pad_w == 0 &&
+           p->pad_b == 0 && p->pad_r == 0;
 }
 
 static void bf16_conv_runner(void *vctx, size_t r0, size_t r1) {
@@ -69,7 +71,7 @@ static void bf16_conv_runner(void *vctx, size_t r0, size_t r1) {
         if (ctx->mode == SPLIT_K) { /* K blocks [u0, u1) of the whole image, into its part */
             const int k0 = u0 * KILN_GEMM_BF16_KC, k1 = u1 * KILN_GEMM_BF16_KC < k ? u1 * KILN_GEMM_BF16_KC : k;
             kiln_gemm_bf16_with_packer_range(p->oc, npix, k0, k1, k, ctx->packed, kiln_gemm_im2col_packer(p), &b,
-                                             ctx->scratch + t * out_image, npix, NULL, NULL, 0, 0);
+                                             ctx->scratch + t * out_image, npix, NULL, NULL, 0, NULL);
             continue;
         }
         int m0 = 0, m1 = p->oc, n0 = 0, n1 = npix;
@@ -85,18 +87,18 @@ static void bf16_conv_runner(void *vctx, size_t r0, size_t r1) {
         const uint16_t *a = ctx->packed + (size_t)m0 * kp; /* m0 is a multiple of MR */
         const float *bias = ctx->bias ? ctx->bias + m0 : NULL;
         if (pointwise(p)) {
-            kiln_gemm_bf16(m1 - m0, n1 - n0, k, a, xi + n0, npix, yi, npix, bias, ri, npix, p->relu);
+            kiln_gemm_bf16(m1 - m0, n1 - n0, k, a, xi + n0, npix, yi, npix, bias, ri, npix, &p->act);
         } else {
             b.n_offset = n0;
             kiln_gemm_bf16_with_packer_range(m1 - m0, n1 - n0, 0, k, k, a, kiln_gemm_im2col_packer(p), &b, yi, npix,
-                                             bias, ri, npix, p->relu);
+                                             bias, ri, npix, &p->act);
         }
     }
 }
 
 // SPLIT_GROUPED: task t computes columns [t*GROUP_COLS, ..) of all images' pixels side by
 // side into this runner's scratch block, then copies each image's run of them out with the
-// epilogue (+ bias, + residual, ReLU; NaN passes).
+// epilogue (+ bias, + residual, act).
 static void bf16_conv_grouped_runner(void *vctx, size_t r0, size_t r1) {
     (void)r1;
     bf16_conv_ctx *ctx = (bf16_conv_ctx *)vctx;
@@ -107,7 +109,7 @@ static void bf16_conv_grouped_runner(void *vctx, size_t r0, size_t r1) {
         const int n0 = (int)t * GROUP_COLS, cols = total - n0 < GROUP_COLS ? total - n0 : GROUP_COLS;
         kiln_gemm_im2col b = {p, ctx->x, n0};
         kiln_gemm_bf16_with_packer_range(oc, cols, 0, k, k, ctx->packed, kiln_gemm_im2col_packer(p), &b, block, cols,
-                                         NULL, NULL, 0, 0);
+                                         NULL, NULL, 0, NULL);
         for (int j = 0; j < cols;) {
             const int image = (n0 + j) / npix, pix = (n0 + j) % npix;
             const int len = npix - pix < cols - j ? npix - pix : cols - j;
@@ -117,8 +119,7 @@ static void bf16_conv_grouped_runner(void *vctx, size_t r0, size_t r1) {
                 const float bv = ctx->bias ? ctx->bias[o] : 0.0f;
                 float *dst = ctx->y + out;
                 for (int i = 0; i < len; i++) {
-                    float v = src[i] + bv + (res ? res[i] : 0.0f);
-                    dst[i] = p->relu && !(v >= 0.0f) && v == v ? 0.0f : v;
+                    dst[i] = kiln_act_scalar(&p->act, src[i] + bv + (res ? res[i] : 0.0f));
                 }
             }
             j += len;
@@ -127,7 +128,7 @@ static void bf16_conv_grouped_runner(void *vctx, size_t r0, size_t r1) {
 }
 
 // Rows [r0, r1) of all images' output channels: y = the parts summed in piece order
-// + bias, + residual, ReLU (NaN passes).
+// + bias, + residual, act.
 static void bf16_conv_reduce(void *vctx, size_t r0, size_t r1) {
     const bf16_conv_ctx *ctx = (const bf16_conv_ctx *)vctx;
     const kiln_conv2d_params *p = ctx->p;
@@ -144,8 +145,7 @@ static void bf16_conv_reduce(void *vctx, size_t r0, size_t r1) {
             for (int q = 1; q < ctx->pieces; q++) v += part[(size_t)q * out_image + i];
             v += bv;
             if (res) v += res[i];
-            if (p->relu && !(v >= 0.0f) && v == v) v = 0.0f;
-            dst[i] = v;
+            dst[i] = kiln_act_scalar(&p->act, v);
         }
     }
 }

@@ -2,6 +2,7 @@
  * kiln_conv_variants.c — direct and 1x1-as-sgemm convolutions (autotune candidates).
  */
 #include "kiln_conv_variants.h"
+#include "kiln_ops_internal.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -27,11 +28,14 @@ static void epilogue(const kiln_conv2d_params *p, int oc, float *yp, const float
                      const float *rp) {
     const size_t npix = (size_t)p->oh * p->ow;
     const float b = bias ? bias[oc] : 0.0f;
-    const float lo = p->relu ? 0.0f : -INFINITY;
+    float lo, hi;
+    kiln_act_bounds(&p->act, &lo, &hi);
     for (size_t i = 0; i < npix; i++) {
         float v = yp[i] + b + (rp ? rp[i] : 0.0f);
-        yp[i] = v < lo ? lo : v;
+        v = v < lo ? lo : v;
+            yp[i] = v > hi ? hi : v;
     }
+    if (kiln_act_needs_span(&p->act)) kiln_act_span(&p->act, npix, yp);
 }
 
 /* ------------------------------------------------------------------ direct */
@@ -90,7 +94,8 @@ void kiln_conv2d_direct(const kiln_conv2d_params *p, const float *x, const float
 /* ------------------------------------------------------------------ 1x1 as sgemm */
 
 int kiln_conv2d_pointwise_applicable(const kiln_conv2d_params *p) {
-    return p->kh == 1 && p->kw == 1 && p->pad_h == 0 && p->pad_w == 0 && p->groups == 1;
+    return p->kh == 1 && p->kw == 1 && p->pad_h == 0 && p->pad_w == 0 && p->pad_b == 0 && p->pad_r == 0 &&
+           p->groups == 1;
 }
 
 static int strided(const kiln_conv2d_params *p) { return p->stride_h != 1 || p->stride_w != 1; }
@@ -136,7 +141,7 @@ void kiln_conv2d_pointwise(const kiln_conv2d_params *p, const float *x, const fl
                     p->c, b, (int)npix, 0.0f, y + (size_t)n * p->oc * npix, (int)npix);
     }
     free(owned);
-    if (bias || residual || p->relu) {
+    if (bias || residual || p->act.kind != KILN_ACT_NONE) {
         epi_ctx ctx = {p, bias, residual, y};
         kiln_parallel_for((size_t)p->n * p->oc, grain(npix), epi_planes, &ctx);
     }

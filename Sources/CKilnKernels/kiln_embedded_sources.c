@@ -89,6 +89,36 @@ static const char lazy_weights_c[] = {
 static const char winograd_f4x3_c[] = {
 #embed "kiln_winograd_f4x3.c"
     , 0};
+static const char ops_h[] = {
+#embed "include/kiln_ops.h"
+    , 0};
+static const char ops_internal_h[] = {
+#embed "kiln_ops_internal.h"
+    , 0};
+static const char ops_activation_c[] = {
+#embed "ops_activation.c"
+    , 0};
+static const char ops_binary_c[] = {
+#embed "ops_binary.c"
+    , 0};
+static const char ops_pool_c[] = {
+#embed "ops_pool.c"
+    , 0};
+static const char ops_reduce_c[] = {
+#embed "ops_reduce.c"
+    , 0};
+static const char ops_copy_c[] = {
+#embed "ops_copy.c"
+    , 0};
+static const char ops_matmul_c[] = {
+#embed "ops_matmul.c"
+    , 0};
+static const char act_simd_h[] = {
+#embed "kiln_act_simd.h"
+    , 0};
+static const char conv_depthwise_c[] = {
+#embed "conv_depthwise.c"
+    , 0};
 
 #define FILE_ENTRY(name, var) {name, var, sizeof(var) - 1}
 
@@ -101,6 +131,9 @@ static const kiln_source_file files[] = {
     FILE_ENTRY("kiln_gemm_bf16.h", gemm_bf16_h),
     FILE_ENTRY("kiln_winograd_simd.h", winograd_simd_h),
     FILE_ENTRY("kiln_lazy_weights.h", lazy_weights_h),
+    FILE_ENTRY("kiln_ops.h", ops_h),
+    FILE_ENTRY("kiln_ops_internal.h", ops_internal_h),
+    FILE_ENTRY("kiln_act_simd.h", act_simd_h),
     FILE_ENTRY("threads.c", threads_c),
     FILE_ENTRY("conv2d.c", conv2d_c),
     FILE_ENTRY("conv2d_ref.c", conv2d_ref_c),
@@ -117,6 +150,13 @@ static const kiln_source_file files[] = {
     FILE_ENTRY("kiln_gemm_im2col.c", gemm_im2col_c),
     FILE_ENTRY("kiln_conv_gemm.c", conv_gemm_c),
     FILE_ENTRY("kiln_lazy_weights.c", lazy_weights_c),
+    FILE_ENTRY("ops_activation.c", ops_activation_c),
+    FILE_ENTRY("ops_binary.c", ops_binary_c),
+    FILE_ENTRY("ops_pool.c", ops_pool_c),
+    FILE_ENTRY("ops_reduce.c", ops_reduce_c),
+    FILE_ENTRY("ops_copy.c", ops_copy_c),
+    FILE_ENTRY("ops_matmul.c", ops_matmul_c),
+    FILE_ENTRY("conv_depthwise.c", conv_depthwise_c),
     FILE_ENTRY("kiln_gemm_bf16.c", gemm_bf16_c),
     FILE_ENTRY("kiln_conv_gemm_bf16.c", conv_gemm_bf16_c),
 };

@@ -20,6 +20,7 @@
  * have them, and the portable microkernel (same packed layouts) runs elsewhere.
  */
 #include "kiln_gemm.h"
+#include "kiln_ops_internal.h"
 
 #include <stdatomic.h>
 #include <string.h>
@@ -44,7 +45,9 @@
 /* How a K block treats C: the first block overwrites, later ones accumulate, the last one
  * also applies the epilogue. */
 typedef struct {
-    int first, last, relu;
+    int first, last, clamp; /* clamp: act is max(lo, min(hi, v)) (NONE/RELU/CLIP), in registers */
+    float lo, hi;
+    const kiln_act *act;   /* other kinds: kiln_act_span on each stored row; or NULL */
     const float *bias;     /* already offset to the panel's first row, or NULL */
     const float *residual; /* already offset to the tile, or NULL */
     int ldr;
@@ -136,7 +139,7 @@ static void panel_portable(int kc, const float *a, const float *b, float *c, int
             if (e->last) {
                 v += bv;
                 if (rr) v += rr[j];
-                if (e->relu && !(v >= 0.0f) && v == v) v = 0.0f; /* NaN passes, as kiln_conv2d */
+                if (e->act) v = kiln_act_scalar(e->act, v);
             }
             cr[j] = v;
         }
@@ -204,7 +207,7 @@ tile_avx512(const int np, const int nv, int kc, const float *a, size_t a_stride,
         const int cols = nr - 16 * v;
         mask[v] = cols >= 16 ? (__mmask16)0xFFFF : cols > 0 ? (__mmask16)((1u << cols) - 1) : 0;
     }
-    const __m512 zero = _mm512_setzero_ps();
+    const __m512 lo = _mm512_set1_ps(e->lo), hi = _mm512_set1_ps(e->hi);
 #pragma GCC unroll 24
     for (int i = 0; i < np * MR; i++) {
         if (i >= mr) break;
@@ -218,11 +221,12 @@ tile_avx512(const int np, const int nv, int kc, const float *a, size_t a_stride,
             if (e->last) {
                 x = _mm512_add_ps(x, bias);
                 if (rr) x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(mask[v], rr + 16 * v));
-                /* max with 0 as the first operand returns the second (x) when x is NaN. */
-                if (e->relu) x = _mm512_max_ps(zero, x);
+                /* the bounds as first operands: max/min return the second (x) when x is NaN. */
+                if (e->clamp) x = _mm512_min_ps(hi, _mm512_max_ps(lo, x)); /* bounds first: NaN passes */
             }
             _mm512_mask_storeu_ps(cr + 16 * v, mask[v], x);
         }
+        if (e->last && e->act && !e->clamp) kiln_act_span(e->act, (size_t)nr, cr);
     }
 }
 
@@ -255,7 +259,7 @@ KILN_AVX512 static void column_avx512(int kc, const float *a, size_t a_stride, i
             if (e->last) {
                 if (e->bias) x += e->bias[row];
                 if (e->residual) x += e->residual[(size_t)row * e->ldr];
-                if (e->relu && x < 0.0f) x = 0.0f; /* NaN passes, as the tile's max(0, x) */
+                if (e->act) x = kiln_act_scalar(e->act, x);
             }
             *cr = x;
         }
@@ -317,7 +321,7 @@ static microkernel_fn pick_microkernel(void) {
 void kiln_gemm_with_packer_range(int m, int n, int k0, int k1, int k_total, const float *a_packed,
                                  kiln_gemm_pack_b_fn pack_b, const void *ctx,
                                  float *c, int ldc, const float *bias, const float *residual,
-                                 int ldr, int relu, float *workspace) {
+                                 int ldr, const kiln_act *act, float *workspace) {
     if (m <= 0 || n <= 0) return;
     if (k0 < 0) k0 = 0;
     if (k1 < k0) k1 = k0;
@@ -335,7 +339,9 @@ void kiln_gemm_with_packer_range(int m, int n, int k0, int k1, int k_total, cons
         int pc = 0;
         do { /* runs once for K = 0, so C still gets the epilogue of an empty sum */
             const int kc = k - pc < KC ? k - pc : KC;
-            tile_epilogue e = {pc == 0, pc + kc >= k, relu, NULL, NULL, ldr};
+            if (act && act->kind == KILN_ACT_NONE) act = NULL;
+            tile_epilogue e = {pc == 0, pc + kc >= k, 0, -INFINITY, INFINITY, act, NULL, NULL, ldr};
+            if (act) e.clamp = kiln_act_bounds(act, &e.lo, &e.hi);
             for (int jr = jc; jr < jc_end; jr += NR) {
                 const int nr = n - jr < NR ? n - jr : NR;
                 if (kc > 0) pack_b(ctx, k0 + pc, kc, jr, nr, workspace);
@@ -360,23 +366,23 @@ void kiln_gemm_with_packer_range(int m, int n, int k0, int k1, int k_total, cons
 void kiln_gemm_with_packer(int m, int n, int k, const float *a_packed,
                            kiln_gemm_pack_b_fn pack_b, const void *ctx,
                            float *c, int ldc, const float *bias, const float *residual, int ldr,
-                           int relu, float *workspace) {
+                           const kiln_act *act, float *workspace) {
     if (k < 0) k = 0;
     kiln_gemm_with_packer_range(m, n, 0, k, k, a_packed, pack_b, ctx, c, ldc, bias, residual,
-                                ldr, relu, workspace);
+                                ldr, act, workspace);
 }
 
 void kiln_gemm(int m, int n, int k, const float *a_packed, const float *b, int ldb,
                float *c, int ldc, const float *bias, const float *residual, int ldr,
-               int relu, float *workspace) {
+               const kiln_act *act, float *workspace) {
     matrix_b ctx = {b, ldb};
     kiln_gemm_with_packer(m, n, k, a_packed, pack_b_matrix, &ctx, c, ldc, bias, residual, ldr,
-                          relu, workspace);
+                          act, workspace);
 }
 
 // a: (M, K) lda, b: (K, N) ldb, c: (M, N) ldc, residual: (M, N) ldr.
 void kiln_gemm_ref(int m, int n, int k, const float *a, int lda, const float *b, int ldb,
-                   float *c, int ldc, const float *bias, const float *residual, int ldr, int relu) {
+                   float *c, int ldc, const float *bias, const float *residual, int ldr, const kiln_act *act) {
     for (int i = 0; i < m; i++)
         for (int j = 0; j < n; j++) {
             double s = 0;
@@ -384,7 +390,7 @@ void kiln_gemm_ref(int m, int n, int k, const float *a, int lda, const float *b,
             float v = (float)s;
             if (bias) v += bias[i];
             if (residual) v += residual[(size_t)i * ldr + j];
-            if (relu && v < 0.0f) v = 0.0f;
+            if (act) v = kiln_act_scalar(act, v);
             c[(size_t)i * ldc + j] = v;
         }
 }

@@ -10,6 +10,7 @@
  * the work of 48 fp32 FMAs, and the A panels (the weights) are half the bytes.
  */
 #include "kiln_gemm_bf16.h"
+#include "kiln_ops_internal.h"
 
 #include <stdatomic.h>
 #include <string.h>
@@ -77,7 +78,9 @@ void kiln_gemm_bf16_pack_a(int m, int k, const float *a, int lda, uint16_t *pack
 /* ------------------------------------------------------------------ tile epilogue */
 
 typedef struct {
-    int first, last, relu;
+    int first, last, clamp; /* clamp: act is max(lo, min(hi, v)) (NONE/RELU/CLIP), in registers */
+    float lo, hi;
+    const kiln_act *act;    /* other kinds: kiln_act_span on each stored row; or NULL */
     const float *bias;     /* offset to the tile's first row, or NULL */
     const float *residual; /* offset to the tile, or NULL */
     int ldr;
@@ -88,14 +91,14 @@ typedef struct {
 typedef void (*microkernel_fn)(int pairs, const uint16_t *a, size_t a_stride, int np, const uint16_t *b,
                                float *c, int ldc, int mr, int nr, const tile_epilogue *e);
 
-// The fp32 epilogue of one row of accumulated values (kiln_conv2d's order: + C when not the
-// first K block, then on the last: + bias, + residual, ReLU with NaN passing).
+// The fp32 epilogue of one accumulated value (kiln_conv2d's order: + C when not the first K
+// block, then on the last: + bias, + residual, act).
 static inline float epilogue_scalar(float v, const float *cr, int i, int j, const tile_epilogue *e) {
     if (!e->first) v += cr[j];
     if (e->last) {
         if (e->bias) v += e->bias[i];
         if (e->residual) v += e->residual[(size_t)i * e->ldr + j];
-        if (e->relu && !(v >= 0.0f) && v == v) v = 0.0f;
+        if (e->act) v = kiln_act_scalar(e->act, v);
     }
     return v;
 }
@@ -173,7 +176,7 @@ tile_bf16(const int np, const int nv, int pairs, const uint16_t *a, size_t a_str
         const int cols = nr - 16 * v;
         mask[v] = cols >= 16 ? (__mmask16)0xFFFF : cols > 0 ? (__mmask16)((1u << cols) - 1) : 0;
     }
-    const __m512 zero = _mm512_setzero_ps();
+    const __m512 lo = _mm512_set1_ps(e->lo), hi = _mm512_set1_ps(e->hi);
 #pragma GCC unroll 24
     for (int i = 0; i < np * MR; i++) {
         if (i >= mr) break;
@@ -187,10 +190,11 @@ tile_bf16(const int np, const int nv, int pairs, const uint16_t *a, size_t a_str
             if (e->last) {
                 x = _mm512_add_ps(x, bias);
                 if (rr) x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(mask[v], rr + 16 * v));
-                if (e->relu) x = _mm512_max_ps(zero, x); /* max(0, NaN) returns the NaN */
+                if (e->clamp) x = _mm512_min_ps(hi, _mm512_max_ps(lo, x)); /* bounds first: NaN passes */
             }
             _mm512_mask_storeu_ps(cr + 16 * v, mask[v], x);
         }
+        if (e->last && e->act && !e->clamp) kiln_act_span(e->act, (size_t)nr, cr);
     }
 }
 
@@ -251,8 +255,9 @@ static int use_bf16(void) { return !atomic_load_explicit(&g_force_portable, memo
 void kiln_gemm_bf16_with_packer_range(int m, int n, int k0, int k1, int k_total, const uint16_t *a_packed,
                                       kiln_gemm_pack_b_fn pack_b, const void *ctx,
                                       float *c, int ldc, const float *bias, const float *residual,
-                                      int ldr, int relu) {
+                                      int ldr, const kiln_act *act) {
     if (m <= 0 || n <= 0) return;
+    if (act && act->kind == KILN_ACT_NONE) act = NULL;
     if (k0 < 0) k0 = 0;
     k0 &= ~1; /* pairs: a range starts on an even column */
     if (k1 < k0) k1 = k0;
@@ -275,7 +280,8 @@ void kiln_gemm_bf16_with_packer_range(int m, int n, int k0, int k1, int k_total,
             int pc = 0;
             do { /* once for K = 0, so C still gets the epilogue of an empty sum */
                 const int kc = k - pc < KC ? k - pc : KC;
-                tile_epilogue e = {pc == 0, pc + kc >= k, relu, NULL, NULL, ldr};
+                tile_epilogue e = {pc == 0, pc + kc >= k, 0, -INFINITY, INFINITY, act, NULL, NULL, ldr};
+                if (act) e.clamp = kiln_act_bounds(act, &e.lo, &e.hi);
                 for (int jr = jc; jr < jc_end; jr += NR) {
                     const int nr = n - jr < NR ? n - jr : NR;
                     if (kc > 0) {
@@ -313,15 +319,15 @@ static void pack_b_matrix(const void *vctx, int k0, int kc, int n0, int nc, floa
 }
 
 void kiln_gemm_bf16(int m, int n, int k, const uint16_t *a_packed, const float *b, int ldb,
-                    float *c, int ldc, const float *bias, const float *residual, int ldr, int relu) {
+                    float *c, int ldc, const float *bias, const float *residual, int ldr, const kiln_act *act) {
     matrix_b ctx = {b, ldb};
     if (k < 0) k = 0;
-    kiln_gemm_bf16_with_packer_range(m, n, 0, k, k, a_packed, pack_b_matrix, &ctx, c, ldc, bias, residual, ldr, relu);
+    kiln_gemm_bf16_with_packer_range(m, n, 0, k, k, a_packed, pack_b_matrix, &ctx, c, ldc, bias, residual, ldr, act);
 }
 
 // a: (M, K) lda, b: (K, N) ldb, c: (M, N) ldc, residual: (M, N) ldr; operands rounded to bf16.
 void kiln_gemm_bf16_ref(int m, int n, int k, const float *a, int lda, const float *b, int ldb,
-                        float *c, int ldc, const float *bias, const float *residual, int ldr, int relu) {
+                        float *c, int ldc, const float *bias, const float *residual, int ldr, const kiln_act *act) {
     for (int i = 0; i < m; i++)
         for (int j = 0; j < n; j++) {
             double s = 0;
@@ -331,7 +337,7 @@ void kiln_gemm_bf16_ref(int m, int n, int k, const float *a, int lda, const floa
             float v = (float)s;
             if (bias) v += bias[i];
             if (residual) v += residual[(size_t)i * ldr + j];
-            if (relu && v < 0.0f) v = 0.0f;
+            if (act) v = kiln_act_scalar(act, v);
             c[(size_t)i * ldc + j] = v;
         }
 }

@@ -101,7 +101,7 @@ static void freq_gemm(int oc, int n, int c, const float *u, const float *v, size
         return;
     }
 #endif
-    kiln_gemm(oc, n, c, u, v, (int)ldv, m, (int)ldv, NULL, NULL, 0, 0, ws);
+    kiln_gemm(oc, n, c, u, v, (int)ldv, m, (int)ldv, NULL, NULL, 0, NULL, ws);
 }
 static void freq_pack(int oc, int c, const float *u, float *dst) { kiln_gemm_pack_a(oc, c, u, c, dst); }
 #else

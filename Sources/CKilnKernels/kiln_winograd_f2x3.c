@@ -126,7 +126,8 @@ static void f2_output_portable(const kiln_conv2d_params *p, const float *m, size
                                int tx0, int cnt, int o0, int o1, const float *bias, const float *rn,
                                float *yn) {
     const size_t npix = (size_t)p->oh * p->ow;
-    const float lo = p->relu ? 0.0f : -INFINITY;
+    float lo, hi;
+    kiln_act_bounds(&p->act, &lo, &hi);
     for (int o = o0; o < o1; o++) {
         const float b = bias ? bias[o] : 0.0f;
         for (int t = 0; t < cnt; t++) {
@@ -147,7 +148,7 @@ static void f2_output_portable(const kiln_conv2d_params *p, const float *m, size
                     if (ox >= p->ow) break;
                     const size_t at = (size_t)o * npix + (size_t)oy * p->ow + ox;
                     const float val = r[j] + b + (rn ? rn[at] : 0.0f);
-                    yn[at] = val < lo ? lo : val;
+                    yn[at] = kiln_act_scalar(&p->act, val); /* every kind: this is the portable path */
                 }
             }
         }

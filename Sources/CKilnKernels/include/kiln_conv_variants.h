@@ -3,7 +3,7 @@
  * chooses between (the default, im2col + sgemm, is kiln_conv2d in kiln_kernels.h).
  *
  * All take kiln_conv2d_params filled by kiln_conv2d_init and apply the same epilogue as
- * kiln_conv2d: y = conv + bias; y += residual; if relu: y = max(y, 0).
+ * kiln_conv2d: y = conv + bias; y += residual; y = act(y), and honour all four pads.
  * Workspaces are per image (independent of the batch N).
  */
 #ifndef KILN_CONV_VARIANTS_H
@@ -19,6 +19,14 @@ extern "C" {
  * (image, output channel) planes. Any geometry. No workspace. */
 void kiln_conv2d_direct(const kiln_conv2d_params *p, const float *x, const float *w,
                         const float *bias, const float *residual, float *y);
+
+/* Depthwise convolution (groups == C == OC): one KHxKW filter per channel, any stride,
+ * dilation and pads. Threaded over the N*C planes; each plane gets the epilogue while it is
+ * in cache. No workspace, weights as given (C, 1, KH, KW). kiln_conv2d runs it for every
+ * depthwise layer; its reference twin is kiln_conv2d_ref. */
+int kiln_conv2d_depthwise_applicable(const kiln_conv2d_params *p);
+void kiln_conv2d_depthwise(const kiln_conv2d_params *p, const float *x, const float *w,
+                           const float *bias, const float *residual, float *y);
 
 /* 1x1 convolution with no padding as one sgemm per image: for stride > 1 the strided
  * input is gathered first. groups must be 1. */
@@ -68,7 +76,7 @@ void kiln_winograd_force_portable(int force);
  * input: tiles (ty, tx0 .. tx0+cnt-1) of image xn (C, H, W), channels [c0, c1)
  *        -> v[f*fs + c*ldv + j], f < alpha^2, j < cnt.
  * output: m[f*fs + o*ldm + j], channels [o0, o1) -> image yn (OC, OH, OW) with the
- *        epilogue (bias[o], residual image rn or NULL, p->relu). */
+ *        epilogue (bias[o], residual image rn or NULL, p->act). */
 typedef struct kiln_winograd_variant {
     int m, alpha;
     void (*input)(const kiln_conv2d_params *p, const float *xn, int ty, int tx0, int cnt,

@@ -1,7 +1,7 @@
 /*
  * kiln_gemm.h — Kiln's own packed single-precision GEMM (BLIS style) with a fused epilogue.
  *
- *   c (M, N) = a (M, K) . b (K, N)  [+ bias[m]]  [+ residual (M, N)]  [relu]
+ *   c (M, N) = a (M, K) . b (K, N)  [+ bias[m]]  [+ residual (M, N)]  [act]
  *
  * A (the weights) is packed once, ahead of time, into panels of KILN_GEMM_MR rows; B is
  * packed per call, KILN_GEMM_NR columns at a time, into a caller-provided workspace. An
@@ -20,6 +20,8 @@
 #define KILN_GEMM_H
 
 #include <stddef.h>
+
+#include "kiln_ops.h" /* kiln_act */
 
 #ifdef __cplusplus
 extern "C" {
@@ -46,14 +48,15 @@ void kiln_gemm_unpack_a(int m, int k, const float *packed, float *a, int lda);
 /* Floats of scratch one kiln_gemm call needs (one packed B panel block). */
 size_t kiln_gemm_workspace_size(int m, int n, int k);
 
-/* c (M, N) = a_packed (M, K) . b (K, N) [+ bias[m]] [+ residual (M, N), row stride ldr] [relu].
+/* c (M, N) = a_packed (M, K) . b (K, N) [+ bias[m]] [+ residual (M, N), row stride ldr] [act].
+ * act: the epilogue activation, or NULL (as {KILN_ACT_NONE}).
  * b row-major with row stride ldb; c row stride ldc. bias and residual may be NULL.
  * c must not alias a, b, bias or residual (C is written before the last K block reads the
  * residual). workspace: kiln_gemm_workspace_size(m, n, k) floats, 64-byte alignment preferred.
- * Epilogue order (as kiln_conv2d): c = ab + bias; c += residual; if relu: c = max(c, 0). */
+ * Epilogue order (as kiln_conv2d): c = ab + bias; c += residual; c = act(c). */
 void kiln_gemm(int m, int n, int k, const float *a_packed, const float *b, int ldb,
                float *c, int ldc, const float *bias, const float *residual, int ldr,
-               int relu, float *workspace);
+               const kiln_act *act, float *workspace);
 
 /* The same product with B supplied by a packing callback instead of a matrix (used to fuse
  * im2col into the packing: the column matrix is never materialised).
@@ -63,14 +66,14 @@ typedef void (*kiln_gemm_pack_b_fn)(const void *ctx, int k0, int kc, int n0, int
 void kiln_gemm_with_packer(int m, int n, int k, const float *a_packed,
                            kiln_gemm_pack_b_fn pack_b, const void *ctx,
                            float *c, int ldc, const float *bias, const float *residual, int ldr,
-                           int relu, float *workspace);
+                           const kiln_act *act, float *workspace);
 
 /* The part of that product over K columns [k0, k1) of a packed A of k_total columns (pack_b
  * is called with absolute k): lets callers split K, e.g. across threads, and sum the parts. */
 void kiln_gemm_with_packer_range(int m, int n, int k0, int k1, int k_total, const float *a_packed,
                                  kiln_gemm_pack_b_fn pack_b, const void *ctx,
                                  float *c, int ldc, const float *bias, const float *residual,
-                                 int ldr, int relu, float *workspace);
+                                 int ldr, const kiln_act *act, float *workspace);
 
 /* Fused im2col packing for the packed-GEMM convolution (kiln_gemm_im2col.c; internal to
  * kiln_conv_gemm.c). The B matrix is the column matrix of images x: (N, C, H, W) laid side
@@ -88,7 +91,7 @@ kiln_gemm_pack_b_fn kiln_gemm_im2col_packer(const struct kiln_conv2d_params *p);
 /* The naive reference twin: the obvious triple loop with double accumulation, a (M, K)
  * unpacked with row stride lda, same epilogue and arguments otherwise. */
 void kiln_gemm_ref(int m, int n, int k, const float *a, int lda, const float *b, int ldb,
-                   float *c, int ldc, const float *bias, const float *residual, int ldr, int relu);
+                   float *c, int ldc, const float *bias, const float *residual, int ldr, const kiln_act *act);
 
 /* 1 when this CPU has what the AVX-512 microkernel needs (ignores kiln_gemm_force_portable:
  * compile-time choices must not depend on a test's switch). */

@@ -1,9 +1,9 @@
 /*
  * kiln_gemm_bf16.h — the packed GEMM of kiln_gemm.h in bfloat16: both operands rounded to
  * bf16 (round to nearest even), products accumulated in fp32 with AVX512_BF16's vdpbf16ps,
- * the epilogue (bias, residual, ReLU) in fp32 on the accumulators.
+ * the epilogue (bias, residual, activation) in fp32 on the accumulators, as kiln_gemm's.
  *
- *   c (M, N) = bf16(a) (M, K) . bf16(b) (K, N)  [+ bias[m]]  [+ residual (M, N)]  [relu]
+ *   c (M, N) = bf16(a) (M, K) . bf16(b) (K, N)  [+ bias[m]]  [+ residual (M, N)]  [act]
  *
  * vdpbf16ps multiplies PAIRS of bf16 along K: lane j of the accumulator gains
  * a[k]*b[k][j] + a[k+1]*b[k+1][j]. So both packed layouts interleave K in pairs:
@@ -58,21 +58,21 @@ void kiln_gemm_bf16_pack_a(int m, int k, const float *a, int lda, uint16_t *pack
 
 /* The product over K columns [k0, k1) of a packed A of k_total columns; k0 must be even
  * (a pair boundary). pack_b: kiln_gemm.h's contract (fp32, absolute k). c must not alias
- * the inputs; bias/residual may be NULL; the epilogue (in kiln_conv2d's order: + bias,
- * + residual, ReLU with NaN passing) runs on the last K block. Single-threaded; scratch on
- * the stack (54 KB). */
+ * the inputs; bias/residual/act may be NULL; the epilogue (kiln_conv2d's order: + bias,
+ * + residual, act; kiln_ops_internal.h's helpers, so the same function as the fp32 GEMM's)
+ * runs on the last K block. Single-threaded; scratch on the stack (54 KB). */
 void kiln_gemm_bf16_with_packer_range(int m, int n, int k0, int k1, int k_total, const uint16_t *a_packed,
                                       kiln_gemm_pack_b_fn pack_b, const void *ctx,
                                       float *c, int ldc, const float *bias, const float *residual,
-                                      int ldr, int relu);
+                                      int ldr, const kiln_act *act);
 /* The same with B a row-major (K, N) fp32 matrix, row stride ldb. */
 void kiln_gemm_bf16(int m, int n, int k, const uint16_t *a_packed, const float *b, int ldb,
-                    float *c, int ldc, const float *bias, const float *residual, int ldr, int relu);
+                    float *c, int ldc, const float *bias, const float *residual, int ldr, const kiln_act *act);
 
 /* The naive reference twin: a (M, K) and b (K, N) rounded to bf16 element by element
  * (kiln_bf16_from_float), products summed in double, then the same epilogue. */
 void kiln_gemm_bf16_ref(int m, int n, int k, const float *a, int lda, const float *b, int ldb,
-                        float *c, int ldc, const float *bias, const float *residual, int ldr, int relu);
+                        float *c, int ldc, const float *bias, const float *residual, int ldr, const kiln_act *act);
 
 /* force != 0: the portable microkernel even on AVX512_BF16 CPUs (tests); 0: detect. */
 void kiln_gemm_bf16_force_portable(int force);

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kiln_ops.h" /* kiln_act: the convolution epilogue's activation */
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -36,28 +38,34 @@ void kiln_parallel_for(size_t n, size_t min_chunk, kiln_range_fn fn, void *ctx);
 
 /* x: (N, C, H, W), w: (OC, C/groups, KH, KW), bias: (OC) or NULL,
  * residual: (N, OC, OH, OW) or NULL, y: (N, OC, OH, OW).
- * Epilogue, in this order: y = conv + bias; y += residual; if relu: y = max(y, 0). */
+ * Epilogue, in this order: y = conv + bias; y += residual; y = act(y).
+ * Pads: pad_h/pad_w are the top/left pads, pad_b/pad_r the bottom/right ones (ONNX's
+ * asymmetric pads; PyTorch's symmetric padding sets both pairs). */
 typedef struct kiln_conv2d_params {
     int n, c, h, w;
     int oc, kh, kw;
     int stride_h, stride_w;
-    int pad_h, pad_w;
+    int pad_h, pad_w;   /* top, left */
     int dil_h, dil_w;
     int groups;
-    int oh, ow;      /* set by kiln_conv2d_init */
-    int relu;        /* epilogue: 1 = apply ReLU */
+    int oh, ow;         /* set by kiln_conv2d_init */
+    kiln_act act;       /* epilogue activation; {KILN_ACT_RELU} for ReLU */
+    int pad_b, pad_r;   /* bottom, right */
 } kiln_conv2d_params;
 
 /* Fills oh/ow from the other fields. Returns 0, or -1 when the parameters are invalid
- * (non-positive sizes, C or OC not divisible by groups, output smaller than 1x1). */
+ * (non-positive sizes, negative pads, C or OC not divisible by groups, output smaller
+ * than 1x1). */
 int kiln_conv2d_init(kiln_conv2d_params *p);
 /* floor((in + 2*pad - dil*(k-1) - 1) / stride) + 1 */
 int kiln_conv_out_dim(int in, int k, int stride, int pad, int dil);
+/* floor((in + pad_begin + pad_end - dil*(k-1) - 1) / stride) + 1 */
+int kiln_conv_out_dim2(int in, int k, int stride, int pad_begin, int pad_end, int dil);
 
 void kiln_conv2d_ref(const kiln_conv2d_params *p, const float *x, const float *w,
                      const float *bias, const float *residual, float *y);
 /* Floats of scratch that kiln_conv2d needs (0 for 1x1 stride-1 unpadded convolutions and
- * for depthwise ones, which run a direct loop). */
+ * for depthwise ones, which run kiln_conv2d_depthwise). */
 size_t kiln_conv2d_workspace_size(const kiln_conv2d_params *p);
 /* Fast path: im2col (skipped for 1x1/s1/p0) + sgemm per (image, group), threaded.
  * workspace: kiln_conv2d_workspace_size(p) floats, or NULL to allocate internally. */

@@ -42,7 +42,7 @@ struct Autotuner {
     }
 
     static func key(_ c: ConvStep, _ s: ConvShape) -> String {
-        "conv2d(\(s.description)) stride \(s.stride) pad \(s.padding) dil \(s.dilation) groups \(s.groups) residual \(c.residual != nil) relu \(c.relu)"
+        "conv2d(\(s.description)) \(s.geometry.summary) residual \(c.residual != nil) " + (c.activation == .none || c.activation == .relu ? "relu \(c.relu)" : "act \(c.activation)")
     }
 
     /// The algorithm for one convolution, and whether it came from the winners cache.
@@ -60,7 +60,7 @@ struct Autotuner {
         let reference = Tensor.zeros([s.n, s.oc, oh, ow])
         let weight = c.weight, bias = c.bias
         withPointers(x, weight, bias, residual) { xp, wp, bp, rp in
-            s.runReference(x: xp, weight: wp, bias: bp, residual: rp, relu: c.relu, y: reference.storage.base)
+            s.runReference(x: xp, weight: wp, bias: bp, residual: rp, activation: c.activation, y: reference.storage.base)
         }
         let scale = max(reference.maxAbs, 1e-6)
         var results: [(ConvAlgorithm, Double)] = []
@@ -78,7 +78,7 @@ struct Autotuner {
                 ws.withUnsafeMutableBufferPointer { wsp in
                     withPointers(x, weight, bias, residual) { xp, _, bp, rp in
                         repeat {
-                            let (_, ms) = timed { s.run(a, x: xp, packed: pp.baseAddress!, bias: bp, residual: rp, relu: c.relu,
+                            let (_, ms) = timed { s.run(a, x: xp, packed: pp.baseAddress!, bias: bp, residual: rp, activation: c.activation,
                                                         y: y.storage.base, workspace: wsp.baseAddress) }
                             best = min(best, ms)
                             runs += 1

@@ -5,22 +5,22 @@ internal import CKilnKernels
 /// in-process (autotune benchmarks and verifies candidates with these same kernels).
 struct ConvShape: Hashable, Sendable {
     var n = 1, c: Int, h: Int, w: Int, oc: Int, kh: Int, kw: Int
-    var stride: Int, padding: Int, dilation: Int, groups: Int
+    var geometry: Conv2dGeometry
 
     init(step: ConvStep, inputRow: [Int], batch: Int = 1) {
         n = batch; c = inputRow[0]; h = inputRow[1]; w = inputRow[2]
         oc = step.weight.shape[0]; kh = step.weight.shape[2]; kw = step.weight.shape[3]
-        stride = step.stride; padding = step.padding; dilation = step.dilation; groups = step.groups
+        geometry = step.geometry
     }
 
+    var groups: Int { geometry.groups }
+    /// Largest stride (the heuristics' "strided").
+    var stride: Int { max(geometry.stride.h, geometry.stride.w) }
+    /// groups = C = OC: one filter per channel.
+    var isDepthwise: Bool { groups == c && oc == c && groups > 1 }
+
     var params: kiln_conv2d_params {
-        var p = kiln_conv2d_params()
-        p.n = Int32(n); p.c = Int32(c); p.h = Int32(h); p.w = Int32(w)
-        p.oc = Int32(oc); p.kh = Int32(kh); p.kw = Int32(kw)
-        p.stride_h = Int32(stride); p.stride_w = Int32(stride)
-        p.pad_h = Int32(padding); p.pad_w = Int32(padding)
-        p.dil_h = Int32(dilation); p.dil_w = Int32(dilation)
-        p.groups = Int32(groups)
+        var p = geometry.params(input: [n, c, h, w], weight: [oc, c / max(groups, 1), kh, kw])
         _ = kiln_conv2d_init(&p)
         return p
     }
@@ -38,6 +38,7 @@ struct ConvShape: Hashable, Sendable {
         case .winogradF2x3: return kiln_winograd_f2x3_applicable(&p) != 0
         case .winogradF4x3: return kiln_winograd_f4x3_applicable(&p) != 0
         case .packedGemm: return kiln_conv2d_gemm_applicable(&p) != 0
+        case .depthwise: return kiln_conv2d_depthwise_applicable(&p) != 0
         case .packedGemmBF16: return kiln_conv2d_gemm_bf16_applicable(&p) != 0
         }
     }
@@ -52,6 +53,7 @@ struct ConvShape: Hashable, Sendable {
         case .winogradF2x3: return kiln_winograd_f2x3_workspace_size(&p)
         case .winogradF4x3: return kiln_winograd_f4x3_workspace_size(&p)
         case .packedGemm: return kiln_conv2d_gemm_workspace_size(&p)
+        case .depthwise: return 0
         case .packedGemmBF16: return 0
         }
     }
@@ -96,9 +98,9 @@ struct ConvShape: Hashable, Sendable {
 
     /// Runs algorithm `a` in-process. x: (N, C, H, W) → y: (N, OC, OH, OW), with the epilogue.
     func run(_ a: ConvAlgorithm, x: UnsafePointer<Float>, packed: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-             residual: UnsafePointer<Float>?, relu: Bool, y: UnsafeMutablePointer<Float>, workspace: UnsafeMutablePointer<Float>?) {
+             residual: UnsafePointer<Float>?, activation: Activation, y: UnsafeMutablePointer<Float>, workspace: UnsafeMutablePointer<Float>?) {
         var p = params
-        p.relu = relu ? 1 : 0
+        p.act = activation.c
         switch a {
         case .im2colSgemm: kiln_conv2d(&p, x, packed, bias, residual, y, workspace)
         case .pointwiseSgemm: kiln_conv2d_pointwise(&p, x, packed, bias, residual, y, workspace)
@@ -106,15 +108,16 @@ struct ConvShape: Hashable, Sendable {
         case .winogradF2x3: kiln_conv2d_winograd_f2x3(&p, x, packed, bias, residual, y, workspace)
         case .winogradF4x3: kiln_conv2d_winograd_f4x3(&p, x, packed, bias, residual, y, workspace)
         case .packedGemm: kiln_conv2d_gemm(&p, x, packed, bias, residual, y, workspace)
+        case .depthwise: kiln_conv2d_depthwise(&p, x, packed, bias, residual, y)
         case .packedGemmBF16: kiln_conv2d_gemm_bf16(&p, x, packed, bias, residual, y, workspace)
         }
     }
 
     /// The reference (naive loops, double accumulation) that candidates are checked against.
     func runReference(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                      residual: UnsafePointer<Float>?, relu: Bool, y: UnsafeMutablePointer<Float>) {
+                      residual: UnsafePointer<Float>?, activation: Activation, y: UnsafeMutablePointer<Float>) {
         var p = params
-        p.relu = relu ? 1 : 0
+        p.act = activation.c
         kiln_conv2d_ref(&p, x, weight, bias, residual, y)
     }
 
@@ -127,6 +130,7 @@ struct ConvShape: Hashable, Sendable {
         case .winogradF2x3: "kiln_conv2d_winograd_f2x3(&p, x, w, b, r, y, ws)"
         case .winogradF4x3: "kiln_conv2d_winograd_f4x3(&p, x, w, b, r, y, ws)"
         case .packedGemm: "kiln_conv2d_gemm(&p, x, w, b, r, y, ws)"
+        case .depthwise: "kiln_conv2d_depthwise(&p, x, w, b, r, y)"
         case .packedGemmBF16: "kiln_conv2d_gemm_bf16(&p, x, w, b, r, y, ws)"
         }
     }

@@ -78,8 +78,10 @@ enum Emitters {
         let bias = ctx.weights(c.bias)
         w.block("{") { w in
             w.line("kiln_conv2d_params p = {.n = n, .c = \(shape.c), .h = \(shape.h), .w = \(shape.w), .oc = \(shape.oc), .kh = \(shape.kh), .kw = \(shape.kw),")
-            w.line("                        .stride_h = \(c.stride), .stride_w = \(c.stride), .pad_h = \(c.padding), .pad_w = \(c.padding),")
-            w.line("                        .dil_h = \(c.dilation), .dil_w = \(c.dilation), .groups = \(c.groups), .relu = \(c.relu ? 1 : 0)};")
+            let g = c.geometry
+            w.line("                        .stride_h = \(g.stride.h), .stride_w = \(g.stride.w), .pad_h = \(g.pads.top), .pad_w = \(g.pads.left),")
+            w.line("                        .pad_b = \(g.pads.bottom), .pad_r = \(g.pads.right), .dil_h = \(g.dilation.h), .dil_w = \(g.dilation.w), .groups = \(g.groups),")
+            w.line("                        .act = \(c.activation.cLiteral)};")
             w.line("kiln_conv2d_init(&p);")
             w.line("const float *x = \(ctx.pointer(c.x)), *w = \(packed), *b = \(bias), *r = \(c.residual.map { ctx.pointer($0) } ?? "NULL");")
             w.line("float *y = \(ctx.pointer(node.name));")

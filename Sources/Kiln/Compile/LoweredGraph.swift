@@ -13,6 +13,9 @@ public enum ConvAlgorithm: String, CaseIterable, Sendable, Codable {
     /// Kiln's own AVX-512 packed GEMM (`kiln_conv2d_gemm`), im2col fused into B packing,
     /// weights packed at compile time: any geometry with 1 group.
     case packedGemm = "packed_gemm"
+    /// Depthwise (groups = C = OC) direct kernel, `kiln_conv2d_depthwise`: any kernel, stride,
+    /// dilation and pads; vectorised for 3×3 and 5×5 at stride 1 and 2.
+    case depthwise
     /// The packed GEMM in bfloat16 (`kiln_conv2d_gemm_bf16`): weights packed as bf16 pairs,
     /// activations rounded to bf16 while packing, fp32 accumulation (vdpbf16ps) and epilogue.
     /// Only in libraries compiled with `precision: .bf16`; any geometry with 1 group.
@@ -22,21 +25,44 @@ public enum ConvAlgorithm: String, CaseIterable, Sendable, Codable {
     public var precision: Precision { self == .packedGemmBF16 ? .bf16 : .fp32 }
 }
 
-/// A convolution after folding and fusion: y = relu?(conv(x, weight) + bias + residual).
+/// A convolution after folding and fusion: y = act(conv(x, weight) + bias + residual).
 struct ConvStep {
     var x: String
     var weight: Tensor
     var bias: Tensor?
-    var stride: Int, padding: Int, dilation: Int, groups: Int
+    var geometry: Conv2dGeometry
     /// A value added in the epilogue (the fused residual `add`).
     var residual: String?
-    var relu = false
+    /// The epilogue's activation (a fused ReLU, Clip, HardSwish, SiLU, …).
+    var activation: Activation = .none
     var algorithm: ConvAlgorithm = .im2colSgemm
     /// From this batch on, the library runs `largeBatch.algorithm` instead, with weights it
     /// builds from ``algorithm``'s on the first such call (kiln_lazy_weights.h).
     var largeBatch: (fromBatch: Int, algorithm: ConvAlgorithm)?
     /// Original nodes merged into this step, for the generated comments.
     var fused: [String] = []
+
+    init(x: String, weight: Tensor, bias: Tensor?, geometry: Conv2dGeometry, residual: String? = nil,
+         activation: Activation = .none, fused: [String] = []) {
+        self.x = x; self.weight = weight; self.bias = bias; self.geometry = geometry
+        self.residual = residual; self.activation = activation; self.fused = fused
+    }
+
+    /// A square, symmetric geometry (the Swift modules' convolutions).
+    init(x: String, weight: Tensor, bias: Tensor?, stride: Int, padding: Int, dilation: Int, groups: Int, fused: [String] = []) {
+        let k = weight.rank == 4 ? (weight.shape[2], weight.shape[3]) : (1, 1)
+        self.init(x: x, weight: weight, bias: bias,
+                  geometry: Conv2dGeometry(kernel: k, stride: (stride, stride), dilation: (dilation, dilation),
+                                           pads: (padding, padding, padding, padding), groups: groups),
+                  fused: fused)
+    }
+
+    var groups: Int { geometry.groups }
+    /// Whether the epilogue's activation is ReLU (setting it replaces the activation).
+    var relu: Bool {
+        get { activation == .relu }
+        set { activation = newValue ? .relu : .none }
+    }
 }
 
 /// An op of the compiler's graph: the exported ops with constants resolved to tensors.

@@ -5,7 +5,7 @@ extension Conv2d: Lowerable {
         var inputs = [x, graph.constant(weight, named: "weight", of: self)]
         if let bias { inputs.append(graph.constant(bias, named: "bias", of: self)) }
         let g = geometry
-        return try graph.node(.conv2d, inputs, attributes: .init(stride: g.stride, padding: g.padding, dilation: g.dilation, groups: g.groups),
+        return try graph.node(.conv2d, inputs, attributes: .init(stride: g.stride.h, padding: g.padding, dilation: g.dilation.h, groups: g.groups),
                               for: self)
     }
 }

@@ -1,23 +1,5 @@
 internal import CKilnKernels
 
-/// Convolution geometry, as in `torch.nn.Conv2d`.
-public struct Conv2dGeometry: Sendable, Hashable {
-    public var kernel: (Int, Int) { (kh, kw) }
-    public let kh: Int, kw: Int
-    public let stride: Int, padding: Int, dilation: Int, groups: Int
-
-    public init(kernelSize: Int, stride: Int = 1, padding: Int = 0, dilation: Int = 1, groups: Int = 1) {
-        kh = kernelSize; kw = kernelSize
-        self.stride = stride; self.padding = padding; self.dilation = dilation; self.groups = groups
-    }
-
-    /// Output spatial size for an input of `h`×`w`.
-    public func outputSize(h: Int, w: Int) -> (Int, Int) {
-        (Int(kiln_conv_out_dim(Int32(h), Int32(kh), Int32(stride), Int32(padding), Int32(dilation))),
-         Int(kiln_conv_out_dim(Int32(w), Int32(kw), Int32(stride), Int32(padding), Int32(dilation))))
-    }
-}
-
 /// Swift face of the C kernels in `CKilnKernels` — the only file that calls them.
 /// Shapes are checked by the callers (modules, graph interpreter); these wrappers only
 /// allocate outputs and translate parameters.
@@ -25,29 +7,25 @@ public enum Kernels {
     /// Threads used by Kiln's own kernels (OpenBLAS has its own setting).
     public static var threadCount: Int { Int(kiln_get_num_threads()) }
 
-    static func convParams(_ x: [Int], weight w: [Int], _ g: Conv2dGeometry, relu: Bool) -> kiln_conv2d_params {
-        var p = kiln_conv2d_params()
-        p.n = Int32(x[0]); p.c = Int32(x[1]); p.h = Int32(x[2]); p.w = Int32(x[3])
-        p.oc = Int32(w[0]); p.kh = Int32(w[2]); p.kw = Int32(w[3])
-        p.stride_h = Int32(g.stride); p.stride_w = Int32(g.stride)
-        p.pad_h = Int32(g.padding); p.pad_w = Int32(g.padding)
-        p.dil_h = Int32(g.dilation); p.dil_w = Int32(g.dilation)
-        p.groups = Int32(g.groups)
-        p.relu = relu ? 1 : 0
-        return p
-    }
-
-    /// y = relu?(conv2d(x, w) + bias + residual).
+    /// y = act(conv2d(x, w) + bias + residual). The kernel size is the weight's (the
+    /// geometry's `kernel` is not consulted).
     /// x: (N, C, H, W), w: (OC, C/groups, KH, KW), bias: (OC), residual: (N, OC, OH, OW).
     public static func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, geometry g: Conv2dGeometry,
-                              residual: Tensor? = nil, relu: Bool = false, reference: Bool = false) throws -> Tensor {
-        var p = convParams(x.shape, weight: weight.shape, g, relu: relu)
-        guard kiln_conv2d_init(&p) == 0 else {
-            throw ShapeError("conv2d: invalid geometry for input \(x.shape) and weight \(weight.shape) (stride \(g.stride), padding \(g.padding), dilation \(g.dilation), groups \(g.groups))")
+                              activation: Activation = .none, residual: Tensor? = nil,
+                              reference: Bool = false) throws -> Tensor {
+        guard x.rank == 4, weight.rank == 4 else {
+            throw ShapeError("conv2d: input \(x.shape) and weight \(weight.shape) must both be 4-D (N, C, H, W) and (OC, C/groups, KH, KW)")
+        }
+        var p = g.params(input: x.shape, weight: weight.shape, activation: activation)
+        guard kiln_conv2d_init(&p) == 0, weight.shape[1] * g.groups == x.shape[1] else {
+            throw ShapeError("conv2d: invalid geometry for input \(x.shape) and weight \(weight.shape) (\(g.summary))")
         }
         let y = Tensor(uninitializedShape: [x.shape[0], weight.shape[0], Int(p.oh), Int(p.ow)])
         if let r = residual, r.shape != y.shape {
             throw ShapeError("conv2d: residual of shape \(r.shape) does not match output \(y.shape)")
+        }
+        if let b = bias, b.shape != [weight.shape[0]] {
+            throw ShapeError("conv2d: bias of shape \(b.shape) does not match \(weight.shape[0]) output channels")
         }
         x.withUnsafeBufferPointer { xb in
             weight.withUnsafeBufferPointer { wb in
@@ -130,7 +108,7 @@ public enum Kernels {
         return y
     }
 
-    private static func withOptionalPointer<R>(_ t: Tensor?, _ body: (UnsafePointer<Float>?) -> R) -> R {
+    static func withOptionalPointer<R>(_ t: Tensor?, _ body: (UnsafePointer<Float>?) -> R) -> R {
         guard let t else { return body(nil) }
         return t.withUnsafeBufferPointer { body($0.baseAddress) }
     }

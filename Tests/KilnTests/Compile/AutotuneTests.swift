@@ -19,14 +19,14 @@ import Testing
                 let x = Tensor.randn([2, sh.c, sh.h, sh.h], seed: 7), r = Tensor.randn([2, sh.oc, oh, ow], seed: 8)
                 let want = Tensor.zeros([2, sh.oc, oh, ow])
                 shape.runReference(x: x.storage.base, weight: w.storage.base, bias: step.bias!.storage.base, residual: r.storage.base,
-                                   relu: relu, y: want.storage.base)
+                                   activation: relu ? .relu : .none, y: want.storage.base)
                 for a in ConvAlgorithm.allCases where shape.applies(a) {
                     let packed = shape.packedWeights(w, for: a)
                     let y = Tensor.zeros([2, sh.oc, oh, ow])
                     var ws = [Float](repeating: 0, count: max(shape.workspace(a), 1))
                     packed.withUnsafeBufferPointer { p in
                         shape.run(a, x: x.storage.base, packed: p.baseAddress!, bias: step.bias!.storage.base, residual: r.storage.base,
-                                  relu: relu, y: y.storage.base, workspace: &ws)
+                                  activation: relu ? .relu : .none, y: y.storage.base, workspace: &ws)
                     }
                     CompileFixtures.expectMatches(y, want, "\(a.rawValue) \(shape.description) s\(sh.s) p\(sh.p) relu \(relu)", tolerance: 1e-5)
                 }

@@ -7,17 +7,24 @@ import Testing
 @Suite struct ConvKernelTests {
     static func params(n: Int, c: Int, h: Int, w: Int, oc: Int, k: (Int, Int), stride: (Int, Int) = (1, 1),
                        pad: (Int, Int) = (0, 0), dil: (Int, Int) = (1, 1), groups: Int = 1,
-                       relu: Bool = false) -> kiln_conv2d_params {
-        kiln_conv2d_params(n: Int32(n), c: Int32(c), h: Int32(h), w: Int32(w), oc: Int32(oc),
-                           kh: Int32(k.0), kw: Int32(k.1), stride_h: Int32(stride.0), stride_w: Int32(stride.1),
-                           pad_h: Int32(pad.0), pad_w: Int32(pad.1), dil_h: Int32(dil.0), dil_w: Int32(dil.1),
-                           groups: Int32(groups), oh: 0, ow: 0, relu: relu ? 1 : 0)
+                       relu: Bool = false, padEnd: (Int, Int)? = nil, act: kiln_act? = nil) -> kiln_conv2d_params {
+        let end = padEnd ?? pad
+        return kiln_conv2d_params(n: Int32(n), c: Int32(c), h: Int32(h), w: Int32(w), oc: Int32(oc),
+                                  kh: Int32(k.0), kw: Int32(k.1), stride_h: Int32(stride.0), stride_w: Int32(stride.1),
+                                  pad_h: Int32(pad.0), pad_w: Int32(pad.1), dil_h: Int32(dil.0), dil_w: Int32(dil.1),
+                                  groups: Int32(groups), oh: 0, ow: 0, act: act ?? actRelu(relu),
+                                  pad_b: Int32(end.0), pad_r: Int32(end.1))
+    }
+
+    /// `{KILN_ACT_RELU}` or `{KILN_ACT_NONE}`.
+    static func actRelu(_ on: Bool) -> kiln_act {
+        kiln_act(kind: Int32(on ? KILN_ACT_RELU.rawValue : KILN_ACT_NONE.rawValue), a: 0, b: 0)
     }
 
     static func describe(_ p: kiln_conv2d_params, bias: Bool, residual: Bool) -> String {
         "conv2d n=\(p.n) c=\(p.c) h=\(p.h) w=\(p.w) oc=\(p.oc) k=\(p.kh)x\(p.kw) stride=\(p.stride_h)x\(p.stride_w) "
-            + "pad=\(p.pad_h)x\(p.pad_w) dil=\(p.dil_h)x\(p.dil_w) groups=\(p.groups) -> \(p.oh)x\(p.ow) "
-            + "bias=\(bias) residual=\(residual) relu=\(p.relu)"
+            + "pads(t,l,b,r)=\(p.pad_h),\(p.pad_w),\(p.pad_b),\(p.pad_r) dil=\(p.dil_h)x\(p.dil_w) groups=\(p.groups) -> \(p.oh)x\(p.ow) "
+            + "bias=\(bias) residual=\(residual) act=\(p.act.kind)(\(p.act.a), \(p.act.b))"
     }
 
     /// Output size PyTorch would give, computed independently of the C code.
@@ -79,7 +86,7 @@ import Testing
                                     guard rc == 0 else { failures.append("\(Self.describe(p, bias: false, residual: false)): init rejected"); continue }
                                     // Every shape with all 8 (bias, residual, relu) epilogues.
                                     for epi in 0..<8 {
-                                        p.relu = epi & 4 != 0 ? 1 : 0
+                                        p.act = Self.actRelu(epi & 4 != 0)
                                         failures += Self.check(p, bias: epi & 1 != 0, residual: epi & 2 != 0, seed: cases * 8 + epi)
                                     }
                                 }
@@ -174,7 +181,7 @@ import Testing
         #expect(Self.runRef(same, x: x, w: ones) == [12, 21, 16, 27, 45, 33, 24, 39, 28])
         // Epilogue order: + bias, + residual, then ReLU.
         var sameRelu = same
-        sameRelu.relu = 1
+        sameRelu.act = Self.actRelu(true)
         #expect(Self.runRef(sameRelu, x: x, w: ones, bias: [-20]) == [0, 1, 0, 7, 25, 13, 4, 19, 8])
         #expect(Self.runRef(sameRelu, x: x, w: ones, bias: [-20], residual: ones) == [0, 2, 0, 8, 26, 14, 5, 20, 9])
         // Stride 2, dilation 2 on a 5x5 ramp: taps (0,0),(0,2),(2,0),(2,2) from each corner.

@@ -12,8 +12,9 @@ import Testing
 /// - against the fp32 product, element by element: |Δ| ≤ 2⁻⁷ · Σₖ |a||b| + that tolerance
 ///   (each operand's rounding is at most 2⁻⁸ relative (8 significant bits), so each product's ~2⁻⁷);
 ///   and, where the output is large enough for max |ref| to be its scale (K ≥ 64, ≥ 256
-///   outputs), the network's contract max |Δ| ≤ 5e-3 · max |ref|. (On a 7×1 output with
-///   cancelling sums, max |ref| can be far below the rounding of the products, 2⁻⁷·Σ|a||b|.)
+///   outputs) and the epilogue keeps it (no activation, ReLU), the network's contract max |Δ|
+///   ≤ 5e-3 · max |ref|. (On a 7×1 output with cancelling sums, or after a saturating
+///   sigmoid or Clip, max |ref| can be far below the rounding of the products, 2⁻⁷·Σ|a||b|.)
 /// Serialized: `kiln_gemm_bf16_force_portable` is process-wide.
 @Suite(.serialized) struct GemmBF16KernelTests {
     static let contract: Float = 5e-3
@@ -22,12 +23,22 @@ import Testing
         (kiln_cpu_has_avx512_bf16() != 0 ? [("avx512_bf16", 0)] : []) + [("portable", 1)]
     }
 
+    /// Epilogue activations rotated through the cases: none, ReLU, Clip(0, 6) (clamped in
+    /// registers) and sigmoid (applied by kiln_act_span after the store). All are
+    /// 1-Lipschitz, so the elementwise bound against fp32 still holds after them.
+    static let activations: [(name: String, act: kiln_act)] = [
+        ("none", kiln_act(kind: Int32(KILN_ACT_NONE.rawValue), a: 0, b: 0)),
+        ("relu", kiln_act(kind: Int32(KILN_ACT_RELU.rawValue), a: 0, b: 0)),
+        ("clip(0,6)", kiln_act(kind: Int32(KILN_ACT_CLIP.rawValue), a: 0, b: 6)),
+        ("sigmoid", kiln_act(kind: Int32(KILN_ACT_SIGMOID.rawValue), a: 0, b: 0)),
+    ]
+
     static func bf16(_ x: [Float]) -> [Float] { x.map { kiln_bf16_to_float(kiln_bf16_from_float($0)) } }
 
     /// The accuracy checks against the fp32 result (see the suite's comment); `bound[i]` is
     /// Σ |a||b| of output i, `valid(i)` whether i is an output (not leading-dimension padding).
     static func contractProblem(_ fast: [Float], _ fp32: [Float], bound: [Float], count: Int, k: Int, outputs: Int,
-                                valid: (Int) -> Bool, name: String) -> String? {
+                                keepsScale: Bool, valid: (Int) -> Bool, name: String) -> String? {
         let (_, maxRef) = KernelCheck.difference(fast, fp32, count: count)
         let slack = KernelCheck.relativeTolerance * max(1, maxRef)
         var worst: Float = 0
@@ -36,7 +47,7 @@ import Testing
             if !(d <= 0x1p-7 * bound[i] + slack) { return "\(name) vs fp32: |Δ| \(d) at \(i) > 2^-7 · \(bound[i]) + \(slack)" }
             worst = max(worst, d)
         }
-        if k >= 64 && outputs >= 256 && !(worst <= contract * maxRef) {
+        if keepsScale && k >= 64 && outputs >= 256 && !(worst <= contract * maxRef) {
             return "\(name) vs fp32: max |Δ| \(worst) > \(contract) · max |ref| \(maxRef)"
         }
         return nil
@@ -55,8 +66,9 @@ import Testing
     }
 
     /// One GEMM case: fast vs twin, and fast vs the fp32 product; a failure message or nil.
-    static func check(m: Int, n: Int, k: Int, ldPad: Int, bias useBias: Bool, residual useResidual: Bool, relu: Bool,
+    static func check(m: Int, n: Int, k: Int, ldPad: Int, bias useBias: Bool, residual useResidual: Bool, act actIndex: Int,
                       seed: Int, path: String) -> String? {
+        var act = activations[actIndex].act
         let (lda, ldb, ldc) = (k + ldPad, n + ldPad, n + ldPad)
         let a = KernelCheck.inputs(m * lda, seed: seed), b = KernelCheck.inputs(k * ldb, seed: seed + 1)
         let bias = useBias ? KernelCheck.inputs(m, seed: seed + 2) : nil
@@ -65,18 +77,19 @@ import Testing
         kiln_gemm_bf16_pack_a(Int32(m), Int32(k), a, Int32(lda), &packed)
         let count = m * ldc
         var fast = KernelCheck.guarded(count), twin = fast, fp32 = fast
-        kiln_gemm_bf16(Int32(m), Int32(n), Int32(k), packed, b, Int32(ldb), &fast, Int32(ldc), bias, residual, Int32(ldc), relu ? 1 : 0)
-        kiln_gemm_bf16_ref(Int32(m), Int32(n), Int32(k), a, Int32(lda), b, Int32(ldb), &twin, Int32(ldc), bias, residual, Int32(ldc), relu ? 1 : 0)
-        kiln_gemm_ref(Int32(m), Int32(n), Int32(k), a, Int32(lda), b, Int32(ldb), &fp32, Int32(ldc), bias, residual, Int32(ldc), relu ? 1 : 0)
-        let name = "gemm_bf16[\(path)] m=\(m) n=\(n) k=\(k) ld+\(ldPad) bias=\(useBias) residual=\(useResidual) relu=\(relu)"
+        kiln_gemm_bf16(Int32(m), Int32(n), Int32(k), packed, b, Int32(ldb), &fast, Int32(ldc), bias, residual, Int32(ldc), &act)
+        kiln_gemm_bf16_ref(Int32(m), Int32(n), Int32(k), a, Int32(lda), b, Int32(ldb), &twin, Int32(ldc), bias, residual, Int32(ldc), &act)
+        kiln_gemm_ref(Int32(m), Int32(n), Int32(k), a, Int32(lda), b, Int32(ldb), &fp32, Int32(ldc), bias, residual, Int32(ldc), &act)
+        let name = "gemm_bf16[\(path)] m=\(m) n=\(n) k=\(k) ld+\(ldPad) bias=\(useBias) residual=\(useResidual) act=\(activations[actIndex].name)"
         if packed.suffix(8).contains(where: { $0 != 0xFFFF }) { return name + ": pack wrote past its size" }
         for i in 0..<m where ldPad > 0 {
             if !fast[(i * ldc + n)..<(i * ldc + ldc)].allSatisfy(\.isNaN) { return name + ": wrote into the ldc padding of row \(i)" }
         }
         if let f = KernelCheck.mismatch(fast, twin, count: count, params: name + " vs twin") { return f }
         var bound = fast
-        kiln_gemm_ref(Int32(m), Int32(n), Int32(k), a.map(abs), Int32(lda), b.map(abs), Int32(ldb), &bound, Int32(ldc), nil, nil, 0, 0)
-        return contractProblem(fast, fp32, bound: bound, count: count, k: k, outputs: m * n, valid: { $0 % ldc < n }, name: name)
+        kiln_gemm_ref(Int32(m), Int32(n), Int32(k), a.map(abs), Int32(lda), b.map(abs), Int32(ldb), &bound, Int32(ldc), nil, nil, 0, nil)
+        return contractProblem(fast, fp32, bound: bound, count: count, k: k, outputs: m * n, keepsScale: actIndex < 2,
+                               valid: { $0 % ldc < n }, name: name)
     }
 
     /// Sizes around the MR, NR and KC boundaries, odd K (a zero-padded last pair), every
@@ -90,9 +103,9 @@ import Testing
             for m in [1, 7, mr, mr + 1, 3 * mr, 43] { for n in [1, 15, 16, 17, 33, nr, nr + 1, 2 * nr + 5] {
                 for k in [1, 2, 3, 17, kc - 1, kc, kc + 1, 2 * kc + 3] {
                     cases += 1
-                    let epi = cases % 8
+                    let epi = cases % 16
                     if let f = Self.check(m: m, n: n, k: k, ldPad: cases % 3 == 0 ? 5 : 0, bias: epi & 1 != 0, residual: epi & 2 != 0,
-                                          relu: epi & 4 != 0, seed: cases, path: path) { failures.append(f) }
+                                          act: epi >> 2, seed: cases, path: path) { failures.append(f) }
                 }
             } }
         }
@@ -118,10 +131,11 @@ import Testing
         if !KernelCheck.guardIntact(packed, count: packed.count - KernelCheck.guardCount) { return name + ": pack wrote past its size" }
         if let f = KernelCheck.mismatch(fast, twin, count: yCount, params: name + " vs twin") { return f }
         var bound = fast, q = p
-        q.relu = 0
+        q.act = Self.activations[0].act
         kiln_conv2d_ref(&q, x.map(abs), w.map(abs), nil, nil, &bound)
+        let keepsScale = p.act.kind == Int32(KILN_ACT_NONE.rawValue) || p.act.kind == Int32(KILN_ACT_RELU.rawValue)
         return contractProblem(fast, fp32, bound: bound, count: yCount, k: Int(p.c * p.kh * p.kw), outputs: yCount,
-                               valid: { _ in true }, name: name)
+                               keepsScale: keepsScale, valid: { _ in true }, name: name)
     }
 
     /// 1x1, 3x3 and 7x7 over strides, paddings and batches, plus ResNet-like shapes: the
@@ -150,8 +164,8 @@ import Testing
             for var p in shapes {
                 guard kiln_conv2d_init(&p) == 0 else { continue }
                 cases += 1
-                let epi = cases % 8
-                if p.relu == 0 { p.relu = epi & 4 != 0 ? 1 : 0 }
+                let epi = cases % 16
+                if p.act.kind == Int32(KILN_ACT_NONE.rawValue) { p.act = Self.activations[epi >> 2].act }
                 if let f = Self.checkConv(p, bias: epi & 1 != 0, residual: epi & 2 != 0, seed: cases, path: path) { failures.append(f) }
             }
         }

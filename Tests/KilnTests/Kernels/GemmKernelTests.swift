@@ -27,10 +27,11 @@ import Testing
         var ws = KernelCheck.guarded(kiln_gemm_workspace_size(Int32(m), Int32(n), Int32(k)))
         let count = m * ldc
         var fast = KernelCheck.guarded(count), ref = fast
+        var act = ConvKernelTests.actRelu(relu)
         kiln_gemm(Int32(m), Int32(n), Int32(k), packed, b, Int32(ldb), &fast, Int32(ldc), bias, residual, Int32(ldr),
-                  relu ? 1 : 0, &ws)
+                  &act, &ws)
         kiln_gemm_ref(Int32(m), Int32(n), Int32(k), a, Int32(lda), b, Int32(ldb), &ref, Int32(ldc), bias, residual,
-                      Int32(ldr), relu ? 1 : 0)
+                      Int32(ldr), &act)
         let name = "gemm[\(path)] m=\(m) n=\(n) k=\(k) lda=\(lda) ldb=\(ldb) ldc=\(ldc) ldr=\(ldr) "
             + "bias=\(useBias) residual=\(useResidual) relu=\(relu)"
         if !KernelCheck.guardIntact(ws, count: ws.count - KernelCheck.guardCount) { return name + ": wrote past the workspace" }
@@ -115,7 +116,7 @@ import Testing
                             guard kiln_conv2d_init(&p) == 0 else { continue }
                             cases += 1
                             let epi = cases % 8
-                            p.relu = epi & 4 != 0 ? 1 : 0
+                            p.act = ConvKernelTests.actRelu(epi & 4 != 0)
                             if let f = Self.checkConv(p, bias: epi & 1 != 0, residual: epi & 2 != 0, seed: cases, path: path) {
                                 failures.append(f)
                             }

@@ -33,9 +33,9 @@ public final class Conv2d: Module {
 
     public override var summary: String {
         var s = "Conv2d(\(inChannels), \(outChannels), kernel: \(geometry.kh)"
-        if geometry.stride != 1 { s += ", stride: \(geometry.stride)" }
+        if geometry.stride.h != 1 { s += ", stride: \(geometry.stride.h)" }
         if geometry.padding != 0 { s += ", padding: \(geometry.padding)" }
-        if geometry.dilation != 1 { s += ", dilation: \(geometry.dilation)" }
+        if geometry.dilation.h != 1 { s += ", dilation: \(geometry.dilation.h)" }
         if geometry.groups != 1 { s += ", groups: \(geometry.groups)" }
         if bias == nil { s += ", bias: false" }
         return s + ")"

@@ -1,0 +1,83 @@
+internal import CKilnKernels
+
+/// An elementwise activation: a standalone op, and the activation a convolution's epilogue
+/// applies after its bias and residual (`y = act(conv + bias + residual)`).
+/// NaN passes through every case.
+public enum Activation: Hashable, Sendable, Codable {
+    case none, relu
+    /// min(max(x, min), max); ReLU6 is `clip(min: 0, max: 6)`.
+    case clip(min: Float, max: Float)
+    /// x ≥ 0 ? x : alpha·x.
+    case leakyRelu(alpha: Float)
+    /// 1 / (1 + e⁻ˣ).
+    case sigmoid
+    /// max(0, min(1, alpha·x + beta)) (ONNX defaults: alpha 0.2, beta 0.5).
+    case hardSigmoid(alpha: Float, beta: Float)
+    /// x · max(0, min(1, x/6 + 1/2)).
+    case hardSwish
+    /// x · sigmoid(x) (also called swish).
+    case silu
+    case tanh
+
+    /// The C struct the kernels take.
+    var c: kiln_act {
+        switch self {
+        case .none: kiln_act(kind: Int32(KILN_ACT_NONE.rawValue), a: 0, b: 0)
+        case .relu: kiln_act(kind: Int32(KILN_ACT_RELU.rawValue), a: 0, b: 0)
+        case let .clip(lo, hi): kiln_act(kind: Int32(KILN_ACT_CLIP.rawValue), a: lo, b: hi)
+        case let .leakyRelu(alpha): kiln_act(kind: Int32(KILN_ACT_LEAKY_RELU.rawValue), a: alpha, b: 0)
+        case .sigmoid: kiln_act(kind: Int32(KILN_ACT_SIGMOID.rawValue), a: 0, b: 0)
+        case let .hardSigmoid(alpha, beta): kiln_act(kind: Int32(KILN_ACT_HARD_SIGMOID.rawValue), a: alpha, b: beta)
+        case .hardSwish: kiln_act(kind: Int32(KILN_ACT_HARD_SWISH.rawValue), a: 0, b: 0)
+        case .silu: kiln_act(kind: Int32(KILN_ACT_SILU.rawValue), a: 0, b: 0)
+        case .tanh: kiln_act(kind: Int32(KILN_ACT_TANH.rawValue), a: 0, b: 0)
+        }
+    }
+
+    /// The C initialiser of `c` for generated code, e.g. `{KILN_ACT_CLIP, 0.0f, 6.0f}`. Swift
+    /// prints the shortest decimal that reads back as the same Float, so the library's
+    /// constants are exactly the eager kernels'.
+    var cLiteral: String {
+        let v = c
+        let kind = ["KILN_ACT_NONE", "KILN_ACT_RELU", "KILN_ACT_CLIP", "KILN_ACT_LEAKY_RELU", "KILN_ACT_SIGMOID",
+                    "KILN_ACT_HARD_SIGMOID", "KILN_ACT_HARD_SWISH", "KILN_ACT_SILU", "KILN_ACT_TANH"][Int(v.kind)]
+        switch self {
+        case .clip, .leakyRelu, .hardSigmoid: return "{\(kind), \(Self.cFloat(v.a)), \(Self.cFloat(v.b))}"
+        default: return "{\(kind)}"
+        }
+    }
+
+    static func cFloat(_ f: Float) -> String {
+        if f.isNaN { return "NAN" }
+        if f.isInfinite { return f < 0 ? "-INFINITY" : "INFINITY" }
+        return "\(f)f"
+    }
+}
+
+/// An elementwise binary op with NumPy broadcasting.
+public enum BinaryOp: String, Sendable, Codable, CaseIterable {
+    case add, sub, mul, div
+
+    var cKind: Int32 {
+        switch self {
+        case .add: Int32(KILN_BIN_ADD.rawValue)
+        case .sub: Int32(KILN_BIN_SUB.rawValue)
+        case .mul: Int32(KILN_BIN_MUL.rawValue)
+        case .div: Int32(KILN_BIN_DIV.rawValue)
+        }
+    }
+}
+
+/// How `Pad` fills new cells: a constant, the mirror image without the edge (NumPy
+/// "reflect"), or the edge value repeated.
+public enum PadMode: String, Sendable, Codable {
+    case constant, reflect, edge
+
+    var cMode: Int32 {
+        switch self {
+        case .constant: 0
+        case .reflect: 1
+        case .edge: 2
+        }
+    }
+}
