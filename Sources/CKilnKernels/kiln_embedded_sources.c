@@ -26,6 +26,9 @@ static const char variants_h[] = {
 static const char gemm_h[] = {
 #embed "include/kiln_gemm.h"
     , 0};
+static const char gemm_tile_h[] = {
+#embed "kiln_gemm_tile.h"
+    , 0};
 static const char gemm_bf16_h[] = {
 #embed "include/kiln_gemm_bf16.h"
     , 0};
@@ -129,6 +132,7 @@ static const kiln_source_file files[] = {
     FILE_ENTRY("kiln_conv_variants.h", variants_h),
     FILE_ENTRY("kiln_gemm.h", gemm_h),
     FILE_ENTRY("kiln_gemm_bf16.h", gemm_bf16_h),
+    FILE_ENTRY("kiln_gemm_tile.h", gemm_tile_h),
     FILE_ENTRY("kiln_winograd_simd.h", winograd_simd_h),
     FILE_ENTRY("kiln_lazy_weights.h", lazy_weights_h),
     FILE_ENTRY("kiln_ops.h", ops_h),

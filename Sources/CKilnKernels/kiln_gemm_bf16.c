@@ -10,6 +10,7 @@
  * the work of 48 fp32 FMAs, and the A panels (the weights) are half the bytes.
  */
 #include "kiln_gemm_bf16.h"
+#include "kiln_gemm_tile.h"
 #include "kiln_ops_internal.h"
 
 #include <stdatomic.h>
@@ -77,15 +78,6 @@ void kiln_gemm_bf16_pack_a(int m, int k, const float *a, int lda, uint16_t *pack
 
 /* ------------------------------------------------------------------ tile epilogue */
 
-typedef struct {
-    int first, last, clamp; /* clamp: act is max(lo, min(hi, v)) (NONE/RELU/CLIP), in registers */
-    float lo, hi;
-    const kiln_act *act;    /* other kinds: kiln_act_span on each stored row; or NULL */
-    const float *bias;     /* offset to the tile's first row, or NULL */
-    const float *residual; /* offset to the tile, or NULL */
-    int ldr;
-} tile_epilogue;
-
 /* One tile: np A panels (panel q at a + q * a_stride, mr <= np * MR rows valid) times one
  * bf16 B panel (nr <= NR columns valid), over `pairs` K pairs. */
 typedef void (*microkernel_fn)(int pairs, const uint16_t *a, size_t a_stride, int np, const uint16_t *b,
@@ -140,7 +132,7 @@ static void convert_panel_portable(int kc, const float *src, uint16_t *dst) {
 /* ------------------------------------------------------------------ AVX512_BF16 */
 
 #ifdef KILN_BF16_HAVE_AVX512
-#define KILN_BF16 __attribute__((target("avx512bf16,avx512f,avx512bw,avx512vl")))
+#define KILN_BF16 __attribute__((target("avx512bf16,avx512f,avx512bw,avx512vl,fma"))) /* fma: kiln_gemm_tile.h inlines */
 #define NV (NR / 16)
 
 // As kiln_gemm.c's tile_avx512: np and nv are constants after inlining, so the np*MR x nv
@@ -170,32 +162,7 @@ tile_bf16(const int np, const int nv, int pairs, const uint16_t *a, size_t a_str
             for (int v = 0; v < nv; v++) acc[i][v] = _mm512_dpbf16_ps(acc[i][v], av, bv[v]);
         }
     }
-    __mmask16 mask[NV];
-#pragma GCC unroll 4
-    for (int v = 0; v < nv; v++) {
-        const int cols = nr - 16 * v;
-        mask[v] = cols >= 16 ? (__mmask16)0xFFFF : cols > 0 ? (__mmask16)((1u << cols) - 1) : 0;
-    }
-    const __m512 lo = _mm512_set1_ps(e->lo), hi = _mm512_set1_ps(e->hi);
-#pragma GCC unroll 24
-    for (int i = 0; i < np * MR; i++) {
-        if (i >= mr) break;
-        float *cr = c + (size_t)i * ldc;
-        const float *rr = e->residual ? e->residual + (size_t)i * e->ldr : NULL;
-        const __m512 bias = _mm512_set1_ps(e->bias ? e->bias[i] : 0.0f);
-#pragma GCC unroll 4
-        for (int v = 0; v < nv; v++) {
-            __m512 x = acc[i][v];
-            if (!e->first) x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(mask[v], cr + 16 * v));
-            if (e->last) {
-                x = _mm512_add_ps(x, bias);
-                if (rr) x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(mask[v], rr + 16 * v));
-                if (e->clamp) x = _mm512_min_ps(hi, _mm512_max_ps(lo, x)); /* bounds first: NaN passes */
-            }
-            _mm512_mask_storeu_ps(cr + 16 * v, mask[v], x);
-        }
-        if (e->last && e->act && !e->clamp) kiln_act_span(e->act, (size_t)nr, cr);
-    }
+    kiln_tile_store_avx512(np * MR, nv, acc, c, ldc, mr, nr, e);
 }
 
 KILN_BF16 static void microkernel_bf16(int pairs, const uint16_t *a, size_t a_stride, int np, const uint16_t *b,
@@ -280,8 +247,7 @@ void kiln_gemm_bf16_with_packer_range(int m, int n, int k0, int k1, int k_total,
             int pc = 0;
             do { /* once for K = 0, so C still gets the epilogue of an empty sum */
                 const int kc = k - pc < KC ? k - pc : KC;
-                tile_epilogue e = {pc == 0, pc + kc >= k, 0, -INFINITY, INFINITY, act, NULL, NULL, ldr};
-                if (act) e.clamp = kiln_act_bounds(act, &e.lo, &e.hi);
+                tile_epilogue e = kiln_tile_epilogue(pc, kc, k, act, ldr);
                 for (int jr = jc; jr < jc_end; jr += NR) {
                     const int nr = n - jr < NR ? n - jr : NR;
                     if (kc > 0) {
