@@ -10,7 +10,7 @@ error against ONNX Runtime's fp32 output is measured in the same run: Kiln fp32 
 must agree to max |diff| <= 5e-4 * max |reference| and Kiln bf16 to its contract, 5e-3 (the
 script fails loudly otherwise); OpenVINO's are reported. Then every engine is timed back to
 back in paired rounds, and a Markdown table prints the ratios and the issue's targets with
-PASS/MISS. `--onnx FILE` times any ONNX model the same way (Kiln too when its CLI imports
+PASS/MISS. `--onnx FILE` times any ONNX model the same way (Kiln too, when its CLI has
 ONNX: `kiln bench --onnx`).
 
     pip install onnx onnxruntime openvino numpy   # torch + torchvision optional
