@@ -41,7 +41,7 @@ verify: deps
 	.build/debug/kiln verify --check --junit .build/recipes-junit.xml recipes/
 
 # Kiln against ONNX Runtime (and PyTorch when installed) on the same weights and inputs;
-# needs `pip install onnx onnxruntime numpy`. Prints the README's Performance table.
+# needs `pip install onnx onnxruntime openvino numpy`. Prints the README's Performance table.
 bench: release
 	python3 bench/peers.py
 

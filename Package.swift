@@ -47,8 +47,8 @@ let package = Package(
         ),
         // The benchmark harness (`kiln bench`): FLOP counts, latency statistics, the sgemm peak
         // and fresh-process runs from a plain C host. Outside the engine library, which has no
-        // use for it.
-        .target(name: "KilnBench", dependencies: ["Kiln"]),
+        // use for it. CKilnKernels for the FMA peak's register-only chains (kiln_fma_peak.c).
+        .target(name: "KilnBench", dependencies: ["Kiln", "CKilnKernels"]),
         .target(
             name: "KilnRecipes",
             dependencies: ["CCmarkGFM", "Kiln"]

@@ -26,6 +26,18 @@ static const char variants_h[] = {
 static const char gemm_h[] = {
 #embed "include/kiln_gemm.h"
     , 0};
+static const char gemm_tile_h[] = {
+#embed "kiln_gemm_tile.h"
+    , 0};
+static const char gemm_bf16_h[] = {
+#embed "include/kiln_gemm_bf16.h"
+    , 0};
+static const char gemm_bf16_c[] = {
+#embed "kiln_gemm_bf16.c"
+    , 0};
+static const char conv_gemm_bf16_c[] = {
+#embed "kiln_conv_gemm_bf16.c"
+    , 0};
 static const char gemm_c[] = {
 #embed "kiln_gemm.c"
     , 0};
@@ -119,6 +131,8 @@ static const kiln_source_file files[] = {
     FILE_ENTRY("kiln_graph.h", graph_h),
     FILE_ENTRY("kiln_conv_variants.h", variants_h),
     FILE_ENTRY("kiln_gemm.h", gemm_h),
+    FILE_ENTRY("kiln_gemm_bf16.h", gemm_bf16_h),
+    FILE_ENTRY("kiln_gemm_tile.h", gemm_tile_h),
     FILE_ENTRY("kiln_winograd_simd.h", winograd_simd_h),
     FILE_ENTRY("kiln_lazy_weights.h", lazy_weights_h),
     FILE_ENTRY("kiln_ops.h", ops_h),
@@ -147,6 +161,8 @@ static const kiln_source_file files[] = {
     FILE_ENTRY("ops_copy.c", ops_copy_c),
     FILE_ENTRY("ops_matmul.c", ops_matmul_c),
     FILE_ENTRY("conv_depthwise.c", conv_depthwise_c),
+    FILE_ENTRY("kiln_gemm_bf16.c", gemm_bf16_c),
+    FILE_ENTRY("kiln_conv_gemm_bf16.c", conv_gemm_bf16_c),
 };
 
 const kiln_source_file *kiln_embedded_sources(size_t *count) {

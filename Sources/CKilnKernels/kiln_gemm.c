@@ -20,6 +20,7 @@
  * have them, and the portable microkernel (same packed layouts) runs elsewhere.
  */
 #include "kiln_gemm.h"
+#include "kiln_gemm_tile.h"
 #include "kiln_ops_internal.h"
 
 #include <stdatomic.h>
@@ -41,17 +42,6 @@
  * batch-32 layer's whole output per image (up to 800 KB) would otherwise go to L3 and back
  * once per K block. */
 #define C_BLOCK_FLOATS (64 * 1024)
-
-/* How a K block treats C: the first block overwrites, later ones accumulate, the last one
- * also applies the epilogue. */
-typedef struct {
-    int first, last, clamp; /* clamp: act is max(lo, min(hi, v)) (NONE/RELU/CLIP), in registers */
-    float lo, hi;
-    const kiln_act *act;   /* other kinds: kiln_act_span on each stored row; or NULL */
-    const float *bias;     /* already offset to the panel's first row, or NULL */
-    const float *residual; /* already offset to the tile, or NULL */
-    int ldr;
-} tile_epilogue;
 
 /* One tile: np consecutive A panels (panel q at a + q * a_stride, rows mr <= np * MR in
  * all) times one packed B panel (nr <= NR columns valid). */
@@ -201,33 +191,7 @@ tile_avx512(const int np, const int nv, int kc, const float *a, size_t a_stride,
             for (int v = 0; v < nv; v++) acc[i][v] = _mm512_fmadd_ps(av, bv[v], acc[i][v]);
         }
     }
-    __mmask16 mask[NV];
-#pragma GCC unroll 4
-    for (int v = 0; v < nv; v++) {
-        const int cols = nr - 16 * v;
-        mask[v] = cols >= 16 ? (__mmask16)0xFFFF : cols > 0 ? (__mmask16)((1u << cols) - 1) : 0;
-    }
-    const __m512 lo = _mm512_set1_ps(e->lo), hi = _mm512_set1_ps(e->hi);
-#pragma GCC unroll 24
-    for (int i = 0; i < np * MR; i++) {
-        if (i >= mr) break;
-        float *cr = c + (size_t)i * ldc;
-        const float *rr = e->residual ? e->residual + (size_t)i * e->ldr : NULL;
-        const __m512 bias = _mm512_set1_ps(e->bias ? e->bias[i] : 0.0f);
-#pragma GCC unroll 4
-        for (int v = 0; v < nv; v++) {
-            __m512 x = acc[i][v];
-            if (!e->first) x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(mask[v], cr + 16 * v));
-            if (e->last) {
-                x = _mm512_add_ps(x, bias);
-                if (rr) x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(mask[v], rr + 16 * v));
-                /* the bounds as first operands: max/min return the second (x) when x is NaN. */
-                if (e->clamp) x = _mm512_min_ps(hi, _mm512_max_ps(lo, x)); /* bounds first: NaN passes */
-            }
-            _mm512_mask_storeu_ps(cr + 16 * v, mask[v], x);
-        }
-        if (e->last && e->act && !e->clamp) kiln_act_span(e->act, (size_t)nr, cr);
-    }
+    kiln_tile_store_avx512(np * MR, nv, acc, c, ldc, mr, nr, e);
 }
 
 // One column (nr == 1: N = 49 = 48 + 1 at ResNet's 7x7 layers): a matrix-vector product per
@@ -339,9 +303,7 @@ void kiln_gemm_with_packer_range(int m, int n, int k0, int k1, int k_total, cons
         int pc = 0;
         do { /* runs once for K = 0, so C still gets the epilogue of an empty sum */
             const int kc = k - pc < KC ? k - pc : KC;
-            if (act && act->kind == KILN_ACT_NONE) act = NULL;
-            tile_epilogue e = {pc == 0, pc + kc >= k, 0, -INFINITY, INFINITY, act, NULL, NULL, ldr};
-            if (act) e.clamp = kiln_act_bounds(act, &e.lo, &e.hi);
+            tile_epilogue e = kiln_tile_epilogue(pc, kc, k, act, ldr);
             for (int jr = jc; jr < jc_end; jr += NR) {
                 const int nr = n - jr < NR ? n - jr : NR;
                 if (kc > 0) pack_b(ctx, k0 + pc, kc, jr, nr, workspace);

@@ -59,6 +59,12 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Fresh processes that measure aotLoad and the first run; the one with the median first-run/steady ratio is reported.")
     var freshProcesses: Int = 5
 
+    @Option(help: "Arithmetic of the compiled library's convolutions: fp32 or bf16 (the eager rows stay fp32).")
+    var precision: Precision = .fp32
+
+    @Flag(help: "Skip the FMA peak measurement (the cores' physical limit per precision).")
+    var skipFmaPeak = false
+
     @Option(help: "Matrix size of the sgemm peak measurement.")
     var sgemmSize: Int = 2048
 

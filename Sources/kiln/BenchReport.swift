@@ -12,6 +12,8 @@ struct BenchReport {
         var batch: Int
         /// "compiled" or "eager".
         var path: String
+        /// The arithmetic of the timed path's convolutions.
+        var precision: Precision
         var statistics: LatencyStatistics
         var flops: FLOPCount
         var gflops: Double { flops.gflops(milliseconds: statistics.median) }
@@ -44,6 +46,8 @@ struct BenchReport {
     var date = ISO8601DateFormatter().string(from: Date())
     var command = "kiln " + CommandLine.arguments.dropFirst().joined(separator: " ")
     var sgemm: SGEMMPeak?
+    /// The cores' peak FMA throughput per precision (the physical limit), same run.
+    var fmaPeak: FMAPeak?
     var results: [Result] = []
     var models: [ModelFigures] = []
 
@@ -67,9 +71,10 @@ struct BenchReport {
             "blas_threads": blasThreads,
             "sgemm_peak_gflops": r(peakGFLOPS, 10),
             "sgemm_size": sgemm?.size ?? 0,
+            "fma_peak": fmaPeak.map { ["threads": $0.threads, "fp32_gflops": r($0.fp32GFLOPS, 10), "bf16_gflops": r($0.bf16GFLOPS, 10)] as [String: Any] } ?? NSNull(),
             "results": results.map { res -> [String: Any] in
                 [
-                    "model": res.model, "batch": res.batch, "path": res.path,
+                    "model": res.model, "batch": res.batch, "path": res.path, "precision": res.precision.rawValue,
                     "median_ms": r(res.statistics.median), "p90_ms": r(res.statistics.p90),
                     "min_ms": r(res.statistics.min), "runs": res.statistics.samples.count,
                     "gflops": r(res.gflops, 10),
@@ -112,11 +117,12 @@ struct BenchReport {
         lines.append("CPU: \(cpu) (\(simd)); Kiln kernels \(threads) threads; OpenBLAS core \(blasCore) (\(blasCoreSource)), \(blasThreads) threads")
         if let sgemm { lines.append(String(format: "sgemm peak: %.1f GFLOP/s (%d³ on all OpenBLAS threads, best of %d; median %.1f)",
                                            sgemm.gflops, sgemm.size, sgemm.statistics.samples.count, sgemm.medianGFLOPS)) }
+        if let fmaPeak { lines.append(fmaPeak.description) }
         lines.append("")
         lines.append(row(["model", "batch", "path", "median ms", "p90 ms", "GFLOP/s", "of peak", "runs"]))
         for res in results {
             let frac = peakGFLOPS > 0 ? String(format: "%.0f%%", 100 * res.gflops / peakGFLOPS) : "–"
-            lines.append(row([res.model, "\(res.batch)", res.path, String(format: "%.2f", res.statistics.median),
+            lines.append(row([res.model, "\(res.batch)", res.path + (res.precision == .fp32 ? "" : " " + res.precision.rawValue), String(format: "%.2f", res.statistics.median),
                               String(format: "%.2f", res.statistics.p90), String(format: "%.1f", res.gflops), frac,
                               "\(res.statistics.samples.count)"]))
         }

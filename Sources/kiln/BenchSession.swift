@@ -48,6 +48,10 @@ struct BenchSession {
         // shared machine one measurement can land in a burst of someone else's work.
         benchProgress("sgemm peak (\(options.sgemmSize)³)…")
         report.sgemm = SGEMMPeak.measure(size: options.sgemmSize)
+        if !options.skipFmaPeak {
+            benchProgress("FMA peak per precision…")
+            report.fmaPeak = FMAPeak.measure()
+        }
 
         let inputFile = try options.inputs.map { try SafetensorsFile(contentsOf: URL(fileURLWithPath: $0)) }
         // One library for every batch, as deployed with a dynamic batch: the default one
@@ -67,20 +71,26 @@ struct BenchSession {
             let c = try LatencyStatistics.measure(warmup: options.warmup, runs: options.runs, budgetSeconds: options.budget) {
                 y = try compiled(x)
             }
-            report.results.append(.init(model: name, batch: b, path: "compiled", statistics: c, flops: flops))
+            report.results.append(.init(model: name, batch: b, path: "compiled", precision: options.precision,
+                                        statistics: c, flops: flops))
             outputs.append(("compiled_b\(b)", y))
             if !options.noEager {
                 benchProgress("batch \(b): eager…")
                 let e = try LatencyStatistics.measure(warmup: options.warmup, runs: options.runs, budgetSeconds: options.budget) {
                     y = try source.eager(x)
                 }
-                report.results.append(.init(model: name, batch: b, path: "eager", statistics: e, flops: flops))
+                report.results.append(.init(model: name, batch: b, path: "eager", precision: .fp32, statistics: e, flops: flops))
                 outputs.append(("eager_b\(b)", y))
             }
         }
 
         let again = SGEMMPeak.measure(size: options.sgemmSize)
         if again.gflops > report.sgemm?.gflops ?? 0 { report.sgemm = again }
+        if let first = report.fmaPeak {
+            let fmaAgain = FMAPeak.measure()
+            report.fmaPeak = FMAPeak(threads: first.threads, fp32GFLOPS: max(first.fp32GFLOPS, fmaAgain.fp32GFLOPS),
+                                     bf16GFLOPS: max(first.bf16GFLOPS, fmaAgain.bf16GFLOPS))
+        }
 
         var fresh: FreshRunMeasurement?
         if !options.skipFreshProcess {
@@ -111,7 +121,7 @@ struct BenchSession {
     /// aotCompile for an example batch `batch` into `cache` (nil: the usual cache).
     private func compile(_ program: ExportedProgram, batch: Int, autotune: Bool, cache: String?) throws -> AOTCompileReport {
         let verbose = options.verbose
-        let opts = AOTCompileOptions(maxAutotune: autotune, cacheDirectory: cache,
+        let opts = AOTCompileOptions(maxAutotune: autotune, cacheDirectory: cache, precision: options.precision,
                                      log: { line in if verbose { AOTCompileOptions.standardError(line) } })
         let report = try aotCompileWithReport(program, exampleInputs: [.randn(try BenchSource.shape(of: program, batch: batch), seed: 0)], options: opts)
         benchProgress(String(format: "aotCompile (example batch %d%@): %@", batch, autotune ? ", max-autotune" : "",

@@ -34,6 +34,9 @@ struct CompileCommand: ParsableCommand {
     @Option(help: "Batch of the example input used for autotuning (default: the batch range's min).")
     var batch: Int?
 
+    @Option(help: "Arithmetic of the convolutions: fp32, or bf16 (bfloat16 products, fp32 accumulation; needs AVX512_BF16).")
+    var precision: Precision = .fp32
+
     @Option(help: "Compile cache directory (default: KILN_CACHE_DIR, else ~/.cache/kiln).")
     var cacheDir: String?
 
@@ -60,7 +63,7 @@ struct CompileCommand: ParsableCommand {
             }
             let examples = shapes.map { Tensor.randn($0, seed: 0) }
             let options = AOTCompileOptions(outputPath: output, maxAutotune: maxAutotune, keepSource: keepSource,
-                                            cacheDirectory: cacheDir, log: { print($0) })
+                                            cacheDirectory: cacheDir, precision: precision, log: { print($0) })
             let report = try aotCompileWithReport(p, exampleInputs: examples, options: options)
             if keepSource, let output { print("sources kept in \(output).src/") }
             if !report.cached {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Kiln
+import KilnBench
 
 /// `kiln doctor`: what Kiln runs on — CPU, BLAS core and threads — and whether it is fast.
 struct DoctorCommand: ParsableCommand {
@@ -15,6 +16,7 @@ struct DoctorCommand: ParsableCommand {
         print("CPU: \(cpu.modelName), \(cpu.logicalCores) logical cores, \(cpu.simdLevel)")
         print("BLAS: \(BLAS.summary)")
         print("Kiln kernels: \(Kernels.threadCount) threads (KILN_NUM_THREADS)")
+        print(FMAPeak.measure())
         if let relaunched = ProcessInfo.processInfo.environment["KILN_BLAS_RELAUNCHED"], relaunched == "1" {
             print("note: relaunched with OPENBLAS_CORETYPE=\(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "?") because OpenBLAS picked a core below this CPU")
         }

@@ -126,6 +126,15 @@ import Testing
         #expect(peak.statistics.samples.count == 2 && peak.gflops > 0 && peak.gflops >= peak.medianGFLOPS)
     }
 
+    @Test func fmaPeakIsMeasuredForWhatTheCPUHas() {
+        // Positive exactly when the CPU has the instruction: 0 is the "not available" answer.
+        let peak = FMAPeak.measure(threads: 1, seconds: 0.005)
+        let flags = CPUInfo.current.flags
+        #expect((peak.fp32GFLOPS > 0) == flags.contains("avx512f"), "fp32 \(peak.fp32GFLOPS) GFLOP/s")
+        #expect((peak.bf16GFLOPS > 0) == (flags.contains("avx512f") && flags.contains("avx512_bf16")), "bf16 \(peak.bf16GFLOPS) GFLOP/s")
+        #expect(peak.description.contains("vdpbf16ps zmm"))
+    }
+
     @Test func residentMemoryComesFromProcStatus() throws {
         #expect(ProcessMemory.parseStatusField("VmHWM", in: "Name:\tx\nVmHWM:\t   1234 kB\nVmRSS:\t 1000 kB\n") == 1234 * 1024)
         #expect(ProcessMemory.parseStatusField("VmSwap", in: "VmHWM:\t1 kB\n") == nil)

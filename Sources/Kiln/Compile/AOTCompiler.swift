@@ -19,6 +19,10 @@ enum AOTCompiler {
                 throw CompileError.writeFailed(path: path, message: error.message)
             }
         }
+        // A library built here runs here: a precision this CPU cannot run is refused, not
+        // silently compiled as fp32.
+        let missing = CPUInfo.current.missingFeatures(options.precision.requiredCPUFeatures)
+        guard missing.isEmpty else { throw CompileError.missingCPUFeatures(precision: options.precision.rawValue, features: missing) }
         let toolchain = try Toolchain.detect(environment: options.toolchainEnvironment, timeout: options.compilerTimeout)
         let cache = CompileCache(root: options.resolvedCacheDirectory)
         var graph = FusionPasses.run(try Lowering.lower(source))
@@ -46,7 +50,9 @@ enum AOTCompiler {
                          toolchain: Toolchain) throws -> [String: Any] {
         let shapes = graph.shapes
         let outputs = zip(source.signature.outputs, graph.outputs).map { GraphInput(name: $0, shape: shapes[$1] ?? []) }
-        return [
+        // What the library's kernels need beyond the build's -march=native baseline, checked by aotLoad.
+        let needs = Set(selection.choices.map(\.algorithm.precision)).sorted { $0.rawValue < $1.rawValue }.flatMap(\.requiredCPUFeatures)
+        var metadata: [String: Any] = [
             "inputs": try jsonObject(source.signature.inputs),
             "outputs": try jsonObject(outputs),
             "range_constraints": try jsonObject(source.rangeConstraints),
@@ -64,6 +70,8 @@ enum AOTCompiler {
             "compiler": toolchain.identity.split(separator: "\n").first.map(String.init) ?? "",
             "flags": Toolchain.flags + toolchain.blasFlags.filter { $0.hasPrefix("-l") },
         ]
+        if !needs.isEmpty { metadata["requires_cpu_features"] = needs }
+        return metadata
     }
 
     /// The cached library for `model`, or a fresh build of it installed into the cache.

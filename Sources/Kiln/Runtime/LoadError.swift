@@ -16,6 +16,10 @@ public enum LoadError: KilnError, Equatable {
     case abiVersion(path: String, found: Int32, supported: Int32)
     /// A Kiln library missing part of the ABI or with unreadable metadata.
     case malformed(path: String, message: String)
+    /// The library needs CPU features this machine lacks (its metadata's
+    /// `requires_cpu_features`, e.g. avx512_bf16 for a bf16 library): refused before any of
+    /// its code runs, instead of an illegal-instruction crash.
+    case missingCPUFeatures(path: String, features: [String])
     /// The library's kiln_run failed after the guards passed (a Kiln bug or out of memory).
     case runFailed(code: Int32, message: String)
 
@@ -46,6 +50,8 @@ public enum LoadError: KilnError, Equatable {
             return "aotLoad: \(path) was built for Kiln model ABI version \(found), this Kiln supports version \(supported)"
         case let .malformed(path, message):
             return "aotLoad: \(path) is not a valid Kiln model: \(message)"
+        case let .missingCPUFeatures(path, features):
+            return "aotLoad: \(path) needs the CPU feature(s) \(features.joined(separator: ", ")), which this CPU (\(CPUInfo.current.modelName)) lacks"
         case let .runFailed(code, message):
             return "compiled model: kiln_run failed (code \(code)): \(message)"
         }
@@ -59,6 +65,7 @@ public enum LoadError: KilnError, Equatable {
         case .truncated: return "Suggested fix: copy or compile the library again (kiln compile MODEL.kep --output MODEL.so)"
         case .dlopenFailed: return "Suggested fix: check that libopenblas is installed (apt-get install libopenblas0) and that the library was built for this CPU"
         case .abiVersion: return "Suggested fix: recompile the program with this Kiln: kiln compile MODEL.kep --output MODEL.so"
+        case .missingCPUFeatures: return "Suggested fix: recompile the program on this machine with precision fp32: kiln compile MODEL.kep --precision fp32 --output MODEL.so"
         case .runFailed: return nil
         }
     }

@@ -42,6 +42,7 @@ public final class CompiledModel: @unchecked Sendable {
             let inputs: [GraphInput]
             let outputs: [GraphInput]
             let range_constraints: [RangeConstraint]
+            let requires_cpu_features: [String]?
         }
         let meta: Meta
         do {
@@ -49,6 +50,8 @@ public final class CompiledModel: @unchecked Sendable {
         } catch {
             throw LoadError.malformed(path: library.path, message: "unreadable metadata (\(error))")
         }
+        let missing = CPUInfo.current.missingFeatures(meta.requires_cpu_features ?? [])
+        guard missing.isEmpty else { throw LoadError.missingCPUFeatures(path: library.path, features: missing) }
         guard let instance = library.create() else {
             throw LoadError.malformed(path: library.path, message: "kiln_create failed: \(library.lastErrorText)")
         }

@@ -20,7 +20,8 @@ import Testing
                 let want = Tensor.zeros([2, sh.oc, oh, ow])
                 shape.runReference(x: x.storage.base, weight: w.storage.base, bias: step.bias!.storage.base, residual: r.storage.base,
                                    activation: relu ? .relu : .none, y: want.storage.base)
-                for a in ConvAlgorithm.allCases where shape.applies(a) {
+                // fp32 candidates (bf16 ones: GemmBF16KernelTests, BF16CompileTests).
+                for a in ConvAlgorithm.allCases where shape.applies(a) && a.precision == .fp32 {
                     let packed = shape.packedWeights(w, for: a)
                     let y = Tensor.zeros([2, sh.oc, oh, ow])
                     var ws = [Float](repeating: 0, count: max(shape.workspace(a), 1))

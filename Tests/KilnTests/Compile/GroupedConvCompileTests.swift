@@ -41,6 +41,7 @@ import Testing
                            options: CompileFixtures.options(out, forced: a))
         let library = try aotLoad(out)
         let x = Tensor.randn([2, 3, 33, 31], seed: 4)
-        CompileFixtures.expectMatches(try library(x), try Self.program.run([x])[0], "forced \(a.rawValue), batch 2")
+        CompileFixtures.expectMatches(try library(x), try Self.program.run([x])[0], "forced \(a.rawValue), batch 2",
+                                      tolerance: a.precision == .bf16 ? 5e-3 : 5e-4) // bf16: its contract
     }
 }

@@ -23,17 +23,22 @@ public struct AOTCompileOptions: Sendable {
     /// (``CompileError/compilerTimedOut(compiler:seconds:sourceDirectory:)``); 0 means no
     /// limit. Default: `KILN_CC_TIMEOUT`, else 300.
     public var compilerTimeout: Double?
+    /// The arithmetic convolutions may use: `.fp32` (default) or `.bf16` (see ``Precision``).
+    /// Part of the cache key. `.bf16` on a CPU without AVX512_BF16 throws
+    /// ``CompileError/missingCPUFeatures(precision:features:)`` (no silent fp32 fallback).
+    public var precision: Precision
     /// Progress and the AUTOTUNE tables go here. Default: standard error.
     public var log: @Sendable (String) -> Void
 
     public init(outputPath: String? = nil, maxAutotune: Bool = false, keepSource: Bool = false, cacheDirectory: String? = nil,
-                forcedAlgorithm: ConvAlgorithm? = nil, compiler: String? = nil, log: @escaping @Sendable (String) -> Void = AOTCompileOptions.standardError) {
+                forcedAlgorithm: ConvAlgorithm? = nil, compiler: String? = nil, precision: Precision = .fp32, log: @escaping @Sendable (String) -> Void = AOTCompileOptions.standardError) {
         self.outputPath = outputPath
         self.maxAutotune = maxAutotune
         self.keepSource = keepSource
         self.cacheDirectory = cacheDirectory
         self.forcedAlgorithm = forcedAlgorithm
         self.compiler = compiler
+        self.precision = precision
         self.log = log
     }
 
@@ -47,6 +52,8 @@ public struct AOTCompileOptions: Sendable {
     var metadata: [String: Any] {
         var m: [String: Any] = ["max_autotune": maxAutotune]
         if let forcedAlgorithm { m["forced_algorithm"] = forcedAlgorithm.rawValue }
+        // Only when not the default, so fp32 libraries keep their bytes (and cache keys).
+        if precision != .fp32 { m["precision"] = precision.rawValue }
         return m
     }
 

@@ -13,6 +13,9 @@ public enum CompileError: KilnError, Equatable {
     case unsupported(String)
     /// Writing sources, weights or the library failed.
     case writeFailed(path: String, message: String)
+    /// The precision asked for needs CPU features this machine lacks (libraries are built
+    /// for the compiling machine's CPU, so it could not run what it built).
+    case missingCPUFeatures(precision: String, features: [String])
 
     public var failureClass: FailureClass {
         switch self {
@@ -20,6 +23,7 @@ public enum CompileError: KilnError, Equatable {
         case .invalidTimeout: .usage
         case .unsupported: .badInput
         case .writeFailed: .output
+        case .missingCPUFeatures: .load
         }
     }
 
@@ -38,6 +42,8 @@ public enum CompileError: KilnError, Equatable {
             return "aotCompile: \(what)"
         case let .writeFailed(path, message):
             return "aotCompile: cannot write \(path): \(message)"
+        case let .missingCPUFeatures(precision, features):
+            return "aotCompile: precision \(precision) needs the CPU feature(s) \(features.joined(separator: ", ")), which this CPU (\(CPUInfo.current.modelName)) lacks"
         }
     }
 
@@ -55,6 +61,8 @@ public enum CompileError: KilnError, Equatable {
             return "Suggested fix: export the model with Kiln's ops (conv2d, batch_norm, relu, add, max_pool2d, adaptive_avg_pool2d, flatten, linear)"
         case .writeFailed:
             return "Suggested fix: choose a writable output path or cache directory (KILN_CACHE_DIR)"
+        case .missingCPUFeatures:
+            return "Suggested fix: compile with precision fp32 (--precision fp32), or on a CPU with AVX512_BF16 (Zen 4 or later, Cooper Lake, Sapphire Rapids)"
         }
     }
 }

@@ -16,4 +16,11 @@ public enum ConvAlgorithm: String, CaseIterable, Sendable, Codable {
     /// Depthwise (groups = C = OC) direct kernel, `kiln_conv2d_depthwise`: any kernel, stride,
     /// dilation and pads; vectorised for 3×3 and 5×5 at stride 1 and 2.
     case depthwise
+    /// The packed GEMM in bfloat16 (`kiln_conv2d_gemm_bf16`): weights packed as bf16 pairs,
+    /// activations rounded to bf16 while packing, fp32 accumulation (vdpbf16ps) and epilogue.
+    /// Only in libraries compiled with `precision: .bf16`; any geometry with 1 group.
+    case packedGemmBF16 = "packed_gemm_bf16"
+
+    /// The precision the algorithm computes in.
+    public var precision: Precision { self == .packedGemmBF16 ? .bf16 : .fp32 }
 }

@@ -60,6 +60,9 @@ enum CodeGenerator {
         w.line("#include \"kiln_conv_variants.h\"")
         w.line("#include \"kiln_lazy_weights.h\"")
         w.line("#include \"kiln_ops.h\"")
+        if g.nodes.contains(where: { if case let .conv(c) = $0.op { c.algorithm.precision == .bf16 } else { false } }) {
+            w.line("#include \"kiln_gemm_bf16.h\"")
+        }
         w.line()
         w.line("#include <float.h>")
         w.line("#include <string.h>")

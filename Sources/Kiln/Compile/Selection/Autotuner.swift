@@ -13,6 +13,8 @@ import Foundation
 /// the benchmarks. Progress (layer k of n) is shown when standard error is a terminal.
 struct Autotuner {
     let cache: CompileCache
+    /// `.bf16`: bf16 candidates compete too, each checked against its own tolerance.
+    let precision: Precision
     let log: @Sendable (String) -> Void
     private(set) var tables: [String] = []
     private var winners: [String: String]
@@ -20,11 +22,14 @@ struct Autotuner {
     private var dirty = false
     /// Tolerance of a candidate against the reference: max |Δ| ≤ this · max |reference|.
     static let tolerance: Float = 1e-4
+    /// The same for bf16 candidates: the network's contract (5e-3 of the output's scale) per layer.
+    static let bf16Tolerance: Float = 5e-3
     /// Each candidate runs until this much time has passed (and at least 3 times).
     static let budgetSeconds = 0.05
 
-    init(cache: CompileCache, log: @escaping @Sendable (String) -> Void) {
+    init(cache: CompileCache, precision: Precision = .fp32, log: @escaping @Sendable (String) -> Void) {
         self.cache = cache
+        self.precision = precision
         self.log = log
         let data = try? Data(contentsOf: Self.file(cache))
         winners = data.flatMap { try? JSONDecoder().decode([String: String].self, from: $0) } ?? [:]
@@ -46,7 +51,7 @@ struct Autotuner {
             FileHandle.standardError.write(Data("\rautotune: layer \(index + 1)/\(total) \(step) (\(total - index - 1) left)\u{1b}[K".utf8))
             if index + 1 == total { FileHandle.standardError.write(Data("\n".utf8)) }
         }
-        let key = Self.key(c, s)
+        let key = Self.key(c, s) + (precision == .fp32 ? "" : " precision \(precision.rawValue)")
         if let name = winners[key], let a = ConvAlgorithm(rawValue: name), s.applies(a) { return (a, true) }
 
         let x = Tensor.randn([s.n, s.c, s.h, s.w], seed: 1)
@@ -57,10 +62,11 @@ struct Autotuner {
         withPointers(x, weight, bias, residual) { xp, wp, bp, rp in
             s.runReference(x: xp, weight: wp, bias: bp, residual: rp, activation: c.activation, y: reference.storage.base)
         }
-        let limit = Self.tolerance * max(reference.maxAbs, 1e-6)
+        let scale = max(reference.maxAbs, 1e-6)
         var results: [(ConvAlgorithm, Double)] = []
         var dropped: [String] = []
-        for a in ConvAlgorithm.allCases where s.applies(a) {
+        for a in ConvAlgorithm.allCases where s.applies(a) && (a.precision == .fp32 || a.precision == precision) {
+            let limit = (a.precision == .bf16 ? Self.bf16Tolerance : Self.tolerance) * scale
             let (packed, packMs) = timed { s.packedWeights(weight, for: a) }
             precompileSeconds += packMs / 1000
             let y = Tensor.zeros([s.n, s.oc, oh, ow])

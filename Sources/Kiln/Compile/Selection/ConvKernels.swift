@@ -39,6 +39,7 @@ struct ConvShape: Hashable, Sendable {
         case .winogradF4x3: return kiln_winograd_f4x3_applicable(&p) != 0
         case .packedGemm: return kiln_conv2d_gemm_applicable(&p) != 0
         case .depthwise: return kiln_conv2d_depthwise_applicable(&p) != 0
+        case .packedGemmBF16: return kiln_conv2d_gemm_bf16_applicable(&p) != 0
         }
     }
 
@@ -53,6 +54,7 @@ struct ConvShape: Hashable, Sendable {
         case .winogradF4x3: return kiln_winograd_f4x3_workspace_size(&p)
         case .packedGemm: return kiln_conv2d_gemm_workspace_size(&p)
         case .depthwise: return 0
+        case .packedGemmBF16: return 0
         }
     }
 
@@ -74,6 +76,13 @@ struct ConvShape: Hashable, Sendable {
             var p = params
             var packed = [Float](repeating: 0, count: kiln_conv2d_gemm_packed_size(&p))
             weight.withUnsafeBufferPointer { w in kiln_conv2d_gemm_pack(&p, w.baseAddress, &packed) }
+            return packed
+        }
+        if a == .packedGemmBF16 {
+            // bf16 pairs (kiln_gemm_bf16.h), two per float of the weights blob.
+            var p = params
+            var packed = [Float](repeating: 0, count: kiln_conv2d_gemm_bf16_packed_size(&p))
+            weight.withUnsafeBufferPointer { w in packed.withUnsafeMutableBytes { kiln_conv2d_gemm_bf16_pack(&p, w.baseAddress, $0.baseAddress) } }
             return packed
         }
         if a == .winogradF4x3 {
@@ -124,6 +133,7 @@ struct ConvShape: Hashable, Sendable {
         case .winogradF4x3: ("kiln_conv2d_winograd_f4x3", true, { kiln_conv2d_winograd_f4x3(&$0, $1, $2, $3, $4, $5, $6) })
         case .packedGemm: ("kiln_conv2d_gemm", true, { kiln_conv2d_gemm(&$0, $1, $2, $3, $4, $5, $6) })
         case .depthwise: ("kiln_conv2d_depthwise", false, { p, x, w, b, r, y, _ in kiln_conv2d_depthwise(&p, x, w, b, r, y) })
+        case .packedGemmBF16: ("kiln_conv2d_gemm_bf16", true, { kiln_conv2d_gemm_bf16(&$0, $1, $2, $3, $4, $5, $6) })
         }
     }
 }

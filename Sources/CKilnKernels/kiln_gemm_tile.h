@@ -1,0 +1,76 @@
+/*
+ * kiln_gemm_tile.h — private to the kernels: the packed GEMMs' shared tile epilogue, so the
+ * fp32 GEMM (kiln_gemm.c) and the bf16 one (kiln_gemm_bf16.c) store their fp32 accumulator
+ * tiles through the same code: + C (later K blocks), then on the last K block + bias,
+ * + residual and the activation (a clamp in registers for NONE/ReLU/Clip, kiln_act_span
+ * after the store for the other kinds). Shipped inside generated libraries.
+ */
+#ifndef KILN_GEMM_TILE_H
+#define KILN_GEMM_TILE_H
+
+#include "kiln_gemm.h"
+#include "kiln_ops_internal.h"
+
+#include <stddef.h>
+
+/* How a K block treats C: the first block overwrites, later ones accumulate, the last one
+ * also applies the epilogue. */
+typedef struct {
+    int first, last, clamp; /* clamp: act is max(lo, min(hi, v)) (NONE/RELU/CLIP), in registers */
+    float lo, hi;
+    const kiln_act *act;   /* other kinds: kiln_act_span on each stored row; or NULL */
+    const float *bias;     /* already offset to the panel's first row, or NULL */
+    const float *residual; /* already offset to the tile, or NULL */
+    int ldr;
+} tile_epilogue;
+
+/* The epilogue of the K block [pc, pc + kc) of k (act NULL or NONE: none). */
+static inline tile_epilogue kiln_tile_epilogue(int pc, int kc, int k, const kiln_act *act, int ldr) {
+    if (act && act->kind == KILN_ACT_NONE) act = NULL;
+    tile_epilogue e = {pc == 0, pc + kc >= k, 0, -INFINITY, INFINITY, act, NULL, NULL, ldr};
+    if (act) e.clamp = kiln_act_bounds(act, &e.lo, &e.hi);
+    return e;
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+
+#define KILN_TILE_NV (KILN_GEMM_NR / 16) /* zmm vectors per tile row */
+
+// Stores rows [0, min(rows, mr)) of an accumulator tile (nv vectors of 16 columns per row,
+// nr columns valid) to c with the epilogue. rows and nv are compile-time constants after
+// inlining, so the accumulators stay in registers.
+__attribute__((target("avx512f,avx512vl,fma"))) static inline __attribute__((always_inline)) void
+kiln_tile_store_avx512(const int rows, const int nv, __m512 (*acc)[KILN_TILE_NV], float *c, int ldc, int mr, int nr,
+                       const tile_epilogue *e) {
+    __mmask16 mask[KILN_TILE_NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < nv; v++) {
+        const int cols = nr - 16 * v;
+        mask[v] = cols >= 16 ? (__mmask16)0xFFFF : cols > 0 ? (__mmask16)((1u << cols) - 1) : 0;
+    }
+    const __m512 lo = _mm512_set1_ps(e->lo), hi = _mm512_set1_ps(e->hi);
+#pragma GCC unroll 24
+    for (int i = 0; i < rows; i++) {
+        if (i >= mr) break;
+        float *cr = c + (size_t)i * ldc;
+        const float *rr = e->residual ? e->residual + (size_t)i * e->ldr : NULL;
+        const __m512 bias = _mm512_set1_ps(e->bias ? e->bias[i] : 0.0f);
+#pragma GCC unroll 4
+        for (int v = 0; v < nv; v++) {
+            __m512 x = acc[i][v];
+            if (!e->first) x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(mask[v], cr + 16 * v));
+            if (e->last) {
+                x = _mm512_add_ps(x, bias);
+                if (rr) x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(mask[v], rr + 16 * v));
+                /* the bounds as first operands: max/min return the second (x) when x is NaN. */
+                if (e->clamp) x = _mm512_min_ps(hi, _mm512_max_ps(lo, x));
+            }
+            _mm512_mask_storeu_ps(cr + 16 * v, mask[v], x);
+        }
+        if (e->last && e->act && !e->clamp) kiln_act_span(e->act, (size_t)nr, cr);
+    }
+}
+#endif
+
+#endif /* KILN_GEMM_TILE_H */

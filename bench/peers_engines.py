@@ -1,0 +1,175 @@
+"""peers.py's engines: timing, ONNX Runtime, OpenVINO (fp32 and its default precision), Kiln
+through `kiln bench --json`, and the paired rounds that time them back to back."""
+import json
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+
+def percentiles(samples):
+    """Median and p90 with linear interpolation: the same definition as Kiln's LatencyStatistics."""
+    return float(np.percentile(samples, 50)), float(np.percentile(samples, 90))
+
+
+def time_engine(run, x, warmup, runs, budget):
+    """Warm-up runs, then timed runs until `runs` samples or `budget` seconds (at least 3)."""
+    for _ in range(warmup):
+        run(x)
+    samples, spent, y = [], 0.0, None
+    while len(samples) < runs and (len(samples) < min(3, runs) or spent < budget * 1000):
+        t = time.perf_counter()
+        y = run(x)
+        ms = (time.perf_counter() - t) * 1000
+        samples.append(ms)
+        spent += ms
+    median, p90 = percentiles(samples)
+    return {"median_ms": median, "p90_ms": p90, "runs": len(samples)}, y
+
+
+def run_checked(cmd, quiet=False):
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=None if not quiet else subprocess.PIPE, text=True)
+    if r.returncode != 0:
+        sys.exit(f"peers.py: FAILED: {' '.join(cmd)} exited with {r.returncode}\n{r.stdout[-2000:]}{(r.stderr or '')[-2000:]}")
+    return r.stdout
+
+
+def ort_session(onnx_bytes, threads):
+    import onnxruntime as ort
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = threads  # the same number of threads as Kiln's kernels
+    so.inter_op_num_threads = 1
+    so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    return ort.__version__, ort.InferenceSession(onnx_bytes, so, providers=["CPUExecutionProvider"])
+
+
+def ort_runner(session):
+    """x (one array, or a dict name -> array) -> the first output."""
+    names = [i.name for i in session.get_inputs()]
+    out = session.get_outputs()[0].name
+    return lambda x: session.run([out], x if isinstance(x, dict) else {names[0]: x})[0]
+
+
+class OpenVINO:
+    """OpenVINO on the CPU plugin, one compiled model per (precision, input shapes): static
+    shapes are how OpenVINO is deployed for speed (a dynamic batch costs it time). Precision
+    "f32" sets INFERENCE_PRECISION_HINT=f32; "default" leaves OpenVINO's own choice, bf16 on
+    CPUs with avx512_bf16 or AMX (the compiled model's hint is recorded as what it ran)."""
+
+    def __init__(self, onnx_path, threads):
+        import openvino as ov
+        self.ov, self.core, self.path, self.threads = ov, ov.Core(), onnx_path, threads
+        self.version = ov.__version__.split("-")[0]
+        self.cache, self.precisions = {}, {}
+
+    def runner(self, precision, shapes):
+        """shapes: input name -> shape. Returns x -> the first output (numpy)."""
+        key = (precision, tuple(sorted((k, tuple(v)) for k, v in shapes.items())))
+        if key not in self.cache:
+            model = self.core.read_model(self.path)
+            model.reshape({name: self.ov.PartialShape(list(s)) for name, s in shapes.items()})
+            # One stream and Kiln's thread count: one request at a time on the same cores, as Kiln runs.
+            cfg = {"INFERENCE_NUM_THREADS": self.threads, "NUM_STREAMS": 1, "PERFORMANCE_HINT": "LATENCY"}
+            if precision == "f32":
+                cfg["INFERENCE_PRECISION_HINT"] = "f32"
+            compiled = self.core.compile_model(model, "CPU", cfg)
+            hint = compiled.get_property("INFERENCE_PRECISION_HINT")
+            self.precisions[precision] = hint.to_string() if hasattr(hint, "to_string") else str(hint)
+            request = compiled.create_infer_request()
+            names = [i.any_name for i in compiled.inputs]
+            out = compiled.outputs[0]
+
+            def run(x):
+                feed = x if isinstance(x, dict) else {names[0]: x}
+                return np.array(request.infer(feed)[out], copy=True)
+            self.cache[key] = run
+        return self.cache[key]
+
+
+def kiln_supports(kiln, option):
+    """True when `kiln bench --help` lists `option` (older builds lack --precision, --onnx)."""
+    r = subprocess.run([kiln, "bench", "--help"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return option in r.stdout
+
+
+def kiln_bench_cmd(args, model_args, batch, in_path, precision, runs, budget):
+    """A `kiln bench --json` timing only the compiled library at one batch (compile cached)."""
+    cmd = [args.kiln, "bench", "--json", *model_args, "--batches", str(batch), "--runs", str(runs),
+           "--warmup", str(args.warmup), "--budget", str(budget), "--no-compile-timing", "--skip-autotune",
+           "--no-eager", "--skip-fresh-process", "--sgemm-size", "64", "--skip-fma-peak", "--inputs", in_path]
+    return cmd + (["--precision", precision] if precision != "fp32" else [])
+
+
+def paired_rounds(args, engines, batches):
+    """Every engine timed back to back, `--rounds` times per batch, the order reversed every
+    other round. engines: name -> (batch -> median ms). Why: this machine's speed drifts by
+    tens of percent over minutes (other tenants); ratios taken within seconds, as the median
+    over rounds, survive that."""
+    out = {b: [] for b in batches}
+    names = list(engines)
+    for r in range(args.rounds):
+        for b in batches:
+            order = names if r % 2 == 0 else names[::-1]
+            times = {n: engines[n](b) for n in order}
+            out[b].append(times)
+            print(f"peers.py: round {r + 1}/{args.rounds}, batch {b}: "
+                  + ", ".join(f"{n} {t:.2f} ms" for n, t in times.items()), file=sys.stderr)
+    return out
+
+
+def median_ratio(rounds, num, den):
+    """The median over rounds of num/den, or None when either was not timed."""
+    vals = [p[num] / p[den] for p in rounds if p.get(num) and p.get(den)]
+    return float(np.median(vals)) if vals else None
+
+
+def median_of(rounds, name):
+    vals = [p[name] for p in rounds if p.get(name)]
+    return float(np.median(vals)) if vals else None
+
+
+def relative_error(got, ref):
+    """max |got - ref| / max |ref|, or a failure naming the shapes when they differ."""
+    got, ref = np.asarray(got, dtype=np.float32), np.asarray(ref, dtype=np.float32)
+    if got.shape != ref.shape:
+        sys.exit(f"peers.py: FAILED: output shape {got.shape} differs from ONNX Runtime's {ref.shape}")
+    return float(np.max(np.abs(got - ref))) / max(float(np.max(np.abs(ref))), 1e-30)
+
+
+def kiln_json(cmd):
+    return json.loads(run_checked(cmd, quiet=True))
+
+
+def write_temp_onnx(tmp, onnx_bytes, name="model.onnx"):
+    path = os.path.join(tmp, name)
+    with open(path, "wb") as f:
+        f.write(onnx_bytes)
+    return path
+
+
+def cpu_snapshot():
+    """(busy, steal, total) jiffies of all CPUs from /proc/stat, and this process tree's CPU
+    seconds (self + waited-for children): to tell our own load from other work and from a
+    hypervisor taking the CPUs (steal)."""
+    try:
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:]]
+    except OSError:
+        return None
+    user, nice, system, idle, iowait, irq, softirq, steal = (v + [0] * 8)[:8]
+    t = os.times()
+    return (user + nice + system + irq + softirq, steal, sum(v[:8]), t.user + t.system + t.children_user + t.children_system)
+
+
+def other_load(before, after):
+    """Fractions of all CPU time used by other processes and stolen by the hypervisor while
+    the benchmark ran (our own work excluded), or None without /proc/stat."""
+    if not before or not after:
+        return None
+    hz = os.sysconf("SC_CLK_TCK")
+    total = max(after[2] - before[2], 1)
+    others = (after[0] - before[0]) - (after[3] - before[3]) * hz
+    return {"others": round(max(others, 0) / total, 3), "steal": round((after[1] - before[1]) / total, 3)}
