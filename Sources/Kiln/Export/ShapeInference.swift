@@ -119,12 +119,19 @@ enum ShapeInference {
         guard w.count == 4, let ws = w.staticShape, ws.allSatisfy({ $0 >= 1 }) else {
             throw .mismatch("conv2d: weight must be a static (OC, C/groups, KH, KW) tensor, got \(w.shapeDescription)")
         }
+        let present = a.presentNames
+        for (square, rect) in [("stride", "strides"), ("padding", "pads"), ("dilation", "dilations")]
+        where !present.contains(square) && !present.contains(rect) {
+            throw .mismatch("conv2d needs the attribute \(square)")
+        }
         guard let geo = a.spatialGeometry(kernel: (ws[2], ws[3])) else {
-            throw .mismatch("conv2d needs stride, padding and dilation (or strides, pads and dilations)")
+            throw .mismatch("conv2d: strides, pads and dilations must hold 2, 4 and 2 sizes")
         }
         let g = a.groups!
         guard geo.isValid, g >= 1, ws[0] % g == 0 else {
-            throw .mismatch("conv2d: invalid \(geo.text) or groups \(g) for weight \(w.shapeDescription)")
+            // Square geometry keeps the message of Kiln's own models.
+            let what = geo.isSquareSymmetric ? "stride \(geo.stride.h), padding \(geo.pads.top), dilation \(geo.dilation.h)" : geo.text
+            throw .mismatch("conv2d: invalid \(what) or groups \(g) for weight \(w.shapeDescription)")
         }
         let c = try staticDim(x, 1, inputIndex: 0, .conv2d)
         guard c == ws[1] * g else {
