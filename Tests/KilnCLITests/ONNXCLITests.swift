@@ -46,4 +46,21 @@ import Testing
         #expect(bad.status == 65, "\(bad.output)")
         #expect(bad.output.contains("garbage.onnx: not a valid ONNX model"))
     }
+
+    /// The ONNX commands check their outputs as their siblings do (OutputChecks): an output
+    /// that is the model itself is refused before anything is read, and the model survives.
+    @Test func outputsThatAreTheModelAreRefused() throws {
+        let dir = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = dir.appendingPathComponent("se.onnx")
+        try FileManager.default.copyItem(atPath: Self.fixture, toPath: model.path)
+        let before = try Data(contentsOf: model)
+        for args in [["import", model.path, "--dynamic-batch", "1...8", "--output", model.path],
+                     ["infer", "--onnx", model.path, "--output", model.path]] {
+            let r = try Kiln.run(args)
+            #expect(r.status == 64, "\(args): \(r.output)")
+            #expect(r.output.contains("is the same file as the ONNX model"), "\(args): \(r.output)")
+        }
+        #expect(try Data(contentsOf: model) == before)
+    }
 }
