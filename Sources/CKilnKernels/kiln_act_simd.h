@@ -17,7 +17,7 @@
 #define KILN_ACT_AVX512 1
 /* Why target attributes: CKilnKernels is built without -march (it must run on any x86-64);
  * callers choose this path at run time (kiln_gemm_uses_avx512). */
-#define KILN_ACT_AVX512_FN __attribute__((target("avx512f,avx512dq,fma")))
+#define KILN_ACT_AVX512_FN __attribute__((target("avx512f,fma")))
 
 KILN_ACT_AVX512_FN static inline __m512 kiln_exp_avx512(__m512 x) {
     /* Clamp so n stays finite; min/max take x as the second operand so a NaN passes. */

@@ -124,6 +124,8 @@ static void conv_gemm_grouped_runner(void *vctx, size_t r0, size_t r1) {
     const kiln_conv2d_params *p = ctx->p;
     const int k = gemm_k(p), npix = p->oh * p->ow, oc = p->oc, total = p->n * npix;
     float *scratch = ctx->scratch + r0 * (size_t)oc * GROUP_COLS;
+    float lo, hi; /* clamp kinds in the copy loop, the others over each run after it */
+    const int clamp = kiln_act_bounds(&p->act, &lo, &hi);
     _Alignas(64) float bpack[KILN_GEMM_KC * KILN_GEMM_NR];
     for (size_t t; (t = atomic_fetch_add_explicit(&ctx->next, 1, memory_order_relaxed)) < ctx->tasks;) {
         const int n0 = (int)t * GROUP_COLS;
@@ -143,8 +145,10 @@ static void conv_gemm_grouped_runner(void *vctx, size_t r0, size_t r1) {
                 for (int i = 0; i < len; i++) {
                     float v = src[i] + bv;
                     if (res) v += res[i];
-                    dst[i] = kiln_act_scalar(&p->act, v);
+                    v = v < lo ? lo : v; /* NaN passes */
+                    dst[i] = v > hi ? hi : v;
                 }
+                if (!clamp) kiln_act_span(&p->act, (size_t)len, dst);
             }
             j += len;
         }
@@ -179,6 +183,8 @@ static void conv_gemm_ksplit_reduce(void *vctx, size_t r0, size_t r1) {
     const kiln_conv2d_params *p = ctx->p;
     const int npix = p->oh * p->ow;
     const size_t out_image = (size_t)p->oc * npix;
+    float lo, hi; /* clamp kinds in the loop, the others over each row after it */
+    const int clamp = kiln_act_bounds(&p->act, &lo, &hi);
     for (size_t r = r0; r < r1; r++) {
         const size_t image = r / (size_t)p->oc, o = r % (size_t)p->oc, off = o * npix;
         const float *part = ctx->scratch + image * ctx->pieces * out_image + off;
@@ -190,8 +196,10 @@ static void conv_gemm_ksplit_reduce(void *vctx, size_t r0, size_t r1) {
             for (int q = 1; q < ctx->pieces; q++) v += part[(size_t)q * out_image + i];
             v += bv;
             if (res) v += res[i];
-            dst[i] = kiln_act_scalar(&p->act, v);
+            v = v < lo ? lo : v; /* NaN passes */
+            dst[i] = v > hi ? hi : v;
         }
+        if (!clamp) kiln_act_span(&p->act, (size_t)npix, dst);
     }
 }
 

@@ -7,7 +7,7 @@
 #define KILN_WINOGRAD_SIMD_H
 
 #include "kiln_conv_variants.h"
-#include "kiln_ops_internal.h"
+#include "kiln_act_simd.h"
 
 /* The per-frequency GEMM backend (kiln_winograd.c): Kiln's packed GEMM, or with
  * -DKILN_WINO_KILN_GEMM=0 OpenBLAS, for comparison. It fixes the weights' packed layout. */
@@ -30,8 +30,7 @@ static inline __mmask16 span_mask(int base, int limit) {
 }
 
 /* The output transforms' epilogue for 16 outputs of channel row yn + at (lanes `om`):
- * y = act(v + bias (b, broadcast) + residual rn (when given)); clamps (ReLU, ReLU6) in registers, the
- * other kinds lane by lane after the store (Winograd rarely meets them: it is for dense 3x3). */
+ * y = act(v + bias (b, broadcast) + residual rn (when given)), in registers. */
 KILN_AVX512_FN static inline void wino_store16(const kiln_conv2d_params *p, __m512 v, __m512 b,
                                                const float *rn, float *yn, size_t at, __mmask16 om) {
     v = _mm512_add_ps(v, b);
@@ -39,10 +38,8 @@ KILN_AVX512_FN static inline void wino_store16(const kiln_conv2d_params *p, __m5
     float lo, hi;
     if (kiln_act_bounds(&p->act, &lo, &hi) && p->act.kind != KILN_ACT_NONE) /* (bound, v): a NaN passes, as in the reference */
         v = _mm512_min_ps(_mm512_set1_ps(hi), _mm512_max_ps(_mm512_set1_ps(lo), v));
+    else if (p->act.kind != KILN_ACT_NONE) v = kiln_act_avx512(&p->act, v);
     _mm512_mask_storeu_ps(yn + at, om, v);
-    if (kiln_act_needs_span(&p->act))
-        for (int l = 0; l < 16; l++)
-            if (om >> l & 1) yn[at + l] = kiln_act_scalar(&p->act, yn[at + l]);
 }
 
 /* Whether the input transform prefetches (KILN_PREFETCH_MIN_BYTES), and the output

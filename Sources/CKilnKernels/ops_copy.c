@@ -103,7 +103,66 @@ void kiln_pad_ref(int rank, const int64_t *in_shape, const int64_t *pads, int mo
     }
 }
 
+typedef struct {
+    int rank, mode;
+    float value;
+    const int64_t *in_shape, *pads;
+    int64_t out[KILN_OPS_MAX_RANK], in_strides[KILN_OPS_MAX_RANK];
+    const float *x;
+    float *y;
+} pad_ctx;
+
+// Output rows [r0, r1) (every dim but the last, flattened): a row whose outer index falls
+// in a constant pad is filled; otherwise its source row is found once and the row is
+// written as left pad, one memcpy of the kept input span, right pad.
+static void pad_rows(void *vctx, size_t r0, size_t r1) {
+    const pad_ctx *c = (const pad_ctx *)vctx;
+    const int last = c->rank - 1;
+    const int64_t n = c->out[last], in_n = c->in_shape[last], begin = c->pads[last];
+    for (size_t r = r0; r < r1; r++) {
+        float *yr = c->y + r * (size_t)n;
+        int64_t off = 0, rem = (int64_t)r;
+        int constant = 0;
+        for (int d = last - 1; d >= 0 && !constant; d--) {
+            const int64_t i = rem % c->out[d];
+            rem /= c->out[d];
+            const int64_t src = pad_source(i, c->pads[d], c->in_shape[d], c->mode);
+            if (src < 0) constant = 1; else off += src * c->in_strides[d];
+        }
+        if (constant) {
+            for (int64_t i = 0; i < n; i++) yr[i] = c->value;
+            continue;
+        }
+        const float *xr = c->x + off;
+        /* Output columns [lo, hi) read input columns [lo - begin, hi - begin) directly. */
+        int64_t lo = begin > 0 ? begin : 0, hi = begin + in_n < n ? begin + in_n : n;
+        if (hi < lo) hi = lo;
+        for (int64_t i = 0; i < lo; i++) {
+            const int64_t src = pad_source(i, begin, in_n, c->mode);
+            yr[i] = src < 0 ? c->value : xr[src];
+        }
+        if (hi > lo) memcpy(yr + lo, xr + (lo - begin), sizeof(float) * (size_t)(hi - lo));
+        for (int64_t i = hi; i < n; i++) {
+            const int64_t src = pad_source(i, begin, in_n, c->mode);
+            yr[i] = src < 0 ? c->value : xr[src];
+        }
+    }
+}
+
+// As the reference, threaded over output rows.
 void kiln_pad(int rank, const int64_t *in_shape, const int64_t *pads, int mode, float value,
               const float *x, float *y) {
-    kiln_pad_ref(rank, in_shape, pads, mode, value, x, y);
+    if (rank < 1) { kiln_pad_ref(rank, in_shape, pads, mode, value, x, y); return; }
+    pad_ctx c = {.rank = rank, .mode = mode, .value = value, .in_shape = in_shape, .pads = pads, .x = x, .y = y};
+    int64_t stride = 1;
+    size_t rows = 1;
+    for (int d = rank - 1; d >= 0; d--) {
+        c.in_strides[d] = stride;
+        stride *= in_shape[d];
+        c.out[d] = in_shape[d] + pads[d] + pads[rank + d];
+        if (c.out[d] <= 0) return;
+        if (d < rank - 1) rows *= (size_t)c.out[d];
+    }
+    const size_t n = (size_t)c.out[rank - 1];
+    kiln_parallel_for(rows, n >= KILN_COPY_GRAIN ? 1 : KILN_COPY_GRAIN / n, pad_rows, &c);
 }

@@ -54,9 +54,70 @@ void kiln_reduce_mean(size_t outer, size_t len, size_t inner, const float *x, fl
     if (inner == 1) { kiln_global_avgpool(outer, len, x, y); return; }
     kiln_reduce_mean_ref(outer, len, inner, x, y);
 }
-void kiln_softmax(size_t outer, size_t len, size_t inner, const float *x, float *y) {
-    kiln_softmax_ref(outer, len, inner, x, y);
+/* Work (elements) per parallel chunk. */
+#define KILN_REDUCE_GRAIN 32768
+
+typedef struct {
+    size_t len, inner;
+    const float *x;
+    float *y;
+} softmax_ctx;
+
+// Columns [j0, j1) of the (outer x inner) columns, each a softmax over len strided values,
+// in float (the reference works in double).
+static void softmax_cols(void *vctx, size_t j0, size_t j1) {
+    const softmax_ctx *c = (const softmax_ctx *)vctx;
+    const size_t len = c->len, inner = c->inner;
+    for (size_t j = j0; j < j1; j++) {
+        const size_t o = j / inner, i = j % inner;
+        const float *xs = c->x + o * len * inner + i;
+        float *ys = c->y + o * len * inner + i;
+        float m = -INFINITY;
+        for (size_t l = 0; l < len; l++) if (xs[l * inner] > m || xs[l * inner] != xs[l * inner]) m = xs[l * inner];
+        float sum = 0.0f;
+        for (size_t l = 0; l < len; l++) { ys[l * inner] = expf(xs[l * inner] - m); sum += ys[l * inner]; }
+        const float inv = 1.0f / sum;
+        for (size_t l = 0; l < len; l++) ys[l * inner] *= inv;
+    }
 }
+
+// Threaded over the outer x inner columns.
+void kiln_softmax(size_t outer, size_t len, size_t inner, const float *x, float *y) {
+    softmax_ctx c = {len, inner, x, y};
+    kiln_parallel_for(outer * inner, len >= KILN_REDUCE_GRAIN ? 1 : KILN_REDUCE_GRAIN / (len ? len : 1), softmax_cols, &c);
+}
+
+typedef struct {
+    int c, hw, size;
+    float alpha, beta, bias;
+    const float *x;
+    float *y;
+} lrn_ctx;
+
+// (image, channel) planes [i0, i1): the window's squares are summed into the output plane
+// (a loop over pixels that vectorises; y never aliases x), then y = x / (bias + alpha/size *
+// sum)^beta in place.
+static void lrn_planes(void *vctx, size_t i0, size_t i1) {
+    const lrn_ctx *c = (const lrn_ctx *)vctx;
+    const int before = (c->size - 1) / 2, after = c->size - 1 - before;
+    const float scale = c->alpha / (float)c->size;
+    for (size_t i = i0; i < i1; i++) {
+        const int b = (int)(i / (size_t)c->c), ch = (int)(i % (size_t)c->c);
+        const float *xp = c->x + i * c->hw;
+        float *yp = c->y + i * c->hw;
+        for (int p = 0; p < c->hw; p++) yp[p] = 0.0f;
+        for (int k = ch - before; k <= ch + after; k++) {
+            if (k < 0 || k >= c->c) continue;
+            const float *xk = c->x + ((size_t)b * c->c + k) * c->hw;
+            for (int p = 0; p < c->hw; p++) yp[p] += xk[p] * xk[p];
+        }
+        for (int p = 0; p < c->hw; p++) yp[p] = xp[p] / powf(c->bias + scale * yp[p], c->beta);
+    }
+}
+
+// Threaded over the N*C planes; float sums (the reference sums in double).
 void kiln_lrn(int n, int c, int hw, int size, float alpha, float beta, float bias, const float *x, float *y) {
-    kiln_lrn_ref(n, c, hw, size, alpha, beta, bias, x, y);
+    lrn_ctx ctx = {c, hw, size, alpha, beta, bias, x, y};
+    const size_t work = (size_t)(hw > 0 ? hw : 1) * (size_t)(size > 0 ? size : 1);
+    kiln_parallel_for((size_t)n * c, work >= KILN_REDUCE_GRAIN ? 1 : KILN_REDUCE_GRAIN / work, lrn_planes, &ctx);
 }

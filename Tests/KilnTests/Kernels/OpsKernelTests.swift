@@ -180,10 +180,14 @@ import Testing
                 failures.append("concat axis \(axis): differs from reference")
             }
         }
+        let wide = Tensor.randn([2, 16, 67, 129], seed: 7), line = Tensor.randn([9], seed: 8)
         for mode in [PadMode.constant, .reflect, .edge] {
-            for pads in [[0, 0, 1, 2, 0, 0, 2, 1], [0, 1, 0, 0, 0, 0, 1, 0], [0, 0, -1, 1, 0, 0, 1, -2]] {
-                let f = Kernels.pad(x, pads: pads, mode: mode, value: 7), r = Kernels.pad(x, pads: pads, mode: mode, value: 7, reference: true)
-                if f.shape != r.shape || f.scalars != r.scalars { failures.append("pad \(mode) \(pads): differs from reference") }
+            for (t, pads) in [(x, [0, 0, 1, 2, 0, 0, 2, 1]), (x, [0, 1, 0, 0, 0, 0, 1, 0]), (x, [0, 0, -1, 1, 0, 0, 1, -2]),
+                              (x, [1, 0, 0, 3, 0, 0, 0, -4]), (wide, [0, 0, 1, 0, 0, 0, 0, 1]), (wide, [0, 1, -3, 5, 0, 2, 2, -6]),
+                              (line, [3]), (line, [-2, 4].map { $0 }), (line, [4, -8])] {
+                let p = t.rank == 1 && pads.count == 1 ? [pads[0], pads[0]] : pads
+                let f = Kernels.pad(t, pads: p, mode: mode, value: 7), r = Kernels.pad(t, pads: p, mode: mode, value: 7, reference: true)
+                if f.shape != r.shape || f.scalars != r.scalars { failures.append("pad \(mode) \(t.shape) \(p): differs from reference") }
             }
         }
         KernelCheck.record(failures)
