@@ -10,10 +10,13 @@ struct BlockMarker: Equatable {
         case end
         /// An `expect-error` block completed without throwing; the program exits after it.
         case unexpected
+        /// The running block showed an item (``Display``): its number, in place of the block's
+        /// index, names the file the program wrote it to in its display folder.
+        case display
     }
 
     var kind: Kind
-    /// The block's index among the recipe's blocks.
+    /// The block's index among the recipe's blocks (for `display`, the item's number).
     var block: Int
     /// The program's monotonic clock, so a block's time excludes the pipe's delays.
     var nanoseconds: UInt64

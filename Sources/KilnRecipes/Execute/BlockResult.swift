@@ -23,13 +23,17 @@ public struct BlockResult: Sendable, Equatable {
     public var seconds: Double?
     /// The recipe line a failure points to (the compiler's or trap's line, else the fence).
     public var failureLine: Int?
+    /// What it showed (images, tables), in order; shown after its output.
+    public var displays: [DisplayItem] = []
 
     /// Creates a result.
-    public init(block: Block, status: BlockStatus, output: String = "", seconds: Double? = nil, failureLine: Int? = nil) {
+    public init(block: Block, status: BlockStatus, output: String = "", seconds: Double? = nil, failureLine: Int? = nil,
+                displays: [DisplayItem] = []) {
         self.block = block
         self.status = status
         self.output = output
         self.seconds = seconds
         self.failureLine = failureLine
+        self.displays = displays
     }
 }

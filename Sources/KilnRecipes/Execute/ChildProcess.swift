@@ -27,8 +27,9 @@ enum ChildProcess {
     /// - `onOutput` receives the merged output as it arrives.
     /// - `shouldKill` is polled at least every 50 ms; when it returns true the group is killed.
     /// After the child exits, the rest of its group is killed too and the pipe drained.
+    /// - `workingDirectory` is the child's current directory (nil: this process's).
     static func run(path: String, arguments: [String], environment: [String: String], inherit: [Int32: Int32] = [:],
-                    onOutput: (ArraySlice<UInt8>) -> Void, shouldKill: () -> Bool) throws -> Termination {
+                    workingDirectory: String? = nil, onOutput: (ArraySlice<UInt8>) -> Void, shouldKill: () -> Bool) throws -> Termination {
         // pipe() then FD_CLOEXEC is not atomic: hold the spawn lock from pipe creation to
         // spawn so that no concurrent spawn inherits this pipe's write end.
         ActiveProcessGroups.shared.spawnLock.lock()
@@ -55,6 +56,13 @@ enum ChildProcess {
         posix_spawn_file_actions_adddup2(&actions, writeEnd, 2)
         for (child, parent) in inherit.sorted(by: { $0.key < $1.key }) {
             posix_spawn_file_actions_adddup2(&actions, parent, child)
+        }
+        if let workingDirectory {
+            guard let addChdir = Self.addChdir, addChdir(&actions, workingDirectory) == 0 else {
+                ActiveProcessGroups.shared.spawnLock.unlock()
+                close(writeEnd)
+                throw spawnError(path, "cannot start it in \(workingDirectory) (needs glibc ≥ 2.29's posix_spawn_file_actions_addchdir_np)")
+            }
         }
 
         var attributes = posix_spawnattr_t()
@@ -147,6 +155,15 @@ enum ChildProcess {
             }
         }
     }
+
+    /// glibc's `posix_spawn_file_actions_addchdir_np` (2.29+), looked up at run time: Swift's
+    /// Glibc module does not import it (it is declared only under `_GNU_SOURCE`). The child's
+    /// directory must be set by the spawn itself; a `chdir` in this process would move every
+    /// thread of the runner.
+    private static let addChdir: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32)? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addchdir_np") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32).self)
+    }()
 
     private static func spawnError(_ path: String, _ what: String) -> RecipeError {
         RecipeError(.internalError, "cannot start \(path): \(what)",

@@ -21,6 +21,12 @@ import Kiln
 /// call them (it cannot know the name when it is compiled); and markers go to a private
 /// duplicate of stdout, so a block closing or redirecting fds 1 and 2 does not silence them.
 ///
+/// **Shown items.** The runtime installs Kiln's ``Display`` handler: each item a block shows
+/// is written as JSON to `<n>.json` in a display folder the runner names after the secret (same
+/// descriptor, after a newline), then a `display <n>` marker says so. The item travels beside
+/// the output, never in it: a file cannot be split by other threads' writes as a long pipe
+/// write can, and only the runtime can write the marker that makes the runner read it.
+///
 /// **Errors.** Top-level code cannot wrap a block in `do { } catch { }` without scoping its
 /// declarations away from later blocks. So:
 /// - ordinary blocks stay at top level; an error they throw escapes `main`, and the Swift
@@ -84,12 +90,14 @@ public struct ProgramGenerator: Sendable {
             // kiln runtime (see ProgramGenerator): markers split the output per block and time
             // each block; their secret is read once from a private descriptor.
             setvbuf(stdout, nil, _IONBF, 0)
-            private let \(runtimeName("channel")): (fd: Int32, prefix: [UInt8]) = {
+            private let \(runtimeName("channel")): (fd: Int32, prefix: [UInt8], displays: String) = {
                 var secret: [UInt8] = []
                 var byte: UInt8 = 0
                 while read(\(secretDescriptor), &byte, 1) == 1 { secret.append(byte) }
                 close(\(secretDescriptor))
-                return (fcntl(1, F_DUPFD_CLOEXEC, 3), Array("\(BlockMarker.leadLiteral)".utf8) + secret + [0x20])
+                let end = secret.firstIndex(of: 10) ?? secret.count
+                let displays = String(decoding: secret[min(end + 1, secret.count)...], as: UTF8.self)
+                return (fcntl(1, F_DUPFD_CLOEXEC, 3), Array("\(BlockMarker.leadLiteral)".utf8) + Array(secret[..<end]) + [0x20], displays)
             }()
             private func \(runtimeName("next"))(_ ended: Int, _ begun: Int) {
                 if ended >= 0 { \(runtimeName("mark"))("\(BlockMarker.Kind.end.rawValue)", ended) }
@@ -105,6 +113,14 @@ public struct ProgramGenerator: Sendable {
             }
             private func \(runtimeName("caught"))(_ error: any Error) {
                 if let kilnError = error as? any KilnError { print(kilnError.fullDescription) } else { print(error) }
+            }
+            // Shown items (Kiln's show(image:), show(table:), show(chart:)) go to a file in the
+            // runner's display folder, named by a `display` marker on the private channel.
+            Display.install { bundle, number in
+                let path = \(runtimeName("channel")).displays + "/\\(number).json"
+                guard !\(runtimeName("channel")).displays.isEmpty,
+                      FileManager.default.createFile(atPath: path, contents: bundle.json()) else { return }
+                \(runtimeName("mark"))("\(BlockMarker.Kind.display.rawValue)", number)
             }
             private func \(runtimeName("unexpectedSuccess"))(_ block: Int) -> Never {
                 \(runtimeName("mark"))("\(BlockMarker.Kind.unexpected.rawValue)", block)

@@ -2,13 +2,13 @@ import Foundation
 
 extension RecipeExecutor {
     /// Runs the compiled program, splitting output per block and enforcing the time limits.
-    func runProgram(_ executable: String, recipe: Recipe, secretDescriptor: Int32,
+    func runProgram(_ executable: String, recipe: Recipe, secretDescriptor: Int32, folders: RunFolders,
                     onEvent: (ExecutionEvent) -> Void) -> RecipeExecution {
         let blocks = Dictionary(uniqueKeysWithValues: recipe.blocks.map { ($0.index, $0) })
         let secret = RandomHex.string(words: 2)
         let secretPipe: Int32
         do {
-            secretPipe = try Self.pipe(holding: secret)
+            secretPipe = try Self.pipe(holding: secret + "\n" + folders.displays)
         } catch {
             return failFirst(recipe, error)
         }
@@ -16,6 +16,7 @@ extension RecipeExecutor {
         var splitter = OutputSplitter(secret: secret, limit: outputLimit, lastBlock: recipe.runnableBlocks.last?.index)
         var begin: [Int: UInt64] = [:], end: [Int: UInt64] = [:]
         var unexpected: Int?
+        var displays: [Int: [DisplayItem]] = [:]
         var running: (block: Int, since: Date)?
         var timeout: BlockFailure?
         let recipeLimit = recipe.settings.timeout ?? defaultTimeout
@@ -23,10 +24,12 @@ extension RecipeExecutor {
 
         var env = environment
         if env["SWIFT_BACKTRACE"] == nil { env["SWIFT_BACKTRACE"] = "enable=no" }
+        env["KILN_RUN_DIRECTORY"] = FileManager.default.currentDirectoryPath
         let termination: ChildProcess.Termination
         do {
             termination = try ChildProcess.run(
                 path: executable, arguments: [], environment: env, inherit: [secretDescriptor: secretPipe],
+                workingDirectory: folders.files,
                 onOutput: { bytes in
                     splitter.feed(bytes) { marker in
                         switch marker.kind {
@@ -42,6 +45,17 @@ extension RecipeExecutor {
                                 onEvent(.blockFinished(BlockResult(block: s, status: .passed, seconds: seconds)))
                             }
                         case .unexpected: unexpected = marker.block
+                        case .display:
+                            // Items shown outside any block (an atexit handler's) have no place.
+                            guard let b = running?.block else { break }
+                            let path = (folders.displays as NSString).appendingPathComponent("\(marker.block).json")
+                            let count = displays[b]?.count ?? 0
+                            if count < DisplayItem.maximumPerBlock {
+                                displays[b, default: []].append(DisplayItem.load(path: path))
+                            } else if count == DisplayItem.maximumPerBlock {
+                                displays[b, default: []].append(.text("(more items dropped: a block shows at most \(DisplayItem.maximumPerBlock))"))
+                            }
+                            unlink(path)
                         }
                     }
                 },
@@ -75,14 +89,15 @@ extension RecipeExecutor {
                 continue
             }
             if let b = begin[block.index], let e = end[block.index] {
-                results.append(BlockResult(block: block, status: .passed, output: output, seconds: Double(e &- b) / 1e9))
+                results.append(BlockResult(block: block, status: .passed, output: output, seconds: Double(e &- b) / 1e9,
+                                           displays: displays[block.index] ?? []))
                 continue
             }
             // This block was running (or, if none began, the program died before the first).
             failed = true
             var result = BlockResult(block: block, status: .passed, output: output,
                                     seconds: running.map { Date().timeIntervalSince($0.since) } ?? 0,
-                                    failureLine: block.fenceLines.lowerBound)
+                                    failureLine: block.fenceLines.lowerBound, displays: displays[block.index] ?? [])
             if let timeout {
                 result.status = .failed(timeout)
             } else if unexpected == block.index {

@@ -15,8 +15,10 @@ public enum ExecutionEvent: Sendable {
 ///
 /// Compilation: `swiftc -Onone` (or `-O` with `optimize=speed`) with
 /// `-I <bin>/Modules -L <bin> -lKiln -Xlinker -rpath -Xlinker <bin>` and the module maps of
-/// Kiln's C dependencies (``KilnBuild/clangModuleFlags(for:)``). The program runs in the
-/// current directory with the given environment (plus `SWIFT_BACKTRACE=enable=no` unless set,
+/// Kiln's C dependencies (``KilnBuild/clangModuleFlags(for:)``). The program runs in its
+/// scratch folder's `files/` (so what a block saves there can be shown, and is removed with it)
+/// with the given environment plus `KILN_RUN_DIRECTORY` (the runner's directory, for the
+/// recipe's inputs) (plus `SWIFT_BACKTRACE=enable=no` unless set,
 /// so traps print only the runtime's message), in its own process group, killed with its
 /// grandchildren on a timeout; whatever it started is killed when it ends (see ``ProcessSweeper``).
 public struct RecipeExecutor: Sendable {
@@ -77,9 +79,30 @@ public struct RecipeExecutor: Sendable {
             result.compileSeconds = compileSeconds
             return result
         }
-        var result = runProgram(executable, recipe: recipe, secretDescriptor: generator.secretDescriptor, onEvent: onEvent)
+        let folders = RunFolders(work: work)
+        do {
+            try FileManager.default.createDirectory(atPath: folders.files, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: folders.displays, withIntermediateDirectories: true)
+        } catch {
+            return failAll(recipe, at: runnable[0], .internalError("cannot create folders in \(work): \(error)"))
+        }
+        var result = runProgram(executable, recipe: recipe, secretDescriptor: generator.secretDescriptor, folders: folders,
+                                onEvent: onEvent)
         result.compileSeconds = compileSeconds
         return result
+    }
+
+    /// The folders of one run of a recipe program inside its scratch folder `work`.
+    struct RunFolders {
+        /// The program's working directory.
+        var files: String
+        /// Where the program writes the items it shows (see ``ProgramGenerator``).
+        var displays: String
+
+        init(work: String) {
+            files = (work as NSString).appendingPathComponent("files")
+            displays = (work as NSString).appendingPathComponent("displays")
+        }
     }
 
     /// Every runnable block not run, except `failing`, which failed with `reason`.

@@ -32,6 +32,8 @@ public struct CacheManifest: Codable, Sendable, Equatable {
         /// The SHA-256 of each file it wrote into the output folder, by name: a file edited by
         /// hand (or deleted) since makes the recipe run again.
         public var outputs: [String: String]?
+        /// The first figure it showed (`images/…`), the gallery's thumbnail.
+        public var firstFigure: String?
 
         /// Whether every file it wrote is still in `outputDirectory` with the same content.
         func outputsUnchanged(in outputDirectory: String) -> Bool {

@@ -1,6 +1,6 @@
 /// Normalises regenerated documents for `verify --check`: drops running times and replaces the
-/// output of `nondeterministic` blocks (fenced as ```` ```text nondeterministic ````) with a
-/// placeholder, so two documents compare equal when they differ only in those.
+/// output of `nondeterministic` blocks (fenced as ```` ```text nondeterministic ````) and the
+/// items they showed (between ``DisplayMarkdown``'s comment lines) with a placeholder, so two documents compare equal when they differ only in those.
 public enum DocumentNormalizer {
     /// The normalised text of a document.
     public static func normalized(_ document: String) -> String {
@@ -8,6 +8,15 @@ public enum DocumentNormalizer {
         var drop = Set<Int>()  // 1-based lines to replace
         for fence in parsed.codeFences where fence.language == "text" && fence.infoWords.contains("nondeterministic") {
             if fence.endLine > fence.startLine + 1 { drop.formUnion((fence.startLine + 1)...(fence.endLine - 1)) }
+        }
+        // A nondeterministic block's shown items lie between two comment lines (with the block's
+        // container prefix): only their place is compared.
+        var inVariable = false
+        for (i, line) in parsed.lines.enumerated() {
+            let bare = line.drop { $0 == " " || $0 == ">" }
+            if bare == DisplayMarkdown.variableStart { inVariable = true }
+            if inVariable { drop.insert(i + 1) }
+            if bare == DisplayMarkdown.variableEnd { inVariable = false }
         }
         var out: [String] = []
         for (i, line) in parsed.lines.enumerated() {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Renders the regenerated document `output/x.md` of an executed recipe.
 ///
 /// The document is the recipe's source, line for line, with:
@@ -5,9 +7,11 @@
 /// - after each Swift block: its source lines in the recipe (`*recipes/x.md, lines 6-9*`), its
 ///   output in a ```` ```text ```` block (none when empty or `hide-output`), a failure in place
 ///   (`**Failed** at recipes/x.md:7:` and the reason in a ```` ```text ```` block), or a
-///   not-run note, then `Running time: 0.123 s`;
+///   not-run note, the items it showed (``DisplayMarkdown``: images linked from `images/`,
+///   tables), then `Running time: 0.123 s`;
 /// - at the end `Total running time of the recipe: (0 minutes 1.234 seconds)` and links to the
-///   recipe source (`x.source.md`) and its code as one Swift file (`x.swift`).
+///   recipe source (`x.source.md`), its code as one Swift file (`x.swift`) and its notebook
+///   (`x.ipynb`).
 ///
 /// Times are left out with `includeTimes: false`, which makes the document a pure function of
 /// the recipe and its outputs (byte-identical across runs). A failed recipe's document is
@@ -40,7 +44,8 @@ public struct DocumentRenderer: Sendable {
             out += [TimeLine.total(execution.seconds), ""]
         }
         out += ["[Download the recipe source: \(names.source)](\(names.source))", "",
-                "[Download Swift source code: \(names.swift)](\(names.swift))"]
+                "[Download Swift source code: \(names.swift)](\(names.swift))", "",
+                "[Download Jupyter notebook: \(names.notebook)](\(names.notebook))"]
         return out.joined(separator: "\n") + "\n"
     }
 
@@ -81,8 +86,10 @@ public struct DocumentRenderer: Sendable {
             body += ["", "*Not run: an earlier block failed.*"]
         case .passed:
             if !block.options.hideOutput { body += textBlock(result.output, nondeterministic: nondeterministic) }
+            body += DisplayMarkdown.lines(for: result, names: OutputFileNames(name: recipe.name))
         case .failed(let failure):
             if !block.options.hideOutput { body += textBlock(result.output, nondeterministic: nondeterministic) }
+            body += DisplayMarkdown.lines(for: result, names: OutputFileNames(name: recipe.name))
             body += ["", "**Failed** at \(recipe.path):\(result.failureLine ?? block.fenceLines.lowerBound):"]
             body += textBlock(failure.details, nondeterministic: false)
         }
@@ -101,14 +108,13 @@ public struct DocumentRenderer: Sendable {
     /// backtick run inside it.
     private func textBlock(_ text: String, nondeterministic: Bool) -> [String] {
         guard !text.isEmpty else { return [] }
-        var longest = 0, run = 0
-        for c in text {
-            run = c == "`" ? run + 1 : 0
-            longest = max(longest, run)
-        }
-        let fence = String(repeating: "`", count: max(3, longest + 1))
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        if lines.last == "" { lines.removeLast() }
-        return ["", fence + "text" + (nondeterministic ? " nondeterministic" : "")] + lines + [fence]
+        return [""] + TextFence.lines(text, info: "text" + (nondeterministic ? " nondeterministic" : ""))
+    }
+
+    /// The figure files `execution`'s blocks showed, by output-folder name (`images/…`).
+    public func figures(for execution: RecipeExecution) -> [(name: String, data: Data)] {
+        let names = OutputFileNames(name: execution.recipe.name)
+        var seen = Set<String>()
+        return execution.blocks.flatMap { DisplayMarkdown.figures(for: $0, names: names) }.filter { seen.insert($0.name).inserted }
     }
 }

@@ -6,14 +6,16 @@ extension RecipeRunner {
     /// rows, which follows them). Returns the stale files' paths with their first difference.
     func checkGallery(_ reports: [RecipeReport]) -> [(path: String, difference: String)] {
         let rows = reports.map {
-            GalleryRenderer.Row(path: $0.path, name: $0.name, title: $0.title, status: $0.status, seconds: $0.seconds)
+            GalleryRenderer.Row(path: $0.path, name: $0.name, title: $0.title, status: $0.status, seconds: $0.seconds,
+                                hasFigure: $0.firstFigure != nil)
         }
         return galleryFiles(rows).compactMap { name, fresh in
             let path = outputPath(name)
             guard let data = FileManager.default.contents(atPath: path) else { return (path, "  committed: (no such file)") }
             let committed = String(decoding: data, as: UTF8.self)
-            let a = Self.withoutTimes(committed, sorted: name == OutputFileNames.executionTimes)
-            let b = Self.withoutTimes(fresh, sorted: name == OutputFileNames.executionTimes)
+            let sorted = name == OutputFileNames.executionTimes || name == OutputFileNames.executionTimesHTML
+            let a = Self.withoutTimes(committed, sorted: sorted)
+            let b = Self.withoutTimes(fresh, sorted: sorted)
             guard a != b else { return nil }
             return (path, DocumentNormalizer.firstDifference(committed: a, fresh: b) ?? "  \(path) differs")
         }

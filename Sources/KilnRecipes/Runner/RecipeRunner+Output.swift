@@ -13,11 +13,31 @@ extension RecipeRunner {
     /// ``OutputGate``) with `write` (atomic by default); returns the failures.
     func writeFiles(_ files: [(name: String, text: String)],
                     write: (String, String) throws -> Void = { try AtomicFile.write($0, to: $1) }) -> [RecipeError] {
+        writeAll(files.map { ($0.name, $0.text) }, write: write)
+    }
+
+    /// Writes figure files (binary) into the output folder as one set; returns the failures.
+    func writeFigures(_ files: [(name: String, data: Data)]) -> [RecipeError] {
+        writeAll(files.map { ($0.name, $0.data) }) { try AtomicFile.write($0, to: $1) }
+    }
+
+    /// Removes the figures a recipe's previous run wrote (`previous`, its manifest outputs) that
+    /// its documents no longer link (`current`): only `images/<recipe>_block…` files the
+    /// manifest says it wrote, never anything else.
+    func removeStaleFigures(recipe name: String, previous: [String: String]?, current: Set<String>) {
+        let own = OutputFileNames.figureFolder + "/" + name + "_block"
+        for old in (previous ?? [:]).keys where old.hasPrefix(own) && !current.contains(old) {
+            try? FileManager.default.removeItem(atPath: outputPath(old))
+        }
+    }
+
+    private func writeAll<Content>(_ files: [(name: String, content: Content)],
+                                   write: (Content, String) throws -> Void) -> [RecipeError] {
         OutputGate.withLock {
             files.compactMap { file in
                 let path = outputPath(file.name)
                 do {
-                    try write(file.text, path)
+                    try write(file.content, path)
                     return nil
                 } catch {
                     return Self.outputError(error, path: path)
@@ -34,15 +54,25 @@ extension RecipeRunner {
                            suggestion: "Suggested fix: check that the output directory is writable and the disk is not full.")
     }
 
-    /// Writes `index.md`, `index.html`, `execution_times.md` and the cache manifest from the
+    /// Writes `index.md`, `index.html`, `execution_times.md` (and `.html`), the thumbnails
+    /// (``GalleryThumbnail``) and the cache manifest from the
     /// manifest's entries for recipes that still exist; returns the write errors.
     func writeGallery(_ manifest: CacheManifest) -> [RecipeError] {
         var kept = manifest
         kept.recipes = manifest.recipes.filter { FileManager.default.fileExists(atPath: $0.value.path) }
+        let figures = kept.recipes.mapValues { e in e.firstFigure.flatMap { FileManager.default.contents(atPath: outputPath($0)) } }
         let rows = kept.recipes.map { name, e in
-            GalleryRenderer.Row(path: e.path, name: name, title: e.title, status: e.status, seconds: e.seconds)
+            GalleryRenderer.Row(path: e.path, name: name, title: e.title, status: e.status, seconds: e.seconds,
+                                hasFigure: figures[name] != nil)
         }
         var files = galleryFiles(rows)
+        for (name, figure) in figures {
+            if let figure {
+                files.append((GalleryThumbnail.name(recipe: name), GalleryThumbnail.svg(figure: figure)))
+            } else {
+                try? FileManager.default.removeItem(atPath: outputPath(GalleryThumbnail.name(recipe: name)))
+            }
+        }
         do {
             files.append((CacheManifest.fileName, try kept.text()))
         } catch {
@@ -58,6 +88,9 @@ extension RecipeRunner {
             (OutputFileNames.index, gallery.index(rows)),
             (OutputFileNames.indexHTML, HTMLPage.render(markdown: gallery.index(rows, linkExtension: "html"), title: "Recipes")),
             (OutputFileNames.executionTimes, gallery.executionTimes(rows)),
+            (OutputFileNames.executionTimesHTML,
+             HTMLPage.render(markdown: gallery.executionTimes(rows, linkExtension: "html"), title: "Execution times")),
+            (OutputFileNames.placeholder, GalleryThumbnail.placeholder),
         ]
     }
 }

@@ -21,12 +21,20 @@ extension RecipeRunner {
                                   status: execution.passed ? .passed : .failed, cached: false,
                                   seconds: execution.seconds, failure: execution.failureDescription, execution: execution)
         let files = renderFiles(execution)
+        let figures = DocumentRenderer().figures(for: execution)
+        report.firstFigure = figures.first?.name
         switch context.mode {
         case .run:
-            context.outputErrors.withLock { $0 += writeFiles(files) }
-            record(report, key: key, files: files, context: context)
+            let previous = context.manifest.withLock { $0.recipes[recipe.name]?.outputs }
+            // Figures first: a reader of the new document finds its images in place.
+            context.outputErrors.withLock { $0 += writeFigures(figures) + writeFiles(files) }
+            removeStaleFigures(recipe: recipe.name, previous: previous, current: Set(figures.map(\.name)))
+            record(report, key: key, files: files, figures: figures, context: context)
         case .verify(let check):
-            if check && execution.passed { compare(files, title: recipe.title, into: &report) }
+            if check && execution.passed {
+                compare(files, title: recipe.title, into: &report)
+                compareFigures(execution, into: &report)
+            }
         }
         return report
     }
@@ -65,8 +73,10 @@ extension RecipeRunner {
                   name: recipe.name, sourceHash: key.sourceHash, buildIdentity: key.buildIdentity,
                   toolchain: key.toolchain, includeTimes: key.includeTimes) }),
               entry.outputsUnchanged(in: options.outputDirectory) else { return nil }
-        return RecipeReport(path: recipe.path, name: recipe.name, title: recipe.title, status: .passed, cached: true,
-                            seconds: entry.seconds)
+        var report = RecipeReport(path: recipe.path, name: recipe.name, title: recipe.title, status: .passed, cached: true,
+                                  seconds: entry.seconds)
+        report.firstFigure = entry.firstFigure
+        return report
     }
 
     /// Runs the recipe, turning the executor's events into run events numbered among its
@@ -95,6 +105,7 @@ extension RecipeRunner {
         let text = [
             names.source: recipe.source,
             names.swift: StandaloneSwift.source(for: recipe),
+            names.notebook: NotebookRenderer.notebook(for: execution),
             names.document: document,
             names.html: HTMLPage.render(markdown: document, title: recipe.title),
         ]
@@ -102,13 +113,15 @@ extension RecipeRunner {
     }
 
     /// Records the run in the cache manifest (for the next run and the gallery).
-    private func record(_ report: RecipeReport, key: CacheKey, files: [(name: String, text: String)], context: RunContext) {
-        let outputs = Dictionary(uniqueKeysWithValues: files.map { ($0.name, SHA256Digest.hex($0.text)) })
+    private func record(_ report: RecipeReport, key: CacheKey, files: [(name: String, text: String)],
+                        figures: [(name: String, data: Data)], context: RunContext) {
+        let outputs = Dictionary(uniqueKeysWithValues: files.map { ($0.name, SHA256Digest.hex($0.text)) }
+                                     + figures.map { ($0.name, SHA256Digest.hex($0.data)) })
         context.manifest.withLock {
             $0.recipes[report.name] = .init(
                 path: report.path, title: report.title, sourceHash: key.sourceHash, buildIdentity: key.buildIdentity,
                 toolchain: key.toolchain, includeTimes: key.includeTimes, status: report.status,
-                seconds: report.seconds, failure: report.failure, outputs: outputs)
+                seconds: report.seconds, failure: report.failure, outputs: outputs, firstFigure: report.firstFigure)
         }
     }
 
@@ -133,6 +146,8 @@ extension RecipeRunner {
             switch name {
             case names.document:
                 difference = DocumentNormalizer.firstDifference(committed: existing, fresh: fresh)
+            case names.notebook:
+                difference = NotebookNormalizer.firstDifference(committed: existing, fresh: fresh)
             case names.html:
                 let expected = document.map { HTMLPage.render(markdown: $0, title: title) } ?? fresh
                 difference = existing == expected ? nil : "  \(path) is not the rendering of \(outputPath(names.document))"

@@ -19,6 +19,8 @@ public struct RecipeReport: Sendable {
     public var seconds: Double
     /// `recipes/x.md:LINE: reason` for a failure, or the parse error.
     public var failure: String?
+    /// The first figure it showed (`images/…`), the gallery's thumbnail.
+    public var firstFigure: String?
     /// The execution, when the recipe ran in this run.
     public var execution: RecipeExecution?
     /// True when `verify --check` found one of its files in the output folder out of date.

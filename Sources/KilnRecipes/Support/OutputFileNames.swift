@@ -1,4 +1,5 @@
 import Foundation
+import Kiln
 
 /// The files a recipe produces in the output folder, named after the recipe (`x` for
 /// `recipes/x.md`), and the gallery's own files. Discovery checks that no two recipes (and no
@@ -12,6 +13,10 @@ public struct OutputFileNames: Sendable, Equatable {
     public var source: String
     /// `x.swift`, the recipe's code
     public var swift: String
+    /// `x.ipynb`, the recipe as a Jupyter notebook
+    public var notebook: String
+    /// `x`, the stem of every name
+    public var name: String
 
     /// The names for a recipe named `name` (`x`).
     public init(name: String) {
@@ -19,6 +24,18 @@ public struct OutputFileNames: Sendable, Equatable {
         html = name + ".html"
         source = name + ".source.md"
         swift = name + ".swift"
+        notebook = name + ".ipynb"
+        self.name = name
+    }
+
+    /// The folder of figures (images a recipe showed) in the output folder.
+    public static let figureFolder = "images"
+
+    /// `images/x_block3_1a2b3c4d.svg`: a figure block `block` (1-based, among the Swift blocks)
+    /// showed, named by the first 8 hex digits of its content's SHA-256, so an unchanged figure
+    /// keeps its name and a changed one gets a new one.
+    public func figure(block: Int, content: Data, extension ext: String) -> String {
+        "\(Self.figureFolder)/\(name)_block\(block)_\(SHA256Digest.hex(content).prefix(8)).\(ext)"
     }
 
     /// The names for the recipe at `path`.
@@ -28,7 +45,7 @@ public struct OutputFileNames: Sendable, Equatable {
 
     /// Every file of the recipe, in the order the runner writes them: the document last but
     /// one, so a reader following its links finds the source and Swift files already there.
-    public var all: [String] { [source, swift, document, html] }
+    public var all: [String] { [source, swift, notebook, document, html] }
 
     /// The recipe's name: its file name without directory and `.md` extension (`x` for
     /// `recipes/x.md`), the stem of every file it produces and its title when it has no heading.
@@ -43,6 +60,10 @@ public struct OutputFileNames: Sendable, Equatable {
     public static let indexHTML = "index.html"
     /// Every recipe's running time, slowest first.
     public static let executionTimes = "execution_times.md"
+    /// The execution times as HTML.
+    public static let executionTimesHTML = "execution_times.html"
+    /// The index's thumbnail for a recipe that shows no figure.
+    public static let placeholder = figureFolder + "/placeholder.svg"
     /// The gallery's files, which no recipe's file may replace.
-    public static let gallery = [index, indexHTML, executionTimes]
+    public static let gallery = [index, indexHTML, executionTimes, executionTimesHTML, placeholder]
 }
