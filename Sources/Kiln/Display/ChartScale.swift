@@ -11,8 +11,9 @@ struct ChartScale: Equatable {
     /// The scale for `values` (finite ones; none or all zero gives 0…1).
     init(values: [Double]) {
         let finite = values.filter(\.isFinite)
-        let lo = min(0, finite.min() ?? 0), hi = max(0, finite.max() ?? 0)
-        let span = hi - lo > 0 ? hi - lo : 1
+        let lo = min(0, finite.min() ?? 0)
+        let hi = finite.contains { $0 != 0 } ? max(0, finite.max() ?? 0) : 1
+        let span = hi - lo
         let rough = span / 6
         let magnitude = pow(10, floor(log10(rough)))
         let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= rough } ?? 10 * magnitude

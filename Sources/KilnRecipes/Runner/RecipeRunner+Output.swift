@@ -60,14 +60,14 @@ extension RecipeRunner {
     func writeGallery(_ manifest: CacheManifest) -> [RecipeError] {
         var kept = manifest
         kept.recipes = manifest.recipes.filter { FileManager.default.fileExists(atPath: $0.value.path) }
-        let figures = kept.recipes.mapValues { e in e.firstFigure.flatMap { FileManager.default.contents(atPath: outputPath($0)) } }
+        let figures = kept.recipes.compactMapValues { e in e.firstFigure.flatMap { FileManager.default.contents(atPath: outputPath($0)) } }
         let rows = kept.recipes.map { name, e in
             GalleryRenderer.Row(path: e.path, name: name, title: e.title, status: e.status, seconds: e.seconds,
                                 hasFigure: figures[name] != nil)
         }
         var files = galleryFiles(rows)
-        for (name, figure) in figures {
-            if let figure {
+        for name in kept.recipes.keys.sorted() {
+            if let figure = figures[name] {
                 files.append((GalleryThumbnail.name(recipe: name), GalleryThumbnail.svg(figure: figure)))
             } else {
                 try? FileManager.default.removeItem(atPath: outputPath(GalleryThumbnail.name(recipe: name)))

@@ -50,7 +50,7 @@ struct HostileParsingTests {
         } throws: { error in
             (error as? RecipeError) == RecipeError(
                 .badInput, "\(root)/r/index.md: its document output/index.md would replace the gallery's output/index.md",
-                suggestion: "Suggested fix: rename the recipe (index.md, index.html, execution_times.md are the gallery's).")
+                suggestion: "Suggested fix: rename the recipe (index.md, index.html, execution_times.md, execution_times.html, images/placeholder.svg are the gallery's).")
         }
         try FileManager.default.removeItem(atPath: root + "/r/index.md")
         try "# A\n".write(toFile: root + "/r/a.md", atomically: true, encoding: .utf8)

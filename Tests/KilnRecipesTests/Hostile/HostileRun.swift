@@ -94,7 +94,7 @@ final class HostileRun: @unchecked Sendable {
             #expect(read(stem + ".html") == nil && read(stem + ".source.md") == nil, sourceLocation: sourceLocation)
         } else {
             #expect(document.hasPrefix("<!-- generated from \(path(stem)) by kiln run; do not edit -->\n"), sourceLocation: sourceLocation)
-            #expect(document.hasSuffix("[Download Swift source code: \(stem).swift](\(stem).swift)\n"), sourceLocation: sourceLocation)
+            #expect(document.hasSuffix("[Download Jupyter notebook: \(stem).ipynb](\(stem).ipynb)\n"), sourceLocation: sourceLocation)
             #expect(read(stem + ".source.md") == (try? String(contentsOfFile: path(stem), encoding: .utf8)), sourceLocation: sourceLocation)
         }
     }

@@ -30,6 +30,8 @@ import KilnTestSupport
             LayerRule("Compile", mayUse: engine + stages),
             LayerRule("Runtime", mayUse: engine),
             LayerRule("JIT", mayUse: engine + ["Compile", "Runtime"]),
+            // What programs show (show(image:), show(table:), charts): text and files, no engine.
+            LayerRule("Display", mayUse: ["Support"]),
         ]
     }()
 
