@@ -36,9 +36,12 @@ let eager = try model(single)
 let comparison = logits.compare(to: eager, rtol: 0, atol: 5e-4 * eager.maxAbs)
 print("library vs eager:", comparison.isClose ? "close" : "DIFFERENT", "(tolerance 5e-4 · max|eager|)")
 
-// Block 6, recipes/aot_compile_resnet18.md:85-91
+// Block 6, recipes/aot_compile_resnet18.md:85-94
 let jit = compile(model, options: AOTCompileOptions(cacheDirectory: cacheDirectory, log: { _ in }))
 let (_, jitFirstMs) = try timed { try jit(single) }
 let (_, jitSecondMs) = try timed { try jit(single) }
 print(String(format: "JIT first call: %.0f ms, second call: %.1f ms", jitFirstMs, jitSecondMs))
 print(String(format: "AOT first run after aotLoad: %.1f ms (+ %.1f ms to load)", firstRunMs, loadMs))
+show(chart: Chart.bars("First inference of ResNet-18 (batch 1): AOT against JIT",
+                       ["AOT: aotLoad + first run": loadMs + firstRunMs, "JIT: first call": jitFirstMs,
+                        "JIT: second call": jitSecondMs], yLabel: "time", unit: "ms"))

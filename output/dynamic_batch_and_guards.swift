@@ -29,32 +29,52 @@ _ = try export(model, exampleInputs: [Tensor.randn([12, 3, 64, 64])],
 // Block 4, recipes/dynamic_batch_and_guards.md:38-40
 print(try program([Tensor.randn([4, 3, 64, 64], seed: 1)])[0].shape)
 
-// Block 5, recipes/dynamic_batch_and_guards.md:44-46 (expect-error)
+// Block 5, recipes/dynamic_batch_and_guards.md:45-51
+let answers = [1, 2, 8, 9].map { batch -> [String] in
+    do { return [String(batch), "\(try program([Tensor.randn([batch, 3, 64, 64], seed: 1)])[0].shape)"] }
+    catch { return [String(batch), "refused: above the maximum of 8"] }
+}
+show(table: answers, headers: ["batch", "output shape"])
+
+// Block 6, recipes/dynamic_batch_and_guards.md:55-57 (expect-error)
 do {
 _ = try program([Tensor.randn([9, 3, 64, 64])])
 } catch {
     print(error)
 }
 
-// Block 6, recipes/dynamic_batch_and_guards.md:50-52 (expect-error)
+// Block 7, recipes/dynamic_batch_and_guards.md:61-63 (expect-error)
 do {
 _ = try program([Tensor.randn([2, 3, 32, 32])])
 } catch {
     print(error)
 }
 
-// Block 7, recipes/dynamic_batch_and_guards.md:56-61
+// Block 8, recipes/dynamic_batch_and_guards.md:67-72
 let path = try aotCompile(program, exampleInputs: [Tensor.randn([1, 3, 64, 64])],
                           options: AOTCompileOptions(log: { _ in }))
 let library = try aotLoad(path)
 print(try library(Tensor.randn([8, 3, 64, 64], seed: 2)).shape)
 
-// Block 8, recipes/dynamic_batch_and_guards.md:63-65 (expect-error)
+// Block 9, recipes/dynamic_batch_and_guards.md:74-76 (expect-error)
 do {
 _ = try library(Tensor.randn([9, 3, 64, 64]))
 } catch {
     print(error)
 }
 
-// Block 9, recipes/dynamic_batch_and_guards.md:72-74
+// Block 10, recipes/dynamic_batch_and_guards.md:82-94
+let batches = [1, 2, 4, 8]
+var medians: [Double] = []
+for batch in batches {
+    let input = Tensor.randn([batch, 3, 64, 64], seed: 3)
+    _ = try library(input)
+    let times = try (0..<5).map { _ in try timed { try library(input) }.1 }
+    medians.append(times.sorted()[2])
+}
+show(chart: Chart(title: "Latency per batch: ResNet-18 library, 64×64 images", style: .line,
+                  categories: batches.map(String.init), series: [.init("median of 5 runs", medians)],
+                  xLabel: "batch", yLabel: "latency", unit: "ms"))
+
+// Block 11, recipes/dynamic_batch_and_guards.md:101-103
 print(library.metadataDescription)

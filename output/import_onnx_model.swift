@@ -4,19 +4,20 @@
 import Foundation
 import Kiln
 
-// Block 1, recipes/import_onnx_model.md:18-22
-let url = URL(fileURLWithPath: "recipes/models/tiny_mobilenet.onnx")
+// Block 1, recipes/import_onnx_model.md:21-26
+let runDirectory = URL(fileURLWithPath: ProcessInfo.processInfo.environment["KILN_RUN_DIRECTORY"] ?? ".", isDirectory: true)
+let url = URL(fileURLWithPath: "recipes/models/tiny_mobilenet.onnx", relativeTo: runDirectory)
 let program = try importONNX(url, dynamicShapes: ["input": [0: Dim("batch", min: 1, max: 16)]])
 print(program)
 
-// Block 2, recipes/import_onnx_model.md:26-28 (expect-error)
+// Block 2, recipes/import_onnx_model.md:30-32 (expect-error)
 do {
 _ = try importONNX(url, dynamicShapes: ["input": [1: Dim("channels", max: 3)]])
 } catch {
     print(error)
 }
 
-// Block 3, recipes/import_onnx_model.md:35-43
+// Block 3, recipes/import_onnx_model.md:39-47
 let temporary = FileManager.default.temporaryDirectory
 let libraryPath = temporary.appendingPathComponent("kiln-tiny-mobilenet.so").path
 let example = Tensor.randn([4, 3, 16, 16], seed: 1)
@@ -25,14 +26,14 @@ let (path, compileMs) = try timed {
 }
 print("compiled", URL(fileURLWithPath: path).lastPathComponent, String(format: "in %.2f s", compileMs / 1000))
 
-// Block 4, recipes/import_onnx_model.md:50-56
+// Block 4, recipes/import_onnx_model.md:54-60
 let (library, loadMs) = try timed { try aotLoad(path) }
 let x1 = Tensor.randn([1, 3, 16, 16], seed: 2)
 let (first, firstMs) = try timed { try library(x1) }
 let (_, steadyMs) = try timed { try library(x1) }
 print(String(format: "aotLoad %.2f ms, first run %.3f ms, second run %.3f ms", loadMs, firstMs, steadyMs))
 
-// Block 5, recipes/import_onnx_model.md:58-68
+// Block 5, recipes/import_onnx_model.md:62-72
 for batch in [1, 3, 16] {
     let x = Tensor.randn([batch, 3, 16, 16], seed: UInt64(batch))
     let compiled = try library(x), eager = try program(x)

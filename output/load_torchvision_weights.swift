@@ -4,25 +4,27 @@
 import Foundation
 import Kiln
 
-// Block 1, recipes/load_torchvision_weights.md:9-15
-let fixtures = URL(fileURLWithPath: ProcessInfo.processInfo.environment["KILN_FIXTURES"] ?? "../shared/fixtures")
+// Block 1, recipes/load_torchvision_weights.md:10-18
+let environment = ProcessInfo.processInfo.environment
+let runDirectory = URL(fileURLWithPath: environment["KILN_RUN_DIRECTORY"] ?? ".", isDirectory: true)
+let fixtures = URL(fileURLWithPath: environment["KILN_FIXTURES"] ?? "../shared/fixtures", relativeTo: runDirectory)
 let weightsURL = fixtures.appendingPathComponent("resnet18.safetensors")
 let casesURL = fixtures.appendingPathComponent("resnet18_cases.safetensors")
 let weightsFile = try SafetensorsFile(contentsOf: weightsURL)
 print(weightsFile.tensorNames.count, "tensors; first:", weightsFile.tensorNames.prefix(3).joined(separator: ", "))
 
-// Block 2, recipes/load_torchvision_weights.md:22-25
+// Block 2, recipes/load_torchvision_weights.md:25-28
 let model = try resnet18(weights: .safetensors(weightsURL))
 print(model.name, "loaded:", model.parameterCount, "parameters")
 
-// Block 3, recipes/load_torchvision_weights.md:29-31 (expect-error)
+// Block 3, recipes/load_torchvision_weights.md:32-34 (expect-error)
 do {
 let wrong = try resnet34(weights: .safetensors(weightsURL))
 } catch {
     print(error)
 }
 
-// Block 4, recipes/load_torchvision_weights.md:35-45
+// Block 4, recipes/load_torchvision_weights.md:38-48
 let cases = try SafetensorsFile(contentsOf: casesURL)
 let input = try cases.tensor(named: "input_b3")
 let reference = try cases.tensor(named: "logits_b3")
@@ -33,5 +35,5 @@ for (row, top) in logits.topK(3).enumerated() {
     print("  image \(row): top-3 classes", top.map(\.index))
 }
 
-// Block 5, recipes/load_torchvision_weights.md:50-52
+// Block 5, recipes/load_torchvision_weights.md:53-55
 print(check)
