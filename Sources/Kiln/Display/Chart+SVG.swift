@@ -106,20 +106,8 @@ extension Chart {
         return out
     }
 
-    /// `text` safe in SVG text and attribute values.
+    /// `text` safe in SVG text and attribute values (a title's newline becomes a space).
     static func escape(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            default:
-                // XML 1.0 forbids other control characters.
-                if scalar.value >= 0x20 || scalar == "\t" { out.unicodeScalars.append(scalar) }
-            }
-        }
-        return out
+        XMLEscape.text(text.replacingOccurrences(of: "\n", with: " "))
     }
 }
