@@ -14,29 +14,41 @@ let program = try export(model, exampleInputs: [example],
                          dynamicShapes: ["x": [0: Dim("batch", min: 2, max: 32)]])
 print("nodes:", program.graph.nodes.count, "- range constraints:", program.rangeConstraints.map(\.description).joined(separator: ", "))
 
-// Block 3, recipes/aot_compile_resnet18.md:47-56
+// Block 3, recipes/aot_compile_resnet18.md:47-58
 let temporary = FileManager.default.temporaryDirectory
 let libraryPath = temporary.appendingPathComponent("kiln-resnet18.so").path
 let cacheDirectory = temporary.appendingPathComponent("kiln-recipe-cache").path
 try? FileManager.default.removeItem(atPath: cacheDirectory)
 var options = AOTCompileOptions(outputPath: libraryPath, maxAutotune: true, cacheDirectory: cacheDirectory)
-options.log = { print($0) }
+final class Log: @unchecked Sendable { var messages: [String] = [] }  // kept for the chart below
+let compileLog = Log()
+options.log = { print($0); compileLog.messages.append($0) }
 let (compiledPath, compileMs) = try timed { try aotCompile(program, exampleInputs: [example], options: options) }
 print("compiled", URL(fileURLWithPath: compiledPath).lastPathComponent, String(format: "in %.1f s", compileMs / 1000))
 
-// Block 4, recipes/aot_compile_resnet18.md:63-69
+// Block 4, recipes/aot_compile_resnet18.md:63-72
+let layer1 = compileLog.messages.first { $0.hasPrefix("AUTOTUNE convolution(2x64x56x56, 64x64x3x3)") } ?? ""
+let candidates = layer1.split(separator: "\n").dropFirst().compactMap { line -> (String, Double)? in
+    let words = line.split(separator: " ")
+    guard words.count >= 2, let ms = Double(words[1]) else { return nil }
+    return (String(words[0]), ms)
+}
+show(chart: Chart(title: "AUTOTUNE: layer1's first 3×3 convolution (2×64×56×56)", categories: candidates.map(\.0),
+                  series: [.init("time per run", candidates.map(\.1))], xLabel: "kernel", yLabel: "time per run", unit: "ms"))
+
+// Block 5, recipes/aot_compile_resnet18.md:79-85
 let (loaded, loadMs) = try timed { try aotLoad(compiledPath, device: .cpu) }
 let single = Tensor.randn([1, 3, 224, 224], seed: 2)
 let (logits, firstRunMs) = try timed { try loaded(single) }
 print("aotLoad:", String(format: "%.1f ms", loadMs), "- first run:", String(format: "%.1f ms", firstRunMs))
 print("logits", logits.shape, "top-5:", logits.topK(5)[0].map(\.index))
 
-// Block 5, recipes/aot_compile_resnet18.md:73-77
+// Block 6, recipes/aot_compile_resnet18.md:89-93
 let eager = try model(single)
 let comparison = logits.compare(to: eager, rtol: 0, atol: 5e-4 * eager.maxAbs)
 print("library vs eager:", comparison.isClose ? "close" : "DIFFERENT", "(tolerance 5e-4 · max|eager|)")
 
-// Block 6, recipes/aot_compile_resnet18.md:85-94
+// Block 7, recipes/aot_compile_resnet18.md:101-110
 let jit = compile(model, options: AOTCompileOptions(cacheDirectory: cacheDirectory, log: { _ in }))
 let (_, jitFirstMs) = try timed { try jit(single) }
 let (_, jitSecondMs) = try timed { try jit(single) }
