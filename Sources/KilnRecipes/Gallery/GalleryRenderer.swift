@@ -2,6 +2,7 @@
 /// recipe with its title, status and running time linking to its document, and
 /// `execution_times.md`, every recipe's time, slowest first. With `includeTimes: false` the
 /// time columns are left out (and recipes listed by path) so the files stay byte-identical.
+/// Links are percent-encoded (`my%20recipe.html`), so any recipe file name makes a valid link.
 public struct GalleryRenderer: Sendable {
     /// One recipe's row.
     public struct Row: Sendable, Equatable {
@@ -43,7 +44,7 @@ public struct GalleryRenderer: Sendable {
             out.append(includeTimes ? "| Recipe | Status | Running time |" : "| Recipe | Status |")
             out.append(includeTimes ? "|---|---|---:|" : "|---|---|")
             for r in rows.sorted(by: { $0.path < $1.path }) {
-                var cells = ["[\(cell(r.title))](\(r.name).\(linkExtension))", r.status.rawValue]
+                var cells = ["[\(cell(r.title))](\(PercentEncoding.encodePath(r.name + "." + linkExtension)))", r.status.rawValue]
                 if includeTimes { cells.append(formatSeconds(r.seconds) + " s") }
                 out.append("| " + cells.joined(separator: " | ") + " |")
             }
@@ -65,7 +66,7 @@ public struct GalleryRenderer: Sendable {
         out.append("\(rows.count) recipes, \(formatSeconds(rows.map(\.seconds).reduce(0, +))) s in total, slowest first.")
         out += ["", "| Recipe | Running time | Status |", "|---|---:|---|"]
         for r in sorted {
-            out.append("| [\(cell(r.path))](\(r.name).md) | \(formatSeconds(r.seconds)) s | \(r.status.rawValue) |")
+            out.append("| [\(cell(r.path))](\(PercentEncoding.encodePath(r.name + ".md"))) | \(formatSeconds(r.seconds)) s | \(r.status.rawValue) |")
         }
         return out.joined(separator: "\n") + "\n"
     }

@@ -39,8 +39,8 @@ public struct DocumentRenderer: Sendable {
         if includeTimes {
             out += [TimeLine.total(execution.seconds), ""]
         }
-        out += ["[Download the recipe source: \(names.source)](\(names.source))", "",
-                "[Download Swift source code: \(names.swift)](\(names.swift))"]
+        out += ["[Download the recipe source: \(names.source)](\(PercentEncoding.encodePath(names.source)))", "",
+                "[Download Swift source code: \(names.swift)](\(PercentEncoding.encodePath(names.swift)))"]
         return out.joined(separator: "\n") + "\n"
     }
 

@@ -35,14 +35,15 @@ extension RecipeRunner {
     }
 
     /// Writes `index.md`, `index.html`, `execution_times.md` and the cache manifest from the
-    /// manifest's entries for recipes that still exist; returns the write errors.
+    /// manifest's entries for recipes that still exist, and the pages whose navigation changed
+    /// (``refreshedPages(_:)``); returns the write errors.
     func writeGallery(_ manifest: CacheManifest) -> [RecipeError] {
         var kept = manifest
         kept.recipes = manifest.recipes.filter { FileManager.default.fileExists(atPath: $0.value.path) }
         let rows = kept.recipes.map { name, e in
             GalleryRenderer.Row(path: e.path, name: name, title: e.title, status: e.status, seconds: e.seconds)
         }
-        var files = galleryFiles(rows)
+        var files = refreshedPages(&kept) + galleryFiles(rows)
         do {
             files.append((CacheManifest.fileName, try kept.text()))
         } catch {
