@@ -21,9 +21,9 @@ enum SiteStyle {
           font-family: system-ui, -apple-system, "Segoe UI", "DejaVu Sans", sans-serif; }
         a { color: var(--link); text-decoration: none; }
         a:hover { text-decoration: underline; }
-        header.site { border-bottom: 1px solid var(--border); padding: 0.7em 1.2em; font-weight: 600; }
+        header.site { border-bottom: 1px solid var(--border); padding: 0.7rem max(1.2rem, calc((100% - 52rem) / 2 + 1.2rem)); font-weight: 600; }
         header.site a { color: var(--fg); }
-        main { max-width: 52em; margin: 0 auto; padding: 0.5em 1.2em 2em; }
+        main { max-width: 52rem; margin: 0 auto; padding: 0.5rem 1.2rem 2rem; }
         h1, h2, h3 { line-height: 1.25; margin: 1.4em 0 0.5em; }
         h1 { font-size: 1.9em; border-bottom: 1px solid var(--border); padding-bottom: 0.3em; }
         h2 { font-size: 1.4em; border-bottom: 1px solid var(--border); padding-bottom: 0.2em; }
@@ -45,14 +45,13 @@ enum SiteStyle {
         .attr { color: var(--attr); } .dir { color: var(--dir); }
         table { border-collapse: collapse; margin: 1em 0; display: block; overflow-x: auto; }
         th, td { border: 1px solid var(--border); padding: 0.35em 0.75em; }
-        th { background: var(--code-bg); }
+        th { background: var(--code-bg); text-align: left; }
         img { max-width: 100%; height: auto; }
         blockquote { margin: 1em 0; padding: 0 1em; color: var(--muted); border-left: 4px solid var(--border); }
-        nav.pager { display: flex; justify-content: space-between; gap: 1em; max-width: 52em; margin: 0 auto;
-          padding: 0.8em 1.2em; font-size: 0.92em; }
+        nav.pager { display: flex; justify-content: space-between; gap: 1rem; max-width: 52rem; margin: 0 auto;
+          padding: 0.8rem 1.2rem; font-size: 0.92em; }
         nav.pager > * { flex: 1; } nav.pager .up { text-align: center; } nav.pager .next { text-align: right; }
-        footer { max-width: 52em; margin: 0 auto; padding: 1em 1.2em 2em; color: var(--muted); font-size: 0.85em;
-          border-top: 1px solid var(--border); }
+        footer { max-width: 52rem; margin: 0 auto; padding: 1rem 1.2rem 2rem; color: var(--muted); font-size: 0.85em; }
 
         """
 }
