@@ -1,13 +1,10 @@
 import Foundation
+@testable import KilnFuzzing
 import Testing
 @testable import KilnRecipes
 
-/// The text a highlighted fragment shows: tags removed, entities decoded.
-func visibleText(_ html: String) -> String {
-    html.replacingOccurrences(of: #"<[^>]+>"#, with: "", options: .regularExpression)
-        .replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
-        .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&amp;", with: "&")
-}
+/// The text a highlighted fragment shows (the fuzzer's check): tags removed, entities decoded.
+func visibleText(_ html: String) -> String { RecipeFuzzCheck.visibleText(html) }
 
 @Suite struct SwiftHighlighterTests {
     static let snippet = """

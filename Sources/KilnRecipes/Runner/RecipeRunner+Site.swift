@@ -66,14 +66,14 @@ extension RecipeRunner {
         var changed: [(name: String, text: String)] = []
         for (name, title) in order {
             let names = OutputFileNames(name: name)
-            guard let data = FileManager.default.contents(atPath: outputPath(names.document)) else { continue }
+            // Only pages this runner wrote: an invalid recipe's old document stays as it was.
+            guard manifest.recipes[name]?.outputs?[names.html] != nil,
+                  let data = FileManager.default.contents(atPath: outputPath(names.document)) else { continue }
             let page = HTMLPage.render(markdown: String(decoding: data, as: UTF8.self), title: title,
                                        navigation: PageNavigation.of(name, in: order))
             guard FileManager.default.contents(atPath: outputPath(names.html)) != Data(page.utf8) else { continue }
             changed.append((names.html, page))
-            if manifest.recipes[name]?.outputs?[names.html] != nil {
-                manifest.recipes[name]?.outputs?[names.html] = SHA256Digest.hex(page)
-            }
+            manifest.recipes[name]?.outputs?[names.html] = SHA256Digest.hex(page)
         }
         return changed
     }
