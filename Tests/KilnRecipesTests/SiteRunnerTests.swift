@@ -5,12 +5,7 @@ import Testing
 /// A runner writing into `output` with the test build of Kiln.
 enum SiteRunner {
     static func runner(output: String, filter: String? = nil) -> RecipeRunner {
-        var options = RunOptions()
-        options.outputDirectory = output
-        options.kilnBuildDirectory = TestEnvironment.buildDirectory!
-        options.toolchain = TestEnvironment.toolchain
-        options.buildIdentity = "site-build"
-        options.includeTimes = false
+        var options = TestEnvironment.runOptions(output: output, identity: "site-build")
         options.filter = filter
         return RecipeRunner(options)
     }
