@@ -3,7 +3,8 @@
 #   make test   install what is missing, build, run the test suite
 SWIFT ?= swift
 # zlib1g-dev: ZIPFoundation's CZLib system library (the .pth reader's zip dependency).
-APT_PACKAGES := libopenblas-dev libcmark-gfm-dev libcmark-gfm-extensions-dev pkg-config zlib1g-dev
+# chromium: the browser tests load every generated page headless (Tests/KilnRecipesTests/Browser).
+APT_PACKAGES := libopenblas-dev libcmark-gfm-dev libcmark-gfm-extensions-dev pkg-config zlib1g-dev chromium
 FIXTURES ?= ../shared/fixtures
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 

@@ -17,6 +17,10 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         // ONNX models are protobuf: parsed by the generated types of Import/ONNX/Generated.
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        // Swift highlighting in the recipe pages walks the real parser's tokens
+        // (Render/SwiftHighlighter.swift). Its major version follows Swift releases: pinned
+        // to the 602 line so a resolve never jumps to a parser for another language version.
+        .package(url: "https://github.com/swiftlang/swift-syntax", .upToNextMinor(from: "602.0.0")),
     ],
     targets: [
         .systemLibrary(
@@ -51,7 +55,9 @@ let package = Package(
         .target(name: "KilnBench", dependencies: ["Kiln", "CKilnKernels"]),
         .target(
             name: "KilnRecipes",
-            dependencies: ["CCmarkGFM", "Kiln"]
+            dependencies: ["CCmarkGFM", "Kiln",
+                           .product(name: "SwiftParser", package: "swift-syntax"),
+                           .product(name: "SwiftSyntax", package: "swift-syntax")]
         ),
         .executableTarget(
             name: "kiln",

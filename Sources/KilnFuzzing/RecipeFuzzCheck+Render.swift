@@ -40,6 +40,33 @@ extension RecipeFuzzCheck {
         }
         _ = DocumentNormalizer.normalized(document)
         _ = CommonMark.renderHTML(recipe.source)
+        if !HTMLPage.render(markdown: document, title: recipe.title).hasSuffix("</body>\n</html>\n") {
+            out.append("the page of the regenerated document does not end its body and html")
+        }
+        for block in recipe.blocks where visibleText(SwiftHighlighter.html(block.code)) != showable(block.code) {
+            out.append("the highlighted Swift of the block at line \(block.fenceLines.lowerBound) does not show its code exactly")
+        }
         return out
+    }
+
+    /// The text HTML shows: tags dropped (the highlighter escapes every `<` of the code), the
+    /// four entities it writes decoded.
+    static func visibleText(_ html: String) -> String {
+        var text = "", inTag = false
+        for c in html {
+            if c == "<" { inTag = true } else if c == ">" && inTag { inTag = false } else if !inTag { text.append(c) }
+        }
+        return text.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
+            .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&amp;", with: "&")
+    }
+
+    /// `code` without the characters HTML cannot show (``Markup``'s rule: controls other than
+    /// tab, newline and carriage return; U+FFFE, U+FFFF).
+    static func showable(_ code: String) -> String {
+        var out = String.UnicodeScalarView()
+        for s in code.unicodeScalars where (s.value >= 0x20 || s == "\t" || s == "\n" || s == "\r") && s.value != 0xFFFE && s.value != 0xFFFF {
+            out.append(s)
+        }
+        return String(out)
     }
 }

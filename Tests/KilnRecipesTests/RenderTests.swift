@@ -75,7 +75,7 @@ struct RenderedDocumentTests {
         #expect(DocumentNormalizer.normalized(timed) == DocumentNormalizer.normalized(document))
         let html = HTMLPage.render(markdown: document, title: recipe.title)
         #expect(html.contains("<title>A small recipe</title>"))
-        #expect(html.contains("<pre><code class=\"language-text\">the model is not ready\n</code></pre>"))
+        #expect(html.contains("<pre class=\"output\"><code>the model is not ready\n</code></pre>"))
     }
 }
 

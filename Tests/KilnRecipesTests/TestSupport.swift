@@ -25,6 +25,17 @@ enum TestEnvironment {
 
     static var canExecute: Bool { buildDirectory != nil && toolchain != nil }
 
+    /// Run options writing into `output` with this test build of Kiln, without times.
+    static func runOptions(output: String, identity: String) -> RunOptions {
+        var options = RunOptions()
+        options.outputDirectory = output
+        options.kilnBuildDirectory = buildDirectory!
+        options.toolchain = toolchain
+        options.buildIdentity = identity
+        options.includeTimes = false
+        return options
+    }
+
     static func executor(timeout: Double = 60) -> RecipeExecutor {
         RecipeExecutor(toolchain: toolchain!, kilnBuildDirectory: buildDirectory!, defaultTimeout: timeout)
     }

@@ -2,6 +2,7 @@
 /// recipe with its thumbnail, title, status, running time and notebook, linking to its
 /// document, and `execution_times.md` (and `.html`), every recipe's time, slowest first. With `includeTimes: false` the
 /// time columns are left out (and recipes listed by path) so the files stay byte-identical.
+/// Links are percent-encoded (`my%20recipe.html`), so any recipe file name makes a valid link.
 public struct GalleryRenderer: Sendable {
     /// One recipe's row.
     public struct Row: Sendable, Equatable {
@@ -51,8 +52,8 @@ public struct GalleryRenderer: Sendable {
             for r in rows.sorted(by: { $0.path < $1.path }) {
                 let names = OutputFileNames(name: r.name)
                 let thumbnail = r.hasFigure ? GalleryThumbnail.name(recipe: r.name) : OutputFileNames.placeholder
-                let page = "\(r.name).\(linkExtension)"
-                var cells = ["[![\(DisplayMarkdown.escape(r.title))](\(thumbnail))](\(page))", "[\(cell(r.title))](\(page))", r.status.rawValue]
+                let page = PercentEncoding.encodePath(r.name + "." + linkExtension)
+                var cells = ["[![\(DisplayMarkdown.escape(r.title))](\(PercentEncoding.encodePath(thumbnail)))](\(page))", "[\(cell(r.title))](\(page))", r.status.rawValue]
                 if includeTimes { cells.append(formatSeconds(r.seconds) + " s") }
                 cells.append("[\(names.notebook)](\(names.notebook))")
                 out.append("| " + cells.joined(separator: " | ") + " |")
@@ -76,7 +77,7 @@ public struct GalleryRenderer: Sendable {
         out.append("\(rows.count) recipes, \(formatSeconds(rows.map(\.seconds).reduce(0, +))) s in total, slowest first.")
         out += ["", "| Recipe | Running time | Status |", "|---|---:|---|"]
         for r in sorted {
-            out.append("| [\(cell(r.path))](\(r.name).\(linkExtension)) | \(formatSeconds(r.seconds)) s | \(r.status.rawValue) |")
+            out.append("| [\(cell(r.path))](\(PercentEncoding.encodePath(r.name + ".md"))) | \(formatSeconds(r.seconds)) s | \(r.status.rawValue) |")
         }
         return out.joined(separator: "\n") + "\n"
     }

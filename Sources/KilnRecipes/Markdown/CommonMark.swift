@@ -21,17 +21,61 @@ public enum CommonMark {
         }
     }
 
+    /// A code block (fenced or indented) offered to the `codeBlock` hook of
+    /// ``renderHTML(_:codeBlock:)``.
+    public struct CodeBlock: Sendable, Equatable {
+        /// The info string after the opening fence (`swift no-run`), empty for indented blocks.
+        public var info: String
+        /// The code, each line ending with a newline.
+        public var literal: String
+        /// Line of the opening fence (1-based).
+        public var startLine: Int
+    }
+
     /// Renders `markdown` to an HTML fragment with the GFM extensions.
     ///
     /// Raw HTML in the source is omitted (cmark's safe default), so HTML comments such as the
-    /// `<!-- kiln: … -->` settings never reach the page.
-    public static func renderHTML(_ markdown: String) -> String {
+    /// `<!-- kiln: … -->` settings never reach the page. Table cells are aligned with
+    /// `style="text-align: …"` (the `align` attribute is obsolete in HTML5). `codeBlock` may
+    /// return the HTML of a code block itself (highlighted code, an output block); nil keeps
+    /// cmark's `<pre><code>`. Its HTML is inserted as given, so it must escape the code.
+    public static func renderHTML(_ markdown: String, codeBlock: ((CodeBlock) -> String?)? = nil) -> String {
         withParsedTree(markdown) { root, parser in
-            guard let html = cmark_render_html(root, CMARK_OPT_DEFAULT, cmark_parser_get_syntax_extensions(parser)) else {
+            if let codeBlock { replaceCodeBlocks(in: root, codeBlock) }
+            let options = CMARK_OPT_DEFAULT | CMARK_OPT_TABLE_PREFER_STYLE_ATTRIBUTES
+            guard let html = cmark_render_html(root, options, cmark_parser_get_syntax_extensions(parser)) else {
                 return ""
             }
             defer { free(html) }
             return String(cString: html)
+        }
+    }
+
+    /// Replaces each code block `hook` renders with a custom block holding its HTML (cmark's
+    /// renderer writes a custom block's text as it is, whatever the safe option says).
+    private static func replaceCodeBlocks(in root: OpaquePointer, _ hook: (CodeBlock) -> String?) {
+        var blocks: [OpaquePointer] = []
+        guard let iterator = cmark_iter_new(root) else { return }
+        // Collected first: replacing nodes while iterating would invalidate the iterator.
+        while true {
+            let event = cmark_iter_next(iterator)
+            if event == CMARK_EVENT_DONE { break }
+            if event == CMARK_EVENT_ENTER, let node = cmark_iter_get_node(iterator), cmark_node_get_type(node) == CMARK_NODE_CODE_BLOCK {
+                blocks.append(node)
+            }
+        }
+        cmark_iter_free(iterator)
+        for node in blocks {
+            let block = CodeBlock(info: cmark_node_get_fence_info(node).map { String(cString: $0) } ?? "",
+                                  literal: cmark_node_get_literal(node).map { String(cString: $0) } ?? "",
+                                  startLine: Int(cmark_node_get_start_line(node)))
+            guard let html = hook(block), let custom = cmark_node_new(CMARK_NODE_CUSTOM_BLOCK) else { continue }
+            cmark_node_set_on_enter(custom, html)
+            if cmark_node_replace(node, custom) != 0 {
+                cmark_node_free(node)
+            } else {
+                cmark_node_free(custom)
+            }
         }
     }
 
@@ -86,6 +130,7 @@ public enum CommonMark {
             fenceInfo: info,
             fence: fence,
             headingLevel: type == "heading" ? Int(cmark_node_get_heading_level(node)) : 0,
+            destination: type == "link" || type == "image" ? cmark_node_get_url(node).map { String(cString: $0) } : nil,
             children: children)
     }
 

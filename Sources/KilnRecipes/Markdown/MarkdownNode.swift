@@ -17,6 +17,8 @@ public struct MarkdownNode: Sendable, Equatable {
     public var fence: Fence?
     /// The level of a heading (1–6), else 0.
     public var headingLevel: Int
+    /// The destination of a `link` or `image` as written (`img/x.png`), else nil.
+    public var destination: String? = nil
     /// The child nodes in document order.
     public var children: [MarkdownNode]
 

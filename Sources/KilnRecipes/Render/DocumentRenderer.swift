@@ -43,9 +43,9 @@ public struct DocumentRenderer: Sendable {
         if includeTimes {
             out += [TimeLine.total(execution.seconds), ""]
         }
-        out += ["[Download the recipe source: \(names.source)](\(names.source))", "",
-                "[Download Swift source code: \(names.swift)](\(names.swift))", "",
-                "[Download Jupyter notebook: \(names.notebook)](\(names.notebook))"]
+        out += ["[Download the recipe source: \(names.source)](\(PercentEncoding.encodePath(names.source)))", "",
+                "[Download Swift source code: \(names.swift)](\(PercentEncoding.encodePath(names.swift)))", "",
+                "[Download Jupyter notebook: \(names.notebook)](\(PercentEncoding.encodePath(names.notebook)))"]
         return out.joined(separator: "\n") + "\n"
     }
 

@@ -55,8 +55,9 @@ extension RecipeRunner {
     }
 
     /// Writes `index.md`, `index.html`, `execution_times.md` (and `.html`), the thumbnails
-    /// (``GalleryThumbnail``) and the cache manifest from the
-    /// manifest's entries for recipes that still exist; returns the write errors.
+    /// (``GalleryThumbnail``), the cache manifest from the manifest's entries for recipes that
+    /// still exist, and the pages whose navigation changed (``refreshedPages(_:)``); returns
+    /// the write errors.
     func writeGallery(_ manifest: CacheManifest) -> [RecipeError] {
         var kept = manifest
         kept.recipes = manifest.recipes.filter { FileManager.default.fileExists(atPath: $0.value.path) }
@@ -65,7 +66,7 @@ extension RecipeRunner {
             GalleryRenderer.Row(path: e.path, name: name, title: e.title, status: e.status, seconds: e.seconds,
                                 hasFigure: figures[name] != nil)
         }
-        var files = galleryFiles(rows)
+        var files = refreshedPages(&kept) + galleryFiles(rows)
         for name in kept.recipes.keys.sorted() {
             if let figure = figures[name] {
                 files.append((GalleryThumbnail.name(recipe: name), GalleryThumbnail.svg(figure: figure)))

@@ -8,11 +8,15 @@ extension RecipeRunner {
     /// Runs (or skips) one recipe and writes or checks its documents.
     func process(_ path: String, context: RunContext) -> RecipeReport {
         let recipe: Recipe
+        let assets: [RecipeAsset]
         do {
             recipe = try Recipe.load(path: path)
+            assets = try RecipeAssets.find(in: recipe)
         } catch {
             return invalid(path, error, context: context)
         }
+        // Copied whatever the cache says: an asset can change while its recipe does not.
+        if context.mode.writes { context.outputErrors.withLock { $0 += copyAssets(assets) } }
         let key = cacheKey(for: recipe, context: context)
         if let cached = cachedReport(recipe, key: key, context: context) { return cached }
 
@@ -20,7 +24,8 @@ extension RecipeRunner {
         var report = RecipeReport(path: recipe.path, name: recipe.name, title: recipe.title,
                                   status: execution.passed ? .passed : .failed, cached: false,
                                   seconds: execution.seconds, failure: execution.failureDescription, execution: execution)
-        let files = renderFiles(execution)
+        let navigation = PageNavigation.of(recipe.name, in: context.gallery)
+        let files = renderFiles(execution, navigation: navigation)
         let figures = DocumentRenderer().figures(for: execution)
         report.firstFigure = figures.first?.name
         switch context.mode {
@@ -32,8 +37,9 @@ extension RecipeRunner {
             record(report, key: key, files: files, figures: figures, context: context)
         case .verify(let check):
             if check && execution.passed {
-                compare(files, title: recipe.title, into: &report)
+                compare(files, title: recipe.title, navigation: navigation, into: &report)
                 compareFigures(execution, into: &report)
+                compareAssets(assets, into: &report)
             }
         }
         return report
@@ -98,7 +104,7 @@ extension RecipeRunner {
     }
 
     /// The recipe's files in the output folder, by name, in writing order (``OutputFileNames/all``).
-    func renderFiles(_ execution: RecipeExecution) -> [(name: String, text: String)] {
+    func renderFiles(_ execution: RecipeExecution, navigation: PageNavigation? = nil) -> [(name: String, text: String)] {
         let recipe = execution.recipe
         let names = OutputFileNames(name: recipe.name)
         let document = DocumentRenderer(includeTimes: options.includeTimes).markdown(for: execution)
@@ -107,7 +113,7 @@ extension RecipeRunner {
             names.swift: StandaloneSwift.source(for: recipe),
             names.notebook: NotebookRenderer.notebook(for: execution),
             names.document: document,
-            names.html: HTMLPage.render(markdown: document, title: recipe.title),
+            names.html: HTMLPage.render(markdown: document, title: recipe.title, navigation: navigation),
         ]
         return names.all.map { ($0, text[$0]!) }
     }
@@ -129,7 +135,8 @@ extension RecipeRunner {
     /// once normalised (times and `nondeterministic` outputs ignored), its HTML from the
     /// committed document's rendering (so it follows the document's times), the Swift and
     /// source copies byte for byte. The first difference is kept for the message.
-    private func compare(_ files: [(name: String, text: String)], title: String, into report: inout RecipeReport) {
+    private func compare(_ files: [(name: String, text: String)], title: String, navigation: PageNavigation,
+                         into report: inout RecipeReport) {
         let names = OutputFileNames(name: report.name)
         let committed = { (name: String) in
             FileManager.default.contents(atPath: self.outputPath(name)).map { String(decoding: $0, as: UTF8.self) }
@@ -149,7 +156,7 @@ extension RecipeRunner {
             case names.notebook:
                 difference = NotebookNormalizer.firstDifference(committed: existing, fresh: fresh)
             case names.html:
-                let expected = document.map { HTMLPage.render(markdown: $0, title: title) } ?? fresh
+                let expected = document.map { HTMLPage.render(markdown: $0, title: title, navigation: navigation) } ?? fresh
                 difference = existing == expected ? nil : "  \(path) is not the rendering of \(outputPath(names.document))"
             default:
                 difference = existing == fresh ? nil : DocumentNormalizer.firstDifference(committed: existing, fresh: fresh)

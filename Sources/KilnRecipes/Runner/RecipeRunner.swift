@@ -117,10 +117,11 @@ public final class RecipeRunner: Sendable {
         executor.compileTimeout = options.compileTimeout ?? options.timeout
         executor.outputLimit = options.outputLimitPerBlock
         executor.extraCompilerFlags = options.extraCompilerFlags
+        let manifest = mode.writes ? CacheManifest.load(outputDirectory: options.outputDirectory) : CacheManifest()
         let context = RunContext(
             executor: executor, mode: mode,
             buildIdentity: options.buildIdentity ?? KilnBuild.identity(of: options.kilnBuildDirectory),
-            manifest: mode.writes ? CacheManifest.load(outputDirectory: options.outputDirectory) : CacheManifest())
+            manifest: manifest, gallery: galleryOrder(discovered: all, selected: selected, manifest: manifest, mode: mode))
 
         emit(.started(total: selected.count))
         let reports = Locked([RecipeReport?](repeating: nil, count: selected.count))
@@ -177,8 +178,12 @@ struct RunContext: Sendable {
     let buildIdentity: String
     let manifest: Locked<CacheManifest>
     let outputErrors = Locked<[RecipeError]>([])
+    /// Every recipe of the gallery (name, title) in its order, for the pages' navigation.
+    let gallery: [(name: String, title: String)]
 
-    init(executor: RecipeExecutor, mode: RecipeRunner.Mode, buildIdentity: String, manifest: CacheManifest) {
+    init(executor: RecipeExecutor, mode: RecipeRunner.Mode, buildIdentity: String, manifest: CacheManifest,
+         gallery: [(name: String, title: String)] = []) {
+        self.gallery = gallery
         self.executor = executor
         self.mode = mode
         self.buildIdentity = buildIdentity

@@ -41,12 +41,7 @@ final class HostileRun: @unchecked Sendable {
         }
         for (name, text) in earlier { try! text.write(toFile: output + "/" + name, atomically: true, encoding: .utf8) }
 
-        var options = RunOptions()
-        options.outputDirectory = output
-        options.kilnBuildDirectory = TestEnvironment.buildDirectory!
-        options.toolchain = TestEnvironment.toolchain
-        options.buildIdentity = "hostile"
-        options.includeTimes = false
+        var options = TestEnvironment.runOptions(output: output, identity: "hostile")
         options.jobs = 2
         options.timeout = 60
         do {
