@@ -17,6 +17,9 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         // ONNX models are protobuf: parsed by the generated types of Import/ONNX/Generated.
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        // Recipe programs: SwiftParser classifies each block's top-level items (shared
+        // declarations vs. statements), see KilnRecipes' ProgramGenerator.
+        .package(url: "https://github.com/swiftlang/swift-syntax", exact: "602.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -51,7 +54,9 @@ let package = Package(
         .target(name: "KilnBench", dependencies: ["Kiln", "CKilnKernels"]),
         .target(
             name: "KilnRecipes",
-            dependencies: ["CCmarkGFM", "Kiln"]
+            dependencies: ["CCmarkGFM", "Kiln",
+                           .product(name: "SwiftParser", package: "swift-syntax"),
+                           .product(name: "SwiftSyntax", package: "swift-syntax")]
         ),
         .executableTarget(
             name: "kiln",
