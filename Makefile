@@ -3,7 +3,9 @@
 #   make test   install what is missing, build, run the test suite
 SWIFT ?= swift
 # zlib1g-dev: ZIPFoundation's CZLib system library (the .pth reader's zip dependency).
-APT_PACKAGES := libopenblas-dev libcmark-gfm-dev libcmark-gfm-extensions-dev pkg-config zlib1g-dev
+# cmark-gfm: its spec.txt.gz, every GFM example round-tripped through a regenerated document
+# (GFMSpecRoundTripTests).
+APT_PACKAGES := libopenblas-dev libcmark-gfm-dev libcmark-gfm-extensions-dev pkg-config zlib1g-dev cmark-gfm
 FIXTURES ?= ../shared/fixtures
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 

@@ -77,7 +77,10 @@ public struct Recipe: Sendable {
     public init(path: String, source: String) throws {
         self.path = path
         self.source = source
-        let document = CommonMark.parse(source)
+        // A leading byte order mark is not text: parsed, it would glue itself to the first line
+        // (a title `# T` would become a paragraph) and the regenerated document would carry it
+        // into its middle. `source` keeps it (the recipe's copy in output/ is byte for byte).
+        let document = CommonMark.parse(source.unicodeScalars.first == "\u{FEFF}" ? String(source.unicodeScalars.dropFirst()) : source)
         lines = document.lines
         title = document.firstHeading.flatMap { $0.isEmpty ? nil : $0 } ?? OutputFileNames.recipeName(path: path)
 
@@ -89,14 +92,15 @@ public struct Recipe: Sendable {
 
         blocks = []
         for fence in document.codeFences {
-            let isSwift = fence.language.lowercased() == "swift"
+            // A fence of another language may run to the end of the document (valid CommonMark:
+            // the rest is its code); a Swift block must be closed, or it would run the prose.
+            guard fence.language.lowercased() == "swift" else { continue }
             guard fence.isClosed else {
                 let marker = String(repeating: "`", count: 3)
                 throw RecipeError.badInput(path, line: fence.startLine,
                                            "the \(marker)\(fence.language) fence opened here is never closed",
                                            fix: "add a closing \(marker) line after the block's code.")
             }
-            guard isSwift else { continue }
             let options = try BlockOptions(words: fence.infoWords, file: path, line: fence.startLine)
             blocks.append(Block(
                 index: blocks.count, code: fence.code, options: options,
