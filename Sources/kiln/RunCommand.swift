@@ -26,12 +26,25 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Leave running times out, so documents are byte-identical across runs.")
     var noTimes = false
 
+    @Option(name: .customShort("p"), help: ArgumentHelp("Set a recipe parameter declared in its ```swift parameters block (repeatable).", valueName: "name=value"))
+    var parameter: [String] = []
+
+    func validate() throws {
+        for p in parameter where !p.contains("=") || p.hasPrefix("=") {
+            throw ValidationError("-p takes name=value (e.g. -p batch=8), not '\(p)'")
+        }
+    }
+
     func run() throws {
         try reportingErrors {
             var o = recipes.runOptions()
             o.outputDirectory = output
             o.force = force
             o.includeTimes = !noTimes
+            for p in parameter {
+                let parts = p.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                o.parameters[String(parts[0])] = String(parts[1])
+            }
             RecipeRunner.installInterruptHandlers()
             try finish(try RecipeRunner(o, reporter: ConsoleReporter()).run(recipes.paths))
         }

@@ -18,6 +18,9 @@ public struct Recipe: Sendable {
     public var blocks: [Block]
     /// Recipe-wide settings.
     public var settings: RecipeSettings
+    /// Parameter values given with `kiln run -p` (see ``injecting(_:)``), already written into
+    /// the parameters block's code; the document records them and they key the cache.
+    public var injectedParameters: [String: String] = [:]
 
     /// The file name without directory and `.md` extension (`x` for `recipes/x.md`): the stem
     /// of every file the recipe produces in `output/`.
@@ -108,6 +111,12 @@ public struct Recipe: Sendable {
                 codeLines: fence.codeStartLine..<(fence.codeStartLine + fence.codeLineCount),
                 containerPrefix: fence.containerPrefix))
         }
+        let parameterBlocks = blocks.filter(\.options.parameters)
+        if parameterBlocks.count > 1 {
+            throw RecipeError.badInput(path, line: parameterBlocks[1].fenceLines.lowerBound, "a second `parameters` block",
+                                       fix: "declare every parameter in one ```swift parameters block.")
+        }
+        _ = try parameters()
     }
 
     /// The blocks that are compiled and run.

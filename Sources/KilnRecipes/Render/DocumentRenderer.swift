@@ -82,6 +82,10 @@ public struct DocumentRenderer: Sendable {
         let block = result.block
         var parts: [[String]] = [["*\(recipe.path), lines \(block.fenceLines.lowerBound)-\(block.fenceLines.upperBound)*"]]
         let nondeterministic = block.options.nondeterministic
+        if block.options.parameters && !recipe.injectedParameters.isEmpty {
+            let values = recipe.injectedParameters.sorted { $0.key < $1.key }.map { "`\($0.key)=\($0.value)`" }
+            parts.append(["*Parameters given with `kiln run -p`:* " + values.joined(separator: ", ")])
+        }
         switch result.status {
         case .shownOnly:
             break

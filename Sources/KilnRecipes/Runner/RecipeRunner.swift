@@ -109,6 +109,11 @@ public final class RecipeRunner: Sendable {
         try RecipeDiscovery.checkOutputFolder(options.outputDirectory, searched: paths, recipes: all)
         let filtered = try RecipeDiscovery.filter(all, pattern: options.filter)
         let selected = options.shard.map { $0.select(filtered, seconds: recordedSeconds()) } ?? filtered
+        // A -p every recipe must accept: refused before anything runs (a recipe that does not
+        // load is reported as invalid when its turn comes).
+        if !options.parameters.isEmpty {
+            for path in selected { _ = try (try? Recipe.load(path: path))?.injecting(options.parameters) }
+        }
         try KilnBuild.validate(options.kilnBuildDirectory)
         // Fail before spending minutes on recipes whose documents could not be written.
         if mode.writes { try AtomicFile.checkWritableDirectory(options.outputDirectory) }

@@ -19,6 +19,8 @@ public struct RunOptions: Sendable {
     /// Run only this shard's recipes (`--shard i/n`); a sharded `run` writes its gallery
     /// entries to `output/.shards/i-of-n.json` instead of the gallery (``RecipeRunner/mergeShards(_:)``).
     public var shard: Shard?
+    /// Parameter values for every selected recipe (`-p name=value`; see ``RecipeParameter``).
+    public var parameters: [String: String] = [:]
     /// Write running times into documents (false for `--no-times`: byte-identical documents).
     public var includeTimes = true
     /// The directory holding `libKiln.so` and `Modules/` (default: the running executable's).
