@@ -4,7 +4,9 @@
 SWIFT ?= swift
 # zlib1g-dev: ZIPFoundation's CZLib system library (the .pth reader's zip dependency).
 # chromium: the browser tests load every generated page headless (Tests/KilnRecipesTests/Browser).
-APT_PACKAGES := libopenblas-dev libcmark-gfm-dev libcmark-gfm-extensions-dev pkg-config zlib1g-dev chromium
+# cmark-gfm: its spec.txt.gz, every GFM example round-tripped through a regenerated document
+# (GFMSpecRoundTripTests).
+APT_PACKAGES := libopenblas-dev libcmark-gfm-dev libcmark-gfm-extensions-dev pkg-config zlib1g-dev chromium cmark-gfm
 FIXTURES ?= ../shared/fixtures
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 

@@ -17,10 +17,11 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         // ONNX models are protobuf: parsed by the generated types of Import/ONNX/Generated.
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
-        // Swift highlighting in the recipe pages walks the real parser's tokens
-        // (Render/SwiftHighlighter.swift). Its major version follows Swift releases: pinned
-        // to the 602 line so a resolve never jumps to a parser for another language version.
-        .package(url: "https://github.com/swiftlang/swift-syntax", .upToNextMinor(from: "602.0.0")),
+        // swift-syntax's parser: recipe programs (ProgramGenerator's BlockSplitter classifies
+        // each block's top-level items) and Swift highlighting in the recipe pages
+        // (Render/SwiftHighlighter.swift). Exact: its major version follows Swift releases, and
+        // both uses must see the same parser.
+        .package(url: "https://github.com/swiftlang/swift-syntax", exact: "602.0.0"),
     ],
     targets: [
         .systemLibrary(

@@ -128,7 +128,8 @@ public enum RecipeFuzzCheck {
     static func programViolations(_ recipe: Recipe) -> [String] {
         var out: [String] = []
         let generator = ProgramGenerator(nonce: nonce)
-        let program = generator.program(for: recipe)
+        let generated = generator.generate(for: recipe)
+        let program = generated.source
         let pathLiteral = "\"" + recipe.path.replacingOccurrences(of: "\\", with: "\\\\")
             .replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n") + "\""
         var runnable = 0
@@ -138,8 +139,7 @@ public enum RecipeFuzzCheck {
             if block.runs {
                 runnable += 1
                 if !program.containsBytes(marker) { out.append("block \(block.index + 1): no begin marker in the program") }
-                if !block.code.isEmpty || block.options.expectError,
-                   !program.containsBytes(location + block.code + "#sourceLocation()\n") {
+                if generator.codeInProgram(block, in: recipe, layout: generated.layout).contains(where: { !program.containsBytes($0) }) {
                     out.append("block \(block.index + 1): its code is not in the program under \(location.dropLast())")
                 }
             } else {

@@ -17,9 +17,15 @@ struct RecipeOptions: ParsableArguments {
     @Option(help: "Only recipes whose path matches this regular expression.")
     var filter: String?
 
+    @Option(help: ArgumentHelp("Only shard i of n (e.g. 2/4): a deterministic split balanced by the recorded running times; `run` writes output/.shards/i-of-n.json for `kiln gallery merge`.", valueName: "i/n"))
+    var shard: String?
+
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
+        if let shard, Shard(shard) == nil {
+            throw ValidationError("--shard must be i/n with 1 <= i <= n (e.g. --shard 1/2), not '\(shard)'")
+        }
     }
 
     /// Runner options; recipe programs get the BLAS core the CLI chose (see BLASRelaunch).
@@ -28,6 +34,7 @@ struct RecipeOptions: ParsableArguments {
         o.jobs = jobs
         o.timeout = timeout
         o.filter = filter
+        o.shard = shard.flatMap(Shard.init)
         var env = ProcessInfo.processInfo.environment
         if let core = BLAS.recommendedCoreType(environment: env) { env["OPENBLAS_CORETYPE"] = core }
         o.environment = env

@@ -26,14 +26,42 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Leave running times out, so documents are byte-identical across runs.")
     var noTimes = false
 
+    @Option(name: .customShort("p"), help: ArgumentHelp("Set a recipe parameter declared in its ```swift parameters block (repeatable).", valueName: "name=value"))
+    var parameter: [String] = []
+
+    @Flag(help: "After running, keep watching: rerun when a recipe (or Kiln's library or this executable) changes, rewriting its documents. Ctrl-C stops.")
+    var watch = false
+
+    func validate() throws {
+        for p in parameter where !p.contains("=") || p.hasPrefix("=") {
+            throw ValidationError("-p takes name=value (e.g. -p batch=8), not '\(p)'")
+        }
+    }
+
     func run() throws {
         try reportingErrors {
             var o = recipes.runOptions()
             o.outputDirectory = output
             o.force = force
             o.includeTimes = !noTimes
+            for p in parameter {
+                let parts = p.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                o.parameters[String(parts[0])] = String(parts[1])
+            }
             RecipeRunner.installInterruptHandlers()
-            try finish(try RecipeRunner(o, reporter: ConsoleReporter()).run(recipes.paths))
+            let runner = RecipeRunner(o, reporter: ConsoleReporter())
+            guard watch else { return try finish(try runner.run(recipes.paths)) }
+            runner.watch(recipes.paths) { result in
+                switch result {
+                case .success(let summary):
+                    print(summary.text)
+                    if let e = summary.error { FileHandle.standardError.write(Data("error: \(e.fullDescription)\n".utf8)) }
+                case .failure(let error):
+                    FileHandle.standardError.write(Data("error: \((error as? any KilnError)?.fullDescription ?? "\(error)")\n".utf8))
+                }
+                print("Watching \(recipes.paths.isEmpty ? "recipes" : recipes.paths.joined(separator: " ")) for changes (Ctrl-C to stop).")
+                fflush(nil)  // every stream: the summary reaches a pipe or log while the watch goes on
+            }
         }
     }
 }

@@ -44,7 +44,7 @@ import Testing
     /// The fuzzer's first find (fuzz/regressions/recipe/): fences that run to the end of the
     /// document or of their container were taken as closed by a line that only looks like a fence.
     @Test(arguments: [
-        "# T\n\n```text\nx\n    ```\n",                            // 4-space indent: code, not a closing fence
+        "# T\n\n```swift\nx\n    ```\n",                           // 4-space indent: code, not a closing fence
         "> ```swift\n> let a = 1\n```\nprint(a)\n```\n",         // the unquoted ``` ends the quote
         "- item\n\n  ```swift\n  let a = 1\n```\nprint(a)\n```\n", // … or the list item
     ])

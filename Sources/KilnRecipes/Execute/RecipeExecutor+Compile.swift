@@ -2,7 +2,7 @@ import Foundation
 
 extension RecipeExecutor {
     /// Compiles; returns nil on success, else the compiler's message and the first error's recipe line.
-    func compileProgram(source: String, executable: String, recipe: Recipe, work: String) -> (String, Int?)? {
+    func compileProgram(source: String, flags: [String], executable: String, recipe: Recipe, work: String) -> (String, Int?)? {
         let bin = kilnBuildDirectory
         // -diagnostic-style=llvm: one `file:line:col: error:` line per diagnostic and the
         // offending source line, instead of a snippet of the generated program (its
@@ -11,7 +11,7 @@ extension RecipeExecutor {
                          "-module-name", ProgramGenerator.moduleName,
                          "-I", (bin as NSString).appendingPathComponent("Modules"), "-L", bin, "-lKiln",
                          "-Xlinker", "-rpath", "-Xlinker", bin]
-            + KilnBuild.clangModuleFlags(for: bin) + extraCompilerFlags + [source, "-o", executable]
+            + KilnBuild.clangModuleFlags(for: bin) + flags + extraCompilerFlags + [source, "-o", executable]
         guard let (raw, timedOut) = runCompiler(arguments, work: work) else { return nil }
         let text = raw.replacingOccurrences(of: work, with: "<generated>")
         if timedOut { return ("the compiler did not finish within \(formatSeconds(compileTimeout)) s (--timeout)\n" + text, nil) }

@@ -63,15 +63,16 @@ public struct RecipeExecutor: Sendable {
         let generator = ProgramGenerator()
         let source = (work as NSString).appendingPathComponent("main.swift")
         let executable = (work as NSString).appendingPathComponent("recipe")
+        let program = generator.generate(for: recipe)
         do {
-            try generator.program(for: recipe).write(toFile: source, atomically: false, encoding: .utf8)
+            try program.source.write(toFile: source, atomically: false, encoding: .utf8)
         } catch {
             return failAll(recipe, at: runnable[0], .internalError("cannot write \(source): \(error)"))
         }
 
         onEvent(.compiling)
         let compileStart = Date()
-        let compile = compileProgram(source: source, executable: executable, recipe: recipe, work: work)
+        let compile = compileProgram(source: source, flags: program.compilerFlags, executable: executable, recipe: recipe, work: work)
         let compileSeconds = Date().timeIntervalSince(compileStart)
         if let (message, line) = compile {
             let block = line.flatMap { recipe.block(containing: $0) }.flatMap { $0.runs ? $0 : nil } ?? runnable[0]

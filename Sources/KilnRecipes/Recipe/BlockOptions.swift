@@ -13,6 +13,7 @@
 /// | `hide-output` | The block runs but its output is not written to the document. |
 /// | `timeout=SECONDS` | The block is killed (with the whole recipe) after this many seconds. |
 /// | `nondeterministic` | Its output differs between runs (timings, tuning tables): `verify --check` ignores its output text. |
+/// | `parameters` | The recipe's parameters with their defaults (`let batch = 1`), which `kiln run -p batch=8` replaces (see ``RecipeParameter``). |
 public struct BlockOptions: Sendable, Equatable {
     /// The block must throw an error.
     public var expectError = false
@@ -24,12 +25,14 @@ public struct BlockOptions: Sendable, Equatable {
     public var timeout: Double?
     /// `verify --check` ignores the block's output text.
     public var nondeterministic = false
+    /// The block declares the recipe's parameters.
+    public var parameters = false
 
     /// No options.
     public init() {}
 
     /// The spellings accepted in info strings, for messages and suggestions.
-    public static let known = ["expect-error", "no-run", "hide-output", "timeout=SECONDS", "nondeterministic"]
+    public static let known = ["expect-error", "no-run", "hide-output", "timeout=SECONDS", "nondeterministic", "parameters"]
 
     /// Parses the words after `swift`; `file` and `line` locate errors.
     public init(words: [String], file: String, line: Int) throws {
@@ -39,6 +42,7 @@ public struct BlockOptions: Sendable, Equatable {
             case "no-run": noRun = true
             case "hide-output": hideOutput = true
             case "nondeterministic": nondeterministic = true
+            case "parameters": parameters = true
             default:
                 if word.hasPrefix("timeout=") {
                     let value = word.dropFirst("timeout=".count)
@@ -55,6 +59,10 @@ public struct BlockOptions: Sendable, Equatable {
                                                fix: "\(hint)Known options: \(BlockOptions.known.joined(separator: ", ")).")
                 }
             }
+        }
+        if parameters && (noRun || expectError) {
+            throw RecipeError.badInput(file, line: line, "a `parameters` block must run: it cannot be `no-run` or `expect-error`",
+                                       fix: "drop `no-run`/`expect-error` from the parameters block.")
         }
         if noRun && expectError {
             throw RecipeError.badInput(file, line: line, "a block cannot be both `no-run` and `expect-error`",

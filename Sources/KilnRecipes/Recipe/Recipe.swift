@@ -18,6 +18,9 @@ public struct Recipe: Sendable {
     public var blocks: [Block]
     /// Recipe-wide settings.
     public var settings: RecipeSettings
+    /// Parameter values given with `kiln run -p` (see ``injecting(_:)``), already written into
+    /// the parameters block's code; the document records them and they key the cache.
+    public var injectedParameters: [String: String] = [:]
 
     /// The file name without directory and `.md` extension (`x` for `recipes/x.md`): the stem
     /// of every file the recipe produces in `output/`.
@@ -77,7 +80,10 @@ public struct Recipe: Sendable {
     public init(path: String, source: String) throws {
         self.path = path
         self.source = source
-        let document = CommonMark.parse(source)
+        // A leading byte order mark is not text: parsed, it would glue itself to the first line
+        // (a title `# T` would become a paragraph) and the regenerated document would carry it
+        // into its middle. `source` keeps it (the recipe's copy in output/ is byte for byte).
+        let document = CommonMark.parse(source.unicodeScalars.first == "\u{FEFF}" ? String(source.unicodeScalars.dropFirst()) : source)
         lines = document.lines
         title = document.firstHeading.flatMap { $0.isEmpty ? nil : $0 } ?? OutputFileNames.recipeName(path: path)
 
@@ -89,14 +95,15 @@ public struct Recipe: Sendable {
 
         blocks = []
         for fence in document.codeFences {
-            let isSwift = fence.language.lowercased() == "swift"
+            // A fence of another language may run to the end of the document (valid CommonMark:
+            // the rest is its code); a Swift block must be closed, or it would run the prose.
+            guard fence.language.lowercased() == "swift" else { continue }
             guard fence.isClosed else {
                 let marker = String(repeating: "`", count: 3)
                 throw RecipeError.badInput(path, line: fence.startLine,
                                            "the \(marker)\(fence.language) fence opened here is never closed",
                                            fix: "add a closing \(marker) line after the block's code.")
             }
-            guard isSwift else { continue }
             let options = try BlockOptions(words: fence.infoWords, file: path, line: fence.startLine)
             blocks.append(Block(
                 index: blocks.count, code: fence.code, options: options,
@@ -104,6 +111,12 @@ public struct Recipe: Sendable {
                 codeLines: fence.codeStartLine..<(fence.codeStartLine + fence.codeLineCount),
                 containerPrefix: fence.containerPrefix))
         }
+        let parameterBlocks = blocks.filter(\.options.parameters)
+        if parameterBlocks.count > 1 {
+            throw RecipeError.badInput(path, line: parameterBlocks[1].fenceLines.lowerBound, "a second `parameters` block",
+                                       fix: "declare every parameter in one ```swift parameters block.")
+        }
+        _ = try parameters()
     }
 
     /// The blocks that are compiled and run.

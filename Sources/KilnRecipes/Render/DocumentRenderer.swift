@@ -31,13 +31,19 @@ public struct DocumentRenderer: Sendable {
         let names = OutputFileNames(name: recipe.name)
         let results = Dictionary(uniqueKeysWithValues: execution.blocks.map { ($0.block.fenceLines.upperBound, $0) })
         var out: [String] = ["<!-- generated from \(recipe.path) by kiln run; do not edit -->", ""]
+        let parsed = CommonMark.parse(recipe.lines.joined(separator: "\n") + "\n")
+        let inListItems = parsed.fenceLinesInListItems
         for (i, line) in recipe.lines.enumerated() {
             out.append(line)
             if let result = results[i + 1] {
-                let next = i + 1 < recipe.lines.count ? recipe.lines[i + 1] : ""
-                out += section(for: result, recipe: recipe, blankAfter: !next.allSatisfy { $0 == " " || $0 == ">" || $0 == "\t" })
+                let next = (i + 1 < recipe.lines.count ? recipe.lines[i + 1] : "").drop { $0 == " " || $0 == ">" || $0 == "\t" }
+                let compact = inListItems.contains(result.block.fenceLines.lowerBound)
+                let blankAfter = !next.isEmpty && !(compact && Self.interruptsParagraph(next))
+                out += section(for: result, recipe: recipe, blankAfter: blankAfter, compact: compact)
             }
         }
+        // The footer must not become part of a block the recipe leaves open at its end.
+        if let closer = parsed.lineClosingTheLastBlock { out.append(closer) }
         while out.last == "" { out.removeLast() }
         out.append("")
         if includeTimes {
@@ -74,27 +80,45 @@ public struct DocumentRenderer: Sendable {
 
     /// The lines inserted after a block's closing fence, each with the block's container prefix.
     /// `blankAfter` ends the section with a blank line when the source continues right after
-    /// the fence (so the time line does not run into the next paragraph).
-    private func section(for result: BlockResult, recipe: Recipe, blankAfter: Bool) -> [String] {
+    /// the fence (so the time line does not run into the next paragraph). `compact` (a fence in
+    /// a list item) separates the parts without blank lines, which would make a tight list
+    /// loose: a fence needs none, and two paragraphs in a row are joined by a hard line break.
+    private func section(for result: BlockResult, recipe: Recipe, blankAfter: Bool, compact: Bool) -> [String] {
         let block = result.block
-        var body: [String] = ["", "*\(recipe.path), lines \(block.fenceLines.lowerBound)-\(block.fenceLines.upperBound)*"]
+        var parts: [[String]] = [["*\(recipe.path), lines \(block.fenceLines.lowerBound)-\(block.fenceLines.upperBound)*"]]
         let nondeterministic = block.options.nondeterministic
+        if block.options.parameters && !recipe.injectedParameters.isEmpty {
+            let values = recipe.injectedParameters.sorted { $0.key < $1.key }.map { "`\($0.key)=\($0.value)`" }
+            parts.append(["*Parameters given with `kiln run -p`:* " + values.joined(separator: ", ")])
+        }
         switch result.status {
         case .shownOnly:
             break
         case .notRun:
-            body += ["", "*Not run: an earlier block failed.*"]
+            parts.append(["*Not run: an earlier block failed.*"])
         case .passed:
-            if !block.options.hideOutput { body += textBlock(result.output, nondeterministic: nondeterministic) }
-            body += DisplayMarkdown.lines(for: result, names: OutputFileNames(name: recipe.name))
+            if !block.options.hideOutput { parts.append(textBlock(result.output, nondeterministic: nondeterministic)) }
+            parts.append(displayPart(result, recipe: recipe))
         case .failed(let failure):
-            if !block.options.hideOutput { body += textBlock(result.output, nondeterministic: nondeterministic) }
-            body += DisplayMarkdown.lines(for: result, names: OutputFileNames(name: recipe.name))
-            body += ["", "**Failed** at \(recipe.path):\(result.failureLine ?? block.fenceLines.lowerBound):"]
-            body += textBlock(failure.details, nondeterministic: false)
+            if !block.options.hideOutput { parts.append(textBlock(result.output, nondeterministic: nondeterministic)) }
+            parts.append(displayPart(result, recipe: recipe))
+            parts.append(["**Failed** at \(recipe.path):\(result.failureLine ?? block.fenceLines.lowerBound):"])
+            parts.append(textBlock(failure.details, nondeterministic: false))
         }
         if includeTimes, let seconds = result.seconds {
-            body += ["", TimeLine.block(seconds)]
+            parts.append([TimeLine.block(seconds)])
+        }
+        var body: [String] = []
+        var previousIsParagraph = false
+        for part in parts where !part.isEmpty {
+            let isParagraph = !part[0].hasPrefix("`")
+            if !compact {
+                body.append("")
+            } else if previousIsParagraph && isParagraph {
+                body[body.count - 1] += "\\"
+            }
+            body += part
+            previousIsParagraph = isParagraph
         }
         if blankAfter { body.append("") }
         let prefix = block.containerPrefix.map { $0 == ">" ? ">" : " " }.reduce("") { $0 + String($1) }
@@ -104,11 +128,24 @@ public struct DocumentRenderer: Sendable {
         }
     }
 
+    /// Whether `line` (without container prefixes) starts a block that ends a paragraph before
+    /// it: a list item, a fence, a heading, a quote, a thematic break or an HTML comment.
+    static func interruptsParagraph(_ line: Substring) -> Bool {
+        let digits = line.prefix { $0.isASCII && $0.isNumber }
+        if !digits.isEmpty, let mark = line.dropFirst(digits.count).first, mark == "." || mark == ")" { return true }
+        return ["- ", "* ", "+ ", "```", "~~~", "#", "<!--"].contains { line.hasPrefix($0) } || ["-", "*", "+"].contains(String(line))
+    }
+
     /// A ```` ```text ```` block for `text` (nothing when empty), fenced longer than any
     /// backtick run inside it.
     private func textBlock(_ text: String, nondeterministic: Bool) -> [String] {
         guard !text.isEmpty else { return [] }
-        return [""] + TextFence.lines(text, info: "text" + (nondeterministic ? " nondeterministic" : ""))
+        return TextFence.lines(text, info: "text" + (nondeterministic ? " nondeterministic" : ""))
+    }
+
+    /// The items `result` showed (figures, tables) as one part of its section.
+    private func displayPart(_ result: BlockResult, recipe: Recipe) -> [String] {
+        Array(DisplayMarkdown.lines(for: result, names: OutputFileNames(name: recipe.name)).drop { $0.isEmpty })
     }
 
     /// The figure files `execution`'s blocks showed, by output-folder name (`images/…`).

@@ -10,7 +10,7 @@ extension RecipeRunner {
         let recipe: Recipe
         let assets: [RecipeAsset]
         do {
-            recipe = try Recipe.load(path: path)
+            recipe = try Recipe.load(path: path).injecting(options.parameters)
             assets = try RecipeAssets.find(in: recipe)
         } catch {
             return invalid(path, error, context: context)
@@ -68,7 +68,9 @@ extension RecipeRunner {
     }
 
     private func cacheKey(for recipe: Recipe, context: RunContext) -> CacheKey {
-        CacheKey(sourceHash: SHA256Digest.hex(recipe.source), buildIdentity: context.buildIdentity,
+        // Parameters change what the recipe computes: they are part of its source for the cache.
+        let parameters = recipe.injectedParameters.sorted { $0.key < $1.key }.map { "\n-p \($0.key)=\($0.value)" }.joined()
+        return CacheKey(sourceHash: SHA256Digest.hex(recipe.source + parameters), buildIdentity: context.buildIdentity,
                  toolchain: context.executor.toolchain.version, includeTimes: options.includeTimes)
     }
 

@@ -107,7 +107,13 @@ public final class RecipeRunner: Sendable {
         let start = Date()
         let all = try RecipeDiscovery.find(paths)
         try RecipeDiscovery.checkOutputFolder(options.outputDirectory, searched: paths, recipes: all)
-        let selected = try RecipeDiscovery.filter(all, pattern: options.filter)
+        let filtered = try RecipeDiscovery.filter(all, pattern: options.filter)
+        let selected = options.shard.map { $0.select(filtered, seconds: recordedSeconds()) } ?? filtered
+        // A -p every recipe must accept: refused before anything runs (a recipe that does not
+        // load is reported as invalid when its turn comes).
+        if !options.parameters.isEmpty {
+            for path in selected { _ = try (try? Recipe.load(path: path))?.injecting(options.parameters) }
+        }
         try KilnBuild.validate(options.kilnBuildDirectory)
         // Fail before spending minutes on recipes whose documents could not be written.
         if mode.writes { try AtomicFile.checkWritableDirectory(options.outputDirectory) }
@@ -152,10 +158,12 @@ public final class RecipeRunner: Sendable {
         var summary = RunSummary(recipes: reports.withLock { $0.compactMap { $0 } }, discovered: all.count,
                                  outputErrors: context.outputErrors.withLock { $0 }, seconds: 0)
         summary.outputDirectory = options.outputDirectory
-        if mode.writes {
+        if mode.writes, let shard = options.shard {
+            summary.outputErrors += writeShardManifest(shard, recipes: selected, context.manifest.withLock { $0 })
+        } else if mode.writes {
             summary.outputErrors += writeGallery(context.manifest.withLock { $0 })
-        } else if case .verify(check: true) = mode, options.filter == nil {
-            // A filtered run saw only some recipes: their gallery would not be the whole one.
+        } else if case .verify(check: true) = mode, options.filter == nil, options.shard == nil {
+            // A filtered or sharded run saw only some recipes: their gallery would not be the whole one.
             summary.staleGallery = checkGallery(summary.recipes)
         }
         summary.seconds = Date().timeIntervalSince(start)

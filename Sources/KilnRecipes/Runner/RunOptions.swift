@@ -16,6 +16,11 @@ public struct RunOptions: Sendable {
     public var compileTimeout: Double?
     /// Only recipes whose path matches this regular expression (`--filter`).
     public var filter: String?
+    /// Run only this shard's recipes (`--shard i/n`); a sharded `run` writes its gallery
+    /// entries to `output/.shards/i-of-n.json` instead of the gallery (``RecipeRunner/mergeShards(_:)``).
+    public var shard: Shard?
+    /// Parameter values for every selected recipe (`-p name=value`; see ``RecipeParameter``).
+    public var parameters: [String: String] = [:]
     /// Write running times into documents (false for `--no-times`: byte-identical documents).
     public var includeTimes = true
     /// The directory holding `libKiln.so` and `Modules/` (default: the running executable's).
