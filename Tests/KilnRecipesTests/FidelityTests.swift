@@ -14,7 +14,7 @@ struct FidelityTests {
     }
 
     /// The footer the renderer appends, rendered.
-    let footerHTML = CommonMark.renderHTML("[Download the recipe source: x.source.md](x.source.md)\n\n[Download Swift source code: x.swift](x.swift)\n")
+    let footerHTML = CommonMark.renderHTML("[Download the recipe source: x.source.md](x.source.md)\n\n[Download Swift source code: x.swift](x.swift)\n\n[Download Jupyter notebook: x.ipynb](x.ipynb)\n")
 
     @Test(arguments: [BlockStatus.passed, .notRun, .failed(.exit(3))])
     func swiftFenceInATightListKeepsTheListTight(status: BlockStatus) throws {

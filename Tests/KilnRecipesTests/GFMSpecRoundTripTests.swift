@@ -44,7 +44,7 @@ struct GFMSpecRoundTripTests {
     func everySpecExampleRendersAsItselfInItsDocument() throws {
         let examples = try Self.examples()
         #expect(examples.count > 600, "parsed only \(examples.count) examples")
-        let footer = CommonMark.renderHTML("[Download the recipe source: spec.source.md](spec.source.md)\n\n[Download Swift source code: spec.swift](spec.swift)\n")
+        let footer = CommonMark.renderHTML("[Download the recipe source: spec.source.md](spec.source.md)\n\n[Download Swift source code: spec.swift](spec.swift)\n\n[Download Jupyter notebook: spec.ipynb](spec.ipynb)\n")
         let header = "<!-- raw HTML omitted -->\n"
         var compared = 0
         var mismatches: [String] = []

@@ -77,7 +77,7 @@ public struct GalleryRenderer: Sendable {
         out.append("\(rows.count) recipes, \(formatSeconds(rows.map(\.seconds).reduce(0, +))) s in total, slowest first.")
         out += ["", "| Recipe | Running time | Status |", "|---|---:|---|"]
         for r in sorted {
-            out.append("| [\(cell(r.path))](\(PercentEncoding.encodePath(r.name + ".md"))) | \(formatSeconds(r.seconds)) s | \(r.status.rawValue) |")
+            out.append("| [\(cell(r.path))](\(PercentEncoding.encodePath(r.name + "." + linkExtension))) | \(formatSeconds(r.seconds)) s | \(r.status.rawValue) |")
         }
         return out.joined(separator: "\n") + "\n"
     }
