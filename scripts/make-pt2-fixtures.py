@@ -15,8 +15,9 @@ Tests/KilnTests/Fixtures/PT2/ (needs `pip install torch`; run from anywhere).
                            weights, weight paths escaping the folder, deep JSON, schema 99,
                            unsupported operators, unbounded Dim ...
   hostile/manifest.json    what each must be refused with: {name: {"kind": …, "says": …}}
+  recipes/models/tiny_cnn.pt2, tiny_cnn_pytorch.safetensors   copies for the recipe
 """
-import io, json, os, struct, sys, zipfile
+import json, os, shutil, struct, zipfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "Tests", "KilnTests", "Fixtures", "PT2")
@@ -169,7 +170,6 @@ def hostile(micro_path):
     case("duplicate_member", base + [base[0]], says="appears twice")
     # A weight's central-directory entry claims 2 GiB: refused before anything is read.
     lie = bytearray(whole)
-    cd = lie.rfind(b"PK\x01\x02" + bytes(), 0)
     first_cd = whole.find(b"PK\x01\x02")
     struct.pack_into("<I", lie, first_cd + 24, 0x7FFFFFF0)      # uncompressed size
     struct.pack_into("<I", lie, first_cd + 20, 0x7FFFFFF0)      # compressed size
@@ -206,9 +206,13 @@ def hostile(micro_path):
         nodes[1]["target"] = "torch.ops.aten.gelu.default"
     case("unsupported_ops", edit_json(base, "models/model.json", unsupported), kind="unsupportedOps",
          says="aten.conv3d.default (%conv2d); aten.gelu.default (%relu)")
+    def both(j):
+        j["schema_version"] = {"major": 9, "minor": 0}
+        unsupported(j)
+    case("schema_and_ops", edit_json(base, "models/model.json", both), kind="unsupportedVersion", says="aten.gelu.default")
     case("unbounded_dim", edit_json(base, "models/model.json", lambda j: [r.update(max_val=None) for r in j["range_constraints"].values()]),
          kind="unsupportedArgument", says="no upper bound")
-    case("deep_json", [(n, b"[" * 100000 if n.endswith("models/model.json") else d) for n, d in base],
+    case("deep_json", [(n, b"[" * 5000 if n.endswith("models/model.json") else d) for n, d in base],
          kind="limitExceeded", says="deeper than")
     case("not_json", [(n, b"{\"graph_module\": " if n.endswith("models/model.json") else d) for n, d in base], says="not valid")
     case("wrong_json_types", edit_json(base, "models/model.json", lambda j: j["graph_module"]["graph"].update(nodes="conv")),
@@ -237,6 +241,10 @@ def main():
             x = torch.randn(b, 3, 16, 16, generator=g)
             refs[f"input_b{b}"], refs[f"output_b{b}"] = x, m(x)
     save_safetensors(os.path.join(OUT, "tiny_cnn.safetensors"), refs)
+    # The recipe recipes/export_pytorch_pt2.md compiles the same program.
+    models = os.path.join(ROOT, "recipes", "models")
+    shutil.copyfile(os.path.join(OUT, "tiny_cnn.pt2"), os.path.join(models, "tiny_cnn.pt2"))
+    shutil.copyfile(os.path.join(OUT, "tiny_cnn.safetensors"), os.path.join(models, "tiny_cnn_pytorch.safetensors"))
     micro_path = os.path.join(HOSTILE, "micro.pt2")
     os.makedirs(HOSTILE, exist_ok=True)
     export(micro(), micro_path)

@@ -17,7 +17,8 @@ struct PT2Archive {
     init(url: URL, limits: PT2ImportLimits) throws(PT2ImportError) {
         let size: UInt64
         do { size = try PyTorchCheckpoint.checkRegularFile(url) } catch {
-            throw PT2ImportError(.unreadable, error.description, fix: "check the path of the .pt2 file")
+            let reason = if case .unreadable(_, let r) = error { r } else { "no such file" }
+            throw PT2ImportError(.unreadable, "\(url.displayPath): \(reason)", fix: "check the path of the .pt2 file")
         }
         guard size <= limits.maxFileBytes else {
             throw PT2ImportError(.limitExceeded, "\(url.displayPath): the file has \(size) bytes, more than the \(limits.maxFileBytes) Kiln reads",
