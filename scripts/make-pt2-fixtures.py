@@ -16,6 +16,10 @@ Tests/KilnTests/Fixtures/PT2/ (needs `pip install torch`; run from anywhere).
                            unsupported operators, unbounded Dim ...
   hostile/manifest.json    what each must be refused with: {name: {"kind": …, "says": …}}
   recipes/models/tiny_cnn.pt2, tiny_cnn_pytorch.safetensors   copies for the recipe
+
+  --resnet18 WEIGHTS.safetensors OUT.pt2 [--decompose]   torchvision's resnet18 with those
+                           weights, exported and saved (used by the tests when torch is
+                           installed; nothing is committed)
 """
 import json, os, shutil, struct, zipfile
 
@@ -106,10 +110,10 @@ def micro():
     return Micro().eval()
 
 
-def export(model, path, decompose=False):
+def export(model, path, decompose=False, image=16):
     import torch
     batch = torch.export.Dim("batch", min=2, max=32)
-    ep = torch.export.export(model, (torch.randn(2, 3, 16, 16),), dynamic_shapes={"x": {0: batch}})
+    ep = torch.export.export(model, (torch.randn(2, 3, image, image),), dynamic_shapes={"x": {0: batch}})
     if decompose:
         ep = ep.run_decompositions()
     torch.export.save(ep, path)
@@ -228,7 +232,30 @@ def hostile(micro_path):
     return manifest
 
 
+def resnet18_pt2(weights, out, decompose=False):
+    """torchvision's resnet18 with the weights of a safetensors state dict, exported with a
+    dynamic batch and saved as `out` (for the tests, when torch is installed)."""
+    import torch, torchvision
+    blob = open(weights, "rb").read()
+    n = struct.unpack("<Q", blob[:8])[0]
+    header = json.loads(blob[8:8 + n])
+    state = {}
+    for name, e in header.items():
+        if name == "__metadata__":
+            continue
+        begin, end = e["data_offsets"]
+        dtype = {"F32": torch.float32, "I64": torch.int64}[e["dtype"]]
+        state[name] = torch.frombuffer(bytearray(blob[8 + n + begin:8 + n + end]), dtype=dtype).reshape(e["shape"])
+    model = torchvision.models.resnet18()
+    model.load_state_dict(state, strict=False)
+    export(model.eval(), out, decompose, image=224)
+
+
 def main():
+    import sys
+    if len(sys.argv) >= 4 and sys.argv[1] == "--resnet18":
+        resnet18_pt2(sys.argv[2], sys.argv[3], "--decompose" in sys.argv[4:])
+        return
     import torch
     os.makedirs(OUT, exist_ok=True)
     m = tiny_cnn()

@@ -90,3 +90,31 @@ import Testing
         #expect(info.nodeCount > 20)
     }
 }
+
+/// torchvision's ResNet-18 with the shared fixture's weights, exported by real torch.export
+/// (default and core ATen IR) when `python3` can import torch, against PyTorch's logits;
+/// skipped with the reason otherwise (nothing large is committed).
+@Suite struct PT2ResNetTests {
+    @Test(arguments: [false, true])
+    func resnet18ExportedByTorchMatchesPyTorch(decomposed: Bool) throws {
+        guard let weights = Fixtures.file("resnet18.safetensors"), let cases = Fixtures.file("resnet18_cases.safetensors") else { return }
+        let url = Hostile.directory().appendingPathComponent("resnet18\(decomposed ? "_decomposed" : "").pt2")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", Fixtures.packageRoot.appendingPathComponent("scripts/make-pt2-fixtures.py").path,
+                       "--resnet18", weights.path, url.path] + (decomposed ? ["--decompose"] : [])
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else {
+            print("skipping resnet18ExportedByTorchMatchesPyTorch: python3 with torch and torchvision not available (exit \(p.terminationStatus))")
+            return
+        }
+        let program = try importPT2(url)
+        #expect(program.graph.count(of: .conv2d) == 20)
+        let refs = try SafetensorsFile(contentsOf: cases)
+        let y = try program.run([try refs.tensor(named: "input_b3")])[0]
+        ONNXFixtures.expectClose(y, try refs.tensor(named: "logits_b3"), tolerance: 1e-4, "resnet18.pt2 eager batch 3")
+    }
+}
