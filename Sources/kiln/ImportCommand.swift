@@ -30,7 +30,7 @@ struct ImportCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            try OutputChecks.check("--output", output, inputs: [("the model", model)],
+            try OutputChecks.check("--output", output, inputs: [(ProgramLoading.isPT2(model) ? "the .pt2 program" : "the ONNX model", model)],
                                    example: OutputChecks.sibling("model.kep", of: output))
             let range = try dynamicBatch.map(ExportCommand.parseRange)
             let program: ExportedProgram

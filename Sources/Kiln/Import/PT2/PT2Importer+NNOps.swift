@@ -55,12 +55,8 @@ extension PT2Importer {
     /// (and `max_pool2d_with_indices`, whose indices must go unused).
     func importMaxPool() throws(PT2ImportError) -> PT2Value {
         let x = try tensor("self")
-        let k = try ints("kernel_size", [], count: 2)
-        var s = try ints("stride", [], count: nil)
-        if s.isEmpty { s = k }
-        s = s.count == 1 ? [s[0], s[0]] : s
-        guard s.count == 2 else { throw unsupported("stride \(s)", fix: "Kiln pools 2-D inputs") }
-        let p = try ints("padding", [0, 0], count: 2), d = try ints("dilation", [1, 1], count: 2)
+        let (k, s, p) = try poolWindow()
+        let d = try ints("dilation", [1, 1], count: 2)
         let g = SpatialGeometry(kernel: (k[0], k[1]), stride: (s[0], s[1]), dilation: (d[0], d[1]), pads: (p[0], p[1], p[0], p[1]))
         var a = NodeAttributes(ceilMode: try bool("ceil_mode", false))
         if g.isSquareSymmetric, g.pads.top <= g.kernel.h / 2 { a.setSpatialGeometry(g, pooling: true) } else {
@@ -73,12 +69,7 @@ extension PT2Importer {
     /// count_include_pad=True, divisor_override=None)`.
     func importAvgPool() throws(PT2ImportError) -> PT2Value {
         let x = try tensor("self")
-        let k = try ints("kernel_size", [], count: 2)
-        var s = try ints("stride", [], count: nil)
-        if s.isEmpty { s = k }
-        s = s.count == 1 ? [s[0], s[0]] : s
-        guard s.count == 2 else { throw unsupported("stride \(s)", fix: "Kiln pools 2-D inputs") }
-        let p = try ints("padding", [0, 0], count: 2)
+        let (k, s, p) = try poolWindow()
         if try double("divisor_override", nil) != nil {
             throw unsupported("avg_pool2d with divisor_override", fix: "export without divisor_override")
         }
@@ -86,6 +77,16 @@ extension PT2Importer {
         a.kernelShape = k; a.strides = s; a.pads = [p[0], p[1], p[0], p[1]]
         a.countIncludePad = try bool("count_include_pad", true)
         return try apply(.avgPool2d, [x], a)
+    }
+
+    /// A 2-D pooling window: kernel_size, stride (empty means the kernel) and padding.
+    private func poolWindow() throws(PT2ImportError) -> (kernel: [Int], stride: [Int], padding: [Int]) {
+        let k = try ints("kernel_size", [], count: 2)
+        var s = try ints("stride", [], count: nil)
+        if s.isEmpty { s = k }
+        if s.count == 1 { s = [s[0], s[0]] }
+        guard s.count == 2 else { throw unsupported("stride \(s)", fix: "Kiln pools 2-D inputs") }
+        return (k, s, try ints("padding", [0, 0], count: 2))
     }
 
     /// `aten.linear(input, weight, bias?)`.

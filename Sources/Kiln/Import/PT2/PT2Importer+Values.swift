@@ -3,15 +3,7 @@ extension PT2Importer {
     var node: PT2Node { current! }
 
     /// A readable, unique IR name (control characters and spaces become `_`).
-    func uniqueName(_ base: String) -> String {
-        var base = String(base.unicodeScalars.map { $0.properties.isWhitespace || $0.value < 0x20 || $0 == "%" ? "_" : Character($0) })
-        if base.isEmpty { base = "v" }
-        if base.count > 200 { base = String(base.prefix(200)) }
-        var name = base, k = 0
-        while usedNames.contains(name) { k += 1; name = "\(base)_\(k)" }
-        usedNames.insert(name)
-        return name
-    }
+    func uniqueName(_ base: String) -> String { names.uniqueName(base) }
 
     // MARK: arguments
 

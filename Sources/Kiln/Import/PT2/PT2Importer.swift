@@ -41,7 +41,7 @@ final class PT2Importer {
     var lifted: [(GraphConstant, Tensor)] = []
     /// ``PT2Constant/id`` → its lifted IR name.
     var liftedNames: [String: String] = [:]
-    var usedNames = Set<String>()
+    var names = ImportedGraph()
     /// IR value → the IR node computing it (for x · sigmoid(x)).
     var producer: [String: GraphNode] = [:]
     /// Every value name some node or the graph's outputs read.
@@ -149,23 +149,10 @@ final class PT2Importer {
     /// Drops nodes nothing reads (a SiLU's sigmoid, unused outputs), keeps the constants the
     /// remaining nodes read, and validates the program like an exported one.
     private func finish(outputs: [String]) throws(PT2ImportError) -> ExportedProgram {
-        var live = Set(outputs)
-        var kept: [GraphNode] = []
-        for node in nodes.reversed() where live.contains(node.name) {
-            kept.append(node)
-            live.formUnion(node.inputs)
-        }
-        kept.reverse()
-        let constants = lifted.filter { live.contains($0.0.name) }
         let name = archive.url.deletingPathExtension().lastPathComponent
-        let description = ProgramDescription(
-            model: name.isEmpty ? "pt2" : name, graph: Graph(nodes: kept),
-            signature: GraphSignature(inputs: inputs, constants: constants.map(\.0), outputs: outputs),
-            rangeConstraints: constraints)
-        var stateDict: [String: Tensor] = [:]
-        for (c, t) in constants { stateDict[c.name] = t }
         do {
-            return try ExportedProgram(description, stateDict: stateDict)
+            return try ImportedGraph.program(model: name.isEmpty ? "pt2" : name, nodes: nodes, inputs: inputs, lifted: lifted,
+                                             outputs: outputs, constraints: constraints)
         } catch {
             throw PT2ImportError(.invalidGraph, "\(path): the imported graph is invalid: \(error.description)",
                                  fix: "check the program loads in PyTorch (torch.export.load) and save it again")
