@@ -73,8 +73,9 @@ fuzz: deps
 	$(SWIFT) build $(FUZZ_SWIFTFLAGS) --product KilnFuzzSafetensors
 	$(SWIFT) build $(FUZZ_SWIFTFLAGS) --product KilnFuzzPyTorch
 	$(SWIFT) build $(FUZZ_SWIFTFLAGS) --product KilnFuzzONNX
+	$(SWIFT) build $(FUZZ_SWIFTFLAGS) --product KilnFuzzPT2
 	@mkdir -p fuzz/crashes
-	@status=0; for t in Recipe Safetensors PyTorch ONNX; do \
+	@status=0; for t in Recipe Safetensors PyTorch ONNX PT2; do \
 	  d=$$(echo $$t | tr A-Z a-z); mkdir -p $(FUZZ_BUILD)/corpus/$$d fuzz/regressions/$$d; \
 	  echo "fuzz: $$d for $(FUZZ_SECONDS) s"; \
 	  SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=malloc_context_size=4 LSAN_OPTIONS=suppressions=fuzz/lsan.supp \

@@ -76,6 +76,7 @@ let package = Package(
         .executableTarget(name: "KilnFuzzSafetensors", dependencies: ["KilnFuzzing"]),
         .executableTarget(name: "KilnFuzzPyTorch", dependencies: ["KilnFuzzing"]),
         .executableTarget(name: "KilnFuzzONNX", dependencies: ["KilnFuzzing"]),
+        .executableTarget(name: "KilnFuzzPT2", dependencies: ["KilnFuzzing"]),
         // Test helpers shared by the test targets (snapshot files).
         .target(name: "KilnTestSupport", path: "Tests/KilnTestSupport"),
         .testTarget(

@@ -58,6 +58,7 @@ public enum FuzzDriver {
         case .safetensors: return LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzzOne(.safetensors, data, size) }
         case .pytorch: return LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzzOne(.pytorch, data, size) }
         case .onnx: return LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzzOne(.onnx, data, size) }
+        case .pt2: return LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzzOne(.pt2, data, size) }
         }
     }
     #endif

@@ -20,14 +20,18 @@ public enum FuzzTarget: String, Sendable, CaseIterable {
 
     /// An ONNX model -> ``importONNX(data:url:dynamicShapes:limits:)`` -> one interpreter run.
     case onnx
+    /// A `.pt2` image (or `models/model.json` bytes, wrapped in a torch.export-style archive)
+    /// -> ``importPT2(data:url:limits:)`` -> one interpreter run.
+    case pt2
 
-    /// `Recipe`, `Safetensors`, `PyTorch`, `ONNX`: the executable is `KilnFuzz` + this.
+    /// `Recipe`, `Safetensors`, `PyTorch`, `ONNX`, `PT2`: the executable is `KilnFuzz` + this.
     public var executableSuffix: String {
         switch self {
         case .recipe: "Recipe"
         case .safetensors: "Safetensors"
         case .pytorch: "PyTorch"
         case .onnx: "ONNX"
+        case .pt2: "PT2"
         }
     }
 
@@ -38,6 +42,7 @@ public enum FuzzTarget: String, Sendable, CaseIterable {
         case .safetensors: SafetensorsFuzzCheck.violations(for: input)
         case .pytorch: PyTorchFuzzCheck.violations(for: input)
         case .onnx: ONNXFuzzCheck.violations(for: input)
+        case .pt2: PT2FuzzCheck.violations(for: input)
         }
     }
 

@@ -29,6 +29,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Benchmark this ONNX model instead of a zoo model (named by its file in the report).")
     var onnx: String?
 
+    @Option(help: "Benchmark this torch.export archive (.pt2) instead of a zoo model (its own batch range applies).")
+    var pt2: String?
+
     @Option(help: "Comma-separated batch sizes to time.")
     var batches: String = "1,32"
 

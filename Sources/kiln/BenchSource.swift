@@ -1,9 +1,9 @@
 import Foundation
 import Kiln
 
-/// What `kiln bench` times: a zoo model exported with a dynamic batch, or an ONNX model
-/// (`--onnx`) imported with one when its batch is symbolic; eager runs go through the
-/// module or the graph interpreter.
+/// What `kiln bench` times: a zoo model exported with a dynamic batch, an ONNX model
+/// (`--onnx`) imported with one when its batch is symbolic, or a torch.export archive
+/// (`--pt2`) with its own range; eager runs go through the module or the graph interpreter.
 struct BenchSource {
     let name: String
     let weightsLabel: String
@@ -11,8 +11,12 @@ struct BenchSource {
     let eager: (Tensor) throws -> Tensor
 
     init(_ options: BenchCommand, maxBatch: Int) throws {
-        if let path = options.onnx {
-            let program = try ProgramLoading.importForRun(path, batch: maxBatch)
+        if let path = options.onnx ?? options.pt2 {
+            if options.onnx != nil, options.pt2 != nil {
+                throw UsageError("--onnx and --pt2 each name the model to time; give one", suggestion: "Suggested fix: keep one of them")
+            }
+            let program = options.pt2 != nil ? try ProgramLoading.importPT2File(path, range: nil)
+                : try ProgramLoading.importForRun(path, batch: maxBatch)
             name = URL(fileURLWithPath: path).lastPathComponent
             weightsLabel = "the model's own"
             self.program = program

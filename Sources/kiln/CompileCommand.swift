@@ -6,7 +6,7 @@ import Kiln
 struct CompileCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compile",
-        abstract: "Compile an exported program (.kep) or an ONNX model (.onnx) ahead of time into a shared library.",
+        abstract: "Compile an exported program (.kep, .pt2) or an ONNX model (.onnx) ahead of time into a shared library.",
         discussion: """
             Generates C for the graph (BatchNorm folded, ReLU and residual adds fused, one \
             planned activation arena), builds it with $CC (else cc) against OpenBLAS and embeds \
@@ -16,7 +16,7 @@ struct CompileCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "The exported program, e.g. resnet18.kep, or an ONNX model (imported first).")
+    @Argument(help: "The exported program, e.g. resnet18.kep, or an ONNX model or torch.export archive (.pt2; imported first).")
     var program: String
 
     @Option(name: .customLong("dynamic-batch"), help: ArgumentHelp("For an .onnx model with a symbolic batch: its range, MIN...MAX.", valueName: "min...max"))

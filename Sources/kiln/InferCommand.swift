@@ -6,7 +6,7 @@ import Kiln
 struct InferCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "infer",
-        abstract: "Run a model (zoo, ONNX or compiled library) on an input tensor and write its logits.",
+        abstract: "Run a model (zoo, ONNX, torch.export or compiled library) on an input tensor and write its logits.",
         discussion: """
             Reads the input from a safetensors file (FILE:NAME picks a tensor; FILE alone \
             needs a file with exactly one tensor), writes the output tensor named `logits`, \
@@ -28,15 +28,21 @@ struct InferCommand: ParsableCommand {
     @Option(help: "Run an ONNX model (imported, then run by the graph interpreter) instead of a zoo model.")
     var onnx: String?
 
+    @Option(help: "Run a torch.export archive (.pt2, imported, then run by the graph interpreter) instead of a zoo model.")
+    var pt2: String?
+
     @Option(help: "Where to write the output (safetensors, tensor `logits`).")
     var output: String?
 
     func run() throws {
         try reportingErrors {
-            if library == nil, onnx == nil { _ = try modelOptions.name() }   // a bad name fails before any file is read
+            if [library, onnx, pt2].compactMap({ $0 }).count > 1 {
+                throw UsageError("--library, --onnx and --pt2 each name the model to run; give one", suggestion: "Suggested fix: keep one of them")
+            }
+            if library == nil, onnx == nil, pt2 == nil { _ = try modelOptions.name() }   // a bad name fails before any file is read
             try OutputChecks.check("--output", output,
                                    inputs: [("the input", input.map { InputSpec($0).path }), ("the weights", modelOptions.weights),
-                                            ("the library", library), ("the ONNX model", onnx)],
+                                            ("the library", library), ("the ONNX model", onnx), ("the .pt2 program", pt2)],
                                    example: OutputChecks.sibling("logits.safetensors", of: output ?? ""))
             guard batch >= 1 else { throw UsageError("--batch must be at least 1, got \(batch)") }
             let given = try input.map { try InputSpec($0).load() }
@@ -49,17 +55,18 @@ struct InferCommand: ParsableCommand {
             }
             // Judged before anything is loaded or allocated (an ONNX model's input shape is
             // known only once it is imported: judged then, still before allocating).
-            if given == nil, onnx == nil { try requireRandomInputFits() }
+            if given == nil, onnx == nil, pt2 == nil { try requireRandomInputFits() }
             let forward: (Tensor) throws -> Tensor
             let label: String
             var guards: InputGuards?
-            if let onnx {
-                let program = try ProgramLoading.importForRun(onnx, batch: given?.shape.first ?? batch)
+            if let imported = onnx ?? pt2 {
+                let program = pt2 != nil ? try ProgramLoading.importPT2File(imported, range: nil)
+                    : try ProgramLoading.importForRun(imported, batch: given?.shape.first ?? batch)
                 if given == nil, let shape = program.signature.inputs.first?.shape {
                     randomShape = shape.map { $0.staticValue ?? batch }
                     try requireRandomInputFits()
                 }
-                (forward, label) = ({ try program($0) }, "eager \(program.modelName) (ONNX)")
+                (forward, label) = ({ try program($0) }, "eager \(program.modelName) (\(pt2 != nil ? "torch.export" : "ONNX"))")
                 guards = program.guards
             } else if let library {
                 let compiled = try aotLoad(library)

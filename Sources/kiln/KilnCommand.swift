@@ -7,7 +7,7 @@ import Kiln
 struct KilnCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kiln",
-        abstract: "Export or import (ONNX), compile and run CNNs on the CPU; run Markdown recipes.",
+        abstract: "Export or import (ONNX, torch.export .pt2), compile and run CNNs on the CPU; run Markdown recipes.",
         discussion: "Exit codes: see the README's failure table (64 usage … 74 internal error).",
         version: versionText(),
         subcommands: [RunCommand.self, VerifyCommand.self, GalleryCommand.self, InferCommand.self, ExportCommand.self, ImportCommand.self, CompileCommand.self, InspectCommand.self, DoctorCommand.self, BenchCommand.self]

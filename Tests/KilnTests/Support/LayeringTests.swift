@@ -21,6 +21,8 @@ import KilnTestSupport
             LayerRule("Import/ONNX/Generated", mayUse: []),
             // Importing builds a graph program (Export) from a file: no compiling, no loading.
             LayerRule("Import", mayUse: engine + ["Import/ONNX/Generated"]),
+            // The torch.export reader shares the zip and storage code of Weights/PyTorch, not ONNX's.
+            LayerRule("Import/PT2", mayUse: engine),
             LayerRule("Compile/Base", mayUse: engine),
             LayerRule("Compile/Toolchain", mayUse: engine + stages.prefix(1)),
             LayerRule("Compile/Lowering", mayUse: engine + stages.prefix(2)),

@@ -2,15 +2,7 @@
 extension ONNXImporter {
     /// A readable, unique IR name for an ONNX value name (control characters and spaces
     /// become `_`; a clash gets `_1`, `_2`, …).
-    func uniqueName(_ onnx: String) -> String {
-        var base = String(onnx.unicodeScalars.map { $0.properties.isWhitespace || $0.value < 0x20 || $0 == "%" ? "_" : Character($0) })
-        if base.isEmpty { base = "v" }
-        if base.count > 200 { base = String(base.prefix(200)) }
-        var name = base, k = 0
-        while usedNames.contains(name) { k += 1; name = "\(base)_\(k)" }
-        usedNames.insert(name)
-        return name
-    }
+    func uniqueName(_ onnx: String) -> String { names.uniqueName(onnx) }
 
     var node: ONNXNode { current! }
 

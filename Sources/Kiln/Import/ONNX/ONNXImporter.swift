@@ -32,7 +32,7 @@ final class ONNXImporter {
     var lifted: [(GraphConstant, Tensor)] = []
     /// ONNX name of a constant → its lifted IR name.
     var liftedNames: [String: String] = [:]
-    var usedNames = Set<String>()
+    var names = ImportedGraph()
     /// IR value → the IR node that computed it (for patterns like x · sigmoid(x)).
     var producer: [String: GraphNode] = [:]
     /// The ONNX node being imported (for messages).
@@ -90,23 +90,10 @@ final class ONNXImporter {
     /// Drops nodes nothing reads (dead after folding or fusion), keeps the constants the
     /// remaining nodes read, and validates the program like an exported one.
     private func finish(outputs: [String]) throws(ONNXImportError) -> ExportedProgram {
-        var live = Set(outputs)
-        var kept: [GraphNode] = []
-        for node in nodes.reversed() where live.contains(node.name) {
-            kept.append(node)
-            live.formUnion(node.inputs)
-        }
-        kept.reverse()
-        let constants = lifted.filter { live.contains($0.0.name) }
         let name = url.deletingPathExtension().lastPathComponent
-        let description = ProgramDescription(
-            model: name.isEmpty ? "onnx" : name, graph: Graph(nodes: kept),
-            signature: GraphSignature(inputs: inputs, constants: constants.map(\.0), outputs: outputs),
-            rangeConstraints: constraints)
-        var stateDict: [String: Tensor] = [:]
-        for (c, t) in constants { stateDict[c.name] = t }
         do {
-            return try ExportedProgram(description, stateDict: stateDict)
+            return try ImportedGraph.program(model: name.isEmpty ? "onnx" : name, nodes: nodes, inputs: inputs, lifted: lifted,
+                                             outputs: outputs, constraints: constraints)
         } catch {
             throw ONNXImportError(.malformed, "\(path): the imported graph is invalid: \(error.description)",
                                   fix: "check the model with onnx.checker.check_model(model, full_check=True)")

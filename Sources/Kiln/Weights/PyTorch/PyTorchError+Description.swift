@@ -79,7 +79,7 @@ extension PyTorchError {
         case .torchScriptArchive:
             return "Suggested fix: save the weights instead: torch.save(scripted.state_dict(), \"model.pth\"), or export the model with torch.export."
         case .exportedProgram:
-            return "Suggested fix: pass its weights as a state dict: torch.save(torch.export.load(path).state_dict(), \"model.pth\")."
+            return "Suggested fix: import the program itself (importPT2, or kiln compile/infer --pt2 with the .pt2), or pass its weights as a state dict: torch.save(torch.export.load(path).state_dict(), \"model.pth\")."
         case .notACheckpoint, .malformedZip, .missingMember, .missingStorage, .storageTooShort:
             return "Suggested fix: the file is truncated or corrupt; download or save it again with torch.save."
         case .unsafeMemberName, .duplicateMember, .badByteOrder, .malformedPickle, .invalidTensorGeometry,

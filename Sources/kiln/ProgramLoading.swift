@@ -1,10 +1,21 @@
 import Foundation
 import Kiln
 
-/// Programs from the command line: a `.kep` file, or an `.onnx` model imported on the fly
-/// (its symbolic batch, if any, given the range of `--dynamic-batch`).
+/// Programs from the command line: a `.kep` file, an `.onnx` model imported on the fly (its
+/// symbolic batch, if any, given the range of `--dynamic-batch`), or a `torch.export` `.pt2`
+/// archive (which carries its own dynamic dims and ranges).
 enum ProgramLoading {
     static func isONNX(_ path: String) -> Bool { path.lowercased().hasSuffix(".onnx") }
+    static func isPT2(_ path: String) -> Bool { path.lowercased().hasSuffix(".pt2") }
+
+    /// Imports a `.pt2` archive; `--dynamic-batch` does not apply (the program has its range).
+    static func importPT2File(_ path: String, range: (min: Int, max: Int)?) throws -> ExportedProgram {
+        if range != nil {
+            throw UsageError("--dynamic-batch is for .onnx models: a .pt2 program carries its own dynamic dimensions and ranges (torch.export.Dim)",
+                             suggestion: "Suggested fix: drop --dynamic-batch (to change the range, export again with dynamic_shapes={\"x\": {0: torch.export.Dim(\"batch\", min=2, max=32)}})")
+        }
+        return try importPT2(URL(fileURLWithPath: path))
+    }
 
     /// Imports `path`; with `range` dimension 0 of every input becomes `Dim("batch", range)`.
     static func importONNXFile(_ path: String, range: (min: Int, max: Int)?) throws -> ExportedProgram {
@@ -17,9 +28,10 @@ enum ProgramLoading {
         }
     }
 
-    /// A `.kep` program or an `.onnx` model.
+    /// A `.kep` program, an `.onnx` model or a `.pt2` archive.
     static func load(_ path: String, range: (min: Int, max: Int)?) throws -> ExportedProgram {
         if isONNX(path) { return try importONNXFile(path, range: range) }
+        if isPT2(path) { return try importPT2File(path, range: range) }
         return try ExportedProgram(contentsOf: URL(fileURLWithPath: path))
     }
 
