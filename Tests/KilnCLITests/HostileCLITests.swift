@@ -196,7 +196,7 @@ import Testing
         // a's documents are whole; b's are the previous ones; no temporary file.
         let a = w.read("a.md") ?? ""
         #expect(a.hasPrefix("<!-- generated from \(w.recipes)/a.md by kiln run; do not edit -->\n") && a.contains("```text\na\n```"))
-        #expect(a.hasSuffix("[Download Swift source code: a.swift](a.swift)\n"))
+        #expect(a.hasSuffix("[Download Jupyter notebook: a.ipynb](a.ipynb)\n"))
         for name in ["b.md", "b.html", "b.swift", "b.source.md"] { #expect(w.read(name) == "previous \(name)\n") }
         #expect(w.temporaryFiles().isEmpty)
     }
@@ -236,7 +236,7 @@ import Testing
             let lines = (0..<20_000).map { "run \(run) line \($0)" }.joined(separator: "\n")
             #expect(document.hasPrefix("<!-- generated from \(w.recipes)/\(name).md by kiln run; do not edit -->\n"))
             #expect(document.contains("```text\n" + lines + "\n```\n"))
-            #expect(document.hasSuffix("[Download Swift source code: \(name).swift](\(name).swift)\n"))
+            #expect(document.hasSuffix("[Download Jupyter notebook: \(name).ipynb](\(name).ipynb)\n"))
             let html = w.read(name + ".html") ?? ""
             #expect(Set(runs.filter { html.contains("run \($0) line ") }).count == 1 && html.hasSuffix("</html>\n"))
         }

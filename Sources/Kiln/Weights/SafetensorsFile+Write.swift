@@ -80,26 +80,8 @@ public enum Safetensors {
         return out
     }
 
-    /// A JSON string literal, escaping as serde_json does (quote, backslash, control characters).
-    static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case "\u{00}"..."\u{1F}":
-                let hex = String(u.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(u)
-            }
-        }
-        return out + "\""
-    }
+    /// A JSON string literal, escaping as serde_json does (``jsonStringLiteral(_:)``).
+    static func jsonString(_ s: String) -> String { jsonStringLiteral(s) }
 
     /// Writes every byte, retrying short writes and EINTR.
     private static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws(WriteFailure) {

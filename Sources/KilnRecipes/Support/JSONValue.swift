@@ -1,3 +1,5 @@
+import Kiln
+
 /// A JSON value written the way Python's `json.dump(indent=1, sort_keys=True,
 /// ensure_ascii=False)` writes it — nbformat's own format — so a notebook Kiln writes is byte
 /// for byte what `nbformat.write` would write for it, and the same notebook always gives the
@@ -22,7 +24,7 @@ indirect enum JSONValue: Equatable, Sendable {
         case .null: out += "null"
         case .bool(let b): out += b ? "true" : "false"
         case .int(let i): out += String(i)
-        case .string(let s): Self.quote(s, into: &out)
+        case .string(let s): out += jsonStringLiteral(s)
         case .array(let items):
             guard !items.isEmpty else { out += "[]"; return }
             out += "["
@@ -38,34 +40,11 @@ indirect enum JSONValue: Equatable, Sendable {
             let keys = members.keys.sorted { $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars) }
             for (i, key) in keys.enumerated() {
                 out += (i == 0 ? "\n" : ",\n") + String(repeating: " ", count: indent + 1)
-                Self.quote(key, into: &out)
+                out += jsonStringLiteral(key)
                 out += ": "
                 members[key]!.write(into: &out, indent: indent + 1)
             }
             out += "\n" + String(repeating: " ", count: indent) + "}"
         }
-    }
-
-    /// A JSON string as Python writes it with `ensure_ascii=False`.
-    private static func quote(_ s: String, into out: inout String) {
-        out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{8}": out += "\\b"
-            case "\u{C}": out += "\\f"
-            default:
-                if scalar.value < 0x20 {
-                    out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        out += "\""
     }
 }
