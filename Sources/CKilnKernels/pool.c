@@ -280,10 +280,66 @@ static void avgpool_planes(void *vctx, size_t i0, size_t i1) {
     }
 }
 
+/* ------------------------------------------------------------------ global average */
+
+typedef struct {
+    size_t hw;
+    const float *x;
+    float *y;
+} global_avg_ctx;
+
+#if KILN_POOL_AVX512
+/* Sum of hw floats: 4 accumulators of 16 lanes (a float sum in C is one serial chain the
+ * compiler may not reorder, ~4 cycles per element), the tail masked. */
+KILN_POOL_AVX512_FN static float plane_sum_avx512(const float *xp, size_t hw) {
+    __m512 s0 = _mm512_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
+    size_t i = 0;
+    for (; i + 64 <= hw; i += 64) {
+        s0 = _mm512_add_ps(s0, _mm512_loadu_ps(xp + i));
+        s1 = _mm512_add_ps(s1, _mm512_loadu_ps(xp + i + 16));
+        s2 = _mm512_add_ps(s2, _mm512_loadu_ps(xp + i + 32));
+        s3 = _mm512_add_ps(s3, _mm512_loadu_ps(xp + i + 48));
+    }
+    for (; i + 16 <= hw; i += 16) s0 = _mm512_add_ps(s0, _mm512_loadu_ps(xp + i));
+    if (i < hw) s1 = _mm512_add_ps(s1, _mm512_maskz_loadu_ps((__mmask16)((1u << (hw - i)) - 1), xp + i));
+    return _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(s0, s1), _mm512_add_ps(s2, s3)));
+}
+#endif
+
+/* The portable sum: 8 independent partial sums, so the adds overlap. */
+static float plane_sum(const float *xp, size_t hw) {
+    float s[8] = {0};
+    size_t i = 0;
+    for (; i + 8 <= hw; i += 8)
+        for (int j = 0; j < 8; j++) s[j] += xp[i + j];
+    for (; i < hw; i++) s[i % 8] += xp[i];
+    return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+}
+
+// Planes [i0, i1): y[plane] = mean of its hw floats.
+static void global_avg_planes(void *vctx, size_t i0, size_t i1) {
+    const global_avg_ctx *ctx = (const global_avg_ctx *)vctx;
+    const float scale = 1.0f / (float)ctx->hw;
+#if KILN_POOL_AVX512
+    if (kiln_gemm_cpu_has_avx512()) {
+        for (size_t pl = i0; pl < i1; pl++) ctx->y[pl] = plane_sum_avx512(ctx->x + pl * ctx->hw, ctx->hw) * scale;
+        return;
+    }
+#endif
+    for (size_t pl = i0; pl < i1; pl++) ctx->y[pl] = plane_sum(ctx->x + pl * ctx->hw, ctx->hw) * scale;
+}
+
 // x: (N, C, H, W), y: (N, C, OH, OW). Parallel over (n, c) planes; column bins computed once.
+// OH = OW = 1 (global pooling, e.g. every squeeze-excitation block) sums whole planes as vectors.
 void kiln_adaptive_avgpool2d(int n, int c, int h, int w, int oh, int ow,
                              const float *x, float *y) {
     if (n <= 0 || c <= 0 || h <= 0 || w <= 0 || oh <= 0 || ow <= 0) return;
+    if (oh == 1 && ow == 1) {
+        const size_t hw = (size_t)h * w;
+        global_avg_ctx g = {hw, x, y};
+        kiln_parallel_for((size_t)n * c, hw >= KILN_POOL_GRAIN ? 1 : KILN_POOL_GRAIN / hw, global_avg_planes, &g);
+        return;
+    }
     int *xbins = (int *)malloc(sizeof(int) * 2 * (size_t)ow);
     if (!xbins) {
         kiln_adaptive_avgpool2d_ref(n, c, h, w, oh, ow, x, y);
