@@ -244,16 +244,12 @@ KILN_AVX512 static void microkernel_avx512(int kc, const float *a, size_t a_stri
     tile_avx512(1, 1, kc, a, a_stride, b, c, ldc, mr, nr, e);
 }
 
+static int check_avx512(void) {
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("fma");
+}
 static int cpu_has_avx512(void) {
-    static _Atomic int cached = -1; /* -1: not yet checked */
-    int v = atomic_load_explicit(&cached, memory_order_relaxed);
-    if (v < 0) {
-        __builtin_cpu_init();
-        v = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
-            __builtin_cpu_supports("fma");
-        atomic_store_explicit(&cached, v, memory_order_relaxed);
-    }
-    return v;
+    static _Atomic int cached = -1;
+    return kiln_cpu_check_cached(&cached, check_avx512);
 }
 #else
 static int cpu_has_avx512(void) { return 0; }

@@ -192,16 +192,13 @@ KILN_BF16 static void convert_panel_bf16(int kc, const float *src, uint16_t *dst
     }
 }
 
+static int check_bf16(void) {
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bf16");
+}
 static int cpu_has_bf16(void) {
     static _Atomic int cached = -1;
-    int v = atomic_load_explicit(&cached, memory_order_relaxed);
-    if (v < 0) {
-        __builtin_cpu_init();
-        v = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-            __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bf16");
-        atomic_store_explicit(&cached, v, memory_order_relaxed);
-    }
-    return v;
+    return kiln_cpu_check_cached(&cached, check_bf16);
 }
 #else
 static int cpu_has_bf16(void) { return 0; }

@@ -10,6 +10,20 @@
 #include "kiln_ops.h"
 
 #include <math.h>
+#include <stdatomic.h>
+
+/* A CPU-feature check run once per process and cached: *cached is -1 until the first call
+ * (racing first callers compute and store the same value). The GEMMs and Winograd each
+ * keep one for their own feature list. */
+static inline int kiln_cpu_check_cached(_Atomic int *cached, int (*check)(void)) {
+    int v = atomic_load_explicit(cached, memory_order_relaxed);
+    if (v < 0) {
+        __builtin_cpu_init();
+        v = check();
+        atomic_store_explicit(cached, v, memory_order_relaxed);
+    }
+    return v;
+}
 
 /* One activation, the reference formula. Comparisons are written so a NaN input compares
  * false and passes through (PyTorch/ONNX Runtime propagate NaN through every kind). */

@@ -49,11 +49,14 @@ static _Atomic int g_force_portable = 0;
 
 void kiln_winograd_force_portable(int force) { atomic_store(&g_force_portable, force != 0); }
 
+#if KILN_WINO_AVX512
+static int check_avx512(void) { return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma"); }
+#endif
+
 int kiln_winograd_use_avx512(void) {
 #if KILN_WINO_AVX512
-    static _Atomic int has = -1; /* racing first callers store the same value */
-    if (atomic_load(&has) < 0) atomic_store(&has, __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma"));
-    return atomic_load(&has) && !atomic_load(&g_force_portable);
+    static _Atomic int has = -1;
+    return kiln_cpu_check_cached(&has, check_avx512) && !atomic_load(&g_force_portable);
 #else
     return 0;
 #endif

@@ -210,65 +210,15 @@ typedef struct {
     size_t hw;
     const float *x;
     float *y;
-    int avx512;
 } global_ctx;
-
-#if KILN_OPS_POOL_AVX512
-// One row's sum, four 16-lane accumulators (hides the add latency), the tail masked.
-KILN_OPS_POOL_AVX512_FN static float row_sum_avx512(size_t n, const float *x) {
-    __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-    size_t i = 0;
-    for (; i + 64 <= n; i += 64) {
-        a0 = _mm512_add_ps(a0, _mm512_loadu_ps(x + i));
-        a1 = _mm512_add_ps(a1, _mm512_loadu_ps(x + i + 16));
-        a2 = _mm512_add_ps(a2, _mm512_loadu_ps(x + i + 32));
-        a3 = _mm512_add_ps(a3, _mm512_loadu_ps(x + i + 48));
-    }
-    for (; i + 16 <= n; i += 16) a0 = _mm512_add_ps(a0, _mm512_loadu_ps(x + i));
-    if (i < n) a1 = _mm512_add_ps(a1, _mm512_maskz_loadu_ps((__mmask16)((1u << (n - i)) - 1), x + i));
-    return _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));
-}
-#endif
-
-// One row's sum with eight partial sums (a loop the compiler can vectorise without
-// reassociating a single accumulator).
-static float row_sum(size_t n, const float *x) {
-    float acc[8] = {0};
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8)
-        for (int j = 0; j < 8; j++) acc[j] += x[i + j];
-    float s = 0.0f;
-    for (; i < n; i++) s += x[i];
-    return s + ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-}
-
-static void global_avg_rows(void *vctx, size_t r0, size_t r1) {
-    const global_ctx *c = (const global_ctx *)vctx;
-    const float inv = 1.0f / (float)c->hw;
-    for (size_t r = r0; r < r1; r++) {
-#if KILN_OPS_POOL_AVX512
-        if (c->avx512) { c->y[r] = row_sum_avx512(c->hw, c->x + r * c->hw) * inv; continue; }
-#endif
-        c->y[r] = row_sum(c->hw, c->x + r * c->hw) * inv;
-    }
-}
 
 static void global_max_rows(void *vctx, size_t r0, size_t r1) {
     const global_ctx *c = (const global_ctx *)vctx;
     kiln_global_maxpool_ref(r1 - r0, c->hw, c->x + r0 * c->hw, c->y + r0);
 }
 
-// x: (NC, HW) -> y: (NC), threaded over rows, float sums times 1/HW.
-void kiln_global_avgpool(size_t nc, size_t hw, const float *x, float *y) {
-    global_ctx c = {hw, x, y, 0};
-#if KILN_OPS_POOL_AVX512
-    c.avx512 = kiln_gemm_uses_avx512();
-#endif
-    kiln_parallel_for(nc, hw >= KILN_OPS_POOL_GRAIN ? 1 : KILN_OPS_POOL_GRAIN / (hw ? hw : 1), global_avg_rows, &c);
-}
-
 // x: (NC, HW) -> y: (NC), threaded over rows.
 void kiln_global_maxpool(size_t nc, size_t hw, const float *x, float *y) {
-    global_ctx c = {hw, x, y, 0};
+    global_ctx c = {hw, x, y};
     kiln_parallel_for(nc, hw >= KILN_OPS_POOL_GRAIN ? 1 : KILN_OPS_POOL_GRAIN / (hw ? hw : 1), global_max_rows, &c);
 }

@@ -80,7 +80,7 @@ enum AOTCompiler {
     static func buildOrReuse(_ model: GeneratedModel, toolchain: Toolchain, cache: CompileCache, options: AOTCompileOptions,
                              output: URL?) throws -> (library: URL, cached: Bool, key: String, compilerMilliseconds: Double) {
         let key = model.cacheKey(toolchain: toolchain)
-        let sources = KernelSources.compilationUnits + ["model.c"]
+        let sources = KernelSources.compilationUnits(for: model.source) + ["model.c"]
         if let hit = cache.lookup(key: key) {
             if options.keepSource, let output {
                 let dir = sourceDirectory(for: output)

@@ -147,6 +147,26 @@ import Testing
 
     // MARK: adaptive average pooling
 
+    /// Global pooling (1x1 output) takes a vector path: plane sizes around its 16- and
+    /// 64-float steps and EfficientNet's 56x56, compared with the double-sum reference
+    /// within KernelCheck's tolerance (1e-4 · max(1, max |ref|)).
+    @Test func globalAverageSweepMatchesReference() {
+        var failures: [String] = [], seed = 100
+        for (n, c) in [(1, 1), (1, 5), (3, 2)] {
+            for (h, w) in [(1, 1), (3, 5), (4, 4), (1, 17), (7, 9), (8, 8), (5, 13), (14, 14), (56, 56)] {
+                seed += 1
+                let x = KernelCheck.inputs(n * c * h * w, seed: seed)
+                var ref = KernelCheck.guarded(n * c), fast = ref
+                kiln_adaptive_avgpool2d_ref(Int32(n), Int32(c), Int32(h), Int32(w), 1, 1, x, &ref)
+                kiln_adaptive_avgpool2d(Int32(n), Int32(c), Int32(h), Int32(w), 1, 1, x, &fast)
+                let name = "global avgpool n=\(n) c=\(c) h=\(h) w=\(w)"
+                if !KernelCheck.guardIntact(fast, count: n * c) { failures.append("\(name): overran") }
+                if let m = KernelCheck.mismatch(fast, ref, count: n * c, params: name) { failures.append(m) }
+            }
+        }
+        KernelCheck.record(failures)
+    }
+
     @Test func adaptiveSweepMatchesReference() {
         var failures: [String] = [], seed = 0
         for (n, c) in [(1, 3), (2, 2)] {
