@@ -108,6 +108,7 @@ public final class RecipeRunner: Sendable {
         let all = try RecipeDiscovery.find(paths)
         try RecipeDiscovery.checkOutputFolder(options.outputDirectory, searched: paths, recipes: all)
         let selected = try RecipeDiscovery.filter(all, pattern: options.filter)
+        try checkAssetCollisions(selected)
         try KilnBuild.validate(options.kilnBuildDirectory)
         // Fail before spending minutes on recipes whose documents could not be written.
         if mode.writes { try AtomicFile.checkWritableDirectory(options.outputDirectory) }
