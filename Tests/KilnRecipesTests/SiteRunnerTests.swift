@@ -67,6 +67,20 @@ struct SiteRunnerTests {
         #expect(try SiteRunner.runner(output: output, filter: "zed").verify([recipes], check: true).exitCode == 0)
     }
 
+    @Test func twoRecipesCannotWriteOneAssetFromDifferentFiles() throws {
+        try FileManager.default.createDirectory(atPath: recipes + "/sub/img", withIntermediateDirectories: true)
+        try "# Sub\n\n![dot](img/red%20dot.png)\n".write(toFile: recipes + "/sub/sub.md", atomically: true, encoding: .utf8)
+        try Data("another picture".utf8).write(to: URL(fileURLWithPath: recipes + "/sub/img/red dot.png"))
+        let error = #expect(throws: RecipeError.self) { try SiteRunner.runner(output: output).run([recipes]) }
+        #expect(error?.failureClass == .badInput && error?.message.contains("would both write output/img/red dot.png") == true,
+                "\(String(describing: error))")
+        #expect(!FileManager.default.fileExists(atPath: output + "/img"))
+        // The same bytes in both places are one figure.
+        try FileManager.default.removeItem(atPath: recipes + "/sub/img/red dot.png")
+        try FileManager.default.copyItem(atPath: recipes + "/img/red dot.png", toPath: recipes + "/sub/img/red dot.png")
+        #expect(try SiteRunner.runner(output: output).run([recipes]).exitCode == 0)
+    }
+
     @Test func escapingAssetMakesTheRecipeInvalid() throws {
         try "# Bad\n\n![x](../../etc/passwd)\n".write(toFile: recipes + "/bad.md", atomically: true, encoding: .utf8)
         let summary = try SiteRunner.runner(output: output).run([recipes])

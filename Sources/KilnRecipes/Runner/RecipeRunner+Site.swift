@@ -25,6 +25,26 @@ extension RecipeRunner {
         return byName.sorted { $0.value.path < $1.value.path }.map { ($0.key, $0.value.title) }
     }
 
+    /// Throws `.badInput` when two of the recipes at `paths` would copy different files to one
+    /// path of the output folder (`a/img/x.png` and `b/img/x.png`: the output folder is flat),
+    /// before any recipe runs: each run would replace the other's figure.
+    func checkAssetCollisions(_ paths: [String]) throws {
+        var owner: [String: (recipe: String, source: String)] = [:]
+        for path in paths {
+            // A recipe that cannot be loaded, or refers to a file it may not, is reported as invalid when it is processed.
+            guard let recipe = try? Recipe.load(path: path), let assets = try? RecipeAssets.find(in: recipe) else { continue }
+            for asset in assets {
+                if let other = owner[asset.relativePath], other.source != asset.sourcePath,
+                   FileManager.default.contents(atPath: other.source) != FileManager.default.contents(atPath: asset.sourcePath) {
+                    throw RecipeError(.badInput, "\(other.recipe) and \(path) would both write output/\(asset.relativePath), "
+                                      + "from different files (\(other.source), \(asset.sourcePath))",
+                                      suggestion: "Suggested fix: rename one of the files (or make them the same file).")
+                }
+                owner[asset.relativePath] = (path, asset.sourcePath)
+            }
+        }
+    }
+
     /// Copies `assets` into the output folder where the copy is missing or differs; returns
     /// the write errors.
     func copyAssets(_ assets: [RecipeAsset]) -> [RecipeError] {

@@ -114,6 +114,7 @@ public final class RecipeRunner: Sendable {
         if !options.parameters.isEmpty {
             for path in selected { _ = try (try? Recipe.load(path: path))?.injecting(options.parameters) }
         }
+        try checkAssetCollisions(selected)
         try KilnBuild.validate(options.kilnBuildDirectory)
         // Fail before spending minutes on recipes whose documents could not be written.
         if mode.writes { try AtomicFile.checkWritableDirectory(options.outputDirectory) }
