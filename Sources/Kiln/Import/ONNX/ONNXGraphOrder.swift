@@ -6,7 +6,7 @@ enum ONNXGraphOrder {
     static let recheck = "check the model with onnx.checker.check_model(model, full_check=True) and re-export it"
 
     static func sorted(_ g: ONNXGraph, path: String) throws(ONNXImportError) -> [ONNXNode] {
-        var available = Set(g.initializers.map(\.name)).union(g.inputs.map(\.name))
+        let available = Set(g.initializers.map(\.name)).union(g.inputs.map(\.name))
         var producer: [String: Int] = [:]
         for (i, n) in g.nodes.enumerated() { for o in n.outputs where !o.isEmpty { producer[o] = i } }
         for n in g.nodes {
