@@ -7,7 +7,7 @@ extension ONNXImporter {
         "Add", "Sub", "Mul", "Div", "Sum", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool",
         "ReduceMean", "Gemm", "MatMul", "Flatten", "Reshape", "Transpose", "Concat", "Split", "Slice",
         "Squeeze", "Unsqueeze", "Softmax", "Dropout", "Identity", "LRN", "Pad", "Constant", "ConstantOfShape",
-        "Shape", "Gather", "Cast",
+        "Shape", "Gather", "Cast", "PRelu", "ConvTranspose", "Resize",
     ]
 
     func checkSupported() throws(ONNXImportError) {
@@ -56,6 +56,9 @@ extension ONNXImporter {
         case "Shape": return [try importShape()]
         case "Gather": return [try importGather()]
         case "Cast": return [try importCast()]
+        case "PRelu": return [try importPRelu()]
+        case "ConvTranspose": return [try importConvTranspose()]
+        case "Resize": return [try importResize()]
         default:
             throw .unsupportedOperators(file: path, opset: opset, operators: [ONNXUnsupportedOperator(opType: n.opType, nodes: [n.name])],
                                         supported: Self.supportedOps.sorted())
