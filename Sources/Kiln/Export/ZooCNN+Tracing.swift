@@ -1,4 +1,4 @@
-// How MobileNetV2, EfficientNet and their layers trace their forward pass (see Traceable).
+// How MobileNetV2, EfficientNet (PooledClassifier) and their layers trace their forward pass (see Traceable).
 
 extension ActivationLayer: Traceable {
     public func trace(_ x: GraphValue, in graph: GraphBuilder) throws -> GraphValue {
@@ -24,16 +24,9 @@ extension Dropout: Traceable {
     public func trace(_ x: GraphValue, in graph: GraphBuilder) throws -> GraphValue { x }
 }
 
-extension InvertedResidual: Traceable {
+extension ResidualBranch: Traceable {
     public func trace(_ x: GraphValue, in graph: GraphBuilder) throws -> GraphValue {
-        let y = try graph.trace(conv, x)
-        return useResidual ? try graph.node(.add, [y, x], name: "add") : y
-    }
-}
-
-extension MBConv: Traceable {
-    public func trace(_ x: GraphValue, in graph: GraphBuilder) throws -> GraphValue {
-        let y = try graph.trace(block, x)
+        let y = try graph.trace(body, x)
         return useResidual ? try graph.node(.add, [y, x], name: "add") : y
     }
 }
@@ -46,21 +39,11 @@ extension SqueezeExcitation: Traceable {
     }
 }
 
-extension MobileNetV2: Traceable {
+extension PooledClassifier: Traceable {
+    /// features → avgpool → flatten → classifier.
     public func trace(_ x: GraphValue, in graph: GraphBuilder) throws -> GraphValue {
-        try traceClassifierHead(graph.trace(features, x), avgpool: avgpool, classifier: classifier, in: graph)
+        let pooled = try graph.trace(avgpool, graph.trace(features, x))
+        let flat = try graph.node(.flatten, [pooled], attributes: .init(startDim: flatten.startDim), name: "flatten")
+        return try graph.trace(classifier, flat)
     }
-}
-
-extension EfficientNet: Traceable {
-    public func trace(_ x: GraphValue, in graph: GraphBuilder) throws -> GraphValue {
-        try traceClassifierHead(graph.trace(features, x), avgpool: avgpool, classifier: classifier, in: graph)
-    }
-}
-
-/// avgpool → flatten → classifier, as both torchvision classifiers end.
-private func traceClassifierHead(_ y: GraphValue, avgpool: AdaptiveAvgPool2d, classifier: Sequential, in graph: GraphBuilder) throws -> GraphValue {
-    let pooled = try graph.trace(avgpool, y)
-    let flat = try graph.node(.flatten, [pooled], attributes: .init(startDim: 1), name: "flatten")
-    return try graph.trace(classifier, flat)
 }

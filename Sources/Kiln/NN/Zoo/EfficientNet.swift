@@ -3,13 +3,7 @@
 /// channels, average pool and a dropout + linear classifier. Names equal torchvision's
 /// (`features.2.0.block.2.fc1.weight`), so its state dicts load unchanged. Stochastic depth
 /// is the identity in inference.
-public final class EfficientNet: Module {
-    public let name: String
-    public let features: Sequential
-    public let avgpool = AdaptiveAvgPool2d(outputSize: (1, 1))
-    public let flatten = Flatten(startDim: 1)
-    public let classifier: Sequential
-
+public final class EfficientNet: PooledClassifier {
     /// B0's stages: (expansion, kernel, first stride, input channels, output channels, blocks).
     static let b0Stages = [(1, 3, 1, 32, 16, 1), (6, 3, 2, 16, 24, 2), (6, 5, 2, 24, 40, 2), (6, 3, 2, 40, 80, 3),
                            (6, 5, 1, 80, 112, 3), (6, 5, 2, 112, 192, 4), (6, 3, 1, 192, 320, 1)]
@@ -18,7 +12,6 @@ public final class EfficientNet: Module {
     public static func b0(numClasses: Int = 1000) -> EfficientNet { EfficientNet(name: "efficientnet_b0", stages: b0Stages, numClasses: numClasses) }
 
     init(name: String, stages: [(Int, Int, Int, Int, Int, Int)], numClasses: Int) {
-        self.name = name
         var layers: [Module] = [convNormActivation(3, stages[0].3, kernelSize: 3, stride: 2, activation: .silu)]
         for (expand, kernel, stride, input, output, blocks) in stages {
             layers.append(Sequential((0..<blocks).map {
@@ -27,28 +20,13 @@ public final class EfficientNet: Module {
         }
         let last = stages[stages.count - 1].4
         layers.append(convNormActivation(last, 4 * last, kernelSize: 1, activation: .silu))
-        features = Sequential(layers)
-        classifier = Sequential(Dropout(p: 0.2), Linear(4 * last, numClasses))
-        super.init()
-        assignPaths()
-    }
-
-    public override var children: [(String, Module)] {
-        [("features", features), ("avgpool", avgpool), ("classifier", classifier)]
-    }
-
-    public override func forward(_ x: Tensor) throws -> Tensor {
-        try checkImages(x, model: name)
-        return try classifier(flatten(avgpool(features(x))))
+        super.init(name: name, features: layers, width: 4 * last, numClasses: numClasses, dropout: 0.2)
     }
 }
 
 /// EfficientNet's block: `block` = [1×1 expansion,] depthwise k×k, squeeze-excitation, 1×1
 /// projection (no activation); the input is added back at stride 1 with equal channels.
-public final class MBConv: Module {
-    public let block: Sequential
-    public let useResidual: Bool
-
+public final class MBConv: ResidualBranch {
     public init(input: Int, output: Int, kernelSize: Int, stride: Int, expandRatio: Int) {
         let expanded = makeDivisible(input * expandRatio, by: 8)
         var layers: [Module] = []
@@ -56,15 +34,7 @@ public final class MBConv: Module {
         layers.append(convNormActivation(expanded, expanded, kernelSize: kernelSize, stride: stride, groups: expanded, activation: .silu))
         layers.append(SqueezeExcitation(expanded, squeezeChannels: Swift.max(1, input / 4)))
         layers.append(convNormActivation(expanded, output, kernelSize: 1, activation: nil))
-        block = Sequential(layers)
-        useResidual = stride == 1 && input == output
-    }
-
-    public override var children: [(String, Module)] { [("block", block)] }
-
-    public override func forward(_ x: Tensor) throws -> Tensor {
-        let y = try block(x)
-        return useResidual ? try Kernels.add(y, x) : y
+        super.init("block", layers, useResidual: stride == 1 && input == output)
     }
 }
 

@@ -145,6 +145,25 @@ def upsampling():
     return b.model([3, 5, 6], y, opset=13)
 
 
+def resize_modes():
+    """Resize variants side by side (flattened and concatenated): nearest with every nearest_mode
+    and half_pixel / pytorch_half_pixel / asymmetric coordinates, linear with half_pixel and
+    asymmetric, odd and even factors, and PRelu with a per-channel slope."""
+    b = Builder()
+    x = b.op("PRelu", ["input", b.const(np.array([[[0.25]], [[-1.5]]], np.float32), "slope")])
+    outs = []
+    for mode, coords, nearest, scale in [("nearest", "half_pixel", "round_prefer_floor", [3, 2]),
+                                         ("nearest", "half_pixel", "round_prefer_ceil", [2, 3]),
+                                         ("nearest", "pytorch_half_pixel", "ceil", [3, 3]),
+                                         ("nearest", "asymmetric", "round_prefer_floor", [2, 1]),
+                                         ("linear", "asymmetric", "floor", [3, 2]),
+                                         ("linear", "pytorch_half_pixel", "floor", [1, 4])]:
+        r = b.op("Resize", [x, "", b.const(np.array([1, 1] + scale, np.float32), "scales")], mode=mode,
+                 coordinate_transformation_mode=coords, nearest_mode=nearest)
+        outs.append(b.op("Flatten", [r], axis=1))
+    return b.model([2, 4, 5], b.op("Concat", outs, axis=1), opset=13)
+
+
 def write_safetensors(path, tensors):
     header, offset, blobs = {}, 0, []
     for name, a in tensors.items():
@@ -159,7 +178,7 @@ def write_safetensors(path, tensors):
 
 
 def main():
-    for name, build in [("mobilenet_like", mobilenet_like), ("se_block", se_block), ("shuffle_unit", shuffle_unit), ("mixed_ops", mixed_ops), ("upsampling", upsampling)]:
+    for name, build in [("mobilenet_like", mobilenet_like), ("se_block", se_block), ("shuffle_unit", shuffle_unit), ("mixed_ops", mixed_ops), ("upsampling", upsampling), ("resize_modes", resize_modes)]:
         m = build()
         path = os.path.join(HERE, name + ".onnx")
         onnx.save(m, path)
