@@ -26,8 +26,14 @@ extension Fix {
             return "pass --input a tensor of shape \(shape)"
         case .integerTensor(let name):
             return "pass --input a floating-point tensor (F32, F16 or BF16); \"\(name)\" holds integers"
-        case .floatTensor:
+        case .floatTensor, .raiseLimit:
             return nil
+        case let .importBatchRange(_, min, max):
+            return "--dynamic-batch \(min)...\(max)"
+        case .importStaticBatch:
+            return "drop --dynamic-batch (the model's batch is static)"
+        case .advice(let text):
+            return text
         }
     }
 }

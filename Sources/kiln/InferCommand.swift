@@ -74,7 +74,7 @@ struct InferCommand: ParsableCommand {
                 guards = compiled.guards
             } else {
                 let net = try modelOptions.build()
-                (forward, label) = ({ try net($0) }, "eager \(net.name)")
+                (forward, label) = ({ try net($0) }, "eager \(try modelOptions.name().rawValue)")
             }
             let x: Tensor
             if let given {

@@ -5,7 +5,7 @@ import Kiln
 /// `--model`, `--weights`, `--seed`: which zoo model to build and where its weights come
 /// from. Shared by `kiln infer` and `kiln export`.
 struct ModelOptions: ParsableArguments {
-    @Option(help: "Architecture: resnet18, resnet34 or resnet50.")
+    @Option(help: "Architecture: resnet18, resnet34, resnet50, mobilenet_v2 or efficientnet_b0.")
     var model: String = "resnet18"
 
     @Option(help: "torchvision state dict: safetensors, or a torch.save .pth/.pt (told by content). Default: Kiln's seeded initialisation (not pretrained).")
@@ -24,7 +24,7 @@ struct ModelOptions: ParsableArguments {
     func name() throws -> ModelName { try ModelName(parsing: model) }
 
     /// Builds the model with its weights; says so when they are seeded, not pretrained.
-    func build() throws -> ResNet {
+    func build() throws -> Module {
         let name = try name()
         let net = try Kiln.model(name, weights: weightsSource())
         if weights == nil { print("note: \(name.rawValue) with seeded weights (seed \(seed)), not pretrained") }

@@ -23,8 +23,8 @@ enum ProgramLoading {
         do {
             if let range { return try importONNX(url, batch: Dim("batch", min: range.min, max: range.max)) }
             return try importONNX(url)
-        } catch let e as ONNXImportError where e.kind == .dynamicShapes {
-            throw CLIONNXError(underlying: e, range: range)
+        } catch let e as ONNXImportError {
+            throw CLIONNXError(underlying: e)
         }
     }
 
@@ -40,23 +40,33 @@ enum ProgramLoading {
     static func importForRun(_ path: String, batch: Int) throws -> ExportedProgram {
         do {
             return try importONNXFile(path, range: nil)
-        } catch let e as CLIONNXError where e.underlying.description.contains("needs a range") {
+        } catch let e as CLIONNXError {
+            guard case .batchNeedsRange = e.underlying else { throw e }
             return try importONNXFile(path, range: (1, Swift.max(batch, 1)))
         }
     }
 }
 
-/// An ``ONNXImportError`` about dynamic shapes, with the fix in command-line terms.
+/// An ``ONNXImportError`` as the CLI reports it: the same line and exit code (65 for the
+/// file, 67 for what the flags ask of its shapes), the fix in flags where the command line
+/// can apply it.
 struct CLIONNXError: KilnError {
     let underlying: ONNXImportError
-    let range: (min: Int, max: Int)?
 
     var failureClass: FailureClass { underlying.failureClass }
     var description: String { underlying.description }
     var suggestion: String? {
-        let swift = underlying.suggestion.map { " (in Swift: " + $0.replacingOccurrences(of: "Suggested fix: ", with: "") + ")" } ?? ""
-        if range == nil, underlying.description.contains("needs a range") { return "Suggested fix: --dynamic-batch 1...32" + swift }
-        if range != nil, underlying.description.contains("is static") { return "Suggested fix: drop --dynamic-batch (the model's batch is static), or re-export it with dynamic_axes={\"input\": {0: \"batch\"}}" }
-        return underlying.suggestion
+        switch underlying {
+        case .batchNeedsRange:
+            // The flag, and the Swift spelling for those importing it from code.
+            let swift = underlying.suggestion.map { " (in Swift: " + $0.replacingOccurrences(of: "Suggested fix: ", with: "") + ")" } ?? ""
+            return (underlying.commandLineSuggestion(.other) ?? "Suggested fix: --dynamic-batch 1...32") + swift
+        case .limitExceeded:
+            // No flag raises a limit: the CLI imports with the defaults.
+            return underlying.fixes.first.flatMap { if case .advice(let a) = $0 { "Suggested fix: " + a } else { nil } }
+        case .staticBatch, .conflictingDims, .invalidDim, .unknownInput, .nonBatchDimension, .unreadable, .malformed,
+             .unsupportedOperators, .unsupportedFeature, .invalidGraph, .invalidTensor, .externalData, .shapeMismatch:
+            return underlying.commandLineSuggestion(.other)
+        }
     }
 }

@@ -68,6 +68,25 @@ import Testing
         #expect(inspect.status == 0 && inspect.output.contains("resnet18"), "\(inspect.output)")
     }
 
+    /// The zoo's MobileNetV2 and EfficientNet-B0 by name: export (seeded weights), compile, infer.
+    @Test func mobileNetAndEfficientNetExportCompileAndInfer() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-cli-zoo-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for name in ["mobilenet_v2", "efficientnet_b0"] {
+            let export = try Kiln.run(["export", "--model", name, "--image-size", "224", "--dynamic-batch", "1...2", "--output", "\(name).kep"],
+                                      directory: dir)
+            try #require(export.status == 0, "\(export.output)")
+            #expect(export.output.contains("seeded weights"), "\(export.output)")
+        }
+        let compile = try Kiln.run(["compile", "mobilenet_v2.kep", "--output", "m.so", "--cache-dir", "cache"], directory: dir)
+        try #require(compile.status == 0, "\(compile.output)")
+        let infer = try Kiln.run(["infer", "--library", "m.so", "--batch", "2", "--output", "y.safetensors"], directory: dir)
+        #expect(infer.status == 0 && infer.output.contains("logits: [2, 1000]"), "\(infer.output)")
+        let eager = try Kiln.run(["infer", "--model", "efficientnet_b0", "--batch", "1", "--output", "e.safetensors"], directory: dir)
+        #expect(eager.status == 0 && eager.output.contains("eager efficientnet_b0"), "\(eager.output)")
+    }
+
     @Test func versionNamesTheBLASCore() throws {
         let r = try Kiln.run(["--version"])
         #expect(r.status == 0)

@@ -63,4 +63,34 @@ import Testing
         }
         #expect(try Data(contentsOf: model) == before)
     }
+
+    /// The CLI switches on ``ONNXImportError``'s cases: a static batch given `--dynamic-batch`
+    /// is a shape failure (67) whose fix is dropping the flag; unsupported operators are bad
+    /// input (65), listed with their nodes.
+    @Test func onnxErrorCasesMapToTheREADMEsExitCodes() throws {
+        let dir = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("fuzz/corpus/onnx")
+        let pools = corpus.appendingPathComponent("pools.onnx").path
+        let fixedBatch = try Kiln.run(["import", pools, "--dynamic-batch", "1...4", "--output", dir.appendingPathComponent("p.kep").path])
+        #expect(fixedBatch.status == 67, "\(fixedBatch.output)")
+        #expect(fixedBatch.output.contains("dimension 0 is static (1)"))
+        #expect(fixedBatch.output.contains("Suggested fix: drop --dynamic-batch (the model's batch is static), or re-export with a symbolic batch"))
+
+        // relu.onnx with its one operator renamed to Gelu (same length, so the protobuf stays valid).
+        var bytes = try Data(contentsOf: corpus.appendingPathComponent("relu.onnx"))
+        let relu = Data("Relu".utf8), gelu = Data("Gelu".utf8)
+        while let r = bytes.range(of: relu) { bytes.replaceSubrange(r, with: gelu) }
+        let unsupported = dir.appendingPathComponent("gelu.onnx")
+        try bytes.write(to: unsupported)
+        let ops = try Kiln.run(["compile", unsupported.path, "--dynamic-batch", "1...4", "--output", dir.appendingPathComponent("g.so").path])
+        #expect(ops.status == 65, "\(ops.output)")
+        #expect(ops.output.contains("1 operator type is not supported by Kiln (opset"), "\(ops.output)")
+        #expect(ops.output.contains("Gelu ("))
+        #expect(ops.output.contains("Suggested fix: export without them"))
+
+        let infer = try Kiln.run(["infer", "--onnx", pools, "--batch", "1", "--output", dir.appendingPathComponent("y.safetensors").path])
+        #expect(infer.status == 0, "\(infer.output)")
+    }
 }

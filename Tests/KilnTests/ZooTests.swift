@@ -4,7 +4,8 @@ import Testing
 
 @Suite struct ZooTests {
     /// Parameter counts of torchvision's models (`sum(p.numel() for p in m.parameters())`).
-    @Test(arguments: [(ModelName.resnet18, 11_689_512), (.resnet34, 21_797_672), (.resnet50, 25_557_032)])
+    @Test(arguments: [(ModelName.resnet18, 11_689_512), (.resnet34, 21_797_672), (.resnet50, 25_557_032),
+                      (.mobilenetV2, 3_504_872), (.efficientnetB0, 5_288_548)])
     func parameterCountsMatchTorchvision(name: ModelName, count: Int) {
         #expect(name.build().parameterCount == count)
     }
@@ -38,7 +39,7 @@ import Testing
     }
 
     @Test func strictLoadingReportsEveryProblemAtOnce() throws {
-        let net = ModelName.resnet18.build()
+        let net = ModelName.resnet18.buildResNet()!
         var dict = Dictionary(uniqueKeysWithValues: net.stateDict())
         dict["fc.bias"] = nil
         dict["layer1.0.bn1.weight"] = nil
@@ -62,5 +63,26 @@ import Testing
         let e = try #require(throws: ShapeError.self) { try net.layer1(Tensor.zeros([1, 3, 8, 8])) }
         #expect(e.description.contains("layer1.0.conv1"))
         #expect(throws: ModelNameError.self) { try ModelName(parsing: "resnet19") }
+    }
+
+    /// torchvision's keys (as its state dicts name them) and the CLI's names.
+    @Test func mobileNetAndEfficientNetKeysAreTorchvisions() throws {
+        let m = Dictionary(uniqueKeysWithValues: ModelName.mobilenetV2.build().namedParameters().map { ($0.0, $0.1.shape) })
+        #expect(m.count == 262)
+        #expect(m["features.0.0.weight"] == [32, 3, 3, 3])
+        #expect(m["features.1.conv.0.0.weight"] == [32, 1, 3, 3])
+        #expect(m["features.2.conv.1.0.weight"] == [96, 1, 3, 3])
+        #expect(m["features.17.conv.3.running_var"] == [320])
+        #expect(m["features.18.1.bias"] == [1280])
+        #expect(m["classifier.1.weight"] == [1000, 1280])
+        let e = Dictionary(uniqueKeysWithValues: ModelName.efficientnetB0.build().namedParameters().map { ($0.0, $0.1.shape) })
+        #expect(e.count == 311)
+        #expect(e["features.1.0.block.1.fc1.weight"] == [8, 32, 1, 1])
+        #expect(e["features.3.0.block.1.0.weight"] == [144, 1, 5, 5])
+        #expect(e["features.6.3.block.2.fc2.bias"] == [1152])
+        #expect(e["features.8.0.weight"] == [1280, 320, 1, 1])
+        #expect(e["classifier.1.bias"] == [1000])
+        #expect(try ModelName(parsing: "MobileNet_V2") == .mobilenetV2)
+        #expect(try ModelName(parsing: "efficientnet_b0") == .efficientnetB0)
     }
 }

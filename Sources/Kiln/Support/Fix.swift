@@ -17,6 +17,15 @@ public enum Fix: Sendable, Equatable {
     case integerTensor(name: String)
     /// The tensor holds floats: read it as floats, or pick an integer tensor.
     case floatTensor(name: String)
+    /// Import the (ONNX) model giving its symbolic batch this range.
+    case importBatchRange(name: String, min: Int, max: Int)
+    /// Import the (ONNX) model without a batch range: its batch is static.
+    case importStaticBatch
+    /// Raise a parsing limit above `bound`, if the file is trusted (an API option only).
+    case raiseLimit(name: String, bound: Int)
+    /// A remedy outside any front end's flags or API (re-export or check the model, move a
+    /// file): the same words everywhere.
+    case advice(String)
 }
 
 extension KilnError {

@@ -71,7 +71,7 @@ import Testing
     }
 
     @Test func exportingASubmoduleUsesKeysRelativeToIt() throws {
-        let net = ModelName.resnet18.build()
+        let net = try resnet18()
         let program = try export(net.layer2, exampleInputs: [.zeros([2, 64, 16, 16])], dynamicShapes: ExportFixtures.batch2to32)
         #expect(program.signature.constants.first?.name == "0.conv1.weight")
         #expect(program.graph.nodes.first?.name == "0_conv1")

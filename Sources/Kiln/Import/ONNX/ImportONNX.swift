@@ -56,12 +56,12 @@ func importONNX(_ url: URL, shapes: ONNXShapeRequest, limits: ONNXImportLimits) 
     do {
         file = try MappedFile(url: url)
     } catch {
-        throw ONNXImportError(.unreadable, "\(path): \(error == .notFound ? "no such file" : "cannot be read (\(error))")",
-                              fix: "check the path of the .onnx file")
+        throw ONNXImportError.unreadable(file: path, reason: error == .notFound ? "no such file" : "cannot be read (\(error))")
     }
     guard file.count <= limits.maxFileBytes else {
-        throw ONNXImportError(.limitExceeded, "\(path): the file has \(file.count) bytes, more than the \(limits.maxFileBytes) Kiln parses",
-                              fix: "save the weights as external data: onnx.save_model(model, path, save_as_external_data=True)")
+        throw ONNXImportError.limitExceeded(ONNXLocation(file: path), what: "the file has \(file.count) bytes, more than the \(limits.maxFileBytes) Kiln parses",
+                                            limit: .maxFileBytes, bound: limits.maxFileBytes,
+                                            remedy: "save the weights as external data: onnx.save_model(model, path, save_as_external_data=True)")
     }
     let data = file.count == 0 ? Data() : Data(bytes: file.bytes.baseAddress!, count: file.count)
     return try importONNX(data: data, url: url, shapes: shapes, limits: limits)
@@ -81,15 +81,16 @@ public func importONNX(data: Data, url: URL, batch: Dim, limits: ONNXImportLimit
 func importONNX(data: Data, url: URL, shapes: ONNXShapeRequest, limits: ONNXImportLimits) throws -> ExportedProgram {
     let path = url.displayPath
     guard data.count <= limits.maxFileBytes else {
-        throw ONNXImportError(.limitExceeded, "\(path): the model has \(data.count) bytes, more than the \(limits.maxFileBytes) Kiln parses",
-                              fix: "save the weights as external data: onnx.save_model(model, path, save_as_external_data=True)")
+        throw ONNXImportError.limitExceeded(ONNXLocation(file: path), what: "the model has \(data.count) bytes, more than the \(limits.maxFileBytes) Kiln parses",
+                                            limit: .maxFileBytes, bound: limits.maxFileBytes,
+                                            remedy: "save the weights as external data: onnx.save_model(model, path, save_as_external_data=True)")
     }
     let model: ONNXModel
     do {
         model = try ONNXProtobuf.decode(data)
     } catch {
-        throw ONNXImportError(.malformed, "\(path): not a valid ONNX model (\(error.message))",
-                              fix: "check the file is a complete .onnx model (python3 -c \"import onnx; onnx.checker.check_model('\(url.lastPathComponent)')\")")
+        throw ONNXImportError.malformed(ONNXLocation(file: path), problem: "not a valid ONNX model (\(error.message))",
+                                        remedy: "check the file is a complete .onnx model (python3 -c \"import onnx; onnx.checker.check_model('\(url.lastPathComponent)')\")")
     }
     let importer = try ONNXImporter(model: model, url: url, shapes: shapes, limits: limits)
     return try importer.run()
@@ -101,14 +102,15 @@ public func readONNXTensor(_ url: URL, limits: ONNXImportLimits = .default) thro
     let path = url.displayPath
     let data: Data
     do { data = try Data(contentsOf: url) } catch {
-        throw ONNXImportError(.unreadable, "\(path): cannot be read (\(error.localizedDescription))", fix: "check the path of the .pb file")
+        throw ONNXImportError.unreadable(file: path, reason: "cannot be read (\(error.localizedDescription))")
     }
     let proto: ONNXTensorProto
     do { proto = try ONNXProtobuf.decodeTensor(data) } catch {
-        throw ONNXImportError(.malformed, "\(path): not a TensorProto (\(error.message))", fix: "pass a file written by onnx.numpy_helper.from_array(...).SerializeToString()")
+        throw ONNXImportError.malformed(ONNXLocation(file: path), problem: "not a TensorProto (\(error.message))",
+                                        remedy: "pass a file written by onnx.numpy_helper.from_array(...).SerializeToString()")
     }
     guard proto.externalData == nil else {
-        throw ONNXImportError(.externalData, "\(path): a tensor file with external data", fix: "store the tensor's data in the file")
+        throw ONNXImportError.malformed(ONNXLocation(file: path), problem: "a tensor file with external data", remedy: "store the tensor's data in the file")
     }
     return try ONNXTensorReader(modelURL: url, limits: limits).read(proto, what: "tensor").tensor
 }

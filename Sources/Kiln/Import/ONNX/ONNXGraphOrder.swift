@@ -2,14 +2,16 @@
 /// tools write them otherwise, so Kiln sorts them (stably) and reports undefined inputs and
 /// cycles by name.
 enum ONNXGraphOrder {
+    /// The remedy for a graph breaking ONNX's naming and ordering rules.
+    static let recheck = "check the model with onnx.checker.check_model(model, full_check=True) and re-export it"
+
     static func sorted(_ g: ONNXGraph, path: String) throws(ONNXImportError) -> [ONNXNode] {
-        var available = Set(g.initializers.map(\.name)).union(g.inputs.map(\.name))
+        let available = Set(g.initializers.map(\.name)).union(g.inputs.map(\.name))
         var producer: [String: Int] = [:]
         for (i, n) in g.nodes.enumerated() { for o in n.outputs where !o.isEmpty { producer[o] = i } }
         for n in g.nodes {
             for i in n.inputs where !i.isEmpty && !available.contains(i) && producer[i] == nil {
-                throw ONNXImportError(.invalidGraph, "\(path): node \(n.label) reads \"\(i)\", which no node, input or initializer defines",
-                                      fix: "check the model with onnx.checker.check_model(model, full_check=True) and re-export it")
+                throw .invalidGraph(ONNXLocation(file: path), problem: "node \(n.label) reads \"\(i)\", which no node, input or initializer defines", remedy: recheck)
             }
         }
         // Kahn's algorithm, taking the lowest-numbered ready node first (keeps the file's order
@@ -37,8 +39,8 @@ enum ONNXGraphOrder {
         }
         if order.count < g.nodes.count {
             let stuck = g.nodes.indices.filter { !done[$0] }.prefix(5).map { g.nodes[$0].label }
-            throw ONNXImportError(.invalidGraph, "\(path): the graph has a cycle through \(stuck.joined(separator: ", "))",
-                                  fix: "an ONNX graph must be acyclic; re-export the model")
+            throw .invalidGraph(ONNXLocation(file: path), problem: "the graph has a cycle through \(stuck.joined(separator: ", "))",
+                                remedy: "an ONNX graph must be acyclic; re-export the model")
         }
         return order
     }

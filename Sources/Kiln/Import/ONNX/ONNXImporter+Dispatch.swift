@@ -7,7 +7,7 @@ extension ONNXImporter {
         "Add", "Sub", "Mul", "Div", "Sum", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool",
         "ReduceMean", "Gemm", "MatMul", "Flatten", "Reshape", "Transpose", "Concat", "Split", "Slice",
         "Squeeze", "Unsqueeze", "Softmax", "Dropout", "Identity", "LRN", "Pad", "Constant", "ConstantOfShape",
-        "Shape", "Gather", "Cast",
+        "Shape", "Gather", "Cast", "PRelu", "ConvTranspose", "Resize",
     ]
 
     func checkSupported() throws(ONNXImportError) {
@@ -20,14 +20,8 @@ extension ONNXImporter {
             }
         }
         guard !missing.isEmpty else { return }
-        let list = missing.keys.sorted().map { op -> String in
-            let names = missing[op]!
-            let shown = names.prefix(3).map { "\"\($0)\"" }.joined(separator: ", ") + (names.count > 3 ? ", … (\(names.count) nodes)" : "")
-            return "\(op) (\(shown))"
-        }
-        throw ONNXImportError(.unsupportedOps,
-                              "\(path): \(missing.count) operator type\(missing.count == 1 ? " is" : "s are") not supported by Kiln (opset \(opset)): \(list.joined(separator: "; "))",
-                              fix: "export without them (e.g. replace the layers in the model before torch.onnx.export), or simplify the graph with onnxsim; Kiln imports \(Self.supportedOps.sorted().joined(separator: ", "))")
+        let operators = missing.keys.sorted().map { ONNXUnsupportedOperator(opType: $0, nodes: missing[$0]!) }
+        throw .unsupportedOperators(file: path, opset: opset, operators: operators, supported: Self.supportedOps.sorted())
     }
 
     /// The values of the node's outputs, in order.
@@ -62,8 +56,12 @@ extension ONNXImporter {
         case "Shape": return [try importShape()]
         case "Gather": return [try importGather()]
         case "Cast": return [try importCast()]
+        case "PRelu": return [try importPRelu()]
+        case "ConvTranspose": return [try importConvTranspose()]
+        case "Resize": return [try importResize()]
         default:
-            throw ONNXImportError(.unsupportedOps, "\(location): the operator is not supported", fix: "export without it")
+            throw .unsupportedOperators(file: path, opset: opset, operators: [ONNXUnsupportedOperator(opType: n.opType, nodes: [n.name])],
+                                        supported: Self.supportedOps.sorted())
         }
     }
 }

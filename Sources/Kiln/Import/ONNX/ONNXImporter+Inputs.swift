@@ -15,8 +15,7 @@ extension ONNXImporter {
         for name in shapes.keys.sorted() where !names.contains(name) {
             var fixed = shapes
             fixed[name] = nil
-            throw dynamicError("dynamicShapes names the input \"\(name)\", but the model's inputs are \(names.map { "\"\($0)\"" }.joined(separator: ", "))",
-                               fix: "dynamicShapes: \(swiftLiteral(fixed.isEmpty ? [names[0]: [0: Dim("batch", min: 1, max: 32)]] : fixed))")
+            throw .unknownInput(file: path, requested: name, inputs: names, without: fixed)
         }
         var symbolByParam: [String: (symbol: String, dim: Dim)] = [:]
         for name in names {
@@ -29,14 +28,14 @@ extension ONNXImporter {
                 throw unsupported("input \"\(name)\" has no shape (or is a scalar)", fix: "export the model with the input's shape, e.g. [\"batch\", 3, 224, 224]")
             }
             guard dims.count <= limits.maxRank else {
-                throw ONNXImportError(.limitExceeded, "\(path): input \"\(name)\" has rank \(dims.count), above \(limits.maxRank)", fix: "Kiln imports tensors of rank ≤ \(limits.maxRank)")
+                throw .limitExceeded(ONNXLocation(file: path), what: "input \"\(name)\" has rank \(dims.count), above \(limits.maxRank)",
+                                     limit: .maxRank, bound: limits.maxRank, remedy: "export the model with inputs of rank ≤ \(limits.maxRank)")
             }
             let wanted = shapes[name] ?? [:]
             for d in wanted.keys.sorted() where d != 0 {
                 var fixed = shapes
                 fixed[name]?[d] = nil
-                throw dynamicError("dynamicShapes marks dimension \(d) of input \"\(name)\"; only dimension 0 (the batch) can be symbolic",
-                                   fix: "dynamicShapes: \(swiftLiteral(fixed.filter { !$0.value.isEmpty }))")
+                throw .nonBatchDimension(file: path, input: name, dimension: d, without: fixed.filter { !$0.value.isEmpty })
             }
             var shape: [SymDim] = []
             for (d, dim) in dims.enumerated() {
@@ -48,8 +47,7 @@ extension ONNXImporter {
                     if let asked = wanted[d] {
                         var fixed = shapes
                         fixed[name] = nil
-                        throw dynamicError("input \"\(name)\": dimension \(d) is static (\(n)) in the model, so it cannot be made \(asked): the export specialised the graph to it",
-                                           fix: "re-export with a symbolic batch (torch.onnx.export(..., dynamic_axes={\"\(name)\": {0: \"batch\"}})), or import without the Dim: dynamicShapes: \(swiftLiteral(fixed))")
+                        throw .staticBatch(file: path, input: name, dimension: d, size: Int(n), requested: asked, without: fixed)
                     }
                     shape.append(.static(Int(n)))
                 case .param, .unknown:
@@ -61,14 +59,12 @@ extension ONNXImporter {
                     guard let asked = wanted[d] else {
                         var fixed = shapes
                         fixed[name, default: [:]][d] = Dim(param.hasPrefix("unk__") ? "batch" : param, min: 1, max: 32)
-                        throw dynamicError("input \"\(name)\": dimension \(d) is symbolic (\"\(param)\") and needs a range",
-                                           fix: "dynamicShapes: \(swiftLiteral(fixed))")
+                        throw .batchNeedsRange(file: path, input: name, parameter: param, suggested: fixed)
                     }
                     try checkDim(asked, input: name)
                     if let known = symbolByParam[param] {
                         guard known.dim == asked else {
-                            throw dynamicError("inputs share the symbolic dimension \"\(param)\" but were given different Dims (\(known.dim) and \(asked))",
-                                               fix: "give every input the same Dim: \(known.dim)")
+                            throw .conflictingDims(file: path, parameter: param, first: known.dim, second: asked)
                         }
                         shape.append(.symbol(known.symbol))
                     } else {
@@ -87,12 +83,7 @@ extension ONNXImporter {
 
     private func checkDim(_ dim: Dim, input: String) throws(ONNXImportError) {
         if dim.min < 1 || dim.min > dim.max || dim.max > ShapeInference.dimensionLimit {
-            let fixed = Dim(dim.name, min: Swift.max(1, Swift.min(dim.min, dim.max)), max: Swift.min(Swift.max(dim.max, 1), ShapeInference.dimensionLimit))
-            throw dynamicError("input \"\(input)\": \(dim) is empty, starts below 1 or exceeds \(ShapeInference.dimensionLimit)", fix: "\(fixed)")
+            throw .invalidDim(file: path, input: input, dim: dim, limit: ShapeInference.dimensionLimit)
         }
-    }
-
-    func dynamicError(_ m: String, fix: String) -> ONNXImportError {
-        ONNXImportError(.dynamicShapes, "\(path): \(m)", fix: fix)
     }
 }

@@ -24,7 +24,8 @@ extension ONNXImporter {
             guard d >= 0 else { throw shapeError("ConstantOfShape with a negative dimension in \(shape)") }
             let (p, o) = count.multipliedReportingOverflow(by: d)
             guard !o, p <= limits.maxTensorElements else {
-                throw ONNXImportError(.limitExceeded, "\(location): ConstantOfShape \(shape) has more than \(limits.maxTensorElements) elements", fix: "Kiln imports tensors of at most \(limits.maxTensorElements) elements")
+                throw ONNXImportError.limitExceeded(location, what: "ConstantOfShape \(shape) has more than \(limits.maxTensorElements) elements",
+                                                    limit: .maxTensorElements, bound: limits.maxTensorElements, remedy: "export the model with smaller constants")
             }
             count = p
         }

@@ -47,12 +47,12 @@ final class ONNXImporter {
         reader = ONNXTensorReader(modelURL: url, limits: limits)
         consumed = Set(model.graph.nodes.flatMap(\.inputs) + model.graph.outputs.map(\.name))
         guard model.opset >= 1 else {
-            throw ONNXImportError(.malformed, "\(url.displayPath): the model imports no opset of the default ONNX domain (is the file truncated?)",
-                                  fix: "check the file is a complete .onnx model (onnx.checker.check_model)")
+            throw ONNXImportError.malformed(ONNXLocation(file: url.displayPath), problem: "the model imports no opset of the default ONNX domain (is the file truncated?)",
+                                            remedy: "check the file is a complete .onnx model (onnx.checker.check_model)")
         }
         guard model.graph.nodes.count <= limits.maxNodes else {
-            throw ONNXImportError(.limitExceeded, "\(url.displayPath): the graph has \(model.graph.nodes.count) nodes, more than the \(limits.maxNodes) Kiln imports",
-                                  fix: "pass ONNXImportLimits with a larger maxNodes if the model is trusted")
+            throw ONNXImportError.limitExceeded(ONNXLocation(file: url.displayPath), what: "the graph has \(model.graph.nodes.count) nodes, more than the \(limits.maxNodes) Kiln imports",
+                                                limit: .maxNodes, bound: limits.maxNodes, remedy: "split the model")
         }
         try checkNames()
         try checkSupported()
@@ -95,8 +95,8 @@ final class ONNXImporter {
             return try ImportedGraph.program(model: name.isEmpty ? "onnx" : name, nodes: nodes, inputs: inputs, lifted: lifted,
                                              outputs: outputs, constraints: constraints)
         } catch {
-            throw ONNXImportError(.malformed, "\(path): the imported graph is invalid: \(error.description)",
-                                  fix: "check the model with onnx.checker.check_model(model, full_check=True)")
+            throw ONNXImportError.malformed(ONNXLocation(file: path), problem: "the imported graph is invalid: \(error.description)",
+                                            remedy: "check the model with onnx.checker.check_model(model, full_check=True)")
         }
     }
 
@@ -121,20 +121,20 @@ final class ONNXImporter {
 
     // MARK: errors located at the current node
 
-    var location: String {
-        guard let n = current else { return path }
-        return "\(path): node \(n.label), opset \(opset)"
+    var location: ONNXLocation {
+        guard let n = current else { return ONNXLocation(file: path) }
+        return ONNXLocation(file: path, node: n.label, opset: opset)
     }
 
     func invalidGraph(_ m: String) -> ONNXImportError {
-        ONNXImportError(.invalidGraph, "\(location): \(m)", fix: "check the model with onnx.checker.check_model(model, full_check=True) and re-export it")
+        .invalidGraph(location, problem: m, remedy: ONNXGraphOrder.recheck)
     }
 
     func unsupported(_ m: String, fix: String) -> ONNXImportError {
-        ONNXImportError(.unsupportedAttribute, "\(location): \(m)", fix: fix)
+        .unsupportedFeature(location, problem: m, remedy: fix)
     }
 
     func shapeError(_ m: String) -> ONNXImportError {
-        ONNXImportError(.shapeMismatch, "\(location): \(m)", fix: "check the model with onnx.shape_inference.infer_shapes(model, strict_mode=True); re-export it if it fails")
+        .shapeMismatch(location, problem: m)
     }
 }

@@ -13,19 +13,19 @@ struct ONNXTensorReader {
     func read(_ t: ONNXTensorProto, what: String) throws(ONNXImportError) -> ONNXConstant {
         let label = "\(what) \"\(t.name)\""
         func bad(_ m: String) -> ONNXImportError {
-            ONNXImportError(.invalidTensor, "\(path): \(label): \(m)", fix: "re-export the model (e.g. torch.onnx.export) and check it with onnx.checker.check_model")
+            .invalidTensor(file: path, tensor: label, problem: m)
         }
         guard t.dims.count <= limits.maxRank else {
-            throw ONNXImportError(.limitExceeded, "\(path): \(label) has rank \(t.dims.count), above Kiln's limit of \(limits.maxRank)",
-                                  fix: "Kiln imports tensors of rank ≤ \(limits.maxRank)")
+            throw .limitExceeded(ONNXLocation(file: path), what: "\(label) has rank \(t.dims.count), above Kiln's limit of \(limits.maxRank)",
+                                 limit: .maxRank, bound: limits.maxRank, remedy: "export the model with tensors of rank ≤ \(limits.maxRank)")
         }
         var count = 1
         for d in t.dims {
             guard d >= 0, d <= Int64(ShapeInference.dimensionLimit) else { throw bad("dimension \(d) in dims \(t.dims) is negative or too large") }
             let (p, o) = count.multipliedReportingOverflow(by: Int(d))
             guard !o, p <= limits.maxTensorElements else {
-                throw ONNXImportError(.limitExceeded, "\(path): \(label) with dims \(t.dims) has more than \(limits.maxTensorElements) elements",
-                                      fix: "Kiln imports tensors of at most \(limits.maxTensorElements) elements")
+                throw .limitExceeded(ONNXLocation(file: path), what: "\(label) with dims \(t.dims) has more than \(limits.maxTensorElements) elements",
+                                     limit: .maxTensorElements, bound: limits.maxTensorElements, remedy: "export the model with smaller tensors")
             }
             count = p
         }
@@ -98,7 +98,7 @@ struct ONNXTensorReader {
     func readExternal(_ info: [String: String], bytes: Int, label: String) throws(ONNXImportError) -> Data {
         let location = info["location"] ?? ""
         func refuse(_ m: String, fix: String = "store the external data file in the model's folder and name it by a relative path (onnx.save_model(..., save_as_external_data=True, location=\"weights.bin\"))") -> ONNXImportError {
-            ONNXImportError(.externalData, "\(path): \(label): external data location \"\(location)\" \(m)", fix: fix)
+            .externalData(file: path, tensor: label, location: location, problem: m, remedy: fix)
         }
         guard !location.isEmpty else { throw refuse("is empty") }
         guard !location.hasPrefix("/"), !location.hasPrefix("~") else { throw refuse("is an absolute path; Kiln reads external data only from the model's folder") }

@@ -3,13 +3,25 @@ import Foundation
 /// The models Kiln can build by name.
 public enum ModelName: String, CaseIterable, Sendable {
     case resnet18, resnet34, resnet50
+    case mobilenetV2 = "mobilenet_v2"
+    case efficientnetB0 = "efficientnet_b0"
 
-    /// Builds the architecture with zero weights.
-    public func build(numClasses: Int = 1000) -> ResNet {
+    /// Builds the architecture with zero weights: a ``ResNet``, ``MobileNetV2`` or ``EfficientNet``.
+    public func build(numClasses: Int = 1000) -> Module {
+        switch self {
+        case .resnet18, .resnet34, .resnet50: buildResNet(numClasses: numClasses)!
+        case .mobilenetV2: MobileNetV2(numClasses: numClasses)
+        case .efficientnetB0: EfficientNet.b0(numClasses: numClasses)
+        }
+    }
+
+    /// The ResNets' architecture (nil for the other families).
+    func buildResNet(numClasses: Int = 1000) -> ResNet? {
         switch self {
         case .resnet18: ResNet(name: rawValue, block: BasicBlock.self, layers: [2, 2, 2, 2], numClasses: numClasses)
         case .resnet34: ResNet(name: rawValue, block: BasicBlock.self, layers: [3, 4, 6, 3], numClasses: numClasses)
         case .resnet50: ResNet(name: rawValue, block: Bottleneck.self, layers: [3, 4, 6, 3], numClasses: numClasses)
+        case .mobilenetV2, .efficientnetB0: nil
         }
     }
 }
@@ -36,8 +48,12 @@ public enum Weights: Sendable {
 /// A model from the zoo: the architecture with its weights loaded.
 /// - Throws: ``SafetensorsError`` or ``PyTorchError`` for unreadable files, ``WeightsMismatchError`` when keys
 ///   or shapes do not fit, ``ModelNameError`` for unknown names.
-public func model(_ name: ModelName, weights: Weights = .seeded(0)) throws -> ResNet {
-    let m = name.build()
+public func model(_ name: ModelName, weights: Weights = .seeded(0)) throws -> Module {
+    try load(name.build(), weights: weights)
+}
+
+/// `m` with `weights` loaded (strictly) or seeded.
+func load<M: Module>(_ m: M, weights: Weights) throws -> M {
     switch weights {
     case .seeded(let seed): m.initializeParameters(seed: seed)
     case .safetensors(let url): try m.loadStateDict(SafetensorsFile(contentsOf: url))
@@ -47,11 +63,15 @@ public func model(_ name: ModelName, weights: Weights = .seeded(0)) throws -> Re
 }
 
 /// ResNet-18 (11.7 M parameters). Without `weights`, seeded and not pretrained.
-public func resnet18(weights: Weights = .seeded(0)) throws -> ResNet { try model(.resnet18, weights: weights) }
+public func resnet18(weights: Weights = .seeded(0)) throws -> ResNet { try load(ModelName.resnet18.buildResNet()!, weights: weights) }
 /// ResNet-34 (21.8 M parameters). Without `weights`, seeded and not pretrained.
-public func resnet34(weights: Weights = .seeded(0)) throws -> ResNet { try model(.resnet34, weights: weights) }
+public func resnet34(weights: Weights = .seeded(0)) throws -> ResNet { try load(ModelName.resnet34.buildResNet()!, weights: weights) }
 /// ResNet-50 (25.6 M parameters). Without `weights`, seeded and not pretrained.
-public func resnet50(weights: Weights = .seeded(0)) throws -> ResNet { try model(.resnet50, weights: weights) }
+public func resnet50(weights: Weights = .seeded(0)) throws -> ResNet { try load(ModelName.resnet50.buildResNet()!, weights: weights) }
+/// MobileNetV2 (3.5 M parameters), torchvision's state-dict names. Without `weights`, seeded and not pretrained.
+public func mobilenetV2(weights: Weights = .seeded(0)) throws -> MobileNetV2 { try load(MobileNetV2(), weights: weights) }
+/// EfficientNet-B0 (5.3 M parameters), torchvision's state-dict names. Without `weights`, seeded and not pretrained.
+public func efficientnetB0(weights: Weights = .seeded(0)) throws -> EfficientNet { try load(EfficientNet.b0(), weights: weights) }
 
 /// An unknown model name.
 public struct ModelNameError: KilnError {

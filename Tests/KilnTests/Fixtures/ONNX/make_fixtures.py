@@ -127,6 +127,43 @@ def mixed_ops():
     return b.model([3, 9, 9], y)
 
 
+def upsampling():
+    """PRelu, ConvTranspose (groups, stride 2, pads, output_padding; stride 1 with uneven pads) and
+    Resize (nearest asymmetric/floor by scales, linear half_pixel)."""
+    b = Builder()
+    x = b.conv("input", 3, 6)
+    x = b.op("PRelu", [x, b.const((rng.standard_normal((6, 1, 1)) * 0.5).astype(np.float32), "slope")])
+    x = b.op("Resize", [x, "", b.const(np.array([1, 1, 2, 2], np.float32), "scales")], mode="nearest",
+             coordinate_transformation_mode="asymmetric", nearest_mode="floor")                    # (6, 10, 12)
+    w = b.const((rng.standard_normal((6, 2, 3, 3)) * 0.3).astype(np.float32))
+    x = b.op("ConvTranspose", [x, w, b.const(rng.standard_normal(4).astype(np.float32) * 0.1, "b")],
+             strides=[2, 2], pads=[1, 1, 1, 1], output_padding=[1, 1], group=2)                       # (4, 20, 24)
+    x = b.op("Resize", [x, "", b.const(np.array([1, 1, 3, 2], np.float32), "scales")], mode="linear",
+             coordinate_transformation_mode="half_pixel")                                             # (4, 60, 48)
+    w2 = b.const((rng.standard_normal((4, 2, 2, 3)) * 0.3).astype(np.float32))
+    y = b.op("ConvTranspose", [x, w2], pads=[1, 0, 0, 2])                                             # (2, 60, 48)
+    return b.model([3, 5, 6], y, opset=13)
+
+
+def resize_modes():
+    """Resize variants side by side (flattened and concatenated): nearest with every nearest_mode
+    and half_pixel / pytorch_half_pixel / asymmetric coordinates, linear with half_pixel and
+    asymmetric, odd and even factors, and PRelu with a per-channel slope."""
+    b = Builder()
+    x = b.op("PRelu", ["input", b.const(np.array([[[0.25]], [[-1.5]]], np.float32), "slope")])
+    outs = []
+    for mode, coords, nearest, scale in [("nearest", "half_pixel", "round_prefer_floor", [3, 2]),
+                                         ("nearest", "half_pixel", "round_prefer_ceil", [2, 3]),
+                                         ("nearest", "pytorch_half_pixel", "ceil", [3, 3]),
+                                         ("nearest", "asymmetric", "round_prefer_floor", [2, 1]),
+                                         ("linear", "asymmetric", "floor", [3, 2]),
+                                         ("linear", "pytorch_half_pixel", "floor", [1, 4])]:
+        r = b.op("Resize", [x, "", b.const(np.array([1, 1] + scale, np.float32), "scales")], mode=mode,
+                 coordinate_transformation_mode=coords, nearest_mode=nearest)
+        outs.append(b.op("Flatten", [r], axis=1))
+    return b.model([2, 4, 5], b.op("Concat", outs, axis=1), opset=13)
+
+
 def write_safetensors(path, tensors):
     header, offset, blobs = {}, 0, []
     for name, a in tensors.items():
@@ -141,7 +178,7 @@ def write_safetensors(path, tensors):
 
 
 def main():
-    for name, build in [("mobilenet_like", mobilenet_like), ("se_block", se_block), ("shuffle_unit", shuffle_unit), ("mixed_ops", mixed_ops)]:
+    for name, build in [("mobilenet_like", mobilenet_like), ("se_block", se_block), ("shuffle_unit", shuffle_unit), ("mixed_ops", mixed_ops), ("upsampling", upsampling), ("resize_modes", resize_modes)]:
         m = build()
         path = os.path.join(HERE, name + ".onnx")
         onnx.save(m, path)
