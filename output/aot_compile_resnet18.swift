@@ -14,8 +14,10 @@ let program = try export(model, exampleInputs: [example],
                          dynamicShapes: ["x": [0: Dim("batch", min: 2, max: 32)]])
 print("nodes:", program.graph.nodes.count, "- range constraints:", program.rangeConstraints.map(\.description).joined(separator: ", "))
 
-// Block 3, recipes/aot_compile_resnet18.md:47-58
-let temporary = FileManager.default.temporaryDirectory
+// Block 3, recipes/aot_compile_resnet18.md:47-60
+// A folder of this run's own, so two runs at once never share a library path or a cache.
+let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-recipe-\(getpid())")
+try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
 let libraryPath = temporary.appendingPathComponent("kiln-resnet18.so").path
 let cacheDirectory = temporary.appendingPathComponent("kiln-recipe-cache").path
 try? FileManager.default.removeItem(atPath: cacheDirectory)
@@ -26,7 +28,7 @@ options.log = { print($0); compileLog.messages.append($0) }
 let (compiledPath, compileMs) = try timed { try aotCompile(program, exampleInputs: [example], options: options) }
 print("compiled", URL(fileURLWithPath: compiledPath).lastPathComponent, String(format: "in %.1f s", compileMs / 1000))
 
-// Block 4, recipes/aot_compile_resnet18.md:63-72
+// Block 4, recipes/aot_compile_resnet18.md:65-74
 let layer1 = compileLog.messages.first { $0.hasPrefix("AUTOTUNE convolution(2x64x56x56, 64x64x3x3)") } ?? ""
 let candidates = layer1.split(separator: "\n").dropFirst().compactMap { line -> (String, Double)? in
     let words = line.split(separator: " ")
@@ -36,19 +38,19 @@ let candidates = layer1.split(separator: "\n").dropFirst().compactMap { line -> 
 show(chart: Chart(title: "AUTOTUNE: layer1's first 3×3 convolution (2×64×56×56)", categories: candidates.map(\.0),
                   series: [.init("time per run", candidates.map(\.1))], xLabel: "kernel", yLabel: "time per run", unit: "ms"))
 
-// Block 5, recipes/aot_compile_resnet18.md:79-85
+// Block 5, recipes/aot_compile_resnet18.md:81-87
 let (loaded, loadMs) = try timed { try aotLoad(compiledPath, device: .cpu) }
 let single = Tensor.randn([1, 3, 224, 224], seed: 2)
 let (logits, firstRunMs) = try timed { try loaded(single) }
 print("aotLoad:", String(format: "%.1f ms", loadMs), "- first run:", String(format: "%.1f ms", firstRunMs))
 print("logits", logits.shape, "top-5:", logits.topK(5)[0].map(\.index))
 
-// Block 6, recipes/aot_compile_resnet18.md:89-93
+// Block 6, recipes/aot_compile_resnet18.md:91-95
 let eager = try model(single)
 let comparison = logits.compare(to: eager, rtol: 0, atol: 5e-4 * eager.maxAbs)
 print("library vs eager:", comparison.isClose ? "close" : "DIFFERENT", "(tolerance 5e-4 · max|eager|)")
 
-// Block 7, recipes/aot_compile_resnet18.md:101-110
+// Block 7, recipes/aot_compile_resnet18.md:103-112
 let jit = compile(model, options: AOTCompileOptions(cacheDirectory: cacheDirectory, log: { _ in }))
 let (_, jitFirstMs) = try timed { try jit(single) }
 let (_, jitSecondMs) = try timed { try jit(single) }
@@ -57,3 +59,6 @@ print(String(format: "AOT first run after aotLoad: %.1f ms (+ %.1f ms to load)",
 show(chart: Chart.bars("First inference of ResNet-18 (batch 1): AOT against JIT",
                        ["AOT: aotLoad + first run": loadMs + firstRunMs, "JIT: first call": jitFirstMs,
                         "JIT: second call": jitSecondMs], yLabel: "time", unit: "ms"))
+
+// Block 8, recipes/aot_compile_resnet18.md:116-118
+try FileManager.default.removeItem(at: temporary)

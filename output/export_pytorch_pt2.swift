@@ -4,21 +4,22 @@
 import Foundation
 import Kiln
 
-// Block 1, recipes/export_pytorch_pt2.md:25-31
+// Block 1, recipes/export_pytorch_pt2.md:27-34
+FileManager.default.changeCurrentDirectoryPath(ProcessInfo.processInfo.environment["KILN_RUN_DIRECTORY"] ?? ".")
 let url = URL(fileURLWithPath: "recipes/models/tiny_cnn.pt2")
 let info = try readPT2Info(url)
 print("schema", info.schemaVersion, "written by torch", info.torchVersion ?? "?", "-", info.nodeCount, "nodes")
 let program = try importPT2(url)
 print(program)
 
-// Block 2, recipes/export_pytorch_pt2.md:36-38 (expect-error)
+// Block 2, recipes/export_pytorch_pt2.md:39-41 (expect-error)
 do {
 _ = try importPT2(URL(fileURLWithPath: "recipes/models/tiny_mobilenet.onnx"))
 } catch {
     print(error)
 }
 
-// Block 3, recipes/export_pytorch_pt2.md:45-52
+// Block 3, recipes/export_pytorch_pt2.md:48-55
 let references = try SafetensorsFile(contentsOf: URL(fileURLWithPath: "recipes/models/tiny_cnn_pytorch.safetensors"))
 for batch in [1, 2, 3] {
     let x = try references.tensor(named: "input_b\(batch)"), want = try references.tensor(named: "output_b\(batch)")
@@ -26,8 +27,11 @@ for batch in [1, 2, 3] {
     print("batch \(batch): interpreter matches PyTorch within 1e-4 · max|ref|: \(agree)")
 }
 
-// Block 4, recipes/export_pytorch_pt2.md:56-68
-let libraryPath = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-tiny-cnn.so").path
+// Block 4, recipes/export_pytorch_pt2.md:59-74
+// A folder of this run's own, so two runs at once never share a library path or a cache.
+let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-recipe-\(getpid())")
+try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
+let libraryPath = temporary.appendingPathComponent("kiln-tiny-cnn.so").path
 let example = try references.tensor(named: "input_b2")
 let (path, compileMs) = try timed {
     try aotCompile(program, exampleInputs: [example], options: AOTCompileOptions(outputPath: libraryPath))
@@ -39,16 +43,19 @@ let (_, steadyMs) = try timed { try library(x1) }
 print(String(format: "compiled in %.2f s; aotLoad %.2f ms, first run %.3f ms, second run %.3f ms",
              compileMs / 1000, loadMs, firstMs, steadyMs))
 
-// Block 5, recipes/export_pytorch_pt2.md:70-76
+// Block 5, recipes/export_pytorch_pt2.md:76-82
 for batch in [1, 2, 3] {
     let x = try references.tensor(named: "input_b\(batch)"), want = try references.tensor(named: "output_b\(batch)")
     let agree = try library(x).compare(to: want, rtol: 0, atol: 5e-4 * want.maxAbs).isClose
     print("batch \(batch): library matches PyTorch within 5e-4 · max|ref|: \(agree)")
 }
 
-// Block 6, recipes/export_pytorch_pt2.md:94-100 (no-run: not compiled)
+// Block 6, recipes/export_pytorch_pt2.md:100-106 (no-run: not compiled)
 // let model = try resnet18(weights: .pytorch(URL(fileURLWithPath: "resnet18-f37072fd.pth")))
 // let resnet = try export(model, exampleInputs: [Tensor.randn([2, 3, 224, 224])],
 //                         dynamicShapes: ["x": [0: Dim("batch", min: 2, max: 32)]])
 // let compiled = try aotLoad(try aotCompile(resnet, exampleInputs: [Tensor.randn([2, 3, 224, 224])],
 //                                           options: AOTCompileOptions(outputPath: "resnet18.so")))
+
+// Block 7, recipes/export_pytorch_pt2.md:116-118
+try FileManager.default.removeItem(at: temporary)

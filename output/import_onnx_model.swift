@@ -17,8 +17,10 @@ _ = try importONNX(url, dynamicShapes: ["input": [1: Dim("channels", max: 3)]])
     print(error)
 }
 
-// Block 3, recipes/import_onnx_model.md:39-47
-let temporary = FileManager.default.temporaryDirectory
+// Block 3, recipes/import_onnx_model.md:39-49
+// A folder of this run's own, so two runs at once never share a library path or a cache.
+let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-recipe-\(getpid())")
+try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
 let libraryPath = temporary.appendingPathComponent("kiln-tiny-mobilenet.so").path
 let example = Tensor.randn([4, 3, 16, 16], seed: 1)
 let (path, compileMs) = try timed {
@@ -26,14 +28,14 @@ let (path, compileMs) = try timed {
 }
 print("compiled", URL(fileURLWithPath: path).lastPathComponent, String(format: "in %.2f s", compileMs / 1000))
 
-// Block 4, recipes/import_onnx_model.md:54-60
+// Block 4, recipes/import_onnx_model.md:56-62
 let (library, loadMs) = try timed { try aotLoad(path) }
 let x1 = Tensor.randn([1, 3, 16, 16], seed: 2)
 let (first, firstMs) = try timed { try library(x1) }
 let (_, steadyMs) = try timed { try library(x1) }
 print(String(format: "aotLoad %.2f ms, first run %.3f ms, second run %.3f ms", loadMs, firstMs, steadyMs))
 
-// Block 5, recipes/import_onnx_model.md:62-72
+// Block 5, recipes/import_onnx_model.md:64-74
 for batch in [1, 3, 16] {
     let x = Tensor.randn([batch, 3, 16, 16], seed: UInt64(batch))
     let compiled = try library(x), eager = try program(x)
@@ -43,3 +45,6 @@ for batch in [1, 3, 16] {
 }
 let reference = try program(x1)
 print("first run's logits agree too:", first.compare(to: reference, rtol: 0, atol: 5e-4 * (reference.scalars.map(abs).max() ?? 0)).isClose)
+
+// Block 6, recipes/import_onnx_model.md:78-80
+try FileManager.default.removeItem(at: temporary)
