@@ -49,6 +49,22 @@ def run(cmd):
         raise RuntimeError(f"{' '.join(cmd)} exited {r.returncode}: {r.stderr.strip()[-600:]}")
 
 
+def check_kiln(kiln, f, model_args, compile_args, x, ref):
+    """Runs `x` through Kiln's interpreter (`kiln infer` + `model_args`) and through a library
+    compiled by `kiln compile` + `compile_args`, with the files named by `f(ext)`; returns
+    (eager, compiled) as max |diff| / max |ref| and the compile's seconds."""
+    save_safetensors(f("in.safetensors"), "x", x)
+    run([kiln, "infer", *model_args, "--input", f("in.safetensors") + ":x", "--output", f("eager.safetensors")])
+    start = time.time()
+    run([kiln, "compile", *compile_args, "--output", f("so")])
+    seconds = time.time() - start
+    run([kiln, "infer", "--library", f("so"), "--input", f("in.safetensors") + ":x", "--output", f("lib.safetensors")])
+    scale = float(np.abs(ref).max())
+    eager = np.abs(load_safetensors(f("eager.safetensors"), "logits") - ref).max() / scale
+    compiled = np.abs(load_safetensors(f("lib.safetensors"), "logits") - ref).max() / scale
+    return eager, compiled, seconds
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--kiln", default=os.path.join(ROOT, ".build", "debug", "kiln"))
@@ -65,18 +81,11 @@ def main():
         try:
             export(name, f("onnx"))
             x = np.random.default_rng(0).standard_normal((2, 3, 224, 224)).astype(np.float32)
-            save_safetensors(f("in.safetensors"), "x", x)
             so = ort.SessionOptions()
             so.intra_op_num_threads = 2
             ref = ort.InferenceSession(f("onnx"), so).run(None, {"input": x})[0]
-            run([a.kiln, "infer", "--onnx", f("onnx"), "--input", f("in.safetensors") + ":x", "--output", f("eager.safetensors")])
-            start = time.time()
-            run([a.kiln, "compile", f("onnx"), "--dynamic-batch", "1...32", "--output", f("so")])
-            seconds = time.time() - start
-            run([a.kiln, "infer", "--library", f("so"), "--input", f("in.safetensors") + ":x", "--output", f("lib.safetensors")])
-            scale = float(np.abs(ref).max())
-            eager = np.abs(load_safetensors(f("eager.safetensors"), "logits") - ref).max() / scale
-            compiled = np.abs(load_safetensors(f("lib.safetensors"), "logits") - ref).max() / scale
+            eager, compiled, seconds = check_kiln(a.kiln, f, ["--onnx", f("onnx")],
+                                                  [f("onnx"), "--dynamic-batch", "1...32"], x, ref)
             print(f"| {name} | {eager:.1e} | {compiled:.1e} | {seconds:.1f} |", flush=True)
             failed += eager > 1e-4 or compiled > 5e-4
         except Exception as e:  # one model's failure is reported, the others still run

@@ -11,12 +11,12 @@ torchvision numpy` and a built kiln (default: debug).
 
     python3 bench/torchvision_pt2.py [--kiln .build/release/kiln] [--out DIR] [MODEL …]
 """
-import argparse, os, sys, tempfile, time
+import argparse, os, sys, tempfile
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from torchvision_onnx import ROOT, load_safetensors, run, save_safetensors  # noqa: E402
+from torchvision_onnx import ROOT, check_kiln  # noqa: E402
 
 MODELS = ["resnet18", "mobilenet_v2", "efficientnet_b0"]
 
@@ -48,17 +48,9 @@ def main():
             try:
                 model = export(name, f("pt2"), ir == "decomposed")
                 x = np.random.default_rng(0).standard_normal((2, 3, 224, 224)).astype(np.float32)
-                save_safetensors(f("in.safetensors"), "x", x)
                 with torch.no_grad():
                     ref = model(torch.from_numpy(x)).numpy()
-                run([a.kiln, "infer", "--pt2", f("pt2"), "--input", f("in.safetensors") + ":x", "--output", f("eager.safetensors")])
-                start = time.time()
-                run([a.kiln, "compile", f("pt2"), "--output", f("so")])
-                seconds = time.time() - start
-                run([a.kiln, "infer", "--library", f("so"), "--input", f("in.safetensors") + ":x", "--output", f("lib.safetensors")])
-                scale = float(np.abs(ref).max())
-                eager = np.abs(load_safetensors(f("eager.safetensors"), "logits") - ref).max() / scale
-                compiled = np.abs(load_safetensors(f("lib.safetensors"), "logits") - ref).max() / scale
+                eager, compiled, seconds = check_kiln(a.kiln, f, ["--pt2", f("pt2")], [f("pt2")], x, ref)
                 print(f"| {name} | {ir} | {eager:.1e} | {compiled:.1e} | {seconds:.1f} |", flush=True)
                 failed += eager > 1e-4 or compiled > 5e-4
             except Exception as e:  # one model's failure is reported, the others still run
