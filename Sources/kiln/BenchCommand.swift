@@ -97,6 +97,7 @@ struct BenchCommand: ParsableCommand {
                 throw UsageError("--runs, --sgemm-size, --fresh-processes and --budget must be positive and --warmup not negative",
                                  suggestion: "Suggested fix: --runs 30 --warmup 3 --budget 10 --fresh-processes 5")
             }
+            CompileInterrupts.install()
             let report = try BenchSession(options: self, batches: sizes).run()
             print(json ? try report.json() : report.table)
         }

@@ -7,6 +7,8 @@ import KilnBench
 struct BenchSession {
     let options: BenchCommand
     let batches: [Int]
+    /// The cold caches' folders in `$TMPDIR`: `kiln-bench-cache-<pid>-<start>-<random>`.
+    static let cachePrefix = "kiln-bench-cache"
 
     func run() throws -> BenchReport {
         var report = BenchReport()
@@ -21,13 +23,15 @@ struct BenchSession {
         // Cold-cache compiles, each in a fresh temporary cache directory (so neither reuses the
         // other's library or autotune winners). The timed library then comes from the
         // max-autotune cache (its batch-1 winners are already there).
-        var temporaries: [URL] = []
-        defer { for t in temporaries { try? FileManager.default.removeItem(at: t) } }
+        // They are named after this process: a bench that is killed outright leaves them, and
+        // the next one removes them (an interrupted one removes its own, see CompileInterrupts).
+        TemporaryFolders.sweepAbandoned(prefix: Self.cachePrefix)
+        var temporaries: [String] = []
+        defer { for t in temporaries { TemporaryFolders.shared.remove(t) } }
         func freshCache() throws -> String {
-            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-bench-cache-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            let dir = try TemporaryFolders.shared.create(prefix: Self.cachePrefix).path
             temporaries.append(dir)
-            return dir.path
+            return dir
         }
         var compileSeconds: Double?, autotuneSeconds: Double?
         var libraryCache: String? = nil   // nil: the usual cache (KILN_CACHE_DIR or ~/.cache/kiln)

@@ -41,7 +41,7 @@ final class ActiveProcessGroups: @unchecked Sendable {
             ProcessSweeper.killStragglers(token: child.token, pipeInode: child.pipeInode)
         }
         // Their scratch folders: the workers' own cleanup will not run before the exit.
-        ScratchFolders.shared.removeAll()
+        ScratchFolders.removeAll()
         return running.count
     }
 }

@@ -54,11 +54,11 @@ public struct RecipeExecutor: Sendable {
         }
         let work: String
         do {
-            work = try ScratchFolders.shared.create()
+            work = try ScratchFolders.create()
         } catch {
             return failAll(recipe, at: runnable[0], .internalError("cannot create a scratch folder in \(NSTemporaryDirectory()): \(error)"))
         }
-        defer { ScratchFolders.shared.remove(work) }
+        defer { ScratchFolders.remove(work) }
 
         let generator = ProgramGenerator()
         let source = (work as NSString).appendingPathComponent("main.swift")

@@ -1,32 +1,22 @@
 import Foundation
+import Kiln
 
-/// The scratch folders of recipe programs being built and run (`$TMPDIR/kiln-recipe-<UUID>/`),
-/// so an interrupted runner removes them before it exits: its workers' own cleanup never runs.
-final class ScratchFolders: @unchecked Sendable {
-    static let shared = ScratchFolders()
-    private let folders = Locked<Set<String>>([])
+/// The scratch folders of recipe programs being built and run
+/// (`$TMPDIR/kiln-recipe-<pid>-<start>-<random>/`): registered with ``TemporaryFolders`` so an
+/// interrupted runner removes them before it exits (its workers' own cleanup never runs), and
+/// named after the runner so the next runner removes those a killed one left behind.
+enum ScratchFolders {
+    static let prefix = "kiln-recipe"
 
     /// Creates a new scratch folder and registers it.
-    func create() throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-recipe-\(UUID().uuidString)").path
-        folders.withLock { _ = $0.insert(path) }
-        do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        } catch {
-            folders.withLock { _ = $0.remove(path) }
-            throw error
-        }
-        return path
-    }
+    static func create() throws -> String { try TemporaryFolders.shared.create(prefix: prefix).path }
 
     /// Removes `path` and forgets it.
-    func remove(_ path: String) {
-        try? FileManager.default.removeItem(atPath: path)
-        folders.withLock { _ = $0.remove(path) }
-    }
+    static func remove(_ path: String) { TemporaryFolders.shared.remove(path) }
 
     /// Removes every registered folder (the runner is about to exit).
-    func removeAll() {
-        for path in folders.withLock({ $0 }) { remove(path) }
-    }
+    static func removeAll() { TemporaryFolders.shared.removeAll() }
+
+    /// Removes the scratch folders of runners that died without cleaning up.
+    static func sweepAbandoned() { TemporaryFolders.sweepAbandoned(prefix: prefix) }
 }

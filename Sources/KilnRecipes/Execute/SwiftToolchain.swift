@@ -24,8 +24,8 @@ public struct SwiftToolchain: Sendable {
         }
         var output: [UInt8] = []
         // swiftc leaves an empty `TemporaryDirectory.*` in `$TMPDIR` even for --version.
-        let scratch = try ScratchFolders.shared.create()
-        defer { ScratchFolders.shared.remove(scratch) }
+        let scratch = try ScratchFolders.create()
+        defer { ScratchFolders.remove(scratch) }
         var environment = environment
         environment["TMPDIR"] = scratch
         let end = try ChildProcess.run(path: swiftc, arguments: ["--version"], environment: environment,

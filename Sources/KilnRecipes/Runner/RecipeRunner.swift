@@ -116,6 +116,8 @@ public final class RecipeRunner: Sendable {
         }
         try checkAssetCollisions(selected)
         try KilnBuild.validate(options.kilnBuildDirectory)
+        // Runners killed outright (SIGKILL, a crash) could not remove their scratch folders.
+        ScratchFolders.sweepAbandoned()
         // Fail before spending minutes on recipes whose documents could not be written.
         if mode.writes { try AtomicFile.checkWritableDirectory(options.outputDirectory) }
         let toolchain = try options.toolchain ?? SwiftToolchain.locate(environment: options.environment)
