@@ -1,9 +1,9 @@
 import Foundation
 import Testing
 
-/// `kiln bench` leaves no cold-cache folder behind: an interrupted bench removes its own, and
-/// one killed outright (SIGKILL, as in a crash) leaves them to the next bench, which removes
-/// them before it starts.
+/// `kiln bench` and `kiln run` leave no scratch folder behind: an interrupted bench removes
+/// its cold caches, and folders of a process killed outright (SIGKILL, as in a crash) are
+/// removed by the next bench or runner before it starts.
 extension HostileCLITests {
     static func benchFolders(in tmp: URL) -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: tmp.path)) ?? []).filter { $0.hasPrefix("kiln-bench-cache-") }.sorted()
@@ -66,5 +66,31 @@ extension HostileCLITests {
         #expect(text.contains(" and the temporary folder " + own), "\(text)")
         #expect(Self.wait(2) { Self.pids(in: pids).allSatisfy { !Self.isRunning($0) } })
         #expect(Self.benchFolders(in: tmp).isEmpty, "\(Self.benchFolders(in: tmp))")
+    }
+
+    @Test func runnerRemovesScratchFoldersOfDeadRunners() throws {
+        let dir = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let tmp = dir.appendingPathComponent("tmp")
+        // A runner that exited without cleaning up: its pid and start time, now gone.
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/true")
+        try p.run()
+        let pid = p.processIdentifier
+        let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+        p.waitUntilExit()
+        let fields = stat.split(separator: ")").last.map { $0.split(separator: " ") } ?? []
+        let start = try #require(fields.count > 19 ? fields[19] : nil, "no start time in /proc/\(pid)/stat")
+        let abandoned = tmp.appendingPathComponent("kiln-recipe-\(pid)-\(start)-0123abcd/files")
+        let unrelated = tmp.appendingPathComponent("kiln-recipe-notes")
+        for folder in [abandoned, unrelated] { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
+        let w = try Workspace()
+        try w.write("a.md", "# A\n\n```swift\nprint(1)\n```\n")
+        let r = try Kiln.run(["run", w.recipes, "--output", w.output], environment: ["TMPDIR": tmp.path])
+        #expect(r.status == 0, "\(r.output)")
+        #expect(!FileManager.default.fileExists(atPath: abandoned.deletingLastPathComponent().path))
+        #expect(FileManager.default.fileExists(atPath: unrelated.path))
+        let left = ((try? FileManager.default.contentsOfDirectory(atPath: tmp.path)) ?? []).filter { $0.hasPrefix("kiln-recipe-") }
+        #expect(left == ["kiln-recipe-notes"], "\(left)")
     }
 }
