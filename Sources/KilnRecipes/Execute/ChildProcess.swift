@@ -1,4 +1,5 @@
 import Foundation
+import Kiln
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -48,54 +49,24 @@ enum ChildProcess {
         _ = fcntl(writeEnd, F_SETFD, FD_CLOEXEC)
         defer { close(readEnd) }
 
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, writeEnd, 1)
-        posix_spawn_file_actions_adddup2(&actions, writeEnd, 2)
-        for (child, parent) in inherit.sorted(by: { $0.key < $1.key }) {
-            posix_spawn_file_actions_adddup2(&actions, parent, child)
-        }
-        if let workingDirectory {
-            guard let addChdir = Self.addChdir, addChdir(&actions, workingDirectory) == 0 else {
-                ActiveProcessGroups.shared.spawnLock.unlock()
-                close(writeEnd)
-                throw spawnError(path, "cannot start it in \(workingDirectory) (needs glibc ≥ 2.29's posix_spawn_file_actions_addchdir_np)")
-            }
-        }
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-        posix_spawnattr_setpgroup(&attributes, 0)
-        var defaults = sigset_t(), mask = sigset_t()
-        sigemptyset(&defaults)
-        for s in [SIGPIPE, SIGINT, SIGTERM, SIGQUIT, SIGHUP, SIGCHLD, SIGUSR1, SIGUSR2] { sigaddset(&defaults, s) }
-        sigemptyset(&mask)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setsigmask(&attributes, &mask)
-
         // Descendants inherit the token, so the sweeper finds those that leave the group.
         let token = ProcessSweeper.newToken()
         var environment = environment
         environment[ProcessSweeper.variable] = ProcessSweeper.appending(token, to: environment[ProcessSweeper.variable])
         let pipeInode = ProcessSweeper.pipeInode(readEnd)
-        let argv = ([path] + arguments).map { strdup($0) } + [nil]
-        let envp = environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
-        }
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
+        let spawned = GroupSpawn.spawn([path] + arguments, environment: environment, output: writeEnd, inherit: inherit,
+                                        workingDirectory: workingDirectory,
+                                        defaultSignals: [SIGPIPE, SIGINT, SIGTERM, SIGQUIT, SIGHUP, SIGCHLD, SIGUSR1, SIGUSR2])
         close(writeEnd)
         // Registered before the spawn lock is released, so an interrupt (which takes the lock)
         // either finds this child or prevents its spawn.
-        if rc == 0 { ActiveProcessGroups.shared.insert(pid, token: token, pipeInode: pipeInode) }
+        if case .success(let pid) = spawned { ActiveProcessGroups.shared.insert(pid, token: token, pipeInode: pipeInode) }
         ActiveProcessGroups.shared.spawnLock.unlock()
-        guard rc == 0 else { throw spawnError(path, String(cString: strerror(rc))) }
+        let pid: pid_t
+        switch spawned {
+        case .success(let p): pid = p
+        case .failure(let why): throw spawnError(path, why.description)
+        }
         defer { ActiveProcessGroups.shared.remove(pid) }
 
         _ = fcntl(readEnd, F_SETFL, fcntl(readEnd, F_GETFL) | O_NONBLOCK)
@@ -155,15 +126,6 @@ enum ChildProcess {
             }
         }
     }
-
-    /// glibc's `posix_spawn_file_actions_addchdir_np` (2.29+), looked up at run time: Swift's
-    /// Glibc module does not import it (it is declared only under `_GNU_SOURCE`). The child's
-    /// directory must be set by the spawn itself; a `chdir` in this process would move every
-    /// thread of the runner.
-    private static let addChdir: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32)? = {
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addchdir_np") else { return nil }
-        return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32).self)
-    }()
 
     private static func spawnError(_ path: String, _ what: String) -> RecipeError {
         RecipeError(.internalError, "cannot start \(path): \(what)",
