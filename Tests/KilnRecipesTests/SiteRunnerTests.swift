@@ -38,7 +38,7 @@ struct SiteRunnerTests {
         #expect(read("data/table (1).csv") == "batch,ms\n1,0.5\n8,2.5\n")
         let page = try #require(read("first steps.html"))
         #expect(page.contains("<img src=\"img/red%20dot.png\" alt=\"a red dot\" />"))
-        #expect(page.contains("<a href=\"second%20%5Bb%5D.md\">other recipe</a>"))
+        #expect(page.contains("<a href=\"second%20%5Bb%5D.html\">other recipe</a>"))
         #expect(page.contains("<a class=\"next\" rel=\"next\" href=\"second%20%5Bb%5D.html\">Second, with brackets in its name →</a>"))
         #expect(read("second [b].html")?.contains("<a class=\"prev\" rel=\"prev\" href=\"first%20steps.html\">← First steps</a>") == true)
         #expect(read("index.html")?.contains("<a href=\"first%20steps.html\">First steps</a>") == true)

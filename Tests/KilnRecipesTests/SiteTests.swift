@@ -110,7 +110,8 @@ func visibleText(_ html: String) -> String { RecipeFuzzCheck.visibleText(html) }
 
     @Test func navigationFollowsTheGalleryOrder() {
         let gallery = [(name: "a", title: "A"), (name: "b c", title: "B & C"), (name: "d", title: "D")]
-        #expect(PageNavigation.of("a", in: gallery) == PageNavigation(previous: nil, next: .init(title: "B & C", file: "b c.html")))
+        #expect(PageNavigation.of("a", in: gallery) == PageNavigation(previous: nil, next: .init(title: "B & C", file: "b c.html"),
+                                                                        recipes: ["a", "b c", "d"]))
         #expect(PageNavigation.of("d", in: gallery).next == nil)
         let middle = PageNavigation.of("b c", in: gallery).html
         #expect(middle.contains("<a class=\"prev\" rel=\"prev\" href=\"a.html\">← A</a>"))

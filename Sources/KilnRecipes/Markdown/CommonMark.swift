@@ -39,9 +39,15 @@ public enum CommonMark {
     /// `style="text-align: …"` (the `align` attribute is obsolete in HTML5). `codeBlock` may
     /// return the HTML of a code block itself (highlighted code, an output block); nil keeps
     /// cmark's `<pre><code>`. Its HTML is inserted as given, so it must escape the code.
-    public static func renderHTML(_ markdown: String, codeBlock: ((CodeBlock) -> String?)? = nil) -> String {
+    ///
+    /// `link` may give a link's destination another one (`other.md` → `other.html`), and
+    /// `headingID` an id for each heading from its text, set on an anchor prepended to the
+    /// heading (`<a class="anchor" id="…" href="#…">`); it must return HTML-safe text.
+    public static func renderHTML(_ markdown: String, link: ((String) -> String?)? = nil, headingID: ((String) -> String)? = nil,
+                                  codeBlock: ((CodeBlock) -> String?)? = nil) -> String {
         withParsedTree(markdown) { root, parser in
             if let codeBlock { replaceCodeBlocks(in: root, codeBlock) }
+            if link != nil || headingID != nil { rewriteLinksAndHeadings(root, link: link, headingID: headingID) }
             let options = CMARK_OPT_DEFAULT | CMARK_OPT_TABLE_PREFER_STYLE_ATTRIBUTES
             guard let html = cmark_render_html(root, options, cmark_parser_get_syntax_extensions(parser)) else {
                 return ""
@@ -77,6 +83,53 @@ public enum CommonMark {
                 cmark_node_free(custom)
             }
         }
+    }
+
+    /// Gives links the destinations `link` returns and headings the anchors `headingID` names.
+    private static func rewriteLinksAndHeadings(_ root: OpaquePointer, link rewrite: ((String) -> String?)?,
+                                                headingID: ((String) -> String)?) {
+        var links: [OpaquePointer] = [], headings: [OpaquePointer] = []
+        guard let iterator = cmark_iter_new(root) else { return }
+        while true {
+            let event = cmark_iter_next(iterator)
+            if event == CMARK_EVENT_DONE { break }
+            guard event == CMARK_EVENT_ENTER, let node = cmark_iter_get_node(iterator) else { continue }
+            switch cmark_node_get_type(node) {
+            case CMARK_NODE_LINK: links.append(node)
+            case CMARK_NODE_HEADING: headings.append(node)
+            default: break
+            }
+        }
+        cmark_iter_free(iterator)
+        for link in links {
+            guard let url = cmark_node_get_url(link).map({ String(cString: $0) }),
+                  let destination = rewrite?(url) else { continue }
+            cmark_node_set_url(link, destination)
+        }
+        guard let headingID else { return }
+        for heading in headings {
+            let id = headingID(plainText(heading))
+            guard let anchor = cmark_node_new(CMARK_NODE_CUSTOM_INLINE) else { continue }
+            // A custom inline is written as given (cmark's safe mode drops only raw HTML).
+            cmark_node_set_on_enter(anchor, "<a class=\"anchor\" id=\"\(id)\" href=\"#\(id)\" aria-hidden=\"true\"></a>")
+            if cmark_node_prepend_child(heading, anchor) == 0 { cmark_node_free(anchor) }
+        }
+    }
+
+    /// The text of `node`'s inline descendants (text and code spans), as GitHub slugs it.
+    private static func plainText(_ node: OpaquePointer) -> String {
+        var text = ""
+        var child = cmark_node_first_child(node)
+        while let c = child {
+            let type = cmark_node_get_type(c)
+            if type == CMARK_NODE_TEXT || type == CMARK_NODE_CODE {
+                text += cmark_node_get_literal(c).map { String(cString: $0) } ?? ""
+            } else {
+                text += plainText(c)
+            }
+            child = cmark_node_next(c)
+        }
+        return text
     }
 
     private static func withParsedTree<R>(_ text: String, _ body: (OpaquePointer, OpaquePointer) -> R) -> R {

@@ -4,13 +4,17 @@
 /// In a recipe page (`navigation` given) Swift blocks are highlighted by ``SwiftHighlighter``,
 /// captured output and failures (``OutputBlockFinder``) are `<pre class="output">` and
 /// `<pre class="error">`, and a bar links the previous recipe, the index and the next recipe
-/// above and below the document. A page is a pure function of its arguments, so
+/// above and below the document. Links to other recipes' Markdown lead to their pages, and
+/// headings carry GitHub's anchors (``SiteLinks``). A page is a pure function of its arguments, so
 /// `verify --check` can render the committed document again and compare.
 public enum HTMLPage {
     /// A complete page titled `title` whose body is `markdown` rendered to HTML.
     public static func render(markdown: String, title: String, navigation: PageNavigation? = nil) -> String {
         let captured = OutputBlockFinder.capturedBlocks(in: CommonMark.parse(markdown))
-        let body = CommonMark.renderHTML(markdown) { block in
+        var slugs = SiteLinks.Slugs()
+        let pages = navigation?.recipes ?? []
+        let body = CommonMark.renderHTML(markdown, link: { SiteLinks.page(for: $0, pages: pages) },
+                                         headingID: { slugs.next(for: $0) }) { block in
             if let kind = captured[block.startLine] { return outputHTML(block.literal, kind: kind) }
             if block.info.split(separator: " ").first?.lowercased() == "swift" {
                 return "<pre class=\"code\"><code class=\"language-swift\">\(SwiftHighlighter.html(block.literal))</code></pre>\n"

@@ -19,19 +19,23 @@ public struct PageNavigation: Sendable, Equatable {
     public var previous: Link?
     /// The next recipe, nil on the last page.
     public var next: Link?
+    /// Every recipe of the site (output stems): links to their Markdown lead to their pages.
+    public var recipes: Set<String>
 
     /// Creates the navigation of one page.
-    public init(previous: Link? = nil, next: Link? = nil) {
+    public init(previous: Link? = nil, next: Link? = nil, recipes: Set<String> = []) {
         self.previous = previous
         self.next = next
+        self.recipes = recipes
     }
 
     /// The navigation of the recipe named `name` (output stem) among `gallery`, a list of
     /// (name, title) in gallery order; a name not in it gets only the index link.
     public static func of(_ name: String, in gallery: [(name: String, title: String)]) -> PageNavigation {
-        guard let i = gallery.firstIndex(where: { $0.name == name }) else { return PageNavigation() }
+        let recipes = Set(gallery.map(\.name))
+        guard let i = gallery.firstIndex(where: { $0.name == name }) else { return PageNavigation(recipes: recipes) }
         let link = { (k: Int) in Link(title: gallery[k].title, file: OutputFileNames(name: gallery[k].name).html) }
-        return PageNavigation(previous: i > 0 ? link(i - 1) : nil, next: i + 1 < gallery.count ? link(i + 1) : nil)
+        return PageNavigation(previous: i > 0 ? link(i - 1) : nil, next: i + 1 < gallery.count ? link(i + 1) : nil, recipes: recipes)
     }
 
     /// The `<nav>` bar: previous, the index, next.

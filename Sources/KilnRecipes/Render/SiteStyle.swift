@@ -27,6 +27,10 @@ enum SiteStyle {
         h1, h2, h3 { line-height: 1.25; margin: 1.4em 0 0.5em; }
         h1 { font-size: 1.9em; border-bottom: 1px solid var(--border); padding-bottom: 0.3em; }
         h2 { font-size: 1.4em; border-bottom: 1px solid var(--border); padding-bottom: 0.2em; }
+        a.anchor { float: left; margin-left: -1em; width: 1em; color: var(--muted); }
+        a.anchor::before { content: "#"; visibility: hidden; }
+        h1:hover a.anchor::before, h2:hover a.anchor::before, h3:hover a.anchor::before,
+        h4:hover a.anchor::before, a.anchor:focus::before { visibility: visible; }
         code, pre { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 0.88em; }
         :not(pre) > code { background: var(--code-bg); padding: 0.1em 0.35em; border-radius: 4px; }
         pre { background: var(--code-bg); border: 1px solid var(--border); border-radius: 6px;
