@@ -53,5 +53,31 @@ extension RunnerTests {
         #expect(try runner().run([recipes]).exitCode == 0)
         let now = RecipeRunner.figureLinks(in: read("charted.md")!)
         #expect(now[0] != figures[0] && read(now[0]) != nil && read(figures[0]) == nil)
+
+        // Figures an earlier run left that the cache manifest does not know (a fresh clone):
+        // verify --check calls them stale, and the next run removes them. Files that only look
+        // like figures, and figures of recipes this run does not regenerate, stay.
+        let left = ["images/charted_block1_0123abcd.svg", "images/charted_block9_ffffffff.png"]
+        let kept = ["images/charted_block1_0123ABCD.svg", "images/charted_block1_0123abcd.svg.bak", "images/charted_blockX_0123abcd.svg",
+                    "images/gamma_block1_0123abcd.svg", "images/notes.svg"]
+        for name in left + kept { try Data("<svg/>".utf8).write(to: URL(fileURLWithPath: output + "/" + name)) }
+        try FileManager.default.removeItem(atPath: output + "/.kiln-cache.json")
+        let check = try runner().verify([recipes], check: true)
+        #expect(check.failureClass == .stale, "\(check.text)")
+        #expect(Set(check.stale.flatMap(\.staleFiles)).isSuperset(of: left.map { output + "/" + $0 }), "\(check.text)")
+        #expect(try runner(force: true).run([recipes]).exitCode == 0)
+        for name in left { #expect(read(name) == nil, "\(name) was left") }
+        for name in kept { #expect(read(name) != nil, "\(name) was removed") }
+    }
+
+    @Test func figureNamesAreTheRunners() {
+        #expect(OutputFileNames.figureOwner("images/x_block3_1a2b3c4d.svg") == "x")
+        #expect(OutputFileNames.figureOwner("images/a_block1_block22_00000000.png") == "a_block1")
+        for name in ["images/x_block3_1A2B3C4D.svg", "images/x_block_1a2b3c4d.svg", "images/_block3_1a2b3c4d.svg",
+                     "x_block3_1a2b3c4d.svg", "images/x_block3_1a2b3c4.svg", "images/x_block3_1a2b3c4d.gif", "images/x_block٣_1a2b3c4d.svg"] {
+            #expect(OutputFileNames.figureOwner(name) == nil, "\(name)")
+        }
+        #expect(OutputFileNames.isRunnerFile("images/y_thumbnail.svg") && OutputFileNames.isRunnerFile("index.html"))
+        #expect(!OutputFileNames.isRunnerFile("images/plot.svg"))
     }
 }

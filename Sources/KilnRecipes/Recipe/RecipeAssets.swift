@@ -33,7 +33,7 @@ public enum RecipeAssets {
             let line = node.startLine > 0 ? node.startLine : line
             if node.type == "image" || node.type == "link", let destination = node.destination,
                let asset = try asset(destination, isImage: node.type == "image", recipe: recipe, folder: folder, line: line) {
-                if reserved.contains(asset.relativePath) {
+                if reserved.contains(asset.relativePath) || OutputFileNames.isRunnerFile(asset.relativePath) {
                     throw refusal(recipe, line, node, destination, "would replace output/\(asset.relativePath), a file the runner writes",
                                   fix: "rename the file.")
                 }

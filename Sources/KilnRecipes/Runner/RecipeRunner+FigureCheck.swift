@@ -23,9 +23,13 @@ extension RecipeRunner {
             }
         }
         if let document = FileManager.default.contents(atPath: outputPath(names.document)) {
-            for link in Self.figureLinks(in: String(decoding: document, as: UTF8.self))
-            where !FileManager.default.fileExists(atPath: outputPath(link)) {
+            let links = Self.figureLinks(in: String(decoding: document, as: UTF8.self))
+            for link in links where !FileManager.default.fileExists(atPath: outputPath(link)) {
                 stale(outputPath(link), "  \(outputPath(names.document)) links \(link), which is not in \(options.outputDirectory)")
+            }
+            // A figure an earlier run left: `kiln run` would remove it.
+            for file in figureFiles(of: names.name) where !links.contains(file) {
+                stale(outputPath(file), "  \(outputPath(file)) is a figure of \(names.name) that \(outputPath(names.document)) no longer links")
             }
         }
         report.stale = !report.staleFiles.isEmpty

@@ -21,14 +21,21 @@ extension RecipeRunner {
         writeAll(files.map { ($0.name, $0.data) }) { try AtomicFile.write($0, to: $1) }
     }
 
-    /// Removes the figures a recipe's previous run wrote (`previous`, its manifest outputs) that
-    /// its documents no longer link (`current`): only `images/<recipe>_block…` files the
-    /// manifest says it wrote, never anything else.
-    func removeStaleFigures(recipe name: String, previous: [String: String]?, current: Set<String>) {
-        let own = OutputFileNames.figureFolder + "/" + name + "_block"
-        for old in (previous ?? [:]).keys where old.hasPrefix(own) && !current.contains(old) {
+    /// Removes the recipe's figures in the output folder that its documents no longer link
+    /// (`current`): files of exactly the form `images/<recipe>_block<N>_<hash>.svg|png`, a name
+    /// no recipe's own file may have (``OutputFileNames/isRunnerFile(_:)``), so an earlier run's
+    /// figures go even when the cache manifest does not know them (a fresh clone).
+    func removeStaleFigures(recipe name: String, current: Set<String>) {
+        for old in figureFiles(of: name) where !current.contains(old) {
             try? FileManager.default.removeItem(atPath: outputPath(old))
         }
+    }
+
+    /// The figure files of recipe `name` in the output folder (`images/…`), sorted.
+    func figureFiles(of name: String) -> [String] {
+        let folder = OutputFileNames.figureFolder
+        return ((try? FileManager.default.contentsOfDirectory(atPath: outputPath(folder))) ?? [])
+            .map { folder + "/" + $0 }.filter { OutputFileNames.figureOwner($0) == name }.sorted()
     }
 
     private func writeAll<Content>(_ files: [(name: String, content: Content)],

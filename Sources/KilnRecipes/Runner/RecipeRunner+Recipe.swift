@@ -30,10 +30,9 @@ extension RecipeRunner {
         report.firstFigure = figures.first?.name
         switch context.mode {
         case .run:
-            let previous = context.manifest.withLock { $0.recipes[recipe.name]?.outputs }
             // Figures first: a reader of the new document finds its images in place.
             context.outputErrors.withLock { $0 += writeFigures(figures) + writeFiles(files) }
-            removeStaleFigures(recipe: recipe.name, previous: previous, current: Set(figures.map(\.name)))
+            removeStaleFigures(recipe: recipe.name, current: Set(figures.map(\.name)))
             record(report, key: key, files: files, figures: figures, context: context)
         case .verify(let check):
             if check && execution.passed {

@@ -38,6 +38,28 @@ public struct OutputFileNames: Sendable, Equatable {
         "\(Self.figureFolder)/\(name)_block\(block)_\(SHA256Digest.hex(content).prefix(8)).\(ext)"
     }
 
+    /// The recipe whose figure `relativePath` is (`x` for `images/x_block3_1a2b3c4d.svg`), or
+    /// nil when the path does not have the exact form of a figure's name.
+    public static func figureOwner(_ relativePath: String) -> String? {
+        let folder = figureFolder + "/"
+        guard relativePath.hasPrefix(folder), relativePath.hasSuffix(".svg") || relativePath.hasSuffix(".png") else { return nil }
+        let stem = relativePath.dropFirst(folder.count).dropLast(4)
+        let hash = stem.suffix(8)
+        guard stem.count > 9, hash.allSatisfy({ $0.isHexDigit && !$0.isUppercase }), stem.dropLast(8).last == "_",
+              let marker = stem.dropLast(9).range(of: "_block", options: .backwards) else { return nil }
+        let block = stem.dropLast(9)[marker.upperBound...]
+        guard !block.isEmpty, block.allSatisfy(\.isASCII), block.allSatisfy(\.isNumber), marker.lowerBound > stem.startIndex else { return nil }
+        return String(stem[..<marker.lowerBound])
+    }
+
+    /// Whether the runner writes files named `relativePath` in the output folder for some
+    /// recipe or for the gallery (figures, thumbnails, the gallery's pages): no recipe's own
+    /// file may take such a name.
+    public static func isRunnerFile(_ relativePath: String) -> Bool {
+        gallery.contains(relativePath) || figureOwner(relativePath) != nil
+            || (relativePath.hasPrefix(figureFolder + "/") && relativePath.hasSuffix("_thumbnail.svg"))
+    }
+
     /// The names for the recipe at `path`.
     public init(recipePath path: String) {
         self.init(name: Self.recipeName(path: path))

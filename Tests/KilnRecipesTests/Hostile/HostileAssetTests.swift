@@ -62,6 +62,12 @@ import Testing
         try Data("x".utf8).write(to: URL(fileURLWithPath: folder + "/index.html"))
         let error = refusal("[gallery](index.html)")
         #expect(error?.message == folder + "/r.md:3: link index.html would replace output/index.html, a file the runner writes")
+        // Figures and thumbnails are the runner's too (it removes figures no document links).
+        try FileManager.default.createDirectory(atPath: folder + "/images", withIntermediateDirectories: true)
+        for name in ["images/other_block2_0123abcd.svg", "images/other_thumbnail.svg"] {
+            try Data("<svg/>".utf8).write(to: URL(fileURLWithPath: folder + "/" + name))
+            #expect(refusal("![plot](\(name))")?.message == folder + "/r.md:3: image \(name) would replace output/\(name), a file the runner writes")
+        }
     }
 
     @Test func oversizedFilesAreRefused() throws {
