@@ -9,6 +9,9 @@ func reportingErrors(_ context: CommandContext = .other, _ body: () throws -> Vo
     do {
         try body()
     } catch let error as KilnError {
+        // The compile failed because a SIGINT/SIGTERM handler is stopping it: that handler
+        // reports and exits; a second report (and exit code) from here would race it.
+        if CompileInterruption.isInterrupted { CompileInterrupts.waitForExit() }
         let fix = error.commandLineSuggestion(context).map { "\n" + $0 } ?? ""
         FileHandle.standardError.write(Data("error: \(error.description)\(fix)\n".utf8))
         throw ExitCode(error.failureClass.exitCode)

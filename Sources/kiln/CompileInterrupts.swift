@@ -33,4 +33,9 @@ enum CompileInterrupts {
             sources.append(source)
         }
     }
+
+    /// Parks the calling thread while the signal handler finishes and exits the process.
+    static func waitForExit() -> Never {
+        while true { pause() }
+    }
 }

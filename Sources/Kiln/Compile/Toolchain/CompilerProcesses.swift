@@ -57,6 +57,9 @@ final class CompilerProcesses: @unchecked Sendable {
 
     /// Kills every registered process group, removes every build folder in progress and
     /// refuses new spawns (the process is about to exit).
+    /// True once ``interrupt()`` ran.
+    var isInterrupted: Bool { lock.withLock { interrupted } }
+
     func interrupt() -> (processGroups: Int, removedFolders: [String]) {
         lock.lock()
         defer { lock.unlock() }
@@ -79,4 +82,7 @@ public enum CompileInterruption {
     public static func stopAll() -> (processGroups: Int, removedFolders: [String]) {
         CompilerProcesses.shared.interrupt()
     }
+
+    /// True once ``stopAll()`` ran: a compile that fails from now on failed because of it.
+    public static var isInterrupted: Bool { CompilerProcesses.shared.isInterrupted }
 }
