@@ -84,7 +84,7 @@ enum AOTCompiler {
     }
 
     /// The cached library for `model`, or a fresh build of it installed into the cache (kernel
-    /// objects from the cache's `objects/` where it has them, see ``CompileCache/objectKey(toolchain:)``).
+    /// objects from the cache's `objects/` where it has them, see ``CompileCache/objectKey(files:toolchain:)``).
     /// With keepSource, the sources (and build.sh) end up in `<output>.src/` (or beside the
     /// cached library when there is no output path).
     static func buildOrReuse(_ model: GeneratedModel, toolchain: Toolchain, cache: CompileCache, options: AOTCompileOptions,
@@ -106,7 +106,7 @@ enum AOTCompiler {
         CompilerProcesses.shared.enterBuildFolder(dir.path)
         defer { CompilerProcesses.shared.leaveBuildFolder(dir.path) }
         try clock.measure("write sources") { try writeSources(model, to: dir) }
-        let objectKey = CompileCache.objectKey(toolchain: toolchain)
+        let objectKey = CompileCache.objectKey(files: KernelSources.files, toolchain: toolchain)
         let reused = clock.measure("fetch cached objects") { cache.fetchObjects(kernels, key: objectKey, into: dir) }
         let (compiles, ms) = try timed { try toolchain.build(in: dir, sources: sources, output: "model.so", buildID: key, prebuilt: reused) }
         clock.append(contentsOf: compiles + [AOTCompileStage(name: "compiles + link together", milliseconds: ms,

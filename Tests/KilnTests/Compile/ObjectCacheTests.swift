@@ -55,8 +55,12 @@ import Testing
                     Toolchain(command: ["cc"], identity: "cc 13.1.0", blasFlags: ["-lopenblas"]),
                     Toolchain(command: ["cc", "-m32"], identity: "cc 12.2.0", blasFlags: ["-lopenblas"]),
                     Toolchain(command: ["cc"], identity: "cc 12.2.0", blasFlags: ["-I/opt/blas", "-lopenblas"])]
-            .map(CompileCache.objectKey(toolchain:))
+            .map { CompileCache.objectKey(files: KernelSources.files, toolchain: $0) }
         #expect(Set(keys).count == keys.count, "\(keys)")
-        #expect(CompileCache.objectKey(toolchain: base) == keys[0])
+        #expect(CompileCache.objectKey(files: KernelSources.files, toolchain: base) == keys[0])
+        // Any kernel file's text, headers included, changes the key.
+        var edited = KernelSources.files
+        edited[0].text += " "
+        #expect(CompileCache.objectKey(files: edited, toolchain: base) != keys[0])
     }
 }

@@ -12,10 +12,11 @@ import Foundation
 extension CompileCache {
     var objects: URL { root.appendingPathComponent("objects") }
 
-    /// The object key for kernels built by `toolchain`.
-    static func objectKey(toolchain: Toolchain) -> String {
+    /// The object key for the kernel sources `files` (every file, headers too: a header
+    /// change must rebuild its includers) built by `toolchain`.
+    static func objectKey(files: [(name: String, text: String)], toolchain: Toolchain) -> String {
         var d = SHA256Digest()
-        for f in KernelSources.files { d.add(f.name, f.text) }
+        for f in files { d.add(f.name, f.text) }
         d.add("compiler", toolchain.identity)
         d.add("command", toolchain.command.joined(separator: " "))
         d.add("flags", toolchain.compileFlags.joined(separator: " "))
