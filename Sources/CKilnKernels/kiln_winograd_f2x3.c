@@ -240,7 +240,11 @@ KILN_AVX512_FN static void f2_output_avx512(const kiln_conv2d_params *p, const f
 }
 #endif
 
+#if KILN_WINO_ONLY_AVX512 /* see kiln_winograd_simd.h: the portable transforms cannot run here */
+static const kiln_winograd_variant f2_portable = {2, 4, f2_input_avx512, f2_output_avx512};
+#else
 static const kiln_winograd_variant f2_portable = {2, 4, f2_input_portable, f2_output_portable};
+#endif
 #if KILN_WINO_AVX512
 static const kiln_winograd_variant f2_avx512 = {2, 4, f2_input_avx512, f2_output_avx512};
 #define F2_AVX512 (&f2_avx512)

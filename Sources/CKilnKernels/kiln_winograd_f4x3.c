@@ -230,7 +230,11 @@ KILN_AVX512_FN static void f4_output_avx512(const kiln_conv2d_params *p, const f
 }
 #endif
 
+#if KILN_WINO_ONLY_AVX512 /* see kiln_winograd_simd.h: the portable transforms cannot run here */
+static const kiln_winograd_variant f4_portable = {4, 6, f4_input_avx512, f4_output_avx512};
+#else
 static const kiln_winograd_variant f4_portable = {4, 6, f4_input_portable, f4_output_portable};
+#endif
 #if KILN_WINO_AVX512
 static const kiln_winograd_variant f4_avx512 = {4, 6, f4_input_avx512, f4_output_avx512};
 #define F4_AVX512 (&f4_avx512)

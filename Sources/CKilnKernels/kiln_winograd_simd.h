@@ -71,4 +71,16 @@ static inline void wino_prefetch_rows(const float *xc, int h, int w, int r0, int
 #define KILN_WINO_AVX512 0
 #endif
 
+/* KILN_WINO_ONLY_AVX512: in a generated library (KILN_GENERATED_MODEL, built with
+ * -march=native) for an AVX-512 + FMA host the AVX-512 variants always run: the compiler may
+ * use AVX-512 anywhere in the library, so no CPU without it runs it at all, and nothing in it
+ * can force the portable path (kiln_winograd_force_portable is hidden). There the portable
+ * transforms are left out of the build, which saves about a third of each Winograd file's
+ * compiler time on every cold aotCompile. libKiln (eager runs, the tests) keeps both. */
+#if KILN_WINO_AVX512 && defined(KILN_GENERATED_MODEL) && defined(__AVX512F__) && defined(__FMA__)
+#define KILN_WINO_ONLY_AVX512 1
+#else
+#define KILN_WINO_ONLY_AVX512 0
+#endif
+
 #endif /* KILN_WINOGRAD_SIMD_H */

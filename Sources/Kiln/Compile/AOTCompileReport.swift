@@ -13,4 +13,6 @@ public struct AOTCompileReport: Sendable {
     public var autotuneTables: [String]
     /// The algorithm chosen for each convolution step, by step name.
     public var choices: [(step: String, algorithm: ConvAlgorithm)]
+    /// Each step's wall and CPU time, including one `cc …` per compiled file and the link.
+    public var stages: [AOTCompileStage] = []
 }

@@ -23,21 +23,30 @@ enum AOTCompiler {
         // silently compiled as fp32.
         let missing = CPUInfo.current.missingFeatures(options.precision.requiredCPUFeatures)
         guard missing.isEmpty else { throw CompileError.missingCPUFeatures(precision: options.precision.rawValue, features: missing) }
-        let toolchain = try Toolchain.detect(environment: options.toolchainEnvironment, timeout: options.compilerTimeout)
+        var clock = StageClock()
+        let toolchain = try clock.measure("toolchain") {
+            try Toolchain.detect(environment: options.toolchainEnvironment, timeout: options.compilerTimeout)
+        }
         let cache = CompileCache(root: options.resolvedCacheDirectory)
-        var graph = FusionPasses.run(try Lowering.lower(source))
-        let selection = try AlgorithmSelection.choose(&graph, batch: exampleInputs.first?.shape.first ?? 1, options: options, cache: cache)
-        let plan = MemoryPlan.plan(graph)
-        let model = try CodeGenerator.generate(graph, plan: plan, names: .init(model: source.model, graphHash: source.graphHash,
-                                                                                  outputs: source.signature.outputs),
-                                               metadata: try metadata(source, graph: graph, selection: selection, options: options, toolchain: toolchain))
+        var graph = try clock.measure("lower + fuse") { FusionPasses.run(try Lowering.lower(source)) }
+        let selection = try clock.measure("select") {
+            try AlgorithmSelection.choose(&graph, batch: exampleInputs.first?.shape.first ?? 1, options: options, cache: cache)
+        }
+        let model = try clock.measure("plan + codegen") {
+            try CodeGenerator.generate(graph, plan: MemoryPlan.plan(graph),
+                                       names: .init(model: source.model, graphHash: source.graphHash, outputs: source.signature.outputs),
+                                       metadata: try metadata(source, graph: graph, selection: selection, options: options, toolchain: toolchain))
+        }
         let output = options.outputPath.map { URL(fileURLWithPath: $0) }
-        let build = try buildOrReuse(model, toolchain: toolchain, cache: cache, options: options, output: output)
-        if let output { try install(build.library, at: output) }
+        let build = try buildOrReuse(model, toolchain: toolchain, cache: cache, options: options, output: output, clock: &clock)
+        if let output { try clock.measure("install at output") { try install(build.library, at: output) } }
         let path = output?.path ?? build.library.path
         let report = AOTCompileReport(path: path, cached: build.cached, key: build.key, milliseconds: Double(monotonicNanoseconds() - start) / 1e6,
                                       compilerMilliseconds: build.compilerMilliseconds, autotuneTables: selection.tables,
-                                      choices: selection.choices.map { ($0.step, $0.algorithm) })
+                                      choices: selection.choices.map { ($0.step, $0.algorithm) }, stages: clock.stages)
+        if options.toolchainEnvironment["KILN_DEBUG"].map({ !$0.isEmpty && $0 != "0" }) ?? false {
+            options.log("aotCompile stages:\n" + report.stages.map { "  " + $0.summary }.joined(separator: "\n"))
+        }
         let how = build.cached ? "cached (key \(build.key.prefix(12)))"
             : String(format: "compiled in %.0f ms, C compiler %.0f ms", report.milliseconds, build.compilerMilliseconds)
         options.log(String(format: "aotCompile: %@ → %@ — %@", source.model, path, how))
@@ -74,18 +83,20 @@ enum AOTCompiler {
         return metadata
     }
 
-    /// The cached library for `model`, or a fresh build of it installed into the cache.
+    /// The cached library for `model`, or a fresh build of it installed into the cache (kernel
+    /// objects from the cache's `objects/` where it has them, see ``CompileCache/objectKey(files:toolchain:)``).
     /// With keepSource, the sources (and build.sh) end up in `<output>.src/` (or beside the
     /// cached library when there is no output path).
     static func buildOrReuse(_ model: GeneratedModel, toolchain: Toolchain, cache: CompileCache, options: AOTCompileOptions,
-                             output: URL?) throws -> (library: URL, cached: Bool, key: String, compilerMilliseconds: Double) {
-        let key = model.cacheKey(toolchain: toolchain)
-        let sources = KernelSources.compilationUnits(for: model.source) + ["model.c"]
+                             output: URL?, clock: inout StageClock) throws -> (library: URL, cached: Bool, key: String, compilerMilliseconds: Double) {
+        let key = clock.measure("cache key") { model.cacheKey(toolchain: toolchain) }
+        let kernels = KernelSources.compilationUnits(for: model.source)
+        let sources = kernels + ["model.c"]
         if let hit = cache.lookup(key: key) {
             if options.keepSource, let output {
                 let dir = sourceDirectory(for: output)
                 try writeSources(model, to: dir)
-                let (compiles, link) = toolchain.buildCommands(sources: sources, output: "model.so")
+                let (compiles, link) = toolchain.buildCommands(sources: sources, output: "model.so", buildID: key)
                 toolchain.writeBuildScript(in: dir, compiles: compiles, link: link)
             }
             return (hit, true, key, 0)
@@ -94,11 +105,16 @@ enum AOTCompiler {
         // An interrupt removes the folder until the compile is over (installed, or kept as failed).
         CompilerProcesses.shared.enterBuildFolder(dir.path)
         defer { CompilerProcesses.shared.leaveBuildFolder(dir.path) }
-        try writeSources(model, to: dir)
-        let (_, ms) = try timed { try toolchain.build(in: dir, sources: sources, output: "model.so") }
+        try clock.measure("write sources") { try writeSources(model, to: dir) }
+        let objectKey = CompileCache.objectKey(files: KernelSources.files, toolchain: toolchain)
+        let reused = clock.measure("fetch cached objects") { cache.fetchObjects(kernels, key: objectKey, into: dir) }
+        let (compiles, ms) = try timed { try toolchain.build(in: dir, sources: sources, output: "model.so", buildID: key, prebuilt: reused) }
+        clock.append(contentsOf: compiles + [AOTCompileStage(name: "compiles + link together", milliseconds: ms,
+                                                             cpuMilliseconds: compiles.reduce(0) { $0 + $1.cpuMilliseconds })])
+        clock.measure("store objects") { cache.storeObjects(kernels.filter { !reused.contains($0) }, key: objectKey, from: dir) }
         let library: URL
         do {
-            library = try cache.install(dir.appendingPathComponent("model.so"), key: key)
+            library = try clock.measure("install in cache") { try cache.install(dir.appendingPathComponent("model.so"), key: key) }
         } catch {
             try? FileManager.default.removeItem(at: dir)
             throw error
@@ -108,7 +124,7 @@ enum AOTCompiler {
             try? FileManager.default.removeItem(at: keep)
             try? FileManager.default.moveItem(at: dir, to: keep)
         }
-        try? FileManager.default.removeItem(at: dir)
+        clock.measure("remove build folder") { try? FileManager.default.removeItem(at: dir) }
         return (library, false, key, ms)
     }
 

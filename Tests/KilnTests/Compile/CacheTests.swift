@@ -36,7 +36,7 @@ import Testing
         let toolchain = try Toolchain.detect()
         try Data("int broken( {\n".utf8).write(to: dir.appendingPathComponent("model.c"))
         do {
-            try toolchain.build(in: dir, sources: ["model.c"], output: "model.so")
+            try toolchain.build(in: dir, sources: ["model.c"], output: "model.so", buildID: "00")
             Issue.record("built a broken source")
         } catch let CompileError.compilerFailed(_, message, kept) {
             #expect(message.contains("model.c"), "\(message)")

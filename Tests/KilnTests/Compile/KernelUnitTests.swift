@@ -18,7 +18,7 @@ import Testing
         let flags = Toolchain.flags.filter { !Toolchain.isLinkOnly($0) && $0 != "-O3" } + ["-O0"]
         let commands = units.map { toolchain.command + flags + ["-I."] + toolchain.blasFlags.filter { $0.hasPrefix("-I") } + ["-c", $0, "-o", $0 + ".o"] }
         for (unit, r) in zip(units, Toolchain.runConcurrently(commands, in: dir, timeout: 120)) {
-            let result = try r.get()
+            let result = try r.result.get()
             #expect(result.succeeded, "\(unit) compiles: \(result.output)")
         }
         var defined: [String: Set<String>] = [:], undefined: [String: Set<String>] = [:]

@@ -13,6 +13,9 @@ struct ProcessResult {
     let output: String
     /// True when it outran its timeout and was killed with its process group.
     var timedOut = false
+    /// User + system CPU seconds of the program and the children it waited for (a compiler
+    /// driver's cc1 and as): what it cost, independent of how busy the machine was.
+    var cpuSeconds = 0.0
     var succeeded: Bool { status == 0 && !timedOut }
 }
 
@@ -41,6 +44,7 @@ enum Subprocess {
         var output: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         var status: Int32?
+        var cpuSeconds = 0.0
         var timedOut = false
         var eof = false
         var drainDeadline = Date.distantFuture
@@ -57,11 +61,14 @@ enum Subprocess {
                     break
                 }
             } else {
-                usleep(10_000)
+                usleep(1_000)   // the pipe closes just before the exit is reapable: poll it closely
             }
             if status == nil {
                 var raw: Int32 = 0
-                if waitpid(pid, &raw, WNOHANG) == pid {
+                var usage = rusage()
+                if wait4(pid, &raw, WNOHANG, &usage) == pid {
+                    cpuSeconds = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+                        + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
                     status = (raw & 0x7F) == 0 ? (raw >> 8) & 0xFF : 128 + (raw & 0x7F)
                     kill(-pid, SIGKILL)          // whatever it left running in its group
                     drainDeadline = Date().addingTimeInterval(2)
@@ -73,6 +80,7 @@ enum Subprocess {
             // A descendant that left the group may hold the pipe: stop reading soon after the exit.
             if status != nil && (eof || Date() >= drainDeadline) { break }
         }
-        return ProcessResult(status: status ?? -1, output: String(decoding: output, as: UTF8.self), timedOut: timedOut)
+        return ProcessResult(status: status ?? -1, output: String(decoding: output, as: UTF8.self), timedOut: timedOut,
+                             cpuSeconds: cpuSeconds)
     }
 }

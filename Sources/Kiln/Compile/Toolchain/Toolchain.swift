@@ -74,8 +74,11 @@ struct Toolchain: Sendable {
         ("-DKILN_GENERATED_MODEL", "compiles kiln_model_runtime.c, which is empty in Kiln's own build"),
         ("-DKILN_WINO_SLOTS=\(winogradSlots)", "Winograd workspace slots for this machine's cores (at most 4): the workspace, resident from load, holds none that no thread can use (3.3 MB less for ResNet-18 on 2 cores)"),
         ("-Wl,--no-undefined", "a missing symbol fails the build here instead of dlopen later"),
-        ("-Wl,--build-id=sha1", "a content hash as build id: same inputs, byte-identical library"),
+        ("-Wl,--build-id=0x\(buildIDPlaceholder)", "the cache key (a SHA-256 of every input of the library) as build id: same inputs, byte-identical library, and the linker need not hash its output (=sha1 over ResNet-18's 47 MB of weights costs ~0.2 s of CPU at the end of every cold build)"),
     ]
+
+    /// Replaced by the cache key in the link command.
+    static let buildIDPlaceholder = "<cache key>"
 
     /// The flags (without BLAS), in command-line order.
     static var flags: [String] { flagReasons.map(\.flag) }
@@ -88,11 +91,10 @@ struct Toolchain: Sendable {
     /// then one link. Why separate compiles: they run in parallel, one per core (the kernel
     /// sources take ~3.6 s of compiler time in sequence, most of a cold aotCompile); the
     /// objects and so the library are the same either way.
-    func buildCommands(sources: [String], output: String) -> (compiles: [[String]], link: [String]) {
-        let cflags = blasFlags.filter { !$0.hasPrefix("-l") && !$0.hasPrefix("-L") }
-        let compile = Self.flags.filter { !Self.isLinkOnly($0) }
-        let compiles = sources.map { command + compile + ["-I."] + cflags + ["-c", $0, "-o", Self.object($0)] }
+    func buildCommands(sources: [String], output: String, buildID: String) -> (compiles: [[String]], link: [String]) {
+        let compiles = sources.map { command + compileFlags + ["-c", $0, "-o", Self.object($0)] }
         let link = command + Self.flags.filter { Self.isLinkOnly($0) || $0 == "-pthread" || $0 == "-fPIC" || $0.hasPrefix("-march") }
+            .map { $0.replacingOccurrences(of: Self.buildIDPlaceholder, with: buildID) }
             + blasFlags.filter { $0.hasPrefix("-L") } + sources.map(Self.object) + ["-o", output]
             + blasFlags.filter { $0.hasPrefix("-l") } + ["-lm"]
         return (compiles, link)
@@ -100,27 +102,47 @@ struct Toolchain: Sendable {
 
     static func object(_ source: String) -> String { source + ".o" }
 
+    /// What every `-c` gets between the compiler and the file: the compile flags, `-I.` and
+    /// OpenBLAS's include flags.
+    var compileFlags: [String] {
+        Self.flags.filter { !Self.isLinkOnly($0) } + ["-I."] + blasFlags.filter { !$0.hasPrefix("-l") && !$0.hasPrefix("-L") }
+    }
+
     /// Builds `output` in `directory` (which holds the sources), compiling the sources in
     /// parallel. Writes `build.sh` there so the build can be reproduced by hand. On failure
     /// throws ``CompileError/compilerFailed`` with the first failing command's output (in
-    /// source order).
-    func build(in directory: URL, sources: [String], output: String) throws {
-        let (compiles, link) = buildCommands(sources: sources, output: output)
+    /// source order). `buildID` (hex) becomes the library's build id. Sources in `prebuilt` already have their object in `directory` and are
+    /// not compiled (`build.sh` still compiles them). Returns a stage per compile and the link.
+    @discardableResult
+    func build(in directory: URL, sources: [String], output: String, buildID: String, prebuilt: Set<String> = []) throws -> [AOTCompileStage] {
+        let (compiles, link) = buildCommands(sources: sources, output: output, buildID: buildID)
         writeBuildScript(in: directory, compiles: compiles, link: link)
         // Longest first (by source size), so the last compile to start is a short one.
         let sizes = sources.map { Self.size(directory, $0) }  // one stat per source, not per comparison
-        let order = compiles.indices.sorted { sizes[$0] > sizes[$1] }
+        let order = compiles.indices.filter { !prebuilt.contains(sources[$0]) }.sorted { sizes[$0] > sizes[$1] }
         let results = Self.runConcurrently(order.map { compiles[$0] }, in: directory, timeout: timeout)
-        var bySource = [Result<ProcessResult, Error>?](repeating: nil, count: compiles.count)
+        var bySource = [(result: Result<ProcessResult, Error>, milliseconds: Double)?](repeating: nil, count: compiles.count)
         for (slot, i) in order.enumerated() { bySource[i] = results[slot] }
-        for r in bySource.compactMap({ $0 }) { try check(r, directory: directory) }
-        try check(Result { try Subprocess.run(link, in: directory, timeout: timeout) }, directory: directory)
+        var stages: [AOTCompileStage] = []
+        for (i, r) in bySource.enumerated() {
+            guard let r else {
+                stages.append(AOTCompileStage(name: "cc " + sources[i], milliseconds: 0, cpuMilliseconds: 0, cached: true))
+                continue
+            }
+            try check(r.result, directory: directory)
+            stages.append(AOTCompileStage(name: "cc " + sources[i], milliseconds: r.milliseconds,
+                                          cpuMilliseconds: ((try? r.result.get())?.cpuSeconds ?? 0) * 1000))
+        }
+        let (linked, linkMs) = timed { Result { try Subprocess.run(link, in: directory, timeout: timeout) } }
+        try check(linked, directory: directory)
+        stages.append(AOTCompileStage(name: "link", milliseconds: linkMs, cpuMilliseconds: ((try? linked.get())?.cpuSeconds ?? 0) * 1000))
         // A compiler that exits 0 without writing a whole library (a wrapper script, a full disk
         // it did not report) must not get a broken file into the cache: check the ELF headers.
         if let problem = Self.builtLibraryProblem(directory.appendingPathComponent(output).path, name: output) {
             throw CompileError.compilerFailed(compiler: command.joined(separator: " "), message: "it exited 0, but \(problem)",
                                               sourceDirectory: directory.path)
         }
+        return stages
     }
 
     private func check(_ run: Result<ProcessResult, Error>, directory: URL) throws {
@@ -144,13 +166,15 @@ struct Toolchain: Sendable {
         ((try? FileManager.default.attributesOfItem(atPath: directory.appendingPathComponent(file).path))?[.size] as? Int) ?? 0
     }
 
-    /// Runs the commands, at most one per core at a time; results in the commands' order.
-    static func runConcurrently(_ commands: [[String]], in directory: URL, timeout: Double?) -> [Result<ProcessResult, Error>] {
+    /// Runs the commands, at most one per core at a time; results (with each one's wall time)
+    /// in the commands' order.
+    static func runConcurrently(_ commands: [[String]], in directory: URL, timeout: Double?)
+        -> [(result: Result<ProcessResult, Error>, milliseconds: Double)] {
         /// The shared queue position and results, guarded by `lock`.
         final class Progress: @unchecked Sendable {
             let lock = NSLock()
             var next = 0
-            var results: [Result<ProcessResult, Error>?]
+            var results: [(result: Result<ProcessResult, Error>, milliseconds: Double)?]
             init(_ n: Int) { results = .init(repeating: nil, count: n) }
         }
         let progress = Progress(commands.count)
@@ -159,8 +183,8 @@ struct Toolchain: Sendable {
             while true {
                 let i = progress.lock.withLock { () -> Int in progress.next += 1; return progress.next - 1 }
                 guard i < commands.count else { return }
-                let r = Result { try Subprocess.run(commands[i], in: directory, timeout: timeout) }
-                progress.lock.withLock { progress.results[i] = r }
+                let r = timed { Result { try Subprocess.run(commands[i], in: directory, timeout: timeout) } }
+                progress.lock.withLock { progress.results[i] = (r.result, r.milliseconds) }
             }
         }
         return progress.results.map { $0! }
