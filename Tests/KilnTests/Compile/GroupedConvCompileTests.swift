@@ -34,6 +34,26 @@ import Testing
         }
     }
 
+    /// A graph with depthwise convolutions runs batches image by image across threads
+    /// (kiln_graph.h `split_batch`): every image of a batch-7 run is bit for bit what a batch-1
+    /// run of that image gives, and the batch matches the interpreter.
+    @Test func splitBatchRunsEachImageAsBatchOne() throws {
+        let dir = CompileFixtures.scratch()
+        let out = dir.appendingPathComponent("split.so").path
+        _ = try aotCompile(Self.program, exampleInputs: [Tensor.randn([2, 3, 33, 31], seed: 1)],
+                           options: CompileFixtures.options(out, keepSource: true))
+        let model = try String(contentsOf: dir.appendingPathComponent("split.so.src/model.c"), encoding: .utf8)
+        #expect(model.contains(".rows_independent = 1, .split_batch = 1,"))
+        let library = try aotLoad(out)
+        let x = Tensor.randn([7, 3, 33, 31], seed: 9)
+        let batch = try library(x)
+        for i in 0..<7 {
+            let one = try library(x.slice(batch: i..<(i + 1)))
+            #expect(batch.slice(batch: i..<(i + 1)).scalars == one.scalars, "image \(i) of the batch differs from its batch-1 run")
+        }
+        CompileFixtures.expectMatches(batch, try Self.program.run([x])[0], "split batch 7")
+    }
+
     @Test(arguments: ConvAlgorithm.allCases)
     func forcedAlgorithmMatchesInterpreter(_ a: ConvAlgorithm) throws {
         let out = CompileFixtures.scratch().appendingPathComponent("dw-\(a.rawValue).so").path
