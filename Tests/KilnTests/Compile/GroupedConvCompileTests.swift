@@ -20,12 +20,17 @@ import Testing
                            dynamicShapes: ["x": [0: Dim("batch", min: 1, max: 8)]])
     }()
 
-    @Test func heuristicPicksDepthwiseAndMatchesInterpreter() throws {
-        let dir = CompileFixtures.scratch()
+    /// The program compiled with the heuristic kernel choice: its model.c and the library's path.
+    static func compiledWithSource(_ name: String) throws -> (model: String, library: String) {
+        let dir = CompileFixtures.scratch(name)
         let out = dir.appendingPathComponent("dw.so").path
-        _ = try aotCompile(Self.program, exampleInputs: [Tensor.randn([2, 3, 33, 31], seed: 1)],
+        _ = try aotCompile(program, exampleInputs: [Tensor.randn([2, 3, 33, 31], seed: 1)],
                            options: CompileFixtures.options(out, keepSource: true))
-        let model = try String(contentsOf: dir.appendingPathComponent("dw.so.src/model.c"), encoding: .utf8)
+        return (try String(contentsOf: dir.appendingPathComponent("dw.so.src/model.c"), encoding: .utf8), out)
+    }
+
+    @Test func heuristicPicksDepthwiseAndMatchesInterpreter() throws {
+        let (model, out) = try Self.compiledWithSource(#function)
         #expect(model.components(separatedBy: "kiln_conv2d_depthwise(&p, x, w, b, r, y);").count - 1 == 2)
         let library = try aotLoad(out)
         for batch in [1, 3] {
@@ -38,11 +43,7 @@ import Testing
     /// (kiln_graph.h `split_batch`): every image of a batch-7 run is bit for bit what a batch-1
     /// run of that image gives, and the batch matches the interpreter.
     @Test func splitBatchRunsEachImageAsBatchOne() throws {
-        let dir = CompileFixtures.scratch()
-        let out = dir.appendingPathComponent("split.so").path
-        _ = try aotCompile(Self.program, exampleInputs: [Tensor.randn([2, 3, 33, 31], seed: 1)],
-                           options: CompileFixtures.options(out, keepSource: true))
-        let model = try String(contentsOf: dir.appendingPathComponent("split.so.src/model.c"), encoding: .utf8)
+        let (model, out) = try Self.compiledWithSource(#function)
         #expect(model.contains(".rows_independent = 1, .split_batch = 1,"))
         let library = try aotLoad(out)
         let x = Tensor.randn([7, 3, 33, 31], seed: 9)
