@@ -2,8 +2,8 @@
  * kiln_gemm_tile.h — private to the kernels: the packed GEMMs' shared tile epilogue, so the
  * fp32 GEMM (kiln_gemm.c) and the bf16 one (kiln_gemm_bf16.c) store their fp32 accumulator
  * tiles through the same code: + C (later K blocks), then on the last K block + bias,
- * + residual and the activation (a clamp in registers for NONE/ReLU/Clip, kiln_act_span
- * after the store for the other kinds). Shipped inside generated libraries.
+ * + residual and the activation (in registers: a clamp for NONE/ReLU/Clip, kiln_act_avx512
+ * for the other kinds). Shipped inside generated libraries.
  */
 #ifndef KILN_GEMM_TILE_H
 #define KILN_GEMM_TILE_H
@@ -18,7 +18,7 @@
 typedef struct {
     int first, last, clamp; /* clamp: act is max(lo, min(hi, v)) (NONE/RELU/CLIP), in registers */
     float lo, hi;
-    const kiln_act *act;   /* other kinds: kiln_act_span on each stored row; or NULL */
+    const kiln_act *act;   /* other kinds: applied to each vector before it is stored; or NULL */
     const float *bias;     /* already offset to the panel's first row, or NULL */
     const float *residual; /* already offset to the tile, or NULL */
     int ldr;
@@ -34,6 +34,8 @@ static inline tile_epilogue kiln_tile_epilogue(int pc, int kc, int k, const kiln
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
+
+#include "kiln_act_simd.h"
 
 #define KILN_TILE_NV (KILN_GEMM_NR / 16) /* zmm vectors per tile row */
 
@@ -65,10 +67,13 @@ kiln_tile_store_avx512(const int rows, const int nv, __m512 (*acc)[KILN_TILE_NV]
                 if (rr) x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(mask[v], rr + 16 * v));
                 /* the bounds as first operands: max/min return the second (x) when x is NaN. */
                 if (e->clamp) x = _mm512_min_ps(hi, _mm512_max_ps(lo, x));
+                /* Other kinds (SiLU, sigmoid, ...) in registers too: a kiln_act_span call
+                 * per stored row of 48 floats costs more than the GEMM itself on low-K 1x1
+                 * layers (EfficientNet's 16->96 channels at 112x112, K = 16). */
+                else if (e->act) x = kiln_act_avx512(e->act, x);
             }
             _mm512_mask_storeu_ps(cr + 16 * v, mask[v], x);
         }
-        if (e->last && e->act && !e->clamp) kiln_act_span(e->act, (size_t)nr, cr);
     }
 }
 #endif

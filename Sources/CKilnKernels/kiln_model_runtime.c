@@ -12,6 +12,7 @@
 #include "kiln_kernels.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +39,7 @@ struct kiln_model {
     pthread_mutex_t arena_lock; /* held by the call using `arena` (taken with trylock) */
     float *arena;
     size_t arena_floats;
+    int split_batch; /* run batches image by image across threads (see kiln_graph.h) */
 };
 
 static _Thread_local char t_error[512];
@@ -142,6 +144,9 @@ kiln_model *kiln_create(void) {
     }
     pthread_mutex_init(&m->arena_lock, NULL);
     profile_start();
+    m->split_batch = G->rows_independent && G->split_batch;
+    const char *split = getenv("KILN_BATCH_SPLIT");
+    if (G->rows_independent && split && (split[0] == '0' || split[0] == '1') && !split[1]) m->split_batch = split[0] == '1';
     prefault(G->weights, G->weights_bytes, 0);
     /* Start the kernel thread pool now (a no-op job of one chunk per thread): creating and
      * placing its workers is then part of loading, not of the first run. */
@@ -264,6 +269,40 @@ static float *acquire_arena(kiln_model *m, size_t floats, int *owned) {
     return p;
 }
 
+static int64_t tensor_count(const kiln_tensor *t) {
+    int64_t count = 1;
+    for (int32_t d = 0; d < t->rank; d++) count *= t->shape[d];
+    return count;
+}
+
+/* A batch run image by image: why — a depthwise-separable network's activations at batch 32
+ * are ~150 MB per tensor (112x112x96 floats x 32), so every layer streams them through
+ * DRAM; one image's (~5 MB) stay in the caches from one layer to the next. Each runner (one
+ * per thread) claims images until none is left, and runs them with its own batch-1 arena and
+ * single-threaded kernels (kiln_get_num_threads is 1 inside a job). */
+typedef struct {
+    int64_t batch;
+    const float *const *in;
+    float *const *out;
+    size_t in_row[16], out_row[16]; /* floats per image of every input and output */
+    float *arenas;
+    size_t stride; /* floats per runner's arena */
+    _Atomic int64_t next;
+} split_ctx;
+
+static void split_runner(void *vctx, size_t r0, size_t r1) {
+    (void)r1;
+    split_ctx *s = (split_ctx *)vctx;
+    float *arena = s->arenas + r0 * s->stride;
+    const float *in[16];
+    float *out[16];
+    for (int64_t i; (i = atomic_fetch_add_explicit(&s->next, 1, memory_order_relaxed)) < s->batch;) {
+        for (int32_t j = 0; j < G->num_inputs; j++) in[j] = s->in[j] + (size_t)i * s->in_row[j];
+        for (int32_t j = 0; j < G->num_outputs; j++) out[j] = s->out[j] + (size_t)i * s->out_row[j];
+        G->forward(1, in, out, arena);
+    }
+}
+
 int32_t kiln_run(kiln_model *m, const kiln_tensor *inputs, int32_t num_inputs,
                  kiln_tensor *outputs, int32_t num_outputs) {
     t_error[0] = 0;
@@ -311,14 +350,26 @@ int32_t kiln_run(kiln_model *m, const kiln_tensor *inputs, int32_t num_inputs,
         }
         out_ptrs[o] = t->data;
     }
-    const size_t floats = G->arena_per_row * (size_t)batch + G->arena_fixed;
+    /* Split batches: one batch-1 arena per thread, 64-byte aligned each. */
+    const int threads = kiln_get_num_threads();
+    const int split = m->split_batch && batch > 1 && threads > 1;
+    const size_t runners = split ? (size_t)(batch < threads ? batch : threads) : 1;
+    const size_t stride = (G->arena_per_row + G->arena_fixed + 15) / 16 * 16;
+    const size_t floats = split ? runners * stride : G->arena_per_row * (size_t)batch + G->arena_fixed;
     int owned = 0;
     float *arena = acquire_arena(m, floats, &owned);
     if (!arena) {
         set_error("kiln_run: cannot allocate an arena of %zu floats", floats);
         return KILN_ERROR_MEMORY;
     }
-    G->forward(batch, in_ptrs, out_ptrs, arena);
+    if (split) {
+        split_ctx ctx = {batch, in_ptrs, out_ptrs, {0}, {0}, arena, stride, 0};
+        for (int32_t i = 0; i < num_inputs; i++) ctx.in_row[i] = (size_t)(tensor_count(&inputs[i]) / batch);
+        for (int32_t o = 0; o < num_outputs; o++) ctx.out_row[o] = (size_t)(tensor_count(&outputs[o]) / batch);
+        kiln_parallel_for(runners, 1, split_runner, &ctx);
+    } else {
+        G->forward(batch, in_ptrs, out_ptrs, arena);
+    }
     if (kiln_profile_on) g_profile_runs++;
     if (owned) free(arena);
     else pthread_mutex_unlock(&m->arena_lock);

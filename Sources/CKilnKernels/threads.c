@@ -38,6 +38,12 @@
 /* 0 = not yet decided; read lazily so KILN_NUM_THREADS can be set before first use. */
 static _Atomic int g_num_threads = 0;
 
+/* Set while this thread runs a chunk of a parallel job (caller, pool worker or spawned
+ * thread): nested kiln_parallel_for calls run inline, so inside a job one thread is all a
+ * kernel has (kiln_get_num_threads says 1, and kernels do not cut work into pieces for
+ * threads that will not come). */
+static _Thread_local int tls_in_job = 0;
+
 static int clamp_threads(long n) {
     if (n < 1) return 1;
     if (n > KILN_MAX_THREADS) return KILN_MAX_THREADS;
@@ -55,6 +61,7 @@ static int default_num_threads(void) {
 }
 
 int kiln_get_num_threads(void) {
+    if (tls_in_job) return 1;
     int n = atomic_load_explicit(&g_num_threads, memory_order_relaxed);
     if (n == 0) {
         /* Racing first callers compute the same value; storing it twice is harmless. */
@@ -78,7 +85,10 @@ typedef struct {
 
 static void *run_chunk(void *arg) {
     chunk_job *j = (chunk_job *)arg;
+    const int outer = tls_in_job;
+    tls_in_job = 1;
     j->fn(j->ctx, j->begin, j->end);
+    tls_in_job = outer;
     return NULL;
 }
 
@@ -122,8 +132,6 @@ static struct {
     pthread_t workers[KILN_MAX_THREADS];
 } pool = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
 
-/* Set while this thread runs a chunk of a pool job (caller or worker): nested calls go inline. */
-static _Thread_local int tls_in_job = 0;
 
 static uint64_t now_ns(void) {
     struct timespec t;

@@ -31,6 +31,11 @@ typedef struct kiln_graph_desc {
     /* One name per step, for KILN_PROFILE's report. */
     int32_t num_steps;
     const char *const *step_names;
+    /* rows_independent: every input and output has a symbolic batch dim 0 and no step mixes
+     * rows, so running the batch image by image gives the same result. split_batch: the
+     * runtime does that by default (one image per thread at a time, each thread with its own
+     * batch-1 arena), chosen at compile time; KILN_BATCH_SPLIT=0/1 overrides it. */
+    int32_t rows_independent, split_batch;
 } kiln_graph_desc;
 
 /* KILN_PROFILE=1 in the environment at kiln_create: every step is timed and kiln_destroy

@@ -20,18 +20,39 @@ import Testing
                            dynamicShapes: ["x": [0: Dim("batch", min: 1, max: 8)]])
     }()
 
-    @Test func heuristicPicksDepthwiseAndMatchesInterpreter() throws {
-        let dir = CompileFixtures.scratch()
+    /// The program compiled with the heuristic kernel choice: its model.c and the library's path.
+    static func compiledWithSource(_ name: String) throws -> (model: String, library: String) {
+        let dir = CompileFixtures.scratch(name)
         let out = dir.appendingPathComponent("dw.so").path
-        _ = try aotCompile(Self.program, exampleInputs: [Tensor.randn([2, 3, 33, 31], seed: 1)],
+        _ = try aotCompile(program, exampleInputs: [Tensor.randn([2, 3, 33, 31], seed: 1)],
                            options: CompileFixtures.options(out, keepSource: true))
-        let model = try String(contentsOf: dir.appendingPathComponent("dw.so.src/model.c"), encoding: .utf8)
+        return (try String(contentsOf: dir.appendingPathComponent("dw.so.src/model.c"), encoding: .utf8), out)
+    }
+
+    @Test func heuristicPicksDepthwiseAndMatchesInterpreter() throws {
+        let (model, out) = try Self.compiledWithSource(#function)
         #expect(model.components(separatedBy: "kiln_conv2d_depthwise(&p, x, w, b, r, y);").count - 1 == 2)
         let library = try aotLoad(out)
         for batch in [1, 3] {
             let x = Tensor.randn([batch, 3, 33, 31], seed: UInt64(batch))
             CompileFixtures.expectMatches(try library(x), try Self.program.run([x])[0], "heuristic, batch \(batch)")
         }
+    }
+
+    /// A graph with depthwise convolutions runs batches image by image across threads
+    /// (kiln_graph.h `split_batch`): every image of a batch-7 run is bit for bit what a batch-1
+    /// run of that image gives, and the batch matches the interpreter.
+    @Test func splitBatchRunsEachImageAsBatchOne() throws {
+        let (model, out) = try Self.compiledWithSource(#function)
+        #expect(model.contains(".rows_independent = 1, .split_batch = 1,"))
+        let library = try aotLoad(out)
+        let x = Tensor.randn([7, 3, 33, 31], seed: 9)
+        let batch = try library(x)
+        for i in 0..<7 {
+            let one = try library(x.slice(batch: i..<(i + 1)))
+            #expect(batch.slice(batch: i..<(i + 1)).scalars == one.scalars, "image \(i) of the batch differs from its batch-1 run")
+        }
+        CompileFixtures.expectMatches(batch, try Self.program.run([x])[0], "split batch 7")
     }
 
     @Test(arguments: ConvAlgorithm.allCases)

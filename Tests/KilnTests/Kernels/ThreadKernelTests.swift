@@ -105,6 +105,20 @@ import Testing
         #expect(bad == [Int32](repeating: 0, count: 8), "nested calls that missed or repeated indices: \(bad)")
     }
 
+    /// Inside a chunk a kernel has one thread (nested calls run inline), so
+    /// kiln_get_num_threads says 1 there and kernels do not cut work for absent threads.
+    @Test func oneThreadInsideAChunk() {
+        var seen = [Int32](repeating: -1, count: 4)
+        seen.withUnsafeMutableBufferPointer { buf in
+            kiln_parallel_for(4, 1, { raw, begin, end in
+                let seen = raw!.assumingMemoryBound(to: Int32.self)
+                for i in begin..<end { seen[i] = kiln_get_num_threads() }
+            }, buf.baseAddress)
+        }
+        #expect(seen == [1, 1, 1, 1], "kiln_get_num_threads inside chunks: \(seen)")
+        #expect(kiln_get_num_threads() >= 1)
+    }
+
     /// Four threads hammer kiln_parallel_for at once; each call must still see exactly its
     /// own indices, once each.
     @Test func concurrentCallersFromFourThreads() {

@@ -6,7 +6,7 @@ import Foundation
 /// descriptions and the metadata, over kiln_graph.h.
 enum CodeGenerator {
     /// Bumped whenever the generated code changes shape; recorded in every library.
-    static let version = 1
+    static let version = 2
 
     struct Names {
         var model: String
@@ -102,6 +102,7 @@ enum CodeGenerator {
             w.line(".forward = forward,")
             w.line(".weights = kiln_weights, .weights_bytes = \(ctx.blob.data.count),")
             w.line(".num_steps = \(g.nodes.count), .step_names = step_names,")
+            w.line(".rows_independent = \(g.rowsIndependent ? 1 : 0), .split_batch = \(g.splitsBatch ? 1 : 0),")
         }
         return GeneratedModel(source: w.text, weights: ctx.blob.data)
     }
