@@ -12,12 +12,9 @@ import Testing
 /// scale. The twin itself is checked against `kiln_conv2d_ref` on bf16-rounded inputs.
 /// Serialized: `kiln_gemm_bf16_force_portable` is process-wide.
 @Suite(.serialized) struct DirectBF16KernelTests {
-    static func check(_ p: kiln_conv2d_params, bias useBias: Bool, residual useResidual: Bool, seed: Int, path: String) -> String? {
+    static func check(_ p: kiln_conv2d_params, _ useBias: Bool, _ useResidual: Bool, _ seed: Int, _ path: String) -> String? {
         var p = p
-        let xCount = Int(p.n * p.c * p.h * p.w), wCount = Int(p.oc * p.c * p.kh * p.kw), yCount = Int(p.n * p.oc * p.oh * p.ow)
-        let x = KernelCheck.inputs(xCount, seed: seed), w = KernelCheck.inputs(wCount, seed: seed + 1)
-        let bias = useBias ? KernelCheck.inputs(Int(p.oc), seed: seed + 2) : nil
-        let residual = useResidual ? KernelCheck.inputs(yCount, seed: seed + 3) : nil
+        let (x, w, bias, residual, yCount) = GemmBF16KernelTests.convInputs(p, bias: useBias, residual: useResidual, seed: seed)
         var packed = KernelCheck.guarded(kiln_conv2d_direct_bf16_packed_size(&p))
         kiln_conv2d_direct_bf16_pack(&p, w, &packed)
         var twin = KernelCheck.guarded(yCount), fast = twin, fp32 = twin, rounded = twin
@@ -43,8 +40,6 @@ import Testing
     /// from 1 to 20 (an output vector spanning up to 16 rows, or one row with a remainder),
     /// small batches (paired once, split in blocks) and larger ones (one image per task).
     @Test func matchesTwinAndContract() {
-        defer { kiln_gemm_bf16_force_portable(0) }
-        var failures: [String] = [], cases = 0
         var shapes: [kiln_conv2d_params] = []
         for n in [1, 5] { for (c, oc) in [(3, 5), (8, 16), (9, 33)] { for (h, w) in [(11, 10), (4, 1), (6, 20)] {
             for (k, pad, end) in [((1, 1), (0, 0), (0, 0)), ((3, 3), (1, 1), (1, 1)), ((3, 3), (0, 2), (2, 0)),
@@ -58,16 +53,8 @@ import Testing
             ConvKernelTests.params(n: 1, c: 128, h: 7, w: 7, oc: 40, k: (3, 3), pad: (1, 1), relu: true),
             ConvKernelTests.params(n: 4, c: 32, h: 28, w: 28, oc: 24, k: (3, 3), pad: (1, 1)),
         ]
-        for (path, portable) in GemmBF16KernelTests.paths {
-            kiln_gemm_bf16_force_portable(portable)
-            for var p in shapes {
-                guard kiln_conv2d_init(&p) == 0, kiln_conv2d_direct_bf16_applicable(&p) != 0 else { continue }
-                cases += 1
-                let epi = cases % 16
-                if p.act.kind == Int32(KILN_ACT_NONE.rawValue) { p.act = GemmBF16KernelTests.activations[epi >> 2].act }
-                if let f = Self.check(p, bias: epi & 1 != 0, residual: epi & 2 != 0, seed: cases, path: path) { failures.append(f) }
-            }
-        }
+        let (cases, failures) = GemmBF16KernelTests.sweepConv(shapes, applies: { kiln_conv2d_direct_bf16_applicable(&$0) != 0 },
+                                                              check: Self.check)
         #expect(cases > 150, "only \(cases) valid shapes")
         KernelCheck.record(failures)
     }
