@@ -38,6 +38,9 @@ static const char gemm_bf16_c[] = {
 static const char conv_gemm_bf16_c[] = {
 #embed "kiln_conv_gemm_bf16.c"
     , 0};
+static const char conv_direct_bf16_c[] = {
+#embed "kiln_conv_direct_bf16.c"
+    , 0};
 static const char gemm_c[] = {
 #embed "kiln_gemm.c"
     , 0};
@@ -163,6 +166,7 @@ static const kiln_source_file files[] = {
     FILE_ENTRY("conv_depthwise.c", conv_depthwise_c),
     FILE_ENTRY("kiln_gemm_bf16.c", gemm_bf16_c),
     FILE_ENTRY("kiln_conv_gemm_bf16.c", conv_gemm_bf16_c),
+    FILE_ENTRY("kiln_conv_direct_bf16.c", conv_direct_bf16_c),
 };
 
 const kiln_source_file *kiln_embedded_sources(size_t *count) {

@@ -210,6 +210,8 @@ void kiln_gemm_bf16_force_portable(int force) {
     atomic_store_explicit(&g_force_portable, force != 0, memory_order_relaxed);
 }
 
+int kiln_gemm_bf16_portable_forced(void) { return atomic_load_explicit(&g_force_portable, memory_order_relaxed); }
+
 int kiln_cpu_has_avx512_bf16(void) { return cpu_has_bf16(); }
 
 static int use_bf16(void) { return !atomic_load_explicit(&g_force_portable, memory_order_relaxed) && cpu_has_bf16(); }

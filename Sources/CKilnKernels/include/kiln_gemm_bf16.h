@@ -74,8 +74,11 @@ void kiln_gemm_bf16(int m, int n, int k, const uint16_t *a_packed, const float *
 void kiln_gemm_bf16_ref(int m, int n, int k, const float *a, int lda, const float *b, int ldb,
                         float *c, int ldc, const float *bias, const float *residual, int ldr, const kiln_act *act);
 
-/* force != 0: the portable microkernel even on AVX512_BF16 CPUs (tests); 0: detect. */
+/* force != 0: the portable microkernel even on AVX512_BF16 CPUs (tests); 0: detect.
+ * Also obeyed by kiln_conv2d_direct_bf16. */
 void kiln_gemm_bf16_force_portable(int force);
+/* Internal: 1 while kiln_gemm_bf16_force_portable(1) is in effect. */
+int kiln_gemm_bf16_portable_forced(void);
 
 /* ---- convolution on it (kiln_conv_gemm_bf16.c): kiln_conv2d_gemm's contract in bf16. */
 struct kiln_conv2d_params;
@@ -88,6 +91,22 @@ void kiln_conv2d_gemm_bf16_pack(const struct kiln_conv2d_params *p, const float 
 /* x: (N, C, H, W), y: (N, OC, OH, OW), bias (OC) and residual (N, OC, OH, OW) or NULL. */
 void kiln_conv2d_gemm_bf16(const struct kiln_conv2d_params *p, const float *x, const void *packed,
                            const float *bias, const float *residual, float *y, float *workspace);
+
+/* ---- stride-1 convolution as an implicit bf16 GEMM (kiln_conv_direct_bf16.c): the input
+ * rounded to bf16 channel pairs once per call, no im2col; same rounding and epilogue. */
+/* 1 for one-group, stride-1 convolutions with KH*KW <= 64 (any pads and dilations). */
+int kiln_conv2d_direct_bf16_applicable(const struct kiln_conv2d_params *p);
+/* Floats that hold the packed weights (2 bf16 each). */
+size_t kiln_conv2d_direct_bf16_packed_size(const struct kiln_conv2d_params *p);
+/* w: (OC, C, KH, KW) fp32 -> packed bf16 panels (kiln_conv2d_direct_bf16_packed_size floats). */
+void kiln_conv2d_direct_bf16_pack(const struct kiln_conv2d_params *p, const float *w, void *packed);
+/* x: (N, C, H, W), y: (N, OC, OH, OW), bias (OC) and residual (N, OC, OH, OW) or NULL. */
+void kiln_conv2d_direct_bf16(const struct kiln_conv2d_params *p, const float *x, const void *packed,
+                             const float *bias, const float *residual, float *y);
+/* The naive twin: x and w rounded by kiln_bf16_from_float, double sums, fp32 epilogue
+ * (any stride; groups 1). w: (OC, C, KH, KW). */
+void kiln_conv2d_direct_bf16_ref(const struct kiln_conv2d_params *p, const float *x, const float *w,
+                                 const float *bias, const float *residual, float *y);
 
 #ifdef __cplusplus
 }

@@ -115,12 +115,18 @@ import Testing
 
     /// The convolution against kiln_conv2d_ref on bf16-rounded x and w (the twin), and on
     /// the fp32 inputs (the contract).
-    static func checkConv(_ p: kiln_conv2d_params, bias useBias: Bool, residual useResidual: Bool, seed: Int, path: String) -> String? {
-        var p = p
+    /// Seeded x, w, bias and residual of a convolution case (bias/residual nil when unused).
+    static func convInputs(_ p: kiln_conv2d_params, bias useBias: Bool, residual useResidual: Bool, seed: Int)
+        -> (x: [Float], w: [Float], bias: [Float]?, residual: [Float]?, yCount: Int) {
         let xCount = Int(p.n * p.c * p.h * p.w), wCount = Int(p.oc * p.c * p.kh * p.kw), yCount = Int(p.n * p.oc * p.oh * p.ow)
-        let x = KernelCheck.inputs(xCount, seed: seed), w = KernelCheck.inputs(wCount, seed: seed + 1)
-        let bias = useBias ? KernelCheck.inputs(Int(p.oc), seed: seed + 2) : nil
-        let residual = useResidual ? KernelCheck.inputs(yCount, seed: seed + 3) : nil
+        return (KernelCheck.inputs(xCount, seed: seed), KernelCheck.inputs(wCount, seed: seed + 1),
+                useBias ? KernelCheck.inputs(Int(p.oc), seed: seed + 2) : nil,
+                useResidual ? KernelCheck.inputs(yCount, seed: seed + 3) : nil, yCount)
+    }
+
+    static func checkConv(_ p: kiln_conv2d_params, _ useBias: Bool, _ useResidual: Bool, _ seed: Int, _ path: String) -> String? {
+        var p = p
+        let (x, w, bias, residual, yCount) = convInputs(p, bias: useBias, residual: useResidual, seed: seed)
         var packed = KernelCheck.guarded(kiln_conv2d_gemm_bf16_packed_size(&p))
         kiln_conv2d_gemm_bf16_pack(&p, w, &packed)
         var twin = KernelCheck.guarded(yCount), fast = twin, fp32 = twin
@@ -142,8 +148,6 @@ import Testing
     /// output-channel split, the K split (long K, few pixels, batch 1), the stride-2 stem and
     /// grouped images (batches of small outputs).
     @Test func convMatchesTwinAndContract() {
-        defer { kiln_gemm_bf16_force_portable(0) }
-        var failures: [String] = [], cases = 0
         var shapes: [kiln_conv2d_params] = []
         for n in [1, 3] { for (c, oc) in [(3, 5), (8, 16), (5, 33)] { for k in [1, 3, 7] {
             for stride in [1, 2] { for pad in [0, 1, 3] {
@@ -159,17 +163,28 @@ import Testing
             ConvKernelTests.params(n: 16, c: 32, h: 7, w: 7, oc: 40, k: (3, 3), pad: (1, 1), relu: true),
             ConvKernelTests.params(n: 40, c: 20, h: 9, w: 9, oc: 16, k: (3, 3), stride: (2, 2), pad: (1, 1)),
         ]
-        for (path, portable) in Self.paths {
-            kiln_gemm_bf16_force_portable(portable)
-            for var p in shapes {
-                guard kiln_conv2d_init(&p) == 0 else { continue }
-                cases += 1
-                let epi = cases % 16
-                if p.act.kind == Int32(KILN_ACT_NONE.rawValue) { p.act = Self.activations[epi >> 2].act }
-                if let f = Self.checkConv(p, bias: epi & 1 != 0, residual: epi & 2 != 0, seed: cases, path: path) { failures.append(f) }
-            }
-        }
+        let (cases, failures) = Self.sweepConv(shapes, applies: { _ in true }, check: Self.checkConv)
         #expect(cases > 100, "only \(cases) valid shapes")
         KernelCheck.record(failures)
+    }
+
+    /// Runs `check` on every valid, applicable shape on each path (AVX512_BF16 and portable),
+    /// rotating bias, residual and the activations (for shapes without one) through the cases.
+    /// Returns the number of cases and the failure messages.
+    static func sweepConv(_ shapes: [kiln_conv2d_params], applies: (inout kiln_conv2d_params) -> Bool,
+                          check: (kiln_conv2d_params, Bool, Bool, Int, String) -> String?) -> (Int, [String]) {
+        defer { kiln_gemm_bf16_force_portable(0) }
+        var failures: [String] = [], cases = 0
+        for (path, portable) in paths {
+            kiln_gemm_bf16_force_portable(portable)
+            for var p in shapes {
+                guard kiln_conv2d_init(&p) == 0, applies(&p) else { continue }
+                cases += 1
+                let epi = cases % 16
+                if p.act.kind == Int32(KILN_ACT_NONE.rawValue) { p.act = activations[epi >> 2].act }
+                if let f = check(p, epi & 1 != 0, epi & 2 != 0, cases, path) { failures.append(f) }
+            }
+        }
+        return (cases, failures)
     }
 }

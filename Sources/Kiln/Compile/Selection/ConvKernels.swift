@@ -40,6 +40,7 @@ struct ConvShape: Hashable, Sendable {
         case .packedGemm: return kiln_conv2d_gemm_applicable(&p) != 0
         case .depthwise: return kiln_conv2d_depthwise_applicable(&p) != 0
         case .packedGemmBF16: return kiln_conv2d_gemm_bf16_applicable(&p) != 0
+        case .directBF16: return kiln_conv2d_direct_bf16_applicable(&p) != 0
         }
     }
 
@@ -54,7 +55,7 @@ struct ConvShape: Hashable, Sendable {
         case .winogradF4x3: return kiln_winograd_f4x3_workspace_size(&p)
         case .packedGemm: return kiln_conv2d_gemm_workspace_size(&p)
         case .depthwise: return 0
-        case .packedGemmBF16: return 0
+        case .packedGemmBF16, .directBF16: return 0
         }
     }
 
@@ -83,6 +84,13 @@ struct ConvShape: Hashable, Sendable {
             var p = params
             var packed = [Float](repeating: 0, count: kiln_conv2d_gemm_bf16_packed_size(&p))
             weight.withUnsafeBufferPointer { w in packed.withUnsafeMutableBytes { kiln_conv2d_gemm_bf16_pack(&p, w.baseAddress, $0.baseAddress) } }
+            return packed
+        }
+        if a == .directBF16 {
+            // bf16 pair panels (kiln_conv_direct_bf16.c), two per float of the weights blob.
+            var p = params
+            var packed = [Float](repeating: 0, count: kiln_conv2d_direct_bf16_packed_size(&p))
+            weight.withUnsafeBufferPointer { w in packed.withUnsafeMutableBytes { kiln_conv2d_direct_bf16_pack(&p, w.baseAddress, $0.baseAddress) } }
             return packed
         }
         if a == .winogradF4x3 {
@@ -134,6 +142,7 @@ struct ConvShape: Hashable, Sendable {
         case .packedGemm: ("kiln_conv2d_gemm", true, { kiln_conv2d_gemm(&$0, $1, $2, $3, $4, $5, $6) })
         case .depthwise: ("kiln_conv2d_depthwise", false, { p, x, w, b, r, y, _ in kiln_conv2d_depthwise(&p, x, w, b, r, y) })
         case .packedGemmBF16: ("kiln_conv2d_gemm_bf16", true, { kiln_conv2d_gemm_bf16(&$0, $1, $2, $3, $4, $5, $6) })
+        case .directBF16: ("kiln_conv2d_direct_bf16", false, { p, x, w, b, r, y, _ in kiln_conv2d_direct_bf16(&p, x, w, b, r, y) })
         }
     }
 }

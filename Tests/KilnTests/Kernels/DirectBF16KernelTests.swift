@@ -1,0 +1,73 @@
+import CKilnKernels
+import Testing
+
+/// The implicit-GEMM bf16 convolution (`kiln_conv2d_direct_bf16`) against its naive twin
+/// (`kiln_conv2d_direct_bf16_ref`: x and w rounded to bf16, double sums), on the AVX512_BF16
+/// microkernel (when the CPU has it) and the portable loops over the same layouts.
+///
+/// Tolerances, as ``GemmBF16KernelTests``: against the twin `KernelCheck`'s 1e-4 ·
+/// max(1, max |ref|) (same rounding of the operands; only fp32 vs double summation order
+/// differs); against the fp32 convolution |Δ| ≤ 2⁻⁷ · Σ|x||w| + that tolerance per element,
+/// and the network's contract 5e-3 · max |ref| where the output is large enough to have a
+/// scale. The twin itself is checked against `kiln_conv2d_ref` on bf16-rounded inputs.
+/// Serialized: `kiln_gemm_bf16_force_portable` is process-wide.
+@Suite(.serialized) struct DirectBF16KernelTests {
+    static func check(_ p: kiln_conv2d_params, _ useBias: Bool, _ useResidual: Bool, _ seed: Int, _ path: String) -> String? {
+        var p = p
+        let (x, w, bias, residual, yCount) = GemmBF16KernelTests.convInputs(p, bias: useBias, residual: useResidual, seed: seed)
+        var packed = KernelCheck.guarded(kiln_conv2d_direct_bf16_packed_size(&p))
+        kiln_conv2d_direct_bf16_pack(&p, w, &packed)
+        var twin = KernelCheck.guarded(yCount), fast = twin, fp32 = twin, rounded = twin
+        kiln_conv2d_direct_bf16_ref(&p, x, w, bias, residual, &twin)
+        kiln_conv2d_ref(&p, GemmBF16KernelTests.bf16(x), GemmBF16KernelTests.bf16(w), bias, residual, &rounded)
+        kiln_conv2d_ref(&p, x, w, bias, residual, &fp32)
+        kiln_conv2d_direct_bf16(&p, x, packed, bias, residual, &fast)
+        let name = "direct_bf16[\(path)] " + ConvKernelTests.describe(p, bias: useBias, residual: useResidual)
+        if !KernelCheck.guardIntact(packed, count: packed.count - KernelCheck.guardCount) { return name + ": pack wrote past its size" }
+        if !KernelCheck.guardIntact(fast, count: yCount) { return name + ": wrote past y" }
+        if let f = KernelCheck.mismatch(twin, rounded, count: yCount, params: name + " twin vs kiln_conv2d_ref(bf16 inputs)") { return f }
+        if let f = KernelCheck.mismatch(fast, twin, count: yCount, params: name + " vs twin") { return f }
+        var bound = fast, q = p
+        q.act = GemmBF16KernelTests.activations[0].act
+        kiln_conv2d_ref(&q, x.map(abs), w.map(abs), nil, nil, &bound)
+        let keepsScale = p.act.kind == Int32(KILN_ACT_NONE.rawValue) || p.act.kind == Int32(KILN_ACT_RELU.rawValue)
+        return GemmBF16KernelTests.contractProblem(fast, fp32, bound: bound, count: yCount, k: Int(p.c * p.kh * p.kw),
+                                                   outputs: yCount, keepsScale: keepsScale, valid: { _ in true }, name: name)
+    }
+
+    /// Stride 1 over kernels 1/3/5 (and 1x3), symmetric and asymmetric pads, dilation 2, odd
+    /// channel counts (a half-empty last pair), output channels off the 8-row panel, widths
+    /// from 1 to 20 (an output vector spanning up to 16 rows, or one row with a remainder),
+    /// small batches (paired once, split in blocks) and larger ones (one image per task).
+    @Test func matchesTwinAndContract() {
+        var shapes: [kiln_conv2d_params] = []
+        for n in [1, 5] { for (c, oc) in [(3, 5), (8, 16), (9, 33)] { for (h, w) in [(11, 10), (4, 1), (6, 20)] {
+            for (k, pad, end) in [((1, 1), (0, 0), (0, 0)), ((3, 3), (1, 1), (1, 1)), ((3, 3), (0, 2), (2, 0)),
+                                  ((5, 5), (2, 2), (2, 2)), ((1, 3), (0, 1), (0, 1))] {
+                shapes.append(ConvKernelTests.params(n: n, c: c, h: h, w: w, oc: oc, k: k, pad: pad, padEnd: end))
+            }
+        } } }
+        shapes += [
+            ConvKernelTests.params(n: 2, c: 6, h: 9, w: 8, oc: 12, k: (3, 3), pad: (2, 2), dil: (2, 2)),
+            ConvKernelTests.params(n: 1, c: 64, h: 14, w: 14, oc: 64, k: (3, 3), pad: (1, 1), relu: true),
+            ConvKernelTests.params(n: 1, c: 128, h: 7, w: 7, oc: 40, k: (3, 3), pad: (1, 1), relu: true),
+            ConvKernelTests.params(n: 4, c: 32, h: 28, w: 28, oc: 24, k: (3, 3), pad: (1, 1)),
+        ]
+        let (cases, failures) = GemmBF16KernelTests.sweepConv(shapes, applies: { kiln_conv2d_direct_bf16_applicable(&$0) != 0 },
+                                                              check: Self.check)
+        #expect(cases > 150, "only \(cases) valid shapes")
+        KernelCheck.record(failures)
+    }
+
+    /// Only one-group stride-1 convolutions: the pitch trick needs consecutive outputs to read
+    /// consecutive input words.
+    @Test func applicability() {
+        var s1 = ConvKernelTests.params(n: 1, c: 4, h: 8, w: 8, oc: 4, k: (3, 3), pad: (1, 1))
+        var s2 = ConvKernelTests.params(n: 1, c: 4, h: 8, w: 8, oc: 4, k: (3, 3), stride: (2, 2), pad: (1, 1))
+        var g2 = ConvKernelTests.params(n: 1, c: 4, h: 8, w: 8, oc: 4, k: (3, 3), pad: (1, 1), groups: 2)
+        _ = kiln_conv2d_init(&s1); _ = kiln_conv2d_init(&s2); _ = kiln_conv2d_init(&g2)
+        #expect(kiln_conv2d_direct_bf16_applicable(&s1) == 1)
+        #expect(kiln_conv2d_direct_bf16_applicable(&s2) == 0)
+        #expect(kiln_conv2d_direct_bf16_applicable(&g2) == 0)
+    }
+}
