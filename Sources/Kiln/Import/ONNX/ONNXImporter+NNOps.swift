@@ -143,16 +143,9 @@ extension ONNXImporter {
 
     func importReduceMean() throws(ONNXImportError) -> ImportValue {
         let x = try required(0)
-        let rank = try self.rank(x)
-        var axes = opset >= 18 ? (try input(1) == nil ? [] : try staticInts(1, "axes")) : (try ints("axes") ?? [])
-        if axes.isEmpty {
-            if opset >= 18, try int("noop_with_empty_axes", 0) != 0 { return x }
-            axes = Array(0..<rank)
-        }
-        var normalized: [Int] = []
-        for a in axes { normalized.append(try axis(a, rank: rank)) }
+        guard let axes = try reductionAxes(rank: try rank(x), axesInputSince: 18) else { return x }
         var a = NodeAttributes()
-        a.axes = Array(Set(normalized)).sorted(); a.keepDims = try int("keepdims", 1) != 0
+        a.axes = axes; a.keepDims = try int("keepdims", 1) != 0
         return try apply(.reduceMean, [x], a)
     }
 
