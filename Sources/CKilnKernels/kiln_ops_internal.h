@@ -55,6 +55,7 @@ static inline float kiln_act_scalar(const kiln_act *a, float v) {
     case KILN_ACT_ABS: return fabsf(v);
     case KILN_ACT_SIGN: return v > 0.0f ? 1.0f : (v < 0.0f ? -1.0f : v); /* 0, -0 and NaN pass */
     case KILN_ACT_RECIPROCAL: return 1.0f / v;
+    case KILN_ACT_SHRINK: return v < -a->a ? v + a->b : (v > a->a ? v - a->b : (v != v ? v : 0.0f));
     default: return v;
     }
 }

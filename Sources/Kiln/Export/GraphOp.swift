@@ -10,8 +10,9 @@
 /// - `linear(x, weight, bias?)` — x: (…, IN), weight (OUT, IN)
 /// - `clip`, `leaky_relu`, `sigmoid`, `hard_sigmoid`, `hard_swish`, `silu`, `tanh` (x) —
 ///   elementwise activations (attributes min/max, alpha/beta)
-/// - `elu` (alpha), `selu` (alpha, beta = gamma), `softplus`, `softsign`, `exp`, `log`, `sqrt`,
-///   `neg`, `abs`, `sign`, `reciprocal` (x) — elementwise math (not fused into convolutions)
+/// - `elu` (alpha), `selu` (alpha, beta = gamma), `shrink` (alpha = lambd, beta = bias),
+///   `softplus`, `softsign`, `exp`, `log`, `sqrt`, `neg`, `abs`, `sign`, `reciprocal` (x) —
+///   elementwise math (not fused into convolutions)
 /// - `add`, `sub`, `mul`, `div`, `max`, `min`, `pow` (a, b) — NumPy broadcasting
 /// - `avg_pool2d(x)` — kernel_shape, strides, pads, ceil_mode, count_include_pad;
 ///   `max_pool2d` also takes these rectangular, asymmetric forms; `global_max_pool2d(x)`
@@ -40,7 +41,7 @@ public enum GraphOp: String, CaseIterable, Hashable, Sendable, Codable, CustomSt
     case globalMaxPool2d = "global_max_pool2d"
     case reduceMean = "reduce_mean"
     case softmax, lrn, matmul, reshape, transpose, concat, slice, pad
-    case elu, selu, softplus, softsign, exp, log, sqrt, neg, abs, sign, reciprocal
+    case elu, selu, softplus, softsign, exp, log, sqrt, neg, abs, sign, reciprocal, shrink
     case maximum = "max", minimum = "min", pow
     case logSoftmax = "log_softmax"
 
@@ -71,7 +72,7 @@ public enum GraphOp: String, CaseIterable, Hashable, Sendable, Codable, CustomSt
         case .flatten: ["start_dim"]
         case .clip: ["min", "max"]
         case .leakyRelu, .elu: ["alpha"]
-        case .selu: ["alpha", "beta"]
+        case .selu, .shrink: ["alpha", "beta"]
         case .hardSigmoid: ["alpha", "beta"]
         case .reduceMean: ["axes", "keepdims"]
         case .softmax, .logSoftmax, .concat: ["axis"]
@@ -102,7 +103,7 @@ public enum GraphOp: String, CaseIterable, Hashable, Sendable, Codable, CustomSt
     /// The elementwise math functions of ONNX models (`exp`, `sqrt`, `elu`, …).
     public var isUnaryMath: Bool {
         switch self {
-        case .elu, .selu, .softplus, .softsign, .exp, .log, .sqrt, .neg, .abs, .sign, .reciprocal: true
+        case .elu, .selu, .softplus, .softsign, .exp, .log, .sqrt, .neg, .abs, .sign, .reciprocal, .shrink: true
         default: false
         }
     }
@@ -177,6 +178,7 @@ extension GraphNode {
         case .abs: return .abs
         case .sign: return .sign
         case .reciprocal: return .reciprocal
+        case .shrink: return .shrink(lambd: a.alpha ?? 0.5, bias: a.beta ?? 0)
         default: return nil
         }
     }

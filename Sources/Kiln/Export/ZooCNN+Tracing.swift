@@ -25,6 +25,7 @@ extension ActivationLayer: Traceable {
         case .abs: op = .abs
         case .sign: op = .sign
         case .reciprocal: op = .reciprocal
+        case let .shrink(lambd, bias): op = .shrink; a.alpha = lambd; a.beta = bias
         }
         return try graph.node(op, [x], attributes: a, for: self)
     }

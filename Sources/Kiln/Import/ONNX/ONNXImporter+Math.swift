@@ -3,17 +3,19 @@ extension ONNXImporter {
     /// ONNX's one-input math operators and the Kiln op each becomes.
     static let unaryMathOps: [String: GraphOp] = [
         "Elu": .elu, "Selu": .selu, "Softplus": .softplus, "Softsign": .softsign, "Exp": .exp, "Log": .log,
-        "Sqrt": .sqrt, "Neg": .neg, "Abs": .abs, "Sign": .sign, "Reciprocal": .reciprocal,
+        "Sqrt": .sqrt, "Neg": .neg, "Abs": .abs, "Sign": .sign, "Reciprocal": .reciprocal, "Shrink": .shrink,
     ]
 
     /// The attributes' meaning has not changed since opset 6 (opset 1's `consumed_inputs`
     /// was an optimisation hint, ignored here); newer opsets only added input types.
+    /// Shrink exists since opset 9.
     func importUnaryMath() throws(ONNXImportError) -> ImportValue {
         let op = Self.unaryMathOps[node.opType]!
         var a = NodeAttributes()
         switch op {
         case .elu: a.alpha = try finite("alpha", 1)
         case .selu: a.alpha = try finite("alpha", 1.67326319217681884765625); a.beta = try finite("gamma", 1.05070102214813232421875)
+        case .shrink: a.alpha = try finite("lambd", 0.5); a.beta = try finite("bias", 0)
         default: break
         }
         return try apply(op, [try required(0)], a)

@@ -10,7 +10,14 @@
 ///   (ONNXImporter+Resize.swift).
 extension ONNXImporter {
     func importPRelu() throws(ONNXImportError) -> ImportValue {
-        let x = try required(0), slope = try required(1)
+        let x = try required(0)
+        var slope = try required(1)
+        // Before opset 7 a 1-D slope of C values is per channel (dimension 1), not broadcast
+        // from the right.
+        let xs = shape(x)
+        if opset < 7, case .constant(let c) = slope, c.shape.count == 1, c.count > 1, xs.count > 2, xs[1].staticValue == c.count {
+            slope = .constant(ONNXConstant(shape: [c.count] + [Int](repeating: 1, count: xs.count - 2), floats: c.floatValues))
+        }
         let minusOne = ImportValue.constant(ONNXConstant(shape: [1], floats: [-1]))
         let negativeSlope = try apply(.mul, [slope, minusOne], suffix: "_neg_slope")
         let positive = try apply(.relu, [x], suffix: "_pos")
@@ -66,14 +73,14 @@ extension ONNXImporter {
         if outputShape != nil || autoPad.hasPrefix("SAME") {
             let target = outputShape ?? [h * s[0], wd * s[1]]
             for (i, n) in [h, wd].enumerated() {
-                // The natural size before padding, with output_padding; padding trims it to the target.
-                let full = s[i] * (n - 1) + op[i] + (w.shape[2 + i] - 1) * d[i] + 1
-                if explicitPads != nil {
-                    p[i + 2] = full - p[i] - target[i]
-                } else {
-                    let total = full - target[i], half = ShapeInference.floorDiv(total, 2)
-                    (p[i], p[i + 2]) = autoPad == "SAME_UPPER" ? (half, total - half) : (total - half, half)
+                // The size before padding; the start pad is given or split from the total
+                // (which counts output_padding), and the end pad makes the target size.
+                let natural = s[i] * (n - 1) + (w.shape[2 + i] - 1) * d[i] + 1
+                if explicitPads == nil {
+                    let total = natural + op[i] - target[i], half = ShapeInference.floorDiv(total, 2)
+                    p[i] = autoPad == "SAME_UPPER" ? half : total - half
                 }
+                p[i + 2] = natural - p[i] - target[i]
             }
             outputPadding = [0, 0]   // part of the end padding now
         }
