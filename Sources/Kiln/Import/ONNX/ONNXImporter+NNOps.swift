@@ -102,10 +102,11 @@ extension ONNXImporter {
 
     func importPool() throws(ONNXImportError) -> ImportValue {
         if try ints("kernel_shape")?.count == 1 { return try asOneD(try required(0)) { x throws(ONNXImportError) in try self.pool(x) } }
+        if let k = try ints("kernel_shape"), k.count == 3 { return try pool3D(try required(0), kernel: k) }
         return try pool(try required(0))
     }
 
-    private func pool(_ x: ImportValue) throws(ONNXImportError) -> ImportValue {
+    func pool(_ x: ImportValue) throws(ONNXImportError) -> ImportValue {
         guard let k = try ints("kernel_shape"), k.count == 2 else {
             throw unsupported("a pooling window of kernel_shape \((try ints("kernel_shape") ?? [])); Kiln pools 2-D (N, C, H, W) inputs",
                               fix: "use 2-D pooling layers")

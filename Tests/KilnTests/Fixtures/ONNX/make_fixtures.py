@@ -232,6 +232,17 @@ def conv_transpose_shapes():
     return b.model([3, 5, 7], b.op("Concat", [b.op("Flatten", [o], axis=1) for o in outs], axis=1), opset=17)
 
 
+def pool3d():
+    """3-D MaxPool (asymmetric pads, strides, ceil_mode, dilations) and AveragePool
+    (count_include_pad 0 and 1, auto_pad SAME_UPPER) on (N, C, D, H, W)."""
+    b = Builder()
+    x = b.op("MaxPool", ["input"], kernel_shape=[2, 3, 2], strides=[2, 1, 2], pads=[1, 0, 1, 0, 1, 1], ceil_mode=1)
+    a = b.op("AveragePool", [x], kernel_shape=[3, 2, 2], strides=[1, 2, 1], pads=[1, 1, 0, 1, 0, 1], count_include_pad=0)
+    c = b.op("AveragePool", [x], kernel_shape=[2, 2, 3], strides=[2, 2, 2], auto_pad="SAME_UPPER", count_include_pad=1)
+    m = b.op("MaxPool", [x], kernel_shape=[2, 2, 2], dilations=[2, 1, 2])
+    return b.model([2, 5, 6, 7], b.op("Concat", [b.op("Flatten", [o], axis=1) for o in (a, c, m)], axis=1), opset=13)
+
+
 def write_safetensors(path, tensors):
     header, offset, blobs = {}, 0, []
     for name, a in tensors.items():
@@ -247,7 +258,8 @@ def write_safetensors(path, tensors):
 
 def main():
     for name, build in [("mobilenet_like", mobilenet_like), ("se_block", se_block), ("shuffle_unit", shuffle_unit), ("mixed_ops", mixed_ops), ("upsampling", upsampling), ("resize_modes", resize_modes),
-                        ("math_ops", math_ops), ("resize_general", resize_general), ("conv_transpose_shapes", conv_transpose_shapes)]:
+                        ("math_ops", math_ops), ("resize_general", resize_general), ("conv_transpose_shapes", conv_transpose_shapes),
+                        ("pool3d", pool3d)]:
         m = build()
         path = os.path.join(HERE, name + ".onnx")
         onnx.save(m, path)
