@@ -16,34 +16,37 @@ void kiln_reduce_mean_ref(size_t outer, size_t len, size_t inner, const float *x
         }
 }
 
-// x, y: (outer, len, inner); softmax over len: exp(x - max) / sum, in double.
-void kiln_softmax_ref(size_t outer, size_t len, size_t inner, const float *x, float *y) {
+// One column of len values strided by inner: its max (NaN wins) and sum exp(x - max) in double.
+static double column_exp_sum(const float *xs, size_t len, size_t inner, float *max) {
+    float m = -INFINITY;
+    for (size_t l = 0; l < len; l++) if (xs[l * inner] > m || xs[l * inner] != xs[l * inner]) m = xs[l * inner];
+    double s = 0.0;
+    for (size_t l = 0; l < len; l++) s += exp((double)xs[l * inner] - m);
+    *max = m;
+    return s;
+}
+
+// x, y: (outer, len, inner); softmax (log = 0) over len: exp(x - max) / sum, or log-softmax
+// (log = 1): x - max - log(sum exp(x - max)), in double. Never log(softmax): a probability
+// that underflows would give -inf.
+static void softmax_ref(int log_softmax, size_t outer, size_t len, size_t inner, const float *x, float *y) {
     for (size_t o = 0; o < outer; o++)
         for (size_t i = 0; i < inner; i++) {
             const float *xs = x + o * len * inner + i;
             float *ys = y + o * len * inner + i;
-            float m = -INFINITY;
-            for (size_t l = 0; l < len; l++) if (xs[l * inner] > m || xs[l * inner] != xs[l * inner]) m = xs[l * inner];
-            double s = 0.0;
-            for (size_t l = 0; l < len; l++) s += exp((double)xs[l * inner] - m);
-            for (size_t l = 0; l < len; l++) ys[l * inner] = (float)(exp((double)xs[l * inner] - m) / s);
+            float m;
+            const double s = column_exp_sum(xs, len, inner, &m), shift = (double)m + log(s);
+            for (size_t l = 0; l < len; l++)
+                ys[l * inner] = log_softmax ? (float)((double)xs[l * inner] - shift) : (float)(exp((double)xs[l * inner] - m) / s);
         }
 }
 
-// x, y: (outer, len, inner); log-softmax over len: x - max - log(sum exp(x - max)), in
-// double. Never log(softmax): a probability that underflows would give -inf.
+void kiln_softmax_ref(size_t outer, size_t len, size_t inner, const float *x, float *y) {
+    softmax_ref(0, outer, len, inner, x, y);
+}
+
 void kiln_log_softmax_ref(size_t outer, size_t len, size_t inner, const float *x, float *y) {
-    for (size_t o = 0; o < outer; o++)
-        for (size_t i = 0; i < inner; i++) {
-            const float *xs = x + o * len * inner + i;
-            float *ys = y + o * len * inner + i;
-            float m = -INFINITY;
-            for (size_t l = 0; l < len; l++) if (xs[l * inner] > m || xs[l * inner] != xs[l * inner]) m = xs[l * inner];
-            double s = 0.0;
-            for (size_t l = 0; l < len; l++) s += exp((double)xs[l * inner] - m);
-            const double shift = (double)m + log(s);
-            for (size_t l = 0; l < len; l++) ys[l * inner] = (float)((double)xs[l * inner] - shift);
-        }
+    softmax_ref(1, outer, len, inner, x, y);
 }
 
 // x, y: (N, C, HW). ONNX LRN: the window of channel c is

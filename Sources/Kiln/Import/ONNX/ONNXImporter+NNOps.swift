@@ -1,13 +1,7 @@
 /// Convolution, normalisation, activations, pooling and the dense layers.
 extension ONNXImporter {
     func importConv() throws(ONNXImportError) -> ImportValue {
-        var w = try requireConstant(1, "weights")
-        if w.shape.count == 3 {
-            w.shape.insert(1, at: 2)
-            let weights = w
-            return try asOneD(try required(0)) { x throws(ONNXImportError) in try self.conv(x, weights) }
-        }
-        return try conv(try required(0), w)
+        try withWeights { x, w throws(ONNXImportError) in try self.conv(x, w) }
     }
 
     private func conv(_ x: ImportValue, _ w: ONNXConstant) throws(ONNXImportError) -> ImportValue {

@@ -23,4 +23,14 @@ extension ONNXImporter {
         let ys = shape(y)
         return try reshape(y, toShape: [ys[0], ys[1], ys[3]])
     }
+
+    /// A Conv or ConvTranspose node: `body` on the input and the weights (input 1), with
+    /// 3-D weights (C, M, k) run as 2-D through ``asOneD(_:_:)``.
+    func withWeights(_ body: (ImportValue, ONNXConstant) throws(ONNXImportError) -> ImportValue) throws(ONNXImportError) -> ImportValue {
+        var w = try requireConstant(1, "weights")
+        guard w.shape.count == 3 else { return try body(try required(0), w) }
+        w.shape.insert(1, at: 2)
+        let weights = w
+        return try asOneD(try required(0)) { x throws(ONNXImportError) in try body(x, weights) }
+    }
 }

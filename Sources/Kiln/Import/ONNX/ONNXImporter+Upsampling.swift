@@ -27,13 +27,7 @@ extension ONNXImporter {
     }
 
     func importConvTranspose() throws(ONNXImportError) -> ImportValue {
-        var w = try requireConstant(1, "weights")
-        if w.shape.count == 3 {
-            w.shape.insert(1, at: 2)
-            let weights = w
-            return try asOneD(try required(0)) { x throws(ONNXImportError) in try self.convTranspose(x, weights) }
-        }
-        return try convTranspose(try required(0), w)
+        try withWeights { x, w throws(ONNXImportError) in try self.convTranspose(x, w) }
     }
 
     /// A 2-D ConvTranspose. Its padding comes from `pads`, or, with `output_shape` or
