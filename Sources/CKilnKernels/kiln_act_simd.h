@@ -38,8 +38,9 @@ KILN_ACT_AVX512_FN static inline __m512 kiln_exp_avx512(__m512 x) {
 }
 
 /* act(v) for 16 lanes; the same formulas as kiln_act_scalar (NaN passes: every max/min has
- * v as its second operand, which both return when an operand is NaN). Tanh goes lane by
- * lane through tanhf (no CNN of the issue uses it in a hot loop). */
+ * v as its second operand, which both return when an operand is NaN). Tanh and the ONNX
+ * math kinds go lane by lane through kiln_act_scalar (no CNN of the issue uses them in a hot
+ * loop). */
 KILN_ACT_AVX512_FN static inline __m512 kiln_act_avx512(const kiln_act *a, __m512 v) {
     const __m512 zero = _mm512_setzero_ps(), one = _mm512_set1_ps(1.0f);
     switch (a->kind) {
@@ -61,13 +62,19 @@ KILN_ACT_AVX512_FN static inline __m512 kiln_act_avx512(const kiln_act *a, __m51
     }
     case KILN_ACT_SILU:
         return _mm512_div_ps(v, _mm512_add_ps(one, kiln_exp_avx512(_mm512_sub_ps(zero, v))));
-    case KILN_ACT_TANH: {
+    case KILN_ACT_NONE: return v;
+    case KILN_ACT_NEG: return _mm512_sub_ps(zero, v);
+    case KILN_ACT_ABS: return _mm512_abs_ps(v);
+    case KILN_ACT_SQRT: return _mm512_sqrt_ps(v);
+    case KILN_ACT_RECIPROCAL: return _mm512_div_ps(one, v);
+    default: {
+        /* Tanh and the ONNX math kinds (Elu, Exp, Log, Softplus, …) lane by lane through the
+         * reference formula: exact, and every kind is right in every epilogue. */
         float t[16];
         _mm512_storeu_ps(t, v);
-        for (int i = 0; i < 16; i++) t[i] = tanhf(t[i]);
+        for (int i = 0; i < 16; i++) t[i] = kiln_act_scalar(a, t[i]);
         return _mm512_loadu_ps(t);
     }
-    default: return v;
     }
 }
 #else

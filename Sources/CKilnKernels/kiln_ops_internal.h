@@ -43,6 +43,19 @@ static inline float kiln_act_scalar(const kiln_act *a, float v) {
     }
     case KILN_ACT_SILU: return v / (1.0f + expf(-v));
     case KILN_ACT_TANH: return tanhf(v);
+    case KILN_ACT_ELU: return v < 0.0f ? a->a * expm1f(v) : v;
+    case KILN_ACT_SELU: return a->b * (v <= 0.0f ? a->a * expm1f(v) : v);
+    /* log1p(exp(-|x|)) + max(x, 0): exp never overflows, and large x gives x exactly. */
+    case KILN_ACT_SOFTPLUS: return v != v ? v : log1pf(expf(-fabsf(v))) + (v > 0.0f ? v : 0.0f);
+    case KILN_ACT_SOFTSIGN: return v / (1.0f + fabsf(v));
+    case KILN_ACT_EXP: return expf(v);
+    case KILN_ACT_LOG: return logf(v);
+    case KILN_ACT_SQRT: return sqrtf(v);
+    case KILN_ACT_NEG: return -v;
+    case KILN_ACT_ABS: return fabsf(v);
+    case KILN_ACT_SIGN: return v > 0.0f ? 1.0f : (v < 0.0f ? -1.0f : v); /* 0, -0 and NaN pass */
+    case KILN_ACT_RECIPROCAL: return 1.0f / v;
+    case KILN_ACT_SHRINK: return v < -a->a ? v + a->b : (v > a->a ? v - a->b : (v != v ? v : 0.0f));
     default: return v;
     }
 }

@@ -1,5 +1,5 @@
 /*
- * ops_binary.c — NumPy-broadcast add/sub/mul/div (kiln_binary).
+ * ops_binary.c — NumPy-broadcast add/sub/mul/div/max/min/pow (kiln_binary).
  */
 #include "kiln_kernels.h"
 #include "kiln_ops_internal.h"
@@ -18,6 +18,10 @@ static inline float binary1(int kind, float a, float b) {
     case KILN_BIN_SUB: return a - b;
     case KILN_BIN_MUL: return a * b;
     case KILN_BIN_DIV: return a / b;
+    /* a + b when either is NaN: NaN propagates as in numpy.maximum / ONNX Max. */
+    case KILN_BIN_MAX: return (a != a || b != b) ? a + b : (a > b ? a : b);
+    case KILN_BIN_MIN: return (a != a || b != b) ? a + b : (a < b ? a : b);
+    case KILN_BIN_POW: return powf(a, b);
     default: return a + b;
     }
 }
@@ -68,6 +72,9 @@ static void bin_row(int kind, size_t n, const float *a, int64_t ta, const float 
     case KILN_BIN_SUB: bin_row_t(KILN_BIN_SUB, n, a, ta, b, tb, y); break;
     case KILN_BIN_MUL: bin_row_t(KILN_BIN_MUL, n, a, ta, b, tb, y); break;
     case KILN_BIN_DIV: bin_row_t(KILN_BIN_DIV, n, a, ta, b, tb, y); break;
+    case KILN_BIN_MAX: bin_row_t(KILN_BIN_MAX, n, a, ta, b, tb, y); break;
+    case KILN_BIN_MIN: bin_row_t(KILN_BIN_MIN, n, a, ta, b, tb, y); break;
+    case KILN_BIN_POW: bin_row_t(KILN_BIN_POW, n, a, ta, b, tb, y); break;
     default: bin_row_t(KILN_BIN_ADD, n, a, ta, b, tb, y); break;
     }
 }
@@ -80,6 +87,9 @@ KILN_BIN_AVX512_FN static void bin_row_avx512(int kind, size_t n, const float *a
     case KILN_BIN_SUB: bin_row_t(KILN_BIN_SUB, n, a, ta, b, tb, y); break;
     case KILN_BIN_MUL: bin_row_t(KILN_BIN_MUL, n, a, ta, b, tb, y); break;
     case KILN_BIN_DIV: bin_row_t(KILN_BIN_DIV, n, a, ta, b, tb, y); break;
+    case KILN_BIN_MAX: bin_row_t(KILN_BIN_MAX, n, a, ta, b, tb, y); break;
+    case KILN_BIN_MIN: bin_row_t(KILN_BIN_MIN, n, a, ta, b, tb, y); break;
+    case KILN_BIN_POW: bin_row_t(KILN_BIN_POW, n, a, ta, b, tb, y); break;
     default: bin_row_t(KILN_BIN_ADD, n, a, ta, b, tb, y); break;
     }
 }

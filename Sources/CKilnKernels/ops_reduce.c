@@ -1,5 +1,5 @@
 /*
- * ops_reduce.c — mean over an axis, softmax, local response normalisation.
+ * ops_reduce.c — mean over an axis, softmax and log-softmax, local response normalisation.
  */
 #include "kiln_kernels.h"
 #include "kiln_ops.h"
@@ -16,18 +16,37 @@ void kiln_reduce_mean_ref(size_t outer, size_t len, size_t inner, const float *x
         }
 }
 
-// x, y: (outer, len, inner); softmax over len: exp(x - max) / sum, in double.
-void kiln_softmax_ref(size_t outer, size_t len, size_t inner, const float *x, float *y) {
+// One column of len values strided by inner: its max (NaN wins) and sum exp(x - max) in double.
+static double column_exp_sum(const float *xs, size_t len, size_t inner, float *max) {
+    float m = -INFINITY;
+    for (size_t l = 0; l < len; l++) if (xs[l * inner] > m || xs[l * inner] != xs[l * inner]) m = xs[l * inner];
+    double s = 0.0;
+    for (size_t l = 0; l < len; l++) s += exp((double)xs[l * inner] - m);
+    *max = m;
+    return s;
+}
+
+// x, y: (outer, len, inner); softmax (log = 0) over len: exp(x - max) / sum, or log-softmax
+// (log = 1): x - max - log(sum exp(x - max)), in double. Never log(softmax): a probability
+// that underflows would give -inf.
+static void softmax_ref(int log_softmax, size_t outer, size_t len, size_t inner, const float *x, float *y) {
     for (size_t o = 0; o < outer; o++)
         for (size_t i = 0; i < inner; i++) {
             const float *xs = x + o * len * inner + i;
             float *ys = y + o * len * inner + i;
-            float m = -INFINITY;
-            for (size_t l = 0; l < len; l++) if (xs[l * inner] > m || xs[l * inner] != xs[l * inner]) m = xs[l * inner];
-            double s = 0.0;
-            for (size_t l = 0; l < len; l++) s += exp((double)xs[l * inner] - m);
-            for (size_t l = 0; l < len; l++) ys[l * inner] = (float)(exp((double)xs[l * inner] - m) / s);
+            float m;
+            const double s = column_exp_sum(xs, len, inner, &m), shift = (double)m + log(s);
+            for (size_t l = 0; l < len; l++)
+                ys[l * inner] = log_softmax ? (float)((double)xs[l * inner] - shift) : (float)(exp((double)xs[l * inner] - m) / s);
         }
+}
+
+void kiln_softmax_ref(size_t outer, size_t len, size_t inner, const float *x, float *y) {
+    softmax_ref(0, outer, len, inner, x, y);
+}
+
+void kiln_log_softmax_ref(size_t outer, size_t len, size_t inner, const float *x, float *y) {
+    softmax_ref(1, outer, len, inner, x, y);
 }
 
 // x, y: (N, C, HW). ONNX LRN: the window of channel c is
@@ -61,6 +80,7 @@ typedef struct {
     size_t len, inner;
     const float *x;
     float *y;
+    int log; /* log-softmax */
 } softmax_ctx;
 
 // Columns [j0, j1) of the (outer x inner) columns, each a softmax over len strided values,
@@ -75,6 +95,13 @@ static void softmax_cols(void *vctx, size_t j0, size_t j1) {
         float m = -INFINITY;
         for (size_t l = 0; l < len; l++) if (xs[l * inner] > m || xs[l * inner] != xs[l * inner]) m = xs[l * inner];
         float sum = 0.0f;
+        if (c->log) {
+            /* y may alias x: the sum is taken before anything is written. */
+            for (size_t l = 0; l < len; l++) sum += expf(xs[l * inner] - m);
+            const float shift = m + logf(sum);
+            for (size_t l = 0; l < len; l++) ys[l * inner] = xs[l * inner] - shift;
+            continue;
+        }
         for (size_t l = 0; l < len; l++) { ys[l * inner] = expf(xs[l * inner] - m); sum += ys[l * inner]; }
         const float inv = 1.0f / sum;
         for (size_t l = 0; l < len; l++) ys[l * inner] *= inv;
@@ -83,7 +110,13 @@ static void softmax_cols(void *vctx, size_t j0, size_t j1) {
 
 // Threaded over the outer x inner columns.
 void kiln_softmax(size_t outer, size_t len, size_t inner, const float *x, float *y) {
-    softmax_ctx c = {len, inner, x, y};
+    softmax_ctx c = {len, inner, x, y, 0};
+    kiln_parallel_for(outer * inner, len >= KILN_REDUCE_GRAIN ? 1 : KILN_REDUCE_GRAIN / (len ? len : 1), softmax_cols, &c);
+}
+
+// The same columns, log-softmax.
+void kiln_log_softmax(size_t outer, size_t len, size_t inner, const float *x, float *y) {
+    softmax_ctx c = {len, inner, x, y, 1};
     kiln_parallel_for(outer * inner, len >= KILN_REDUCE_GRAIN ? 1 : KILN_REDUCE_GRAIN / (len ? len : 1), softmax_cols, &c);
 }
 

@@ -29,6 +29,18 @@ typedef enum kiln_act_kind {
     KILN_ACT_HARD_SWISH = 6,  /* x * max(0, min(1, x/6 + 0.5))                             */
     KILN_ACT_SILU = 7,        /* x * sigmoid(x)                                            */
     KILN_ACT_TANH = 8,
+    /* Elementwise math of ONNX models: run standalone (kiln_activation), never fused into a
+     * convolution by the compiler, though every epilogue would compute them too. */
+    KILN_ACT_ELU = 9,         /* x < 0 ? a*(exp(x)-1) : x                                  */
+    KILN_ACT_SELU = 10,       /* b * (x <= 0 ? a*(exp(x)-1) : x)  (a=alpha, b=gamma)        */
+    KILN_ACT_SOFTPLUS = 11,   /* log(1+exp(x)), without overflow                           */
+    KILN_ACT_SOFTSIGN = 12,   /* x / (1+|x|)                                               */
+    KILN_ACT_EXP = 13, KILN_ACT_LOG = 14, KILN_ACT_SQRT = 15,
+    KILN_ACT_NEG = 16, KILN_ACT_ABS = 17,
+    KILN_ACT_SIGN = 18,       /* -1, 0 or 1 (NaN stays NaN)                                */
+    KILN_ACT_RECIPROCAL = 19, /* 1/x                                                       */
+    KILN_ACT_SHRINK = 20,     /* x < -a ? x + b : (x > a ? x - b : 0)  (a=lambd, b=bias)   */
+    KILN_ACT_KIND_COUNT = 21,
 } kiln_act_kind;
 typedef struct kiln_act { int kind; float a, b; } kiln_act;
 /* y = act(x), count elements; y may alias x. */
@@ -40,7 +52,11 @@ void kiln_activation(kiln_act act, size_t count, const float *x, float *y);
 /* NumPy-broadcast binary op on up to 6 dims. out_shape has `rank` dims; a_strides/b_strides
  * are element strides of a and b viewed at out_shape (0 where broadcast). y is contiguous
  * and may alias a or b only when that operand is not broadcast. */
-typedef enum kiln_binary_kind { KILN_BIN_ADD = 0, KILN_BIN_SUB = 1, KILN_BIN_MUL = 2, KILN_BIN_DIV = 3 } kiln_binary_kind;
+typedef enum kiln_binary_kind {
+    KILN_BIN_ADD = 0, KILN_BIN_SUB = 1, KILN_BIN_MUL = 2, KILN_BIN_DIV = 3,
+    KILN_BIN_MAX = 4, KILN_BIN_MIN = 5, /* NaN in either operand gives NaN (numpy maximum) */
+    KILN_BIN_POW = 6,                   /* powf(a, b) */
+} kiln_binary_kind;
 #define KILN_OPS_MAX_RANK 6
 void kiln_binary_ref(int kind, int rank, const int64_t *out_shape,
                      const float *a, const int64_t *a_strides,
@@ -79,6 +95,9 @@ void kiln_reduce_mean(size_t outer, size_t len, size_t inner, const float *x, fl
 /* y: (outer, len, inner), softmax over len (max-subtracted). */
 void kiln_softmax_ref(size_t outer, size_t len, size_t inner, const float *x, float *y);
 void kiln_softmax(size_t outer, size_t len, size_t inner, const float *x, float *y);
+/* y: (outer, len, inner), log-softmax over len: x - max - log(sum exp(x - max)). */
+void kiln_log_softmax_ref(size_t outer, size_t len, size_t inner, const float *x, float *y);
+void kiln_log_softmax(size_t outer, size_t len, size_t inner, const float *x, float *y);
 /* LRN across channels, ONNX semantics: x: (N, C, HW).
  * y = x / (bias + alpha/size * sum over c' in [c - floor((size-1)/2), c + ceil((size-1)/2)] x[c']^2)^beta */
 void kiln_lrn_ref(int n, int c, int hw, int size, float alpha, float beta, float bias, const float *x, float *y);

@@ -38,7 +38,7 @@ enum GraphInterpreter {
             return Kernels.relu(x[0])
         case .add where x[0].shape == x[1].shape:
             return try Kernels.add(x[0], x[1])
-        case .add, .sub, .mul, .div:
+        case .add, .sub, .mul, .div, .maximum, .minimum, .pow:
             return try Kernels.binary(node.op.binaryOp!, x[0], x[1])
         case .maxPool2d:
             if let k = a.kernel, let s = a.stride, let p = a.padding, let d = a.dilation {
@@ -55,12 +55,15 @@ enum GraphInterpreter {
                                          ceilMode: a.ceilMode!, countIncludePad: a.countIncludePad!)
         case .globalMaxPool2d:
             return Kernels.globalMaxPool(x[0])
-        case .clip, .leakyRelu, .sigmoid, .hardSigmoid, .hardSwish, .silu, .tanh:
+        case .clip, .leakyRelu, .sigmoid, .hardSigmoid, .hardSwish, .silu, .tanh,
+             .elu, .selu, .softplus, .softsign, .exp, .log, .sqrt, .neg, .abs, .sign, .reciprocal, .shrink:
             return Kernels.activation(x[0], node.activation!)
         case .reduceMean:
             return Kernels.reduceMean(x[0], axes: a.axes!, keepDims: a.keepDims!)
         case .softmax:
             return Kernels.softmax(x[0], axis: a.axis!)
+        case .logSoftmax:
+            return Kernels.softmax(x[0], axis: a.axis!, log: true)
         case .lrn:
             return Kernels.lrn(x[0], size: a.size!, alpha: a.alpha!, beta: a.beta!, bias: a.bias!)
         case .matmul:

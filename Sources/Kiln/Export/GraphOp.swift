@@ -10,10 +10,13 @@
 /// - `linear(x, weight, bias?)` — x: (…, IN), weight (OUT, IN)
 /// - `clip`, `leaky_relu`, `sigmoid`, `hard_sigmoid`, `hard_swish`, `silu`, `tanh` (x) —
 ///   elementwise activations (attributes min/max, alpha/beta)
-/// - `add`, `sub`, `mul`, `div` (a, b) — NumPy broadcasting
+/// - `elu` (alpha), `selu` (alpha, beta = gamma), `shrink` (alpha = lambd, beta = bias),
+///   `softplus`, `softsign`, `exp`, `log`, `sqrt`, `neg`, `abs`, `sign`, `reciprocal` (x) —
+///   elementwise math (not fused into convolutions)
+/// - `add`, `sub`, `mul`, `div`, `max`, `min`, `pow` (a, b) — NumPy broadcasting
 /// - `avg_pool2d(x)` — kernel_shape, strides, pads, ceil_mode, count_include_pad;
 ///   `max_pool2d` also takes these rectangular, asymmetric forms; `global_max_pool2d(x)`
-/// - `reduce_mean(x)` — axes, keepdims; `softmax(x)` — axis; `lrn(x)` — size, alpha, beta, bias
+/// - `reduce_mean(x)` — axes, keepdims; `softmax(x)`, `log_softmax(x)` — axis; `lrn(x)` — size, alpha, beta, bias
 /// - `matmul(a, b)` — NumPy matmul; `reshape(x)` — shape (0 keeps, -1 infers);
 ///   `transpose(x)` — perm; `concat(x…)` — axis; `slice(x)` — starts, ends, axes, steps;
 ///   `pad(x)` — pads (begins, then ends), mode, value
@@ -38,6 +41,9 @@ public enum GraphOp: String, CaseIterable, Hashable, Sendable, Codable, CustomSt
     case globalMaxPool2d = "global_max_pool2d"
     case reduceMean = "reduce_mean"
     case softmax, lrn, matmul, reshape, transpose, concat, slice, pad
+    case elu, selu, softplus, softsign, exp, log, sqrt, neg, abs, sign, reciprocal, shrink
+    case maximum = "max", minimum = "min", pow
+    case logSoftmax = "log_softmax"
 
     /// The op's name in listings and JSON, e.g. `batch_norm`.
     public var description: String { rawValue }
@@ -47,7 +53,7 @@ public enum GraphOp: String, CaseIterable, Hashable, Sendable, Codable, CustomSt
         switch self {
         case .conv2d, .linear: 2...3
         case .batchNorm: 5...5
-        case .add, .sub, .mul, .div, .matmul: 2...2
+        case .add, .sub, .mul, .div, .maximum, .minimum, .pow, .matmul: 2...2
         case .concat: 1...Self.maxConcatInputs
         default: 1...1
         }
@@ -65,10 +71,11 @@ public enum GraphOp: String, CaseIterable, Hashable, Sendable, Codable, CustomSt
         case .adaptiveAvgPool2d: ["output_size"]
         case .flatten: ["start_dim"]
         case .clip: ["min", "max"]
-        case .leakyRelu: ["alpha"]
+        case .leakyRelu, .elu: ["alpha"]
+        case .selu, .shrink: ["alpha", "beta"]
         case .hardSigmoid: ["alpha", "beta"]
         case .reduceMean: ["axes", "keepdims"]
-        case .softmax, .concat: ["axis"]
+        case .softmax, .logSoftmax, .concat: ["axis"]
         case .lrn: ["size", "alpha", "beta", "bias"]
         case .reshape: ["shape"]
         case .transpose: ["perm"]
@@ -89,6 +96,18 @@ public enum GraphOp: String, CaseIterable, Hashable, Sendable, Codable, CustomSt
         }
     }
 
+    /// Elementwise ops of one input run by `kiln_activation`: the activations and the math
+    /// functions (`exp`, `elu`, …), which stay standalone.
+    public var isElementwiseUnary: Bool { isActivation || isUnaryMath }
+
+    /// The elementwise math functions of ONNX models (`exp`, `sqrt`, `elu`, …).
+    public var isUnaryMath: Bool {
+        switch self {
+        case .elu, .selu, .softplus, .softsign, .exp, .log, .sqrt, .neg, .abs, .sign, .reciprocal, .shrink: true
+        default: false
+        }
+    }
+
     /// Broadcasting binary ops.
     public var binaryOp: BinaryOp? {
         switch self {
@@ -96,6 +115,9 @@ public enum GraphOp: String, CaseIterable, Hashable, Sendable, Codable, CustomSt
         case .sub: .sub
         case .mul: .mul
         case .div: .div
+        case .maximum: .max
+        case .minimum: .min
+        case .pow: .pow
         default: nil
         }
     }
@@ -145,6 +167,18 @@ extension GraphNode {
         case .hardSwish: return .hardSwish
         case .silu: return .silu
         case .tanh: return .tanh
+        case .elu: return .elu(alpha: a.alpha ?? 1)
+        case .selu: return .selu(alpha: a.alpha ?? 1.67326319217681884765625, gamma: a.beta ?? 1.05070102214813232421875)
+        case .softplus: return .softplus
+        case .softsign: return .softsign
+        case .exp: return .exp
+        case .log: return .log
+        case .sqrt: return .sqrt
+        case .neg: return .neg
+        case .abs: return .abs
+        case .sign: return .sign
+        case .reciprocal: return .reciprocal
+        case .shrink: return .shrink(lambd: a.alpha ?? 0.5, bias: a.beta ?? 0)
         default: return nil
         }
     }

@@ -26,9 +26,9 @@ public struct NodeAttributes: Hashable, Sendable, Codable {
     /// `clip`'s bounds.
     public var min: Float?
     public var max: Float?
-    /// `leaky_relu`'s slope, `hard_sigmoid`'s a, `lrn`'s alpha.
+    /// `leaky_relu`'s slope, `hard_sigmoid`'s a, `lrn`'s alpha, `elu`'s and `selu`'s alpha.
     public var alpha: Float?
-    /// `hard_sigmoid`'s b, `lrn`'s beta.
+    /// `hard_sigmoid`'s b, `lrn`'s beta, `selu`'s gamma.
     public var beta: Float?
     /// `lrn`'s bias (k).
     public var bias: Float?

@@ -25,7 +25,7 @@ extension ShapeInference {
             for d in axes { _ = try staticDim(x, d, inputIndex: 0, op) }
             let keep = a.keepDims!
             return x.enumerated().compactMap { d, size in axes.contains(d) ? (keep ? .static(1) : nil) : size }
-        case .softmax:
+        case .softmax, .logSoftmax:
             let axis = try normalizedAxes([a.axis!], rank: x.count, op)[0]
             _ = try staticDim(x, axis, inputIndex: 0, op)
             return x

@@ -50,14 +50,15 @@ enum ShapeInference {
         switch op {
         case .relu:
             return x
-        case .add, .sub, .mul, .div:
+        case .add, .sub, .mul, .div, .maximum, .minimum, .pow:
             return try broadcast(x, inputs[1], op)
-        case .clip, .leakyRelu, .sigmoid, .hardSigmoid, .hardSwish, .silu, .tanh:
+        case .clip, .leakyRelu, .sigmoid, .hardSigmoid, .hardSwish, .silu, .tanh,
+             .elu, .selu, .softplus, .softsign, .exp, .log, .sqrt, .neg, .abs, .sign, .reciprocal, .shrink:
             try checkActivation(op, a)
             return x
         case .avgPool2d, .globalMaxPool2d:
             return try pool2d(op, a, x)
-        case .reduceMean, .softmax, .lrn, .matmul, .reshape, .transpose, .concat, .slice, .pad:
+        case .reduceMean, .softmax, .logSoftmax, .lrn, .matmul, .reshape, .transpose, .concat, .slice, .pad:
             return try tensorOp(op, a, inputs)
         case .conv2d:
             return try conv2d(a, inputs)

@@ -14,6 +14,18 @@ extension ActivationLayer: Traceable {
         case .hardSwish: op = .hardSwish
         case .silu: op = .silu
         case .tanh: op = .tanh
+        case let .elu(alpha): op = .elu; a.alpha = alpha
+        case let .selu(alpha, gamma): op = .selu; a.alpha = alpha; a.beta = gamma
+        case .softplus: op = .softplus
+        case .softsign: op = .softsign
+        case .exp: op = .exp
+        case .log: op = .log
+        case .sqrt: op = .sqrt
+        case .neg: op = .neg
+        case .abs: op = .abs
+        case .sign: op = .sign
+        case .reciprocal: op = .reciprocal
+        case let .shrink(lambd, bias): op = .shrink; a.alpha = lambd; a.beta = bias
         }
         return try graph.node(op, [x], attributes: a, for: self)
     }

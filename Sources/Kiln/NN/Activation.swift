@@ -18,6 +18,18 @@ public enum Activation: Hashable, Sendable, Codable {
     /// x · sigmoid(x) (also called swish).
     case silu
     case tanh
+    /// x < 0 ? alpha·(eˣ − 1) : x.
+    case elu(alpha: Float)
+    /// gamma · (x ≤ 0 ? alpha·(eˣ − 1) : x) (ONNX defaults alpha 1.6733, gamma 1.0507).
+    case selu(alpha: Float, gamma: Float)
+    /// log(1 + eˣ), computed without overflow.
+    case softplus
+    /// x / (1 + |x|).
+    case softsign
+    /// eˣ, log x, √x, −x, |x|, sign x (−1, 0, 1) and 1/x: elementwise math of ONNX models.
+    case exp, log, sqrt, neg, abs, sign, reciprocal
+    /// x < −lambd ? x + bias : (x > lambd ? x − bias : 0).
+    case shrink(lambd: Float, bias: Float)
 
     /// The C struct the kernels take.
     var c: kiln_act {
@@ -31,6 +43,18 @@ public enum Activation: Hashable, Sendable, Codable {
         case .hardSwish: kiln_act(kind: Int32(KILN_ACT_HARD_SWISH.rawValue), a: 0, b: 0)
         case .silu: kiln_act(kind: Int32(KILN_ACT_SILU.rawValue), a: 0, b: 0)
         case .tanh: kiln_act(kind: Int32(KILN_ACT_TANH.rawValue), a: 0, b: 0)
+        case let .elu(alpha): kiln_act(kind: Int32(KILN_ACT_ELU.rawValue), a: alpha, b: 0)
+        case let .selu(alpha, gamma): kiln_act(kind: Int32(KILN_ACT_SELU.rawValue), a: alpha, b: gamma)
+        case .softplus: kiln_act(kind: Int32(KILN_ACT_SOFTPLUS.rawValue), a: 0, b: 0)
+        case .softsign: kiln_act(kind: Int32(KILN_ACT_SOFTSIGN.rawValue), a: 0, b: 0)
+        case .exp: kiln_act(kind: Int32(KILN_ACT_EXP.rawValue), a: 0, b: 0)
+        case .log: kiln_act(kind: Int32(KILN_ACT_LOG.rawValue), a: 0, b: 0)
+        case .sqrt: kiln_act(kind: Int32(KILN_ACT_SQRT.rawValue), a: 0, b: 0)
+        case .neg: kiln_act(kind: Int32(KILN_ACT_NEG.rawValue), a: 0, b: 0)
+        case .abs: kiln_act(kind: Int32(KILN_ACT_ABS.rawValue), a: 0, b: 0)
+        case .sign: kiln_act(kind: Int32(KILN_ACT_SIGN.rawValue), a: 0, b: 0)
+        case .reciprocal: kiln_act(kind: Int32(KILN_ACT_RECIPROCAL.rawValue), a: 0, b: 0)
+        case let .shrink(lambd, bias): kiln_act(kind: Int32(KILN_ACT_SHRINK.rawValue), a: lambd, b: bias)
         }
     }
 
@@ -40,9 +64,11 @@ public enum Activation: Hashable, Sendable, Codable {
     var cLiteral: String {
         let v = c
         let kind = ["KILN_ACT_NONE", "KILN_ACT_RELU", "KILN_ACT_CLIP", "KILN_ACT_LEAKY_RELU", "KILN_ACT_SIGMOID",
-                    "KILN_ACT_HARD_SIGMOID", "KILN_ACT_HARD_SWISH", "KILN_ACT_SILU", "KILN_ACT_TANH"][Int(v.kind)]
+                    "KILN_ACT_HARD_SIGMOID", "KILN_ACT_HARD_SWISH", "KILN_ACT_SILU", "KILN_ACT_TANH", "KILN_ACT_ELU",
+                    "KILN_ACT_SELU", "KILN_ACT_SOFTPLUS", "KILN_ACT_SOFTSIGN", "KILN_ACT_EXP", "KILN_ACT_LOG", "KILN_ACT_SQRT",
+                    "KILN_ACT_NEG", "KILN_ACT_ABS", "KILN_ACT_SIGN", "KILN_ACT_RECIPROCAL", "KILN_ACT_SHRINK"][Int(v.kind)]
         switch self {
-        case .clip, .leakyRelu, .hardSigmoid: return "{\(kind), \(Self.cFloat(v.a)), \(Self.cFloat(v.b))}"
+        case .clip, .leakyRelu, .hardSigmoid, .elu, .selu, .shrink: return "{\(kind), \(Self.cFloat(v.a)), \(Self.cFloat(v.b))}"
         default: return "{\(kind)}"
         }
     }
@@ -58,6 +84,8 @@ public enum Activation: Hashable, Sendable, Codable {
 /// An elementwise binary op with NumPy broadcasting.
 public enum BinaryOp: String, Sendable, Codable, CaseIterable {
     case add, sub, mul, div
+    /// Elementwise maximum and minimum (NaN propagates), and aᵇ.
+    case max, min, pow
 
     var cKind: Int32 {
         switch self {
@@ -65,6 +93,9 @@ public enum BinaryOp: String, Sendable, Codable, CaseIterable {
         case .sub: Int32(KILN_BIN_SUB.rawValue)
         case .mul: Int32(KILN_BIN_MUL.rawValue)
         case .div: Int32(KILN_BIN_DIV.rawValue)
+        case .max: Int32(KILN_BIN_MAX.rawValue)
+        case .min: Int32(KILN_BIN_MIN.rawValue)
+        case .pow: Int32(KILN_BIN_POW.rawValue)
         }
     }
 }

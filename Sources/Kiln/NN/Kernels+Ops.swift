@@ -115,12 +115,14 @@ extension Kernels {
         return cur.reshaped(cur.shape.enumerated().filter { !set.contains($0.offset) }.map(\.element))
     }
 
-    /// Softmax over `axis` (negative counts from the end).
-    public static func softmax(_ x: Tensor, axis: Int, reference: Bool = false) -> Tensor {
+    /// Softmax over `axis` (negative counts from the end); with `log`, log-softmax
+    /// (x − max − log Σ exp(x − max), finite where the probability would underflow).
+    public static func softmax(_ x: Tensor, axis: Int, log: Bool = false, reference: Bool = false) -> Tensor {
         let a = axis < 0 ? axis + x.rank : axis
         let outer = x.shape.prefix(a).reduce(1, *), len = x.shape[a], inner = x.shape.dropFirst(a + 1).reduce(1, *)
         let y = Tensor(uninitializedShape: x.shape)
-        (reference ? kiln_softmax_ref : kiln_softmax)(outer, len, inner, x.storage.base, y.storage.base)
+        let kernel = log ? (reference ? kiln_log_softmax_ref : kiln_log_softmax) : (reference ? kiln_softmax_ref : kiln_softmax)
+        kernel(outer, len, inner, x.storage.base, y.storage.base)
         return y
     }
 

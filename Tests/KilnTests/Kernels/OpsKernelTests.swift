@@ -19,6 +19,8 @@ import Testing
     static let activations: [Activation] = [
         .none, .relu, .clip(min: 0, max: 6), .clip(min: -1, max: 0.5), .leakyRelu(alpha: 0.01), .sigmoid,
         .hardSigmoid(alpha: 0.2, beta: 0.5), .hardSigmoid(alpha: 1.0 / 6, beta: 0.5), .hardSwish, .silu, .tanh,
+        .elu(alpha: 1), .elu(alpha: 0.3), .selu(alpha: 1.6732632, gamma: 1.050701), .softplus, .softsign, .exp, .log, .sqrt,
+        .neg, .abs, .sign, .reciprocal, .shrink(lambd: 0.5, bias: 0.25),
     ]
 
     /// Elementwise relative error ≤ 1e-6 (+1e-30 absolute, for results that underflow): the
@@ -87,7 +89,9 @@ import Testing
                 for op in BinaryOp.allCases {
                     let a = Tensor.randn(sa, seed: 1), b = Tensor.randn(sb, seed: 2)
                     let fast = try! Kernels.binary(op, a, b), ref = try! Kernels.binary(op, a, b, reference: true)
-                    if fast.scalars != ref.scalars { failures.append("\(op) a\(sa) b\(sb) [\(path)]: differs from reference") }
+                    // NaN must meet NaN (pow of a negative base and a fractional exponent).
+                    let same = zip(fast.scalars, ref.scalars).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) }
+                    if fast.shape != ref.shape || !same { failures.append("\(op) a\(sa) b\(sb) [\(path)]: differs from reference") }
                 }
             }
         }
@@ -200,7 +204,12 @@ import Testing
         for axis in [0, 1, -1] {
             let f = Kernels.softmax(x, axis: axis), r = Kernels.softmax(x, axis: axis, reference: true)
             if let m = KernelCheck.mismatch(f.scalars, r.scalars, count: r.count, params: "softmax axis \(axis)") { failures.append(m) }
+            let lf = Kernels.softmax(x, axis: axis, log: true), lr = Kernels.softmax(x, axis: axis, log: true, reference: true)
+            if let m = KernelCheck.mismatch(lf.scalars, lr.scalars, count: lr.count, params: "log_softmax axis \(axis)") { failures.append(m) }
         }
+        // Probabilities that underflow (e^-300) still have a finite log: never log(softmax).
+        let peaked = Kernels.softmax(Tensor(shape: [1, 3], values: [0, -200, 100]), axis: 1, log: true).scalars
+        if peaked != [-100, -300, 0] { failures.append("log_softmax of [0, -200, 100]: \(peaked), expected [-100, -300, 0]") }
         for size in [1, 2, 3, 5] {
             let f = Kernels.lrn(x, size: size, alpha: 1e-4, beta: 0.75, bias: 2), r = Kernels.lrn(x, size: size, alpha: 1e-4, beta: 0.75, bias: 2, reference: true)
             if let m = KernelCheck.mismatch(f.scalars, r.scalars, count: r.count, params: "lrn size \(size)") { failures.append(m) }

@@ -94,7 +94,7 @@ import Testing
     /// Which compilable cases to compile: "all", "none" or "sample" (default).
     static let compileMode = ProcessInfo.processInfo.environment["KILN_ONNX_BACKEND_COMPILE"] ?? "sample"
 
-    static func run(_ c: Case, _ t: inout Tally, compileAll: Bool) {
+    static func run(_ c: Case, _ t: inout Tally, compileAll: Bool, compileEvery: Int = 4) {
         t.cases += 1
         let program: ExportedProgram
         var sets: [([Tensor], [Tensor])]
@@ -123,7 +123,7 @@ import Testing
         if ok { t.eager += 1 } else if !t.failures.contains(where: { $0.hasPrefix(c.name + " eager") }) { t.failures.append("\(c.name): eager outputs differ") }
         guard ok, let first = sets.first, Self.compileMode != "none" else { return }
         t.candidates += 1
-        guard compileAll || Self.compileMode == "all" || t.candidates % 4 == 1 else { return }
+        guard compileAll || Self.compileMode == "all" || t.candidates % compileEvery == 1 else { return }
         let path: String
         do {
             path = try aotCompile(program, exampleInputs: first.0, options: CompileFixtures.options())

@@ -5,7 +5,8 @@ import Testing
 /// The small ONNX networks of Fixtures/ONNX against ONNX Runtime's outputs, with a dynamic
 /// batch: eager (interpreter) within 1e-4 · max|ref|, compiled within 5e-4 · max|ref|.
 @Suite struct ONNXFixtureTests {
-    static let names = ["mobilenet_like", "se_block", "shuffle_unit", "mixed_ops", "upsampling", "resize_modes"]
+    static let names = ["mobilenet_like", "se_block", "shuffle_unit", "mixed_ops", "upsampling", "resize_modes", "math_ops", "resize_general",
+                        "conv_transpose_shapes", "pool3d"]
 
     @Test(arguments: names)
     func eagerMatchesONNXRuntime(_ name: String) throws {

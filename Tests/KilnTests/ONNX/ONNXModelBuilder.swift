@@ -36,12 +36,22 @@ struct ONNXModelBuilder {
         outputs.append(v)
     }
 
-    mutating func node(_ op: String, _ inputs: [String], _ outputs: [String], name: String = "", ints: [String: [Int64]] = [:], int: [String: Int64] = [:]) {
+    mutating func node(_ op: String, _ inputs: [String], _ outputs: [String], name: String = "", ints: [String: [Int64]] = [:], int: [String: Int64] = [:],
+                       float: [String: Float] = [:], string: [String: String] = [:]) {
         var n = Onnx_NodeProto()
         n.opType = op; n.input = inputs; n.output = outputs; n.name = name.isEmpty ? (outputs.first ?? op) : name
         for (k, v) in ints { var a = Onnx_AttributeProto(); a.name = k; a.type = .ints; a.ints = v; n.attribute.append(a) }
         for (k, v) in int { var a = Onnx_AttributeProto(); a.name = k; a.type = .int; a.i = v; n.attribute.append(a) }
+        for (k, v) in float { var a = Onnx_AttributeProto(); a.name = k; a.type = .float; a.f = v; n.attribute.append(a) }
+        for (k, v) in string { var a = Onnx_AttributeProto(); a.name = k; a.type = .string; a.s = Data(v.utf8); n.attribute.append(a) }
         nodes.append(n)
+    }
+
+    /// An INT64 initializer (shapes, repeats, sizes).
+    mutating func initializer(_ name: String, dims: [Int64], int64s: [Int64]) {
+        var t = Onnx_TensorProto()
+        t.name = name; t.dims = dims; t.dataType = 7; t.int64Data = int64s
+        initializers.append(t)
     }
 
     @discardableResult

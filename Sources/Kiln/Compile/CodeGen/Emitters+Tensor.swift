@@ -17,10 +17,11 @@ extension Emitters {
         let row = out.rowElements
         w.block("{") { w in
             switch s.op {
-            case .clip, .leakyRelu, .sigmoid, .hardSigmoid, .hardSwish, .silu, .tanh, .relu:
+            case .clip, .leakyRelu, .sigmoid, .hardSigmoid, .hardSwish, .silu, .tanh, .relu,
+                 .elu, .selu, .softplus, .softsign, .exp, .log, .sqrt, .neg, .abs, .sign, .reciprocal, .shrink:
                 let act = GraphNode(name: node.name, op: s.op, inputs: [], attributes: a, shape: out).activation!
                 w.line("kiln_activation((kiln_act)\(act.cLiteral), (size_t)n * \(row), \(x), \(y));")
-            case .add, .sub, .mul, .div:
+            case .add, .sub, .mul, .div, .maximum, .minimum, .pow:
                 let kind = s.op.binaryOp!.cKind
                 w.line("const int64_t shape[] = {\(dims(out))};")
                 w.line("const int64_t as[] = {\(broadcastStrides(s.shapes[0], to: out))}, bs[] = {\(broadcastStrides(s.shapes[1], to: out))};")
@@ -40,9 +41,9 @@ extension Emitters {
                 let outer = r[1..<axes[0]].reduce(1, *), len = axes.map { r[$0] }.reduce(1, *)
                 let inner = r[(axes.last! + 1)...].reduce(1, *)
                 w.line("kiln_reduce_mean((size_t)n * \(outer), \(len), \(inner), \(x), \(y));")
-            case .softmax:
+            case .softmax, .logSoftmax:
                 let r = [1] + s.shapes[0].rowShape, axis = a.axis!
-                w.line("kiln_softmax((size_t)n * \(r[1..<axis].reduce(1, *)), \(r[axis]), \(r[(axis + 1)...].reduce(1, *)), \(x), \(y));")
+                w.line("\(s.op == .logSoftmax ? "kiln_log_softmax" : "kiln_softmax")((size_t)n * \(r[1..<axis].reduce(1, *)), \(r[axis]), \(r[(axis + 1)...].reduce(1, *)), \(x), \(y));")
             case .lrn:
                 let r = s.shapes[0].rowShape
                 w.line("kiln_lrn(n, \(r[0]), \(r.dropFirst().reduce(1, *)), \(a.size!), \(Activation.cFloat(a.alpha!)), \(Activation.cFloat(a.beta!)), \(Activation.cFloat(a.bias!)), \(x), \(y));")

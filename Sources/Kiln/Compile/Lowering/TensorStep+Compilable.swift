@@ -14,7 +14,7 @@ extension TensorStep {
             guard let first = axes.first, first >= 1, axes == Array(first..<(first + axes.count)) else {
                 throw refuse("reduces axes \(axes); compiled reductions take one run of axes after the batch")
             }
-        case .softmax:
+        case .softmax, .logSoftmax:
             guard (a.axis ?? 0) >= 1 else { throw refuse("softmax over the batch") }
         case .matmul:
             guard s.shapes[1].count == 2 || s.shapes[0].count == s.shapes[1].count && s.shapes[0].dropLast(2) == s.shapes[1].dropLast(2) else {

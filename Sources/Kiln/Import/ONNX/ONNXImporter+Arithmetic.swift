@@ -2,10 +2,11 @@
 /// Gemm and MatMul.
 extension ONNXImporter {
     func importBinary() throws(ONNXImportError) -> ImportValue {
-        if node.opType == "Sum" {
+        // Sum, Max and Min take one or more inputs (broadcasting since opset 8).
+        if let op = ["Sum": GraphOp.add, "Max": .maximum, "Min": .minimum][node.opType] {
             var acc = try required(0)
             for i in 1..<Swift.max(node.inputs.count, 1) {
-                acc = try binary(.add, acc, try required(i), suffix: i == node.inputs.count - 1 ? "" : "_\(i)")
+                acc = try binary(op, acc, try required(i), suffix: i == node.inputs.count - 1 ? "" : "_\(i)")
             }
             return acc
         }
@@ -16,7 +17,7 @@ extension ONNXImporter {
             let trailing = Swift.max(0, r - at - c.shape.count)
             b = .constant(ONNXConstant(shape: c.shape + [Int](repeating: 1, count: trailing), floats: c.floatValues))
         }
-        let op: GraphOp = ["Add": .add, "Sub": .sub, "Mul": .mul][node.opType] ?? .div
+        let op: GraphOp = ["Add": .add, "Sub": .sub, "Mul": .mul, "Pow": .pow][node.opType] ?? .div
         if op == .mul, case .tensor(let ta) = a, case .tensor(let tb) = b {
             // x · sigmoid(x) is SiLU (torch exports nn.SiLU so before opset 22).
             for (x, s) in [(ta, tb), (tb, ta)] {
@@ -28,7 +29,9 @@ extension ONNXImporter {
 
     private func binary(_ op: GraphOp, _ a: ImportValue, _ b: ImportValue, suffix: String = "") throws(ONNXImportError) -> ImportValue {
         let aInts = isIntegral(a), bInts = isIntegral(b)
-        if aInts, bInts, let x = symbolicInts(a), let y = symbolicInts(b) {
+        // Integer shape arithmetic (add, sub, mul, div) stays integer; max, min and pow of
+        // integers fold through the float kernels.
+        if aInts, bInts, op.binaryOp.map({ [.add, .sub, .mul, .div].contains($0) }) == true, let x = symbolicInts(a), let y = symbolicInts(b) {
             return try integerBinary(op, x, shape(a), y, shape(b))
         }
         return try apply(op, [a, b], suffix: suffix)

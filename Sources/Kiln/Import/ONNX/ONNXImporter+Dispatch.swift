@@ -2,13 +2,14 @@
 extension ONNXImporter {
     /// Operators of the default domain that Kiln imports (some only on values known at
     /// import: Shape, Gather, Cast, ConstantOfShape, Range-free shape arithmetic).
-    static let supportedOps: Set<String> = [
+    static let supportedOps: Set<String> = Set([
         "Conv", "BatchNormalization", "Relu", "LeakyRelu", "Clip", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh",
         "Add", "Sub", "Mul", "Div", "Sum", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool",
         "ReduceMean", "Gemm", "MatMul", "Flatten", "Reshape", "Transpose", "Concat", "Split", "Slice",
         "Squeeze", "Unsqueeze", "Softmax", "Dropout", "Identity", "LRN", "Pad", "Constant", "ConstantOfShape",
-        "Shape", "Gather", "Cast", "PRelu", "ConvTranspose", "Resize",
-    ]
+        "Shape", "Gather", "Cast", "PRelu", "ConvTranspose", "Resize", "Max", "Min", "Pow", "LogSoftmax",
+        "InstanceNormalization", "ReduceSum", "Tile",
+    ]).union(unaryMathOps.keys)
 
     func checkSupported() throws(ONNXImportError) {
         var missing: [String: [String]] = [:]
@@ -30,7 +31,11 @@ extension ONNXImporter {
         case "Conv": return [try importConv()]
         case "BatchNormalization": return [try importBatchNorm()]
         case "Relu", "LeakyRelu", "Clip", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh": return [try importActivation()]
-        case "Add", "Sub", "Mul", "Div", "Sum": return [try importBinary()]
+        case "Add", "Sub", "Mul", "Div", "Sum", "Max", "Min", "Pow": return [try importBinary()]
+        case _ where Self.unaryMathOps[n.opType] != nil: return [try importUnaryMath()]
+        case "InstanceNormalization": return [try importInstanceNorm()]
+        case "ReduceSum": return [try importReduceSum()]
+        case "Tile": return [try importTile()]
         case "MaxPool", "AveragePool": return [try importPool()]
         case "GlobalAveragePool", "GlobalMaxPool": return [try importGlobalPool()]
         case "ReduceMean": return [try importReduceMean()]
@@ -49,7 +54,7 @@ extension ONNXImporter {
         case "Concat": return [try importConcat()]
         case "Split": return try importSplit()
         case "Slice": return [try importSlice()]
-        case "Softmax": return [try importSoftmax()]
+        case "Softmax", "LogSoftmax": return [try importSoftmax()]
         case "Pad": return [try importPad()]
         case "Constant": return [try importConstant()]
         case "ConstantOfShape": return [try importConstantOfShape()]

@@ -103,19 +103,21 @@ extension ONNXImporter {
         return try apply(.transpose, [x], perm(p))
     }
 
+    /// Softmax and LogSoftmax.
     func importSoftmax() throws(ONNXImportError) -> ImportValue {
+        let op: GraphOp = node.opType == "LogSoftmax" ? .logSoftmax : .softmax
         let x = try required(0)
         let xs = shape(x)
         let a = try axis(try int("axis", opset < 13 ? 1 : -1), rank: xs.count)
         var attrs = NodeAttributes()
         if opset >= 13 || a == xs.count - 1 {
             attrs.axis = a
-            return try apply(.softmax, [x], attrs)
+            return try apply(op, [x], attrs)
         }
-        // Before opset 13 Softmax normalises over all dimensions from `axis` on, as one.
+        // Before opset 13 (Log)Softmax normalises over all dimensions from `axis` on, as one.
         let flat = try reshape(x, to: xs[..<a].indices.map { _ in SymDim.static(0) } + [.static(-1)], suffix: "_2d")
         attrs.axis = a
-        let y = try apply(.softmax, [flat], attrs, suffix: "_softmax")
+        let y = try apply(op, [flat], attrs, suffix: "_\(op)")
         return try reshape(y, toShape: xs)
     }
 

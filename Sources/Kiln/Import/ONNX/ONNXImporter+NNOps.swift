@@ -1,13 +1,7 @@
 /// Convolution, normalisation, activations, pooling and the dense layers.
 extension ONNXImporter {
     func importConv() throws(ONNXImportError) -> ImportValue {
-        var w = try requireConstant(1, "weights")
-        if w.shape.count == 3 {
-            w.shape.insert(1, at: 2)
-            let weights = w
-            return try asOneD(try required(0)) { x throws(ONNXImportError) in try self.conv(x, weights) }
-        }
-        return try conv(try required(0), w)
+        try withWeights { x, w throws(ONNXImportError) in try self.conv(x, w) }
     }
 
     private func conv(_ x: ImportValue, _ w: ONNXConstant) throws(ONNXImportError) -> ImportValue {
@@ -102,10 +96,11 @@ extension ONNXImporter {
 
     func importPool() throws(ONNXImportError) -> ImportValue {
         if try ints("kernel_shape")?.count == 1 { return try asOneD(try required(0)) { x throws(ONNXImportError) in try self.pool(x) } }
+        if let k = try ints("kernel_shape"), k.count == 3 { return try pool3D(try required(0), kernel: k) }
         return try pool(try required(0))
     }
 
-    private func pool(_ x: ImportValue) throws(ONNXImportError) -> ImportValue {
+    func pool(_ x: ImportValue) throws(ONNXImportError) -> ImportValue {
         guard let k = try ints("kernel_shape"), k.count == 2 else {
             throw unsupported("a pooling window of kernel_shape \((try ints("kernel_shape") ?? [])); Kiln pools 2-D (N, C, H, W) inputs",
                               fix: "use 2-D pooling layers")
@@ -143,16 +138,9 @@ extension ONNXImporter {
 
     func importReduceMean() throws(ONNXImportError) -> ImportValue {
         let x = try required(0)
-        let rank = try self.rank(x)
-        var axes = opset >= 18 ? (try input(1) == nil ? [] : try staticInts(1, "axes")) : (try ints("axes") ?? [])
-        if axes.isEmpty {
-            if opset >= 18, try int("noop_with_empty_axes", 0) != 0 { return x }
-            axes = Array(0..<rank)
-        }
-        var normalized: [Int] = []
-        for a in axes { normalized.append(try axis(a, rank: rank)) }
+        guard let axes = try reductionAxes(rank: try rank(x), axesInputSince: 18) else { return x }
         var a = NodeAttributes()
-        a.axes = Array(Set(normalized)).sorted(); a.keepDims = try int("keepdims", 1) != 0
+        a.axes = axes; a.keepDims = try int("keepdims", 1) != 0
         return try apply(.reduceMean, [x], a)
     }
 

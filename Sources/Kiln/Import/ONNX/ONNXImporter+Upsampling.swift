@@ -3,12 +3,21 @@
 /// - PRelu(x, slope) = relu(x) + (−slope)·relu(−x) (exact, and ±∞ stay ±∞);
 /// - ConvTranspose = zero insertion (reshape to (N, C, H, 1, W, 1), zero-pad, reshape) and a
 ///   stride-1 convolution with the weights flipped and transposed per group;
-/// - Resize with integer scales (nearest, any `nearest_mode`; linear; `half_pixel`,
-///   `pytorch_half_pixel` or `asymmetric` coordinates) = edge padding by one and a depthwise
-///   ConvTranspose whose taps are the interpolation weights (they repeat with period `scale`).
+/// - Resize of an image by whole factors ≥ 1 (nearest, any `nearest_mode`; linear;
+///   `half_pixel`, `pytorch_half_pixel` or `asymmetric` coordinates) = edge padding by one
+///   and a depthwise ConvTranspose whose taps are the interpolation weights (they repeat with
+///   period `scale`); any other Resize is one interpolation matrix per axis
+///   (ONNXImporter+Resize.swift).
 extension ONNXImporter {
     func importPRelu() throws(ONNXImportError) -> ImportValue {
-        let x = try required(0), slope = try required(1)
+        let x = try required(0)
+        var slope = try required(1)
+        // Before opset 7 a 1-D slope of C values is per channel (dimension 1), not broadcast
+        // from the right.
+        let xs = shape(x)
+        if opset < 7, case .constant(let c) = slope, c.shape.count == 1, c.count > 1, xs.count > 2, xs[1].staticValue == c.count {
+            slope = .constant(ONNXConstant(shape: [c.count] + [Int](repeating: 1, count: xs.count - 2), floats: c.floatValues))
+        }
         let minusOne = ImportValue.constant(ONNXConstant(shape: [1], floats: [-1]))
         let negativeSlope = try apply(.mul, [slope, minusOne], suffix: "_neg_slope")
         let positive = try apply(.relu, [x], suffix: "_pos")
@@ -18,31 +27,60 @@ extension ONNXImporter {
     }
 
     func importConvTranspose() throws(ONNXImportError) -> ImportValue {
-        let x = try required(0), w = try requireConstant(1, "weights")
-        guard w.shape.count == 4, shape(x).count == 4 else {
-            throw unsupported("a \(w.shape.count - 2)-D ConvTranspose (weights \(w.shape)); Kiln imports 2-D transposed convolutions",
-                              fix: "use ConvTranspose2d layers")
-        }
-        if try ints("output_shape") != nil {
-            throw unsupported("ConvTranspose with output_shape", fix: "export with pads and output_padding instead (torch.onnx.export does)")
+        try withWeights { x, w throws(ONNXImportError) in try self.convTranspose(x, w) }
+    }
+
+    /// A 2-D ConvTranspose. Its padding comes from `pads`, or, with `output_shape` or
+    /// `auto_pad` SAME_UPPER/SAME_LOWER (output = input · stride), from the total padding
+    /// that output needs, split as ONNX's reference does (SAME_UPPER puts the odd one at the
+    /// end, otherwise at the start); explicit pads with `output_shape` keep their start and
+    /// the end follows from the shape.
+    private func convTranspose(_ x: ImportValue, _ w: ONNXConstant) throws(ONNXImportError) -> ImportValue {
+        let xs = shape(x)
+        guard w.shape.count == 4, xs.count == 4 else {
+            throw unsupported("a \(w.shape.count - 2)-D ConvTranspose (weights \(w.shape)); Kiln imports 1-D and 2-D transposed convolutions",
+                              fix: "use ConvTranspose1d or ConvTranspose2d layers")
         }
         let autoPad = try string("auto_pad", "NOTSET")
-        guard autoPad == "NOTSET" || autoPad == "VALID" else {
-            throw unsupported("ConvTranspose with auto_pad \(autoPad)", fix: "export with explicit pads")
+        guard ["NOTSET", "VALID", "SAME_UPPER", "SAME_LOWER"].contains(autoPad) else {
+            throw unsupported("ConvTranspose auto_pad \"\(autoPad)\" is not an ONNX value", fix: "use NOTSET, SAME_UPPER, SAME_LOWER or VALID")
         }
         if let ks = try ints("kernel_shape"), ks != Array(w.shape[2...]) {
             throw shapeError("kernel_shape \(ks) differs from the weights' \(Array(w.shape[2...]))")
         }
         let s = try ints("strides") ?? [1, 1], d = try ints("dilations") ?? [1, 1]
-        let p = autoPad == "VALID" ? [0, 0, 0, 0] : (try ints("pads") ?? [0, 0, 0, 0])
+        let explicitPads = autoPad == "NOTSET" ? try ints("pads") : nil
+        var p = autoPad == "VALID" ? [0, 0, 0, 0] : (explicitPads ?? [0, 0, 0, 0])
         let op = try ints("output_padding") ?? [0, 0]
         guard s.count == 2, d.count == 2, p.count == 4, op.count == 2, s.allSatisfy({ $0 >= 1 }), d.allSatisfy({ $0 >= 1 }),
               p.allSatisfy({ $0 >= 0 }), zip(op, zip(s, d)).allSatisfy({ $0.0 >= 0 && $0.0 < Swift.max($0.1.0, $0.1.1) }) else {
             throw shapeError("strides \(s), dilations \(d), pads \(p) and output_padding \(op) are not a valid 2-D ConvTranspose")
         }
+        guard let h = xs[2].staticValue, let wd = xs[3].staticValue else {
+            throw shapeError("ConvTranspose needs a static height and width, got \(xs.shapeDescription)")
+        }
+        let outputShape = try ints("output_shape")
+        if let o = outputShape, o.count != 2 || o.contains(where: { $0 < 1 }) {
+            throw shapeError("output_shape \(o) must give the \(2) spatial sizes, each ≥ 1")
+        }
+        var outputPadding = op
+        if outputShape != nil || autoPad.hasPrefix("SAME") {
+            let target = outputShape ?? [h * s[0], wd * s[1]]
+            for (i, n) in [h, wd].enumerated() {
+                // The size before padding; the start pad is given or split from the total
+                // (which counts output_padding), and the end pad makes the target size.
+                let natural = s[i] * (n - 1) + (w.shape[2 + i] - 1) * d[i] + 1
+                if explicitPads == nil {
+                    let total = natural + op[i] - target[i], half = ShapeInference.floorDiv(total, 2)
+                    p[i] = autoPad == "SAME_UPPER" ? half : total - half
+                }
+                p[i + 2] = natural - p[i] - target[i]
+            }
+            outputPadding = [0, 0]   // part of the end padding now
+        }
         let bias = try input(2) != nil ? try requireConstant(2, "bias") : nil
         return try transposedConv(x, w, bias: bias, groups: try int("group", 1), strides: (s[0], s[1]), dilations: (d[0], d[1]),
-                                  pads: (p[0], p[1], p[2], p[3]), outputPadding: (op[0], op[1]))
+                                  pads: (p[0], p[1], p[2], p[3]), outputPadding: (outputPadding[0], outputPadding[1]))
     }
 
     /// ConvTranspose of x (N, C, H, W) with weights (C, Cout/groups, kh, kw).
@@ -100,32 +138,20 @@ extension ONNXImporter {
     func importResize() throws(ONNXImportError) -> ImportValue {
         let x = try required(0)
         let xs = shape(x)
-        guard xs.count == 4, let h = xs[2].staticValue, let wd = xs[3].staticValue, let c = xs[1].staticValue else {
-            throw unsupported("Resize of a \(xs.shapeDescription) tensor; Kiln resizes (N, C, H, W) images of static size", fix: "resize images only")
-        }
-        let mode = try string("mode", "nearest")
-        let coordinates = try string("coordinate_transformation_mode", opset < 11 ? "asymmetric" : "half_pixel")
-        let nearestMode = try string("nearest_mode", opset < 11 ? "floor" : "round_prefer_floor")
-        // x_original = (i + a)/scale − b, in halves: (a2, b2) = (2a, 2b).
-        let (a2, b2): (Int, Int)
-        switch coordinates {
-        case "half_pixel", "pytorch_half_pixel": (a2, b2) = (1, 1)
-        case "asymmetric": (a2, b2) = (0, 0)
-        default:
-            throw unsupported("Resize with coordinate_transformation_mode \"\(coordinates)\" (Kiln resizes with half_pixel, pytorch_half_pixel or asymmetric)",
-                              fix: "export with align_corners=False (torch.nn.Upsample / F.interpolate)")
-        }
-        guard mode == "nearest" || mode == "linear" else {
-            throw unsupported("Resize mode \"\(mode)\" (Kiln resizes nearest and linear)", fix: "use nearest or bilinear interpolation")
-        }
-        guard ["round_prefer_floor", "round_prefer_ceil", "floor", "ceil"].contains(nearestMode) else {
-            throw unsupported("Resize nearest_mode \"\(nearestMode)\" is not an ONNX value", fix: "use round_prefer_floor, round_prefer_ceil, floor or ceil")
-        }
-        if try ints("axes") != nil { throw unsupported("Resize with axes", fix: "export with scales for every dimension") }
-        let scales = try resizeScales(xs, h: h, w: wd)
-        if scales == (1, 1) { return x }
+        let mode = try resizeMode()
+        let axes = try resizeAxes(xs, mode)
+        if axes.allSatisfy(\.isIdentity) { return x }
+        // Whole factors ≥ 1 of an image, nearest or linear without extras: the exact
+        // depthwise ConvTranspose below (no dense matrices); everything else: a matrix per axis.
+        let simple = xs.count == 4 && mode.kind != .cubic && !mode.antialias
+            && ["half_pixel", "pytorch_half_pixel", "asymmetric"].contains(mode.coordinates)
+            && axes[0].isIdentity && axes[1].isIdentity
+            && axes[2...].allSatisfy { $0.scale >= 1 && $0.scale == $0.scale.rounded() && $0.output == $0.input * Int($0.scale) }
+        guard simple, let c = xs[1].staticValue else { return try resizeByMatrices(x, axes, mode) }
+        let (a2, b2) = mode.coordinates == "asymmetric" ? (0, 0) : (1, 1)
+        let scales = (Int(axes[2].scale), Int(axes[3].scale))
         let taps = [scales.0, scales.1].map { s in
-            (0..<(4 * s)).map { u -> Float in Self.resizeTap(u - 2 * s, scale: s, a2: a2, b2: b2, nearest: mode == "nearest" ? nearestMode : nil) }
+            (0..<(4 * s)).map { u -> Float in Self.resizeTap(u - 2 * s, scale: s, a2: a2, b2: b2, nearest: mode.kind == .nearest ? mode.nearestMode : nil) }
         }
         var weights = [Float](repeating: 0, count: c * taps[0].count * taps[1].count)
         for ch in 0..<c {
@@ -140,27 +166,6 @@ extension ONNXImporter {
         let (sh, sw) = scales
         return try transposedConv(padded, ONNXConstant(shape: [c, 1, 4 * sh, 4 * sw], floats: weights), bias: nil, groups: c,
                                   strides: (sh, sw), dilations: (1, 1), pads: (2 * sh, 2 * sw, 3 * sh, 3 * sw), outputPadding: (0, 0))
-    }
-
-    /// The integer (height, width) scales from the scales or sizes input.
-    private func resizeScales(_ xs: [SymDim], h: Int, w: Int) throws(ONNXImportError) -> (Int, Int) {
-        let scaleIndex = opset < 11 ? 1 : 2
-        if let sc = try constantInput(scaleIndex), sc.count > 0 {
-            let f = sc.floatValues
-            guard f.count == 4, f[0] == 1, f[1] == 1, f[2] >= 1, f[3] >= 1, f[2] == f[2].rounded(), f[3] == f[3].rounded() else {
-                throw unsupported("Resize scales \(f); Kiln resizes height and width by whole factors ≥ 1", fix: "upsample by integer factors")
-            }
-            return (Int(f[2]), Int(f[3]))
-        }
-        if opset >= 11, let sz = try constantInput(3), sz.count > 0 {
-            let n = sz.intValues
-            guard n.count == 4, n[0] == xs[0].staticValue, n[1] == xs[1].staticValue, n[2] % h == 0, n[3] % w == 0, n[2] >= h, n[3] >= w else {
-                throw unsupported("Resize sizes \(n) of \(xs.shapeDescription); Kiln resizes height and width by whole factors ≥ 1 (a symbolic batch needs scales)",
-                                  fix: "upsample by integer scale factors (F.interpolate(x, scale_factor=2))")
-            }
-            return (n[2] / h, n[3] / w)
-        }
-        throw unsupported("Resize whose scales and sizes are not known at import", fix: "export with constant scale factors")
     }
 
     /// The interpolation weight of padded input m at ConvTranspose offset u + 2·scale − m·scale:

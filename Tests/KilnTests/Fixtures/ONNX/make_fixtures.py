@@ -164,6 +164,85 @@ def resize_modes():
     return b.model([2, 4, 5], b.op("Concat", outs, axis=1), opset=13)
 
 
+def math_ops():
+    """InstanceNormalization, the elementwise math (Elu, Selu, Softplus, Softsign, Exp, Log,
+    Sqrt, Neg, Abs, Sign, Reciprocal, Shrink), Max/Min/Pow, ReduceSum, Tile and LogSoftmax."""
+    b = Builder()
+    x = b.conv("input", 3, 4)
+    x = b.op("InstanceNormalization", [x, b.const(rng.uniform(0.5, 1.5, 4).astype(np.float32), "scale"),
+                                       b.const(rng.standard_normal(4).astype(np.float32) * 0.1, "bias")], epsilon=1e-3)
+    outs = [b.op("Elu", [x], alpha=0.7), b.op("Selu", [x]), b.op("Softplus", [x]), b.op("Softsign", [x]),
+            b.op("Exp", [x]), b.op("Neg", [x]), b.op("Sign", [x]), b.op("Shrink", [x], lambd=0.4, bias=0.1)]
+    a = b.op("Abs", [x])
+    one = b.const(np.float32(1), "one")
+    outs += [b.op("Log", [b.op("Add", [a, one])]), b.op("Sqrt", [a]), b.op("Reciprocal", [b.op("Add", [a, one])]),
+             b.op("Pow", [a, b.const(np.float32(1.5), "exponent")]),
+             b.op("Max", [x, b.const(rng.standard_normal((4, 1, 1)).astype(np.float32), "floor"), outs[0]]),
+             b.op("Min", [x, b.const(np.float32(0.25), "ceiling")])]
+    s = b.op("ReduceSum", [x, b.const(np.array([2, 3], np.int64), "axes")], keepdims=1)        # (N, 4, 1, 1)
+    outs.append(b.op("Add", [x, s]))
+    t = b.op("Tile", [x, b.const(np.array([1, 2, 1, 3], np.int64), "repeats")])                # (N, 8, 6, 18)
+    outs.append(b.op("LogSoftmax", [t], axis=1))
+    return b.model([3, 6, 6], b.op("Concat", [b.op("Flatten", [o], axis=1) for o in outs], axis=1), opset=17)
+
+
+def resize_general():
+    """Resize beyond whole factors: fractional scales (nearest, cubic), sizes through axes,
+    align_corners, half_pixel_symmetric, antialias, exclude_outside with cubic_coeff_a, and
+    tf_crop_and_resize (a region inside the image, without axes: where the region leaves the
+    image, with axes, or on an axis of scale 1, ONNX Runtime 1.32 disagrees with ONNX's
+    reference, which Kiln follows and ONNXNodeCaseTests checks)."""
+    b = Builder()
+    x = b.conv("input", 3, 2)
+    outs = []
+    for attrs, scales, sizes, roi in [
+            (dict(mode="nearest"), [1, 1, 0.6, 1.7], None, None),
+            (dict(mode="cubic"), [1, 1, 1.5, 0.8], None, None),
+            (dict(mode="linear", coordinate_transformation_mode="align_corners"), None, [9, 4], None),
+            (dict(mode="linear", coordinate_transformation_mode="half_pixel_symmetric"), [1, 1, 0.5, 1.25], None, None),
+            (dict(mode="linear", antialias=1), [1, 1, 0.5, 0.7], None, None),
+            (dict(mode="cubic", cubic_coeff_a=-0.5, exclude_outside=1), [1, 1, 2.5, 1.0], None, None),
+            (dict(mode="linear", coordinate_transformation_mode="tf_crop_and_resize", extrapolation_value=5.0), [1, 1, 1.6, 1.5], None,
+             [0, 0, 0.1, 0.3, 1, 1, 0.9, 0.8])]:
+        ins = [x, b.const(np.array(roi, np.float32), "roi") if roi else "",
+               b.const(np.array(scales, np.float32), "scales") if scales else ""]
+        if sizes:
+            ins.append(b.const(np.array(sizes, np.int64), "sizes"))
+            attrs = dict(attrs, axes=[2, 3])   # the batch is symbolic: no size for it
+        r = b.op("Resize", ins, **attrs)
+        outs.append(b.op("Flatten", [r], axis=1))
+    return b.model([3, 5, 6], b.op("Concat", outs, axis=1), opset=19)
+
+
+def conv_transpose_shapes():
+    """ConvTranspose 1-D (pads, output_padding, output_shape), and 2-D with auto_pad
+    SAME_UPPER / SAME_LOWER and output_shape with explicit pads. (A SAME output larger than
+    the unpadded one is avoided: ONNX Runtime 1.32 then clamps the padding at 0 and returns
+    a smaller output than ONNX's reference, which Kiln follows.)"""
+    b = Builder()
+    x = b.conv("input", 3, 4)                                                                   # (N, 4, 5, 7)
+    w = lambda shape: b.const((rng.standard_normal(shape) * 0.3).astype(np.float32))
+    outs = [b.op("ConvTranspose", [x, w((4, 3, 3, 3))], strides=[2, 2], auto_pad="SAME_UPPER"),
+            b.op("ConvTranspose", [x, w((4, 2, 3, 3))], strides=[3, 2], auto_pad="SAME_LOWER", group=2),
+            b.op("ConvTranspose", [x, w((4, 1, 3, 3))], strides=[2, 2], pads=[1, 0, 0, 0], output_shape=[10, 15])]
+    flat = b.op("Reshape", [x, b.batch_shape(x, [4, 35])])                                     # (N, 4, 35)
+    outs += [b.op("ConvTranspose", [flat, w((4, 2, 3)), b.const(rng.standard_normal(2).astype(np.float32), "b")],
+                  strides=[2], pads=[1, 2], output_padding=[1]),
+             b.op("ConvTranspose", [flat, w((4, 3, 4))], strides=[3], output_shape=[107])]
+    return b.model([3, 5, 7], b.op("Concat", [b.op("Flatten", [o], axis=1) for o in outs], axis=1), opset=17)
+
+
+def pool3d():
+    """3-D MaxPool (asymmetric pads, strides, ceil_mode, dilations) and AveragePool
+    (count_include_pad 0 and 1, auto_pad SAME_UPPER) on (N, C, D, H, W)."""
+    b = Builder()
+    x = b.op("MaxPool", ["input"], kernel_shape=[2, 3, 2], strides=[2, 1, 2], pads=[1, 0, 1, 0, 1, 1], ceil_mode=1)
+    a = b.op("AveragePool", [x], kernel_shape=[3, 2, 2], strides=[1, 2, 1], pads=[1, 1, 0, 1, 0, 1], count_include_pad=0)
+    c = b.op("AveragePool", [x], kernel_shape=[2, 2, 3], strides=[2, 2, 2], auto_pad="SAME_UPPER", count_include_pad=1)
+    m = b.op("MaxPool", [x], kernel_shape=[2, 2, 2], dilations=[2, 1, 2])
+    return b.model([2, 5, 6, 7], b.op("Concat", [b.op("Flatten", [o], axis=1) for o in (a, c, m)], axis=1), opset=13)
+
+
 def write_safetensors(path, tensors):
     header, offset, blobs = {}, 0, []
     for name, a in tensors.items():
@@ -178,7 +257,9 @@ def write_safetensors(path, tensors):
 
 
 def main():
-    for name, build in [("mobilenet_like", mobilenet_like), ("se_block", se_block), ("shuffle_unit", shuffle_unit), ("mixed_ops", mixed_ops), ("upsampling", upsampling), ("resize_modes", resize_modes)]:
+    for name, build in [("mobilenet_like", mobilenet_like), ("se_block", se_block), ("shuffle_unit", shuffle_unit), ("mixed_ops", mixed_ops), ("upsampling", upsampling), ("resize_modes", resize_modes),
+                        ("math_ops", math_ops), ("resize_general", resize_general), ("conv_transpose_shapes", conv_transpose_shapes),
+                        ("pool3d", pool3d)]:
         m = build()
         path = os.path.join(HERE, name + ".onnx")
         onnx.save(m, path)
