@@ -57,10 +57,13 @@ public final class TemporaryFolders: @unchecked Sendable {
     /// left alone, and so is a folder whose owner still runs.
     @discardableResult
     public static func sweepAbandoned(prefix: String, in directory: URL = FileManager.default.temporaryDirectory) -> [String] {
+        // Without a readable /proc every owner would look dead, live ones included: sweep nothing.
+        guard ownStartTime != 0 else { return [] }
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
         var removed: [String] = []
         for name in names.sorted() {
-            guard let owner = owner(of: name, prefix: prefix), !isRunning(owner) else { continue }
+            // Start time 0: made where /proc was unreadable, so its owner cannot be told apart.
+            guard let owner = owner(of: name, prefix: prefix), owner.start != 0, !isRunning(owner) else { continue }
             let path = directory.appendingPathComponent(name).path
             var info = stat()
             guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR, info.st_uid == getuid() else { continue }

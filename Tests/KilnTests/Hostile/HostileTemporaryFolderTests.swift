@@ -55,6 +55,8 @@ import Glibc
         let otherPrefix = try folder("kiln-recipe-\(dead.pid)-\(dead.start)-0123abcd")
         let notOurs = try folder("kiln-bench-cache-\(dead.pid)-\(dead.start)-precious")
         let legacy = try folder("kiln-bench-cache-\(UUID().uuidString)")
+        // Made by a process that could not read its own start time: its owner cannot be told.
+        let unknownStart = try folder("kiln-bench-cache-\(dead.pid)-0-0123abcd")
         // A symbolic link with a matching name must not lead the sweep into its target.
         let victim = try folder("victim")
         let link = dir.appendingPathComponent("kiln-bench-cache-\(dead.pid)-\(dead.start)-feedf00d")
@@ -65,7 +67,7 @@ import Glibc
         let removed = TemporaryFolders.sweepAbandoned(prefix: "kiln-bench-cache", in: dir)
         #expect(removed.sorted() == [abandoned.path, reused.path].sorted())
         #expect(!Self.exists(abandoned) && !Self.exists(reused))
-        for kept in [live, otherPrefix, notOurs, legacy, victim, file] { #expect(Self.exists(kept), "\(kept.lastPathComponent) was removed") }
+        for kept in [live, otherPrefix, notOurs, legacy, unknownStart, victim, file] { #expect(Self.exists(kept), "\(kept.lastPathComponent) was removed") }
         #expect(Self.exists(victim.appendingPathComponent("library.so")))
         #expect((try? fm.destinationOfSymbolicLink(atPath: link.path)) == victim.path)
     }
