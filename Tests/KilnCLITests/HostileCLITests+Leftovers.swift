@@ -86,7 +86,9 @@ extension HostileCLITests {
         let tmp = dir.appendingPathComponent("tmp")
         // A runner that exited without cleaning up: its pid and start time, now gone.
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/true")
+        // It must still run while its /proc entry is read (Foundation reaps it at once).
+        p.executableURL = URL(fileURLWithPath: "/bin/sleep")
+        p.arguments = ["0.5"]
         try p.run()
         let pid = p.processIdentifier
         let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
