@@ -24,7 +24,7 @@ import Testing
     }
 
     /// Epilogue activations rotated through the cases: none, ReLU, Clip(0, 6) (clamped in
-    /// registers) and sigmoid (applied by kiln_act_span after the store). All are
+    /// registers) and sigmoid (applied over the stored tile by kiln_tile_act_avx512). All are
     /// 1-Lipschitz, so the elementwise bound against fp32 still holds after them.
     static let activations: [(name: String, act: kiln_act)] = [
         ("none", kiln_act(kind: Int32(KILN_ACT_NONE.rawValue), a: 0, b: 0)),
