@@ -56,6 +56,11 @@ static inline float kiln_act_scalar(const kiln_act *a, float v) {
     case KILN_ACT_SIGN: return v > 0.0f ? 1.0f : (v < 0.0f ? -1.0f : v); /* 0, -0 and NaN pass */
     case KILN_ACT_RECIPROCAL: return 1.0f / v;
     case KILN_ACT_SHRINK: return v < -a->a ? v + a->b : (v > a->a ? v - a->b : (v != v ? v : 0.0f));
+    case KILN_ACT_ERF: return erff(v);
+    /* PyTorch's two forms (F.gelu approximate="none" | "tanh"), as ONNX's Gelu defines them. */
+    case KILN_ACT_GELU:
+        return a->a != 0.0f ? 0.5f * v * (1.0f + tanhf(0.7978845608028654f * (v + 0.044715f * v * v * v)))
+                            : 0.5f * v * (1.0f + erff(v * 0.7071067811865476f));
     default: return v;
     }
 }

@@ -40,7 +40,9 @@ typedef enum kiln_act_kind {
     KILN_ACT_SIGN = 18,       /* -1, 0 or 1 (NaN stays NaN)                                */
     KILN_ACT_RECIPROCAL = 19, /* 1/x                                                       */
     KILN_ACT_SHRINK = 20,     /* x < -a ? x + b : (x > a ? x - b : 0)  (a=lambd, b=bias)   */
-    KILN_ACT_KIND_COUNT = 21,
+    KILN_ACT_ERF = 21,        /* erf(x)                                                    */
+    KILN_ACT_GELU = 22,       /* a=0: x/2 * (1 + erf(x/sqrt 2)); a=1: the tanh approximation */
+    KILN_ACT_KIND_COUNT = 23,
 } kiln_act_kind;
 typedef struct kiln_act { int kind; float a, b; } kiln_act;
 /* y = act(x), count elements; y may alias x. */

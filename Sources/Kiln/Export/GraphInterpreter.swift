@@ -56,7 +56,7 @@ enum GraphInterpreter {
         case .globalMaxPool2d:
             return Kernels.globalMaxPool(x[0])
         case .clip, .leakyRelu, .sigmoid, .hardSigmoid, .hardSwish, .silu, .tanh,
-             .elu, .selu, .softplus, .softsign, .exp, .log, .sqrt, .neg, .abs, .sign, .reciprocal, .shrink:
+             .elu, .selu, .softplus, .softsign, .exp, .log, .sqrt, .neg, .abs, .sign, .reciprocal, .shrink, .erf, .gelu:
             return Kernels.activation(x[0], node.activation!)
         case .reduceMean:
             return Kernels.reduceMean(x[0], axes: a.axes!, keepDims: a.keepDims!)

@@ -11,8 +11,9 @@
 /// - `clip`, `leaky_relu`, `sigmoid`, `hard_sigmoid`, `hard_swish`, `silu`, `tanh` (x) —
 ///   elementwise activations (attributes min/max, alpha/beta)
 /// - `elu` (alpha), `selu` (alpha, beta = gamma), `shrink` (alpha = lambd, beta = bias),
-///   `softplus`, `softsign`, `exp`, `log`, `sqrt`, `neg`, `abs`, `sign`, `reciprocal` (x) —
+///   `softplus`, `softsign`, `exp`, `log`, `sqrt`, `neg`, `abs`, `sign`, `reciprocal`, `erf` (x) —
 ///   elementwise math (not fused into convolutions)
+/// - `gelu(x)` — mode (`none`: exact, with erf; `tanh`: the tanh approximation), an activation
 /// - `add`, `sub`, `mul`, `div`, `max`, `min`, `pow` (a, b) — NumPy broadcasting
 /// - `avg_pool2d(x)` — kernel_shape, strides, pads, ceil_mode, count_include_pad;
 ///   `max_pool2d` also takes these rectangular, asymmetric forms; `global_max_pool2d(x)`
@@ -44,6 +45,7 @@ public enum GraphOp: String, CaseIterable, Hashable, Sendable, Codable, CustomSt
     case elu, selu, softplus, softsign, exp, log, sqrt, neg, abs, sign, reciprocal, shrink
     case maximum = "max", minimum = "min", pow
     case logSoftmax = "log_softmax"
+    case erf, gelu
 
     /// The op's name in listings and JSON, e.g. `batch_norm`.
     public var description: String { rawValue }
@@ -81,6 +83,7 @@ public enum GraphOp: String, CaseIterable, Hashable, Sendable, Codable, CustomSt
         case .transpose: ["perm"]
         case .slice: ["starts", "ends", "axes", "steps"]
         case .pad: ["pads", "mode", "value"]
+        case .gelu: ["mode"]
         default: []
         }
     }
@@ -91,7 +94,7 @@ public enum GraphOp: String, CaseIterable, Hashable, Sendable, Codable, CustomSt
     /// Elementwise activations, which the compiler can fuse into a convolution's epilogue.
     public var isActivation: Bool {
         switch self {
-        case .relu, .clip, .leakyRelu, .sigmoid, .hardSigmoid, .hardSwish, .silu, .tanh: true
+        case .relu, .clip, .leakyRelu, .sigmoid, .hardSigmoid, .hardSwish, .silu, .tanh, .gelu: true
         default: false
         }
     }
@@ -103,7 +106,7 @@ public enum GraphOp: String, CaseIterable, Hashable, Sendable, Codable, CustomSt
     /// The elementwise math functions of ONNX models (`exp`, `sqrt`, `elu`, …).
     public var isUnaryMath: Bool {
         switch self {
-        case .elu, .selu, .softplus, .softsign, .exp, .log, .sqrt, .neg, .abs, .sign, .reciprocal, .shrink: true
+        case .elu, .selu, .softplus, .softsign, .exp, .log, .sqrt, .neg, .abs, .sign, .reciprocal, .shrink, .erf: true
         default: false
         }
     }
@@ -179,6 +182,8 @@ extension GraphNode {
         case .sign: return .sign
         case .reciprocal: return .reciprocal
         case .shrink: return .shrink(lambd: a.alpha ?? 0.5, bias: a.beta ?? 0)
+        case .erf: return .erf
+        case .gelu: return .gelu(tanh: a.mode == "tanh")
         default: return nil
         }
     }

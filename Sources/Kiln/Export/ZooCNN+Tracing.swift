@@ -26,6 +26,8 @@ extension ActivationLayer: Traceable {
         case .sign: op = .sign
         case .reciprocal: op = .reciprocal
         case let .shrink(lambd, bias): op = .shrink; a.alpha = lambd; a.beta = bias
+        case .erf: op = .erf
+        case let .gelu(tanh): op = .gelu; a.mode = tanh ? "tanh" : "none"
         }
         return try graph.node(op, [x], attributes: a, for: self)
     }

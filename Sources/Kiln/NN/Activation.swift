@@ -30,6 +30,11 @@ public enum Activation: Hashable, Sendable, Codable {
     case exp, log, sqrt, neg, abs, sign, reciprocal
     /// x < −lambd ? x + bias : (x > lambd ? x − bias : 0).
     case shrink(lambd: Float, bias: Float)
+    /// erf x (the error function).
+    case erf
+    /// x/2 · (1 + erf(x/√2)), or with `tanh` PyTorch's and ONNX's tanh approximation
+    /// x/2 · (1 + tanh(√(2/π) · (x + 0.044715 x³))).
+    case gelu(tanh: Bool)
 
     /// The C struct the kernels take.
     var c: kiln_act {
@@ -55,6 +60,8 @@ public enum Activation: Hashable, Sendable, Codable {
         case .sign: kiln_act(kind: Int32(KILN_ACT_SIGN.rawValue), a: 0, b: 0)
         case .reciprocal: kiln_act(kind: Int32(KILN_ACT_RECIPROCAL.rawValue), a: 0, b: 0)
         case let .shrink(lambd, bias): kiln_act(kind: Int32(KILN_ACT_SHRINK.rawValue), a: lambd, b: bias)
+        case .erf: kiln_act(kind: Int32(KILN_ACT_ERF.rawValue), a: 0, b: 0)
+        case let .gelu(tanh): kiln_act(kind: Int32(KILN_ACT_GELU.rawValue), a: tanh ? 1 : 0, b: 0)
         }
     }
 
@@ -66,9 +73,10 @@ public enum Activation: Hashable, Sendable, Codable {
         let kind = ["KILN_ACT_NONE", "KILN_ACT_RELU", "KILN_ACT_CLIP", "KILN_ACT_LEAKY_RELU", "KILN_ACT_SIGMOID",
                     "KILN_ACT_HARD_SIGMOID", "KILN_ACT_HARD_SWISH", "KILN_ACT_SILU", "KILN_ACT_TANH", "KILN_ACT_ELU",
                     "KILN_ACT_SELU", "KILN_ACT_SOFTPLUS", "KILN_ACT_SOFTSIGN", "KILN_ACT_EXP", "KILN_ACT_LOG", "KILN_ACT_SQRT",
-                    "KILN_ACT_NEG", "KILN_ACT_ABS", "KILN_ACT_SIGN", "KILN_ACT_RECIPROCAL", "KILN_ACT_SHRINK"][Int(v.kind)]
+                    "KILN_ACT_NEG", "KILN_ACT_ABS", "KILN_ACT_SIGN", "KILN_ACT_RECIPROCAL", "KILN_ACT_SHRINK", "KILN_ACT_ERF",
+                    "KILN_ACT_GELU"][Int(v.kind)]
         switch self {
-        case .clip, .leakyRelu, .hardSigmoid, .elu, .selu, .shrink: return "{\(kind), \(Self.cFloat(v.a)), \(Self.cFloat(v.b))}"
+        case .clip, .leakyRelu, .hardSigmoid, .elu, .selu, .shrink, .gelu: return "{\(kind), \(Self.cFloat(v.a)), \(Self.cFloat(v.b))}"
         default: return "{\(kind)}"
         }
     }

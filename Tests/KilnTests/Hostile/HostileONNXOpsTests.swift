@@ -89,4 +89,27 @@ import Testing
         })
         #expect(alpha.kind == .unsupportedAttribute && alpha.description.contains("\"elu\" (Elu), opset 19: attribute alpha is inf"))
     }
+
+    @Test func layerNormAndGeluParametersAreChecked() throws {
+        let scale = try Self.refusal(Self.image { b in
+            b.initializer("s", dims: [3], floats: [1, 1, 1])
+            b.node("LayerNormalization", ["x", "s"], ["y"], name: "ln")
+        })
+        #expect(scale.kind == .shapeMismatch && scale.description.contains("Scale [3] does not broadcast to the normalised shape [4]"), "\(scale)")
+        let batch = try Self.refusal(Self.image { b in
+            b.initializer("s", dims: [4], floats: [1, 1, 1, 1])
+            b.node("LayerNormalization", ["x", "s"], ["y"], name: "ln0", int: ["axis": 0])
+        })
+        #expect(batch.kind == .unsupportedAttribute && batch.description.contains("symbolic batch"), "\(batch)")
+        let eps = try Self.refusal(Self.image { b in
+            b.initializer("s", dims: [4], floats: [1, 1, 1, 1])
+            b.node("LayerNormalization", ["x", "s"], ["y"], name: "lneps", float: ["epsilon": .nan])
+        })
+        #expect(eps.kind == .unsupportedAttribute && eps.description.contains("epsilon is nan"), "\(eps)")
+        let gelu = try Self.refusal(Self.image { b in
+            b.opset = 20
+            b.node("Gelu", ["x"], ["y"], name: "g", string: ["approximate": "fast"])
+        })
+        #expect(gelu.kind == .unsupportedAttribute && gelu.description.contains("\"g\" (Gelu), opset 20") && gelu.description.contains("\"fast\""), "\(gelu)")
+    }
 }

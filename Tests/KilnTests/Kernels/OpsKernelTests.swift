@@ -20,7 +20,7 @@ import Testing
         .none, .relu, .clip(min: 0, max: 6), .clip(min: -1, max: 0.5), .leakyRelu(alpha: 0.01), .sigmoid,
         .hardSigmoid(alpha: 0.2, beta: 0.5), .hardSigmoid(alpha: 1.0 / 6, beta: 0.5), .hardSwish, .silu, .tanh,
         .elu(alpha: 1), .elu(alpha: 0.3), .selu(alpha: 1.6732632, gamma: 1.050701), .softplus, .softsign, .exp, .log, .sqrt,
-        .neg, .abs, .sign, .reciprocal, .shrink(lambd: 0.5, bias: 0.25),
+        .neg, .abs, .sign, .reciprocal, .shrink(lambd: 0.5, bias: 0.25), .erf, .gelu(tanh: false), .gelu(tanh: true),
     ]
 
     /// Elementwise relative error ≤ 1e-6 (+1e-30 absolute, for results that underflow): the

@@ -6,7 +6,7 @@ import Testing
 /// batch: eager (interpreter) within 1e-4 · max|ref|, compiled within 5e-4 · max|ref|.
 @Suite struct ONNXFixtureTests {
     static let names = ["mobilenet_like", "se_block", "shuffle_unit", "mixed_ops", "upsampling", "resize_modes", "math_ops", "resize_general",
-                        "conv_transpose_shapes", "pool3d"]
+                        "conv_transpose_shapes", "pool3d", "convnext_block", "gelu_ops"]
 
     @Test(arguments: names)
     func eagerMatchesONNXRuntime(_ name: String) throws {
@@ -46,6 +46,18 @@ import Testing
         #expect(loaded.graphHash == program.graphHash)
         let x = Tensor.randn([2, 3, 10, 10], seed: 3)
         #expect(try loaded.run([x])[0].scalars == program.run([x])[0].scalars)
+    }
+
+    /// torch.onnx.export's exact GELU, (x · (erf(x / √2) + 1)) · 0.5, becomes one gelu node;
+    /// the bare Erf stays an erf, and LayerNormalization becomes the mean/variance chain.
+    @Test func erfGeluIsRecognised() throws {
+        let block = try importONNX(ONNXFixtures.model("convnext_block"), dynamicShapes: ONNXFixtures.batch)
+        #expect(block.graph.count(of: .gelu) == 1)
+        #expect(block.graph.count(of: .erf) == 1)
+        #expect(block.graph.nodes.first { $0.op == .gelu }?.attributes.mode == "none")
+        #expect(block.graph.count(of: .reduceMean) == 4)
+        let opset20 = try importONNX(ONNXFixtures.model("gelu_ops"), dynamicShapes: ONNXFixtures.batch)
+        #expect(opset20.graph.nodes.filter { $0.op == .gelu }.map(\.attributes.mode) == ["none", "tanh"])
     }
 
     @Test func siluAndReLU6AreRecognisedAndFused() throws {

@@ -24,6 +24,14 @@ extension ONNXImporter {
                 if let p = producer[s.name], p.op == .sigmoid, p.inputs == [x.name] { return try apply(.silu, [.tensor(x)]) }
             }
         }
+        if op == .mul {
+            for (t, half) in [(a, b), (b, a)] {
+                guard case .tensor(let tv) = t, case .constant(let c) = half, c.count == 1, c.floatValues[0] == 0.5, let x = geluInput(tv) else { continue }
+                var attributes = NodeAttributes()
+                attributes.mode = "none"
+                return try apply(.gelu, [.tensor(x)], attributes)
+            }
+        }
         return try binary(op, a, b)
     }
 

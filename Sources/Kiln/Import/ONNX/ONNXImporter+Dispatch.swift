@@ -8,7 +8,7 @@ extension ONNXImporter {
         "ReduceMean", "Gemm", "MatMul", "Flatten", "Reshape", "Transpose", "Concat", "Split", "Slice",
         "Squeeze", "Unsqueeze", "Softmax", "Dropout", "Identity", "LRN", "Pad", "Constant", "ConstantOfShape",
         "Shape", "Gather", "Cast", "PRelu", "ConvTranspose", "Resize", "Max", "Min", "Pow", "LogSoftmax",
-        "InstanceNormalization", "ReduceSum", "Tile",
+        "InstanceNormalization", "ReduceSum", "Tile", "LayerNormalization", "Gelu",
     ]).union(unaryMathOps.keys)
 
     func checkSupported() throws(ONNXImportError) {
@@ -36,6 +36,8 @@ extension ONNXImporter {
         case "InstanceNormalization": return [try importInstanceNorm()]
         case "ReduceSum": return [try importReduceSum()]
         case "Tile": return [try importTile()]
+        case "LayerNormalization": return try importLayerNorm()
+        case "Gelu": return [try importGelu()]
         case "MaxPool", "AveragePool": return [try importPool()]
         case "GlobalAveragePool", "GlobalMaxPool": return [try importGlobalPool()]
         case "ReduceMean": return [try importReduceMean()]

@@ -1,9 +1,9 @@
-/// Elementwise math (Exp, Sqrt, Elu, …), InstanceNormalization, ReduceSum and Tile.
+/// Elementwise math (Exp, Sqrt, Elu, Erf, …), InstanceNormalization, ReduceSum and Tile.
 extension ONNXImporter {
     /// ONNX's one-input math operators and the Kiln op each becomes.
     static let unaryMathOps: [String: GraphOp] = [
         "Elu": .elu, "Selu": .selu, "Softplus": .softplus, "Softsign": .softsign, "Exp": .exp, "Log": .log,
-        "Sqrt": .sqrt, "Neg": .neg, "Abs": .abs, "Sign": .sign, "Reciprocal": .reciprocal, "Shrink": .shrink,
+        "Sqrt": .sqrt, "Neg": .neg, "Abs": .abs, "Sign": .sign, "Reciprocal": .reciprocal, "Shrink": .shrink, "Erf": .erf,
     ]
 
     /// The attributes' meaning has not changed since opset 6 (opset 1's `consumed_inputs`
@@ -29,7 +29,7 @@ extension ONNXImporter {
     }
 
     /// y = scale · (x − mean) / √(var + ε) + B, statistics per sample and channel over the
-    /// spatial axes (biased variance), as mean, difference, squared mean, sqrt and divide.
+    /// spatial axes (biased variance).
     func importInstanceNorm() throws(ONNXImportError) -> ImportValue {
         let x = try required(0)
         let xs = shape(x)
@@ -42,13 +42,8 @@ extension ONNXImporter {
         }
         let eps = try finite("epsilon", 1e-5)
         guard eps >= 0 else { throw unsupported("epsilon \(eps) is negative", fix: "re-export with epsilon ≥ 0 (PyTorch's default is 1e-5)") }
-        var mean = NodeAttributes()
-        mean.axes = Array(2..<xs.count); mean.keepDims = true
         let perChannel = [c] + [Int](repeating: 1, count: xs.count - 2)
-        let centred = try apply(.sub, [x, try apply(.reduceMean, [x], mean, suffix: "_mean")], suffix: "_centred")
-        let variance = try apply(.reduceMean, [try apply(.mul, [centred, centred], suffix: "_square")], mean, suffix: "_var")
-        let std = try apply(.sqrt, [try apply(.add, [variance, .constant(ONNXConstant(shape: [], floats: [eps]))], suffix: "_var_eps")], suffix: "_std")
-        let normalised = try apply(.div, [centred, std], suffix: "_normalised")
+        let normalised = try normalise(x, axes: Array(2..<xs.count), eps: eps).normalised
         let scaled = try apply(.mul, [normalised, .constant(ONNXConstant(shape: perChannel, floats: scale.floatValues))], suffix: "_scaled")
         return try apply(.add, [scaled, .constant(ONNXConstant(shape: perChannel, floats: bias.floatValues))])
     }

@@ -60,7 +60,7 @@ class Builder:
         g = helper.make_graph(self.nodes, "g", [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch"] + x_shape)],
                               [helper.make_tensor_value_info(out, TensorProto.FLOAT, None)], self.inits)
         m = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)], producer_name="kiln-fixtures")
-        m.ir_version = 8
+        m.ir_version = 8 if opset <= 18 else 9  # opset 19+ needs IR 9
         inferred = onnx.shape_inference.infer_shapes(m)
         info = [v for v in list(inferred.graph.value_info) + list(inferred.graph.output) if v.name == out and v.type.tensor_type.HasField("shape")][0]
         m.graph.output[0].CopyFrom(info)
@@ -243,6 +243,44 @@ def pool3d():
     return b.model([2, 5, 6, 7], b.op("Concat", [b.op("Flatten", [o], axis=1) for o in (a, c, m)], axis=1), opset=13)
 
 
+def convnext_block():
+    """A ConvNeXt block as torch.onnx.export (opset 17) writes it: depthwise 7x7 conv,
+    Transpose to NHWC, LayerNormalization (axis -1), MatMul + Add, GELU as
+    (x * (Erf(x / sqrt 2) + 1)) * 0.5, MatMul + Add, layer scale, Transpose back, residual;
+    then a LayerNorm2d (Transpose, LayerNormalization, Transpose) and a bare Erf."""
+    b = Builder()
+    c = 8
+    x = b.conv("input", 3, c, k=3)
+    y = b.conv(x, c, c, k=7, group=c)
+    y = b.op("Transpose", [y], perm=[0, 2, 3, 1])
+    y = b.op("LayerNormalization", [y, b.const(rng.uniform(0.5, 1.5, c).astype(np.float32), "ln_w"),
+                                    b.const(rng.standard_normal(c).astype(np.float32) * 0.1, "ln_b")], axis=-1, epsilon=1e-6)
+    y = b.op("Add", [b.op("MatMul", [y, b.const(rng.standard_normal((c, 4 * c)).astype(np.float32) * 0.3, "fc1")]),
+                     b.const(rng.standard_normal(4 * c).astype(np.float32) * 0.1, "fc1_b")])
+    e = b.op("Erf", [b.op("Div", [y, b.const(np.float32(1.4142135381698608), "sqrt2")])])
+    y = b.op("Mul", [b.op("Mul", [y, b.op("Add", [e, b.const(np.float32(1), "one")])]), b.const(np.float32(0.5), "half")])
+    y = b.op("Add", [b.op("MatMul", [y, b.const(rng.standard_normal((4 * c, c)).astype(np.float32) * 0.2, "fc2")]),
+                     b.const(rng.standard_normal(c).astype(np.float32) * 0.1, "fc2_b")])
+    y = b.op("Mul", [y, b.const(rng.uniform(0.5, 1.0, c).astype(np.float32), "gamma")])
+    x = b.op("Add", [x, b.op("Transpose", [y], perm=[0, 3, 1, 2])])
+    z = b.op("Transpose", [x], perm=[0, 2, 3, 1])
+    z = b.op("LayerNormalization", [z, b.const(rng.uniform(0.5, 1.5, c).astype(np.float32), "ln2_w"),
+                                    b.const(rng.standard_normal(c).astype(np.float32) * 0.1, "ln2_b")], axis=3)
+    z = b.op("Transpose", [z], perm=[0, 3, 1, 2])
+    outs = [z, b.op("Erf", [x])]
+    return b.model([3, 10, 12], b.op("Concat", [b.op("Flatten", [o], axis=1) for o in outs], axis=1), opset=17)
+
+
+def gelu_ops():
+    """Gelu (opset 20) in both forms, and LayerNormalization over the last two axes with a
+    broadcast Scale and no B."""
+    b = Builder()
+    x = b.conv("input", 3, 4)
+    outs = [b.op("Gelu", [x]), b.op("Gelu", [x], approximate="tanh"),
+            b.op("LayerNormalization", [x, b.const(rng.uniform(0.5, 1.5, (1, 7)).astype(np.float32), "ln_w")], axis=-2)]
+    return b.model([3, 6, 7], b.op("Concat", [b.op("Flatten", [o], axis=1) for o in outs], axis=1), opset=20)
+
+
 def write_safetensors(path, tensors):
     header, offset, blobs = {}, 0, []
     for name, a in tensors.items():
@@ -259,7 +297,7 @@ def write_safetensors(path, tensors):
 def main():
     for name, build in [("mobilenet_like", mobilenet_like), ("se_block", se_block), ("shuffle_unit", shuffle_unit), ("mixed_ops", mixed_ops), ("upsampling", upsampling), ("resize_modes", resize_modes),
                         ("math_ops", math_ops), ("resize_general", resize_general), ("conv_transpose_shapes", conv_transpose_shapes),
-                        ("pool3d", pool3d)]:
+                        ("pool3d", pool3d), ("convnext_block", convnext_block), ("gelu_ops", gelu_ops)]:
         m = build()
         path = os.path.join(HERE, name + ".onnx")
         onnx.save(m, path)
