@@ -69,6 +69,7 @@ kiln_tile_act_avx512(float *c, int ldc, int rows, int nr, const kiln_act *act) {
     case KILN_ACT_SILU: kiln_tile_act_kind(c, ldc, rows, nr, act, KILN_ACT_SILU); break;
     case KILN_ACT_SIGMOID: kiln_tile_act_kind(c, ldc, rows, nr, act, KILN_ACT_SIGMOID); break;
     case KILN_ACT_HARD_SWISH: kiln_tile_act_kind(c, ldc, rows, nr, act, KILN_ACT_HARD_SWISH); break;
+    case KILN_ACT_GELU: kiln_tile_act_kind(c, ldc, rows, nr, act, KILN_ACT_GELU); break;
     case KILN_ACT_LEAKY_RELU: kiln_tile_act_kind(c, ldc, rows, nr, act, KILN_ACT_LEAKY_RELU); break;
     default: kiln_tile_act_kind(c, ldc, rows, nr, act, act->kind);
     }

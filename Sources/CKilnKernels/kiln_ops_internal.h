@@ -57,10 +57,13 @@ static inline float kiln_act_scalar(const kiln_act *a, float v) {
     case KILN_ACT_RECIPROCAL: return 1.0f / v;
     case KILN_ACT_SHRINK: return v < -a->a ? v + a->b : (v > a->a ? v - a->b : (v != v ? v : 0.0f));
     case KILN_ACT_ERF: return erff(v);
-    /* PyTorch's two forms (F.gelu approximate="none" | "tanh"), as ONNX's Gelu defines them. */
+    /* PyTorch's two forms (F.gelu approximate="none" | "tanh"), as ONNX's Gelu defines them:
+     * x/2 (1 + erf(x/sqrt 2)) = x/2 erfc(-x/sqrt 2), and x/2 (1 + tanh y) = x / (1 + exp(-2y)),
+     * y = sqrt(2/pi) (x + 0.044715 x^3). The right-hand forms are the same functions without
+     * the cancellation of 1 + erf or 1 + tanh near -1, which loses all digits for x < -4. */
     case KILN_ACT_GELU:
-        return a->a != 0.0f ? 0.5f * v * (1.0f + tanhf(0.7978845608028654f * (v + 0.044715f * v * v * v)))
-                            : 0.5f * v * (1.0f + erff(v * 0.7071067811865476f));
+        return a->a != 0.0f ? v / (1.0f + expf(-2.0f * 0.7978845608028654f * (v + 0.044715f * v * v * v)))
+                            : 0.5f * v * erfcf(-v * 0.7071067811865476f);
     default: return v;
     }
 }

@@ -10,7 +10,7 @@ import Testing
 @Suite(.serialized) struct ConvEpilogueTests {
     static let activations: [Activation] = [
         .none, .relu, .clip(min: 0, max: 6), .clip(min: -0.5, max: 0.25), .leakyRelu(alpha: 0.1), .sigmoid,
-        .hardSigmoid(alpha: 0.2, beta: 0.5), .hardSwish, .silu, .tanh,
+        .hardSigmoid(alpha: 0.2, beta: 0.5), .hardSwish, .silu, .tanh, .gelu(tanh: false), .gelu(tanh: true),
     ]
 
     /// (C, H, W, OC, kernel, stride, pads (t, l, b, r), groups)
