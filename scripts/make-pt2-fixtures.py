@@ -9,6 +9,9 @@ Tests/KilnTests/Fixtures/PT2/ (needs `pip install torch`; run from anywhere).
                            exported with dynamic_shapes={"x": {0: Dim("batch", min=2, max=32)}}
   tiny_cnn_decomposed.pt2  the same program after ep.run_decompositions() (core ATen IR)
   tiny_cnn.safetensors     input_b{1,2,3} and PyTorch's eager output_b{1,2,3}
+  tiny_convnext.pt2, tiny_convnext.safetensors   two ConvNeXt blocks (layer_norm,
+                           gelu exact and tanh, permutes, linear, layer scale); alone with
+                           --tiny-convnext
   hostile/*.pt2            broken or malicious variants of a minimal program (micro.pt2):
                            truncated, zip-slip and absolute member names, lying sizes,
                            compressed members, wrong dtypes and shapes, missing and pickled
@@ -110,6 +113,60 @@ def micro():
     return Micro().eval()
 
 
+def tiny_convnext():
+    """Two ConvNeXt blocks as torchvision writes them (depthwise 7x7, permute to NHWC,
+    nn.LayerNorm, Linear, GELU exact and tanh, Linear, layer scale, permute back, residual)
+    between a LayerNorm2d-style stem norm and a mean-pooled head."""
+    import torch
+    from torch import nn
+    import torch.nn.functional as F
+
+    class Block(nn.Module):
+        def __init__(self, c, approximate):
+            super().__init__()
+            self.dw = nn.Conv2d(c, c, 7, padding=3, groups=c)
+            self.norm = nn.LayerNorm(c, eps=1e-6)
+            self.fc1, self.fc2 = nn.Linear(c, 4 * c), nn.Linear(4 * c, c)
+            self.act = nn.GELU(approximate=approximate)
+            self.gamma = nn.Parameter(torch.rand(c) * 0.5 + 0.5)
+
+        def forward(self, x):
+            y = self.dw(x).permute(0, 2, 3, 1)
+            y = self.fc2(self.act(self.fc1(self.norm(y))))
+            return x + (self.gamma * y).permute(0, 3, 1, 2)
+
+    class TinyConvNeXt(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.stem = nn.Conv2d(3, 8, 4, stride=4)
+            self.stem_norm = nn.LayerNorm(8, eps=1e-6)
+            self.blocks = nn.Sequential(Block(8, "none"), Block(8, "tanh"))
+            self.head = nn.Linear(8, 10)
+
+        def forward(self, x):
+            x = self.stem_norm(self.stem(x).permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
+            return self.head(self.blocks(x).mean(dim=(2, 3)))
+
+    torch.manual_seed(3)
+    return TinyConvNeXt().eval()
+
+
+def write_tiny_convnext():
+    """tiny_convnext.pt2 and tiny_convnext.safetensors (PyTorch's outputs). Default IR only: the
+    decomposed program computes Linear's flattened batch with _operator.mul on sizes, which
+    Kiln does not import."""
+    import torch
+    m = tiny_convnext()
+    export(m, os.path.join(OUT, "tiny_convnext.pt2"))
+    refs = {}
+    g = torch.Generator().manual_seed(8)
+    with torch.no_grad():
+        for b in (1, 2, 3):
+            x = torch.randn(b, 3, 16, 16, generator=g)
+            refs[f"input_b{b}"], refs[f"output_b{b}"] = x, m(x)
+    save_safetensors(os.path.join(OUT, "tiny_convnext.safetensors"), refs)
+
+
 def export(model, path, decompose=False, image=16):
     import torch
     batch = torch.export.Dim("batch", min=2, max=32)
@@ -207,13 +264,27 @@ def hostile(micro_path):
     def unsupported(j):
         nodes = j["graph_module"]["graph"]["nodes"]
         nodes[0]["target"] = "torch.ops.aten.conv3d.default"
-        nodes[1]["target"] = "torch.ops.aten.gelu.default"
+        nodes[1]["target"] = "torch.ops.aten.erf.default"
     case("unsupported_ops", edit_json(base, "models/model.json", unsupported), kind="unsupportedOps",
-         says="aten.conv3d.default (%conv2d); aten.gelu.default (%relu)")
+         says="aten.conv3d.default (%conv2d); aten.erf.default (%relu)")
     def both(j):
         j["schema_version"] = {"major": 9, "minor": 0}
         unsupported(j)
-    case("schema_and_ops", edit_json(base, "models/model.json", both), kind="unsupportedVersion", says="aten.gelu.default")
+    case("schema_and_ops", edit_json(base, "models/model.json", both), kind="unsupportedVersion", says="aten.erf.default")
+    def gelu(approximate):
+        def edit(j):
+            relu = j["graph_module"]["graph"]["nodes"][1]
+            relu["target"] = "torch.ops.aten.gelu.default"
+            relu["inputs"].append({"name": "approximate", "arg": {"as_string": approximate}, "kind": 1})
+        return edit
+    case("gelu_unknown_approximate", edit_json(base, "models/model.json", gelu("fast")), kind="unsupportedArgument",
+         says="gelu with approximate \"fast\"")
+    def layer_norm(j):  # normalized_shape [7] of a (batch, 4, 16, 16) tensor
+        relu = j["graph_module"]["graph"]["nodes"][1]
+        relu["target"] = "torch.ops.aten.layer_norm.default"
+        relu["inputs"] = [dict(relu["inputs"][0], name="input"), {"name": "normalized_shape", "arg": {"as_ints": [7]}, "kind": 1}]
+    case("layer_norm_wrong_shape", edit_json(base, "models/model.json", layer_norm), kind="shapeMismatch",
+         says="normalized_shape [7]")
     case("unbounded_dim", edit_json(base, "models/model.json", lambda j: [r.update(max_val=None) for r in j["range_constraints"].values()]),
          kind="unsupportedArgument", says="no upper bound")
     case("deep_json", [(n, b"[" * 5000 if n.endswith("models/model.json") else d) for n, d in base],
@@ -256,6 +327,9 @@ def main():
     if len(sys.argv) >= 4 and sys.argv[1] == "--resnet18":
         resnet18_pt2(sys.argv[2], sys.argv[3], "--decompose" in sys.argv[4:])
         return
+    if sys.argv[1:] == ["--tiny-convnext"]:  # only these fixtures (the others stay byte-identical)
+        write_tiny_convnext()
+        return
     import torch
     os.makedirs(OUT, exist_ok=True)
     m = tiny_cnn()
@@ -268,6 +342,7 @@ def main():
             x = torch.randn(b, 3, 16, 16, generator=g)
             refs[f"input_b{b}"], refs[f"output_b{b}"] = x, m(x)
     save_safetensors(os.path.join(OUT, "tiny_cnn.safetensors"), refs)
+    write_tiny_convnext()
     # The recipe recipes/export_pytorch_pt2.md compiles the same program.
     models = os.path.join(ROOT, "recipes", "models")
     shutil.copyfile(os.path.join(OUT, "tiny_cnn.pt2"), os.path.join(models, "tiny_cnn.pt2"))

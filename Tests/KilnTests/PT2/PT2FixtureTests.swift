@@ -8,20 +8,22 @@ import Testing
 @Suite struct PT2FixtureTests {
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Fixtures/PT2")
-    static let names = ["tiny_cnn", "tiny_cnn_decomposed"]
+    static let names = ["tiny_cnn", "tiny_cnn_decomposed", "tiny_convnext"]
 
     static func program(_ name: String) throws -> ExportedProgram {
         try importPT2(directory.appendingPathComponent(name + ".pt2"))
     }
 
-    static func references() throws -> SafetensorsFile {
-        try SafetensorsFile(contentsOf: directory.appendingPathComponent("tiny_cnn.safetensors"))
+    /// PyTorch's inputs and outputs for fixture `name` (the decomposed twin shares its model's).
+    static func references(_ name: String = "tiny_cnn") throws -> SafetensorsFile {
+        let model = name.hasSuffix("_decomposed") ? String(name.dropLast("_decomposed".count)) : name
+        return try SafetensorsFile(contentsOf: directory.appendingPathComponent(model + ".safetensors"))
     }
 
     @Test(arguments: names)
     func eagerMatchesPyTorch(_ name: String) throws {
         let program = try Self.program(name)
-        let refs = try Self.references()
+        let refs = try Self.references(name)
         for b in [1, 2, 3] {
             let y = try program.run([try refs.tensor(named: "input_b\(b)")])[0]
             ONNXFixtures.expectClose(y, try refs.tensor(named: "output_b\(b)"), tolerance: 1e-4, "\(name) eager batch \(b)")
@@ -31,7 +33,7 @@ import Testing
     @Test(arguments: names)
     func compiledMatchesPyTorch(_ name: String) throws {
         let program = try Self.program(name)
-        let refs = try Self.references()
+        let refs = try Self.references(name)
         let path = try aotCompile(program, exampleInputs: [try refs.tensor(named: "input_b2")], options: CompileFixtures.options())
         let library = try aotLoad(path)
         for b in [1, 2, 3] {
@@ -70,6 +72,15 @@ import Testing
         #expect(d.graph.count(of: .batchNorm) == 3)      // _native_batch_norm_legit_no_training
         #expect(d.graph.count(of: .linear) == 1)         // addmm(bias, x, permute(w)) → linear(x, w, bias)
         #expect(d.signature.constants.contains { $0.name == "fc.weight" && $0.shape == [10, 120] })
+    }
+
+    /// nn.LayerNorm becomes the mean/variance chain (3 norms: 2 reductions each), and
+    /// nn.GELU keeps its form.
+    @Test func layerNormAndGeluMapOntoKilnOps() throws {
+        let p = try Self.program("tiny_convnext")
+        #expect(p.graph.count(of: .reduceMean) == 3 * 2 + 1)   // + the head's mean pool
+        #expect(p.graph.nodes.filter { $0.op == .gelu }.map(\.attributes.mode) == ["none", "tanh"])
+        #expect(p.graph.count(of: .linear) == 5)
     }
 
     @Test func importedProgramSavesToKepAndRunsTheSame() throws {

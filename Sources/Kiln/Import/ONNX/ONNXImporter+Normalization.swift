@@ -36,17 +36,11 @@ extension ONNXImporter {
         return tensor.scalars[0]
     }
 
-    /// (x − mean) / √(var + ε) over `axes` (biased variance): mean, difference, squared mean,
-    /// sqrt and divide, with the mean and the standard deviation (kept dims).
-    /// InstanceNormalization and LayerNormalization differ only in the axes.
+    /// ``NormalisationChain`` over `axes` in this importer's values.
     func normalise(_ x: ImportValue, axes: [Int], eps: Float) throws(ONNXImportError) -> (normalised: ImportValue, mean: ImportValue, std: ImportValue) {
-        var attributes = NodeAttributes()
-        attributes.axes = axes; attributes.keepDims = true
-        let mean = try apply(.reduceMean, [x], attributes, suffix: "_mean")
-        let centred = try apply(.sub, [x, mean], suffix: "_centred")
-        let variance = try apply(.reduceMean, [try apply(.mul, [centred, centred], suffix: "_square")], attributes, suffix: "_var")
-        let std = try apply(.sqrt, [try apply(.add, [variance, .constant(ONNXConstant(shape: [], floats: [eps]))], suffix: "_var_eps")], suffix: "_std")
-        return (try apply(.div, [centred, std], suffix: "_normalised"), mean, std)
+        try NormalisationChain.build(x, axes: axes, eps: .constant(ONNXConstant(shape: [], floats: [eps]))) { (op, args, attributes, suffix) throws(ONNXImportError) in
+            try apply(op, args, attributes, suffix: suffix)
+        }
     }
 
     /// LayerNormalization (opset 17): over the axes from `axis` to the last,

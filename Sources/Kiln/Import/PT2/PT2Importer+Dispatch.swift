@@ -20,7 +20,7 @@ extension PT2Importer {
         "aten.permute.default", "aten.transpose.int", "aten.t.default", "aten.cat.default",
         "aten.softmax.int", "aten._softmax.default",
         "aten.dropout.default", "aten.dropout_.default", "aten.clone.default", "aten.alias.default", "aten.detach.default",
-        "aten.sym_size.int",
+        "aten.sym_size.int", "aten.gelu.default", "aten.gelu_.default", "aten.layer_norm.default", "aten.native_layer_norm.default",
     ]
 
     static func checkSupported(_ model: PT2Model, path: String) throws(PT2ImportError) {
@@ -63,7 +63,7 @@ extension PT2Importer {
         case "conv2d", "convolution": return [try importConv()]
         case "batch_norm": return [try importBatchNorm(legit: false)]
         case "_native_batch_norm_legit_no_training": return [try importBatchNorm(legit: true), nil, nil]
-        case "relu", "relu6", "hardtanh", "clamp", "hardswish", "hardsigmoid", "silu", "sigmoid", "tanh", "leaky_relu":
+        case "relu", "relu6", "hardtanh", "clamp", "hardswish", "hardsigmoid", "silu", "sigmoid", "tanh", "leaky_relu", "gelu":
             return [try importActivation(base)]
         case "add", "sub", "mul", "div": return [try importBinary(base)]
         case "max_pool2d", "max_pool2d_with_indices": return [try importMaxPool(), nil]
@@ -71,6 +71,8 @@ extension PT2Importer {
         case "adaptive_avg_pool2d", "_adaptive_avg_pool2d":
             return [try apply(.adaptiveAvgPool2d, [try tensor("self")], NodeAttributes(outputSize: try ints("output_size", [], count: 2)))]
         case "mean": return [try importMean()]
+        case "layer_norm": return [try importLayerNorm()]
+        case "native_layer_norm": return [try importLayerNorm(), nil, nil]
         case "linear": return [try importLinear()]
         case "addmm", "mm": return [try importAddmm(base == "addmm")]
         case "flatten": return [try importFlatten()]

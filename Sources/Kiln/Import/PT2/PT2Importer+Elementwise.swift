@@ -12,6 +12,11 @@ extension PT2Importer {
         case "hardswish": op = .hardSwish
         case "hardsigmoid": op = .hardSigmoid; a.alpha = 1.0 / 6; a.beta = 0.5   // relu6(x + 3) / 6
         case "leaky_relu": op = .leakyRelu; a.alpha = Float(try double("negative_slope", 0.01) ?? 0.01)
+        case "gelu":
+            op = .gelu; a.mode = try string("approximate", "none")
+            guard a.mode == "none" || a.mode == "tanh" else {
+                throw unsupported("gelu with approximate \"\(a.mode ?? "")\"", fix: "use approximate=\"none\" or \"tanh\" (PyTorch's two forms)")
+            }
         default:
             // hardtanh(min_val=-1, max_val=1), relu6 = hardtanh(0, 6), clamp(min?, max?)
             let (lo, hi): (Double?, Double?) = switch name {
@@ -49,7 +54,7 @@ extension PT2Importer {
         }
     }
 
-    private func scalarConstant(_ v: Float) -> PT2Value {
+    func scalarConstant(_ v: Float) -> PT2Value {
         .constant(PT2Constant(tensor: Tensor(shape: [1], values: [v]), name: "\(outputName)_scalar", kind: .parameter, id: "%\(outputName)_scalar"))
     }
 

@@ -77,6 +77,14 @@ extension PT2Importer {
         }
     }
 
+    func string(_ name: String, _ fallback: String) throws(PT2ImportError) -> String {
+        switch arg(name) {
+        case nil, .none?: return fallback
+        case .string(let v)?: return v
+        case let other?: throw unsupported("argument \(name) is \(other.summary), not a string", fix: "export with a constant \(name)")
+        }
+    }
+
     func bool(_ name: String, _ fallback: Bool) throws(PT2ImportError) -> Bool {
         switch arg(name) {
         case nil, .none?: return fallback
