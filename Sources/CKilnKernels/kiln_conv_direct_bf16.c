@@ -1,27 +1,27 @@
 /*
- * kiln_conv_direct_bf16.c — stride-1 convolution as an implicit bf16 GEMM: no im2col.
+ * kiln_conv_direct_bf16.c — convolution as an implicit bf16 GEMM: no im2col.
  *
  * The input is rounded to bf16 once per layer into a zero-padded, channel-PAIR layout
  *   xp: (N, CP, PLANE) 32-bit words, CP = ceil(C / 2), word (cp, r * Wp + s) =
  *       (bf16 x[2cp][r - pad_h][s - pad_w], bf16 x[2cp + 1][...]) (0 outside the image),
- * Wp = W + pad_w + pad_r, PLANE = Hp * Wp + a zero margin. The outputs are numbered in the
- * padded row pitch, q = oh * Wp + ow (ow < Wp; the last Wp - OW columns of each row are
- * computed and dropped), so tap (kh, kw) of output q reads word q + kh*dil*Wp + kw*dil: the
- * B operand of every (channel pair, tap) for 16 consecutive outputs is ONE unaligned 64-byte
- * load of xp. That is why this beats the packed GEMM at stride 1: the GEMM gathers, rounds
- * and interleaves a fresh B panel for each of the 9 taps of every channel (im2col in L1);
- * here the pairs are built once and reused by all taps.
+ * Wp = W + pad_w + pad_r, PLANE >= Hp * Wp. Output pixel (oh, ow) with tap (kh, kw) reads
+ * word oh*sh*Wp + ow*sw + kh*dil*Wp + kw*dil of every pair plane: one 32-bit broadcast
+ * feeds 16 output channels. So the pairs are built once and reused by all taps (the packed
+ * GEMM gathers, rounds and interleaves a fresh im2col panel per tap), any stride works, and
+ * no lane is spent on padding columns (7x7 outputs fill every lane; a pitch-vector layout
+ * fills 49 of 64).
  *
- * Weights (packed once at compile time): panels of MR = 8 output channels,
- *   wp[p][cp][t][i][h] = bf16 w[p*8 + i][2cp + h][t] (t = kh*KW + kw; 0 past OC or C),
- * so one (cp, t) step of a panel is 8 consecutive pair words, broadcast one per row.
- * Microkernel: 8 output channels x 48 outputs (24 zmm accumulators), per (cp, t) three B
- * loads, eight broadcasts and 24 vdpbf16ps; fp32 accumulation over all of K, then the fp32
- * epilogue (+ bias, + residual, act) stored with masks per output-row segment.
+ * Weights (packed once at compile time): panels of OCB = 64 output channels,
+ *   wp[p][cp][t][i][h] = bf16 w[p*64 + i][2cp + h][t] (t = kh*KW + kw; 0 past OC or C),
+ * so one (cp, t) step of a panel is four zmm of pair words, one per 16 output channels.
+ * Microkernel: 64 output channels x 6 output pixels (24 zmm accumulators), per (cp, t) four
+ * weight loads, six broadcasts and 24 vdpbf16ps; fp32 accumulation over all of K, then the
+ * fp32 epilogue (+ bias, + residual, act) scattered to the 6 pixels of 16 channels at once.
  *
  * Threads: batches of at least two images per thread give each runner whole images (it
  * pairs its image into its own buffer, then runs it); smaller batches pair all images first
- * (one parallel pass) and split (image, output block, channel block) tasks.
+ * (one parallel pass) and split (image, channel panels, pixel blocks) tasks, panels first:
+ * each task then reads only its share of the weights, which dominate small outputs.
  */
 #include "kiln_conv_variants.h"
 #include "kiln_gemm_bf16.h"
@@ -38,18 +38,18 @@
 #include "kiln_act_simd.h"
 #endif
 
-#define MR 8
-#define QT 48 /* outputs per tile: three zmm of 16 */
-#define TILES_PER_GROUP 4 /* tiles run against each weight panel in turn (B stays in L1/L2) */
+#define OCB 64 /* output channels per weight panel: four zmm of 16 lanes */
+#define NVO (OCB / 16)
+#define PB 6   /* output pixels per tile: 4 x 6 = 24 zmm accumulators */
 
 typedef struct {
-    int cp, taps, wp, hp, oh, ow, q; /* q = OH * Wp: outputs in the padded pitch */
-    size_t plane;                    /* words per channel pair */
-    int toff[64];                    /* word offset of each tap; KH*KW <= 64 */
+    int cp, taps, wp, hp, oh, ow;
+    size_t plane;   /* words per channel pair */
+    int toff[64];   /* word offset of each tap; KH*KW <= 64 */
 } dbf_geom;
 
 int kiln_conv2d_direct_bf16_applicable(const kiln_conv2d_params *p) {
-    return p->groups == 1 && p->stride_h == 1 && p->stride_w == 1 && p->kh * p->kw <= 64;
+    return p->groups == 1 && p->kh * p->kw <= 64;
 }
 
 static void geometry(const kiln_conv2d_params *p, dbf_geom *g) {
@@ -59,29 +59,33 @@ static void geometry(const kiln_conv2d_params *p, dbf_geom *g) {
     g->hp = p->h + p->pad_h + p->pad_b;
     g->oh = p->oh;
     g->ow = p->ow;
-    g->q = p->oh * g->wp;
-    /* Reads reach q_end + 15 + the last tap's offset < Hp*Wp + dil_w*(KW-1) + 16; the margin
-     * covers it (rounded to 16 words so planes stay 64-byte aligned relative to xp). */
-    g->plane = ((size_t)g->hp * g->wp + (size_t)p->dil_w * (p->kw - 1) + 16 + 15) & ~(size_t)15;
+    /* Every read lies inside the padded image; rounded to 16 words so planes stay 64-byte
+     * aligned relative to xp. */
+    g->plane = ((size_t)g->hp * g->wp + p->pad_w + 15) & ~(size_t)15; /* + pad_w: the pairing's last row-end memset */
     for (int kh = 0; kh < p->kh; kh++)
         for (int kw = 0; kw < p->kw; kw++) g->toff[kh * p->kw + kw] = kh * p->dil_h * g->wp + kw * p->dil_w;
 }
 
+// Word offset in the padded plane of output pixel pix's top-left tap.
+static inline int pixel_offset(const kiln_conv2d_params *p, const dbf_geom *g, int pix) {
+    return pix / g->ow * p->stride_h * g->wp + pix % g->ow * p->stride_w;
+}
+
 size_t kiln_conv2d_direct_bf16_packed_size(const kiln_conv2d_params *p) {
-    const size_t panels = (size_t)(p->oc + MR - 1) / MR;
-    return panels * ((size_t)(p->c + 1) / 2) * (size_t)(p->kh * p->kw) * MR; /* floats: 2 bf16 each */
+    const size_t panels = (size_t)(p->oc + OCB - 1) / OCB;
+    return panels * ((size_t)(p->c + 1) / 2) * (size_t)(p->kh * p->kw) * OCB; /* floats: 2 bf16 each */
 }
 
 // w: (OC, C, KH, KW) -> the panel layout above.
 void kiln_conv2d_direct_bf16_pack(const kiln_conv2d_params *p, const float *w, void *packed) {
-    const int cp = (p->c + 1) / 2, taps = p->kh * p->kw, panels = (p->oc + MR - 1) / MR;
+    const int cp = (p->c + 1) / 2, taps = p->kh * p->kw, panels = (p->oc + OCB - 1) / OCB;
     uint16_t *dst = (uint16_t *)packed;
     for (int pn = 0; pn < panels; pn++)
         for (int c2 = 0; c2 < cp; c2++)
             for (int t = 0; t < taps; t++)
-                for (int i = 0; i < MR; i++)
+                for (int i = 0; i < OCB; i++)
                     for (int h = 0; h < 2; h++) {
-                        const int o = pn * MR + i, c = 2 * c2 + h;
+                        const int o = pn * OCB + i, c = 2 * c2 + h;
                         *dst++ = o < p->oc && c < p->c ? kiln_bf16_from_float(w[((size_t)o * p->c + c) * taps + t]) : 0;
                     }
 }
@@ -141,98 +145,89 @@ DBF_FN static void pair_rows_avx512(const kiln_conv2d_params *p, const dbf_geom 
 
 /* ------------------------------------------------------------------ microkernel */
 
-// One tile: 8 output channels (packed panel a) x nv*16 outputs from q0, over all (cp, t).
-// nv is a constant after inlining, so the 8*nv accumulators stay in registers.
+// One tile: nvo*16 output channels (panel a) x np outputs (pixel offsets off[0..np)) over all
+// (cp, t): per step nvo weight loads and np broadcasts of input pairs feed nvo*np vdpbf16ps.
+// nvo and np are constants after inlining, so the accumulators stay in registers.
 DBF_FN static inline __attribute__((always_inline)) void
-tile_direct(const int nv, const dbf_geom *g, const uint32_t *xq, const uint32_t *a, __m512 acc[MR][3]) {
-#pragma GCC unroll 8
-    for (int i = 0; i < MR; i++)
-#pragma GCC unroll 3
-        for (int v = 0; v < nv; v++) acc[i][v] = _mm512_setzero_ps();
+tile_direct(const int nvo, const int np, const dbf_geom *g, const uint32_t *xq, const uint32_t *a, const int *off,
+            __m512 acc[NVO][PB]) {
+#pragma GCC unroll 4
+    for (int v = 0; v < nvo; v++)
+#pragma GCC unroll 6
+        for (int j = 0; j < np; j++) acc[v][j] = _mm512_setzero_ps();
+    int o[PB];
+#pragma GCC unroll 6
+    for (int j = 0; j < np; j++) o[j] = off[j];
     for (int c2 = 0; c2 < g->cp; c2++, xq += g->plane) {
-        for (int t = 0; t < g->taps; t++, a += MR) {
+        for (int t = 0; t < g->taps; t++, a += OCB) {
             const uint32_t *b = xq + g->toff[t];
-            __m512bh bv[3];
-#pragma GCC unroll 3
-            for (int v = 0; v < nv; v++) bv[v] = (__m512bh)_mm512_loadu_si512(b + 16 * v);
-#pragma GCC unroll 8
-            for (int i = 0; i < MR; i++) {
-                const __m512bh av = (__m512bh)_mm512_set1_epi32((int)a[i]);
-#pragma GCC unroll 3
-                for (int v = 0; v < nv; v++) acc[i][v] = _mm512_dpbf16_ps(acc[i][v], av, bv[v]);
+            __m512bh av[NVO];
+#pragma GCC unroll 4
+            for (int v = 0; v < nvo; v++) av[v] = (__m512bh)_mm512_loadu_si512(a + 16 * v);
+#pragma GCC unroll 6
+            for (int j = 0; j < np; j++) {
+                const __m512bh bv = (__m512bh)_mm512_set1_epi32((int)b[o[j]]);
+#pragma GCC unroll 4
+                for (int v = 0; v < nvo; v++) acc[v][j] = _mm512_dpbf16_ps(acc[v][j], av[v], bv);
             }
         }
     }
 }
 
-/* Lanes of one output vector that land in one output row: store at y_row + delta with mask. */
-typedef struct {
-    __mmask16 mask;
-    int delta;
-} segment;
-
-// The segments of the 16 outputs q0 + [0, 16): valid when q < Q and q % Wp < OW; within a
-// row consecutive lanes map to consecutive outputs, so out(q) - lane is constant there.
-static int segments_of(const dbf_geom *g, int q0, segment *seg) {
-    int n = 0;
-    for (int l = 0; l < 16;) {
-        const int q = q0 + l, r = q / g->wp, s = q % g->wp;
-        if (q >= g->q) break;
-        if (s >= g->ow) { l += g->wp - s; continue; }
-        const int len = g->ow - s < 16 - l ? g->ow - s : 16 - l;
-        seg[n].mask = (__mmask16)(((1u << len) - 1) << l);
-        seg[n].delta = r * g->ow + s - l;
-        n++;
-        l += len;
-    }
-    return n;
-}
-
-DBF_FN static void store_tile(const kiln_conv2d_params *p, const dbf_geom *g, int nv, __m512 acc[MR][3], int q0,
-                              int o0, int rows, float *y, const float *bias, const float *res) {
-    segment seg[3][16];
-    int nseg[3];
-    for (int v = 0; v < nv; v++) nseg[v] = segments_of(g, q0 + 16 * v, seg[v]);
+// Lanes = output channels o0 + 16v + lane, one vector per output pixel pix0 + j (y is
+// (OC, OH*OW), so the 16 lanes are npix apart: scatter, and gather the residual alike).
+DBF_FN static void store_tile(const kiln_conv2d_params *p, const dbf_geom *g, int nvo, int np, __m512 acc[NVO][PB],
+                              int pix0, int o0, float *y, const float *bias, const float *res) {
     float lo, hi;
     const int clamp = kiln_act_bounds(&p->act, &lo, &hi);
     const __m512 vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi);
-    const size_t npix = (size_t)g->oh * g->ow;
-    for (int i = 0; i < rows; i++) {
-        float *yr = y + (size_t)(o0 + i) * npix;
-        const float *rr = res ? res + (size_t)(o0 + i) * npix : NULL;
-        const __m512 b = _mm512_set1_ps(bias ? bias[o0 + i] : 0.0f);
-        for (int v = 0; v < nv; v++) {
-            const __m512 x = _mm512_add_ps(acc[i][v], b);
-            for (int s = 0; s < nseg[v]; s++) {
-                const segment sg = seg[v][s];
-                __m512 z = rr ? _mm512_add_ps(x, _mm512_maskz_loadu_ps(sg.mask, rr + sg.delta)) : x;
-                /* the bounds as first operands: max/min return the second (z) when z is NaN */
-                z = clamp ? _mm512_min_ps(vhi, _mm512_max_ps(vlo, z)) : kiln_act_avx512(&p->act, z);
-                _mm512_mask_storeu_ps(yr + sg.delta, sg.mask, z);
-            }
+    const int npix = g->oh * g->ow;
+    const __m512i stride = _mm512_mullo_epi32(_mm512_set1_epi32(npix),
+                                              _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0));
+    for (int v = 0; v < nvo; v++) {
+        const int ob = o0 + 16 * v, left = p->oc - ob;
+        if (left <= 0) break;
+        const __mmask16 m = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
+        const __m512 b = bias ? _mm512_maskz_loadu_ps(m, bias + ob) : _mm512_setzero_ps();
+        float *yb = y + (size_t)ob * npix + pix0;
+        const float *rb = res ? res + (size_t)ob * npix + pix0 : NULL;
+        for (int j = 0; j < np; j++) {
+            __m512 z = _mm512_add_ps(acc[v][j], b);
+            if (rb) z = _mm512_add_ps(z, _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, stride, rb + j, 4));
+            /* the bounds as first operands: max/min return the second (z) when z is NaN */
+            z = clamp ? _mm512_min_ps(vhi, _mm512_max_ps(vlo, z)) : kiln_act_avx512(&p->act, z);
+            _mm512_mask_i32scatter_ps(yb + j, m, stride, z, 4);
         }
     }
 }
 
-// Output tiles [t0, t1) x weight panels [p0, p1) of one paired image.
+// Pixel blocks [b0, b1) x weight panels [p0, p1) of one paired image: each panel stays in
+// L2 while its blocks run.
 DBF_FN static void run_block_avx512(const kiln_conv2d_params *p, const dbf_geom *g, const uint32_t *xp,
-                                    const uint32_t *w, int t0, int t1, int p0, int p1, float *y, const float *bias,
+                                    const uint32_t *w, int b0, int b1, int p0, int p1, float *y, const float *bias,
                                     const float *res) {
-    const size_t panel_words = (size_t)g->cp * g->taps * MR;
-    for (int tg = t0; tg < t1; tg += TILES_PER_GROUP) {
-        const int tg_end = tg + TILES_PER_GROUP < t1 ? tg + TILES_PER_GROUP : t1;
-        for (int pn = p0; pn < p1; pn++) {
-            const uint32_t *a = w + (size_t)pn * panel_words;
-            const int rows = p->oc - pn * MR < MR ? p->oc - pn * MR : MR;
-            for (int t = tg; t < tg_end; t++) {
-                const int q0 = t * QT, rem = g->q - q0;
-                __m512 acc[MR][3];
-                const int nv = rem > 32 ? 3 : rem > 16 ? 2 : 1;
-                if (nv == 3) tile_direct(3, g, xp + q0, a, acc);
-                else if (nv == 2) tile_direct(2, g, xp + q0, a, acc);
-                else tile_direct(1, g, xp + q0, a, acc);
-                store_tile(p, g, nv, acc, q0, pn * MR, rows, y, bias, res);
+    const size_t panel_words = (size_t)g->cp * g->taps * OCB;
+    const int npix = g->oh * g->ow;
+    for (int pn = p0; pn < p1; pn++) {
+        const uint32_t *a = w + (size_t)pn * panel_words;
+        const int left = p->oc - pn * OCB, nvo = left >= 48 ? 4 : left > 32 ? 3 : left > 16 ? 2 : 1;
+        for (int blk = b0; blk < b1; blk++) {
+            const int pix0 = blk * PB, np = npix - pix0 < PB ? npix - pix0 : PB;
+            int off[PB];
+            for (int j = 0; j < np; j++) off[j] = pixel_offset(p, g, pix0 + j);
+            __m512 acc[NVO][PB];
+#define DBF_TILE(NV_)                                                             \
+            switch (np) {                                                          \
+            case 6: tile_direct(NV_, 6, g, xp, a, off, acc); break;                \
+            case 5: tile_direct(NV_, 5, g, xp, a, off, acc); break;                \
+            case 4: tile_direct(NV_, 4, g, xp, a, off, acc); break;                \
+            case 3: tile_direct(NV_, 3, g, xp, a, off, acc); break;                \
+            case 2: tile_direct(NV_, 2, g, xp, a, off, acc); break;                \
+            default: tile_direct(NV_, 1, g, xp, a, off, acc); break;               \
             }
+            if (nvo == 4) { DBF_TILE(4) } else if (nvo == 3) { DBF_TILE(3) } else if (nvo == 2) { DBF_TILE(2) } else { DBF_TILE(1) }
+#undef DBF_TILE
+            store_tile(p, g, nvo, np, acc, pix0, pn * OCB, y, bias, res);
         }
     }
 }
@@ -248,24 +243,24 @@ static int check_bf16(void) {
 // run_block_avx512's contract with scalar loops over the same layouts (CPUs without
 // AVX512_BF16, and tests that force it): products of bf16 values are exact in fp32.
 static void run_block_portable(const kiln_conv2d_params *p, const dbf_geom *g, const uint32_t *xp, const uint32_t *w,
-                               int t0, int t1, int p0, int p1, float *y, const float *bias, const float *res) {
-    const size_t panel_words = (size_t)g->cp * g->taps * MR, npix = (size_t)g->oh * g->ow;
+                               int b0, int b1, int p0, int p1, float *y, const float *bias, const float *res) {
+    const size_t panel_words = (size_t)g->cp * g->taps * OCB;
+    const int npix = g->oh * g->ow;
     for (int pn = p0; pn < p1; pn++)
-        for (int q = t0 * QT; q < t1 * QT && q < g->q; q++) {
-            const int r = q / g->wp, s = q % g->wp;
-            if (s >= g->ow) continue;
-            float acc[MR] = {0};
+        for (int pix = b0 * PB; pix < b1 * PB && pix < npix; pix++) {
+            const int base = pixel_offset(p, g, pix);
+            float acc[OCB] = {0};
             const uint32_t *a = w + (size_t)pn * panel_words;
             for (int c2 = 0; c2 < g->cp; c2++)
-                for (int t = 0; t < g->taps; t++, a += MR) {
-                    const uint32_t bw = xp[(size_t)c2 * g->plane + q + g->toff[t]];
-                    const float b0 = kiln_bf16_to_float((uint16_t)bw), b1 = kiln_bf16_to_float((uint16_t)(bw >> 16));
-                    for (int i = 0; i < MR; i++)
-                        acc[i] += kiln_bf16_to_float((uint16_t)a[i]) * b0 + kiln_bf16_to_float((uint16_t)(a[i] >> 16)) * b1;
+                for (int t = 0; t < g->taps; t++, a += OCB) {
+                    const uint32_t bw = xp[(size_t)c2 * g->plane + base + g->toff[t]];
+                    const float b0f = kiln_bf16_to_float((uint16_t)bw), b1f = kiln_bf16_to_float((uint16_t)(bw >> 16));
+                    for (int i = 0; i < OCB; i++)
+                        acc[i] += kiln_bf16_to_float((uint16_t)a[i]) * b0f + kiln_bf16_to_float((uint16_t)(a[i] >> 16)) * b1f;
                 }
-            for (int i = 0; i < MR && pn * MR + i < p->oc; i++) {
-                const size_t o = (size_t)(pn * MR + i) * npix + (size_t)r * g->ow + s;
-                float v = acc[i] + (bias ? bias[pn * MR + i] : 0.0f);
+            for (int i = 0; i < OCB && pn * OCB + i < p->oc; i++) {
+                const size_t o = (size_t)(pn * OCB + i) * npix + pix;
+                float v = acc[i] + (bias ? bias[pn * OCB + i] : 0.0f);
                 if (res) v += res[o];
                 y[o] = kiln_act_scalar(&p->act, v);
             }
@@ -281,7 +276,7 @@ typedef struct {
     const uint32_t *w;
     float *y;
     uint32_t *xp;        /* paired batch (small batches), else NULL: runners pair per image */
-    int fast, tile_pieces, panel_pieces, tiles, panels;
+    int fast, block_pieces, panel_pieces, blocks, panels;
     size_t tasks;
     _Atomic size_t next;
 } dbf_ctx;
@@ -293,14 +288,14 @@ static void pair_image(const dbf_ctx *c, const float *x, uint32_t *xp, int cp0, 
     pair_rows_portable(c->p, &c->g, x, xp, cp0, cp1);
 }
 
-static void run_block(const dbf_ctx *c, const uint32_t *xp, int t0, int t1, int p0, int p1, size_t image) {
+static void run_block(const dbf_ctx *c, const uint32_t *xp, int b0, int b1, int p0, int p1, size_t image) {
     const size_t out = image * (size_t)c->p->oc * c->g.oh * c->g.ow;
     float *y = c->y + out;
     const float *res = c->residual ? c->residual + out : NULL;
 #ifdef DBF_AVX512
-    if (c->fast) { run_block_avx512(c->p, &c->g, xp, c->w, t0, t1, p0, p1, y, c->bias, res); return; }
+    if (c->fast) { run_block_avx512(c->p, &c->g, xp, c->w, b0, b1, p0, p1, y, c->bias, res); return; }
 #endif
-    run_block_portable(c->p, &c->g, xp, c->w, t0, t1, p0, p1, y, c->bias, res);
+    run_block_portable(c->p, &c->g, xp, c->w, b0, b1, p0, p1, y, c->bias, res);
 }
 
 // Rows r = (image, channel pair) of the batch into ctx->xp.
@@ -324,20 +319,20 @@ static void block_runner(void *vctx, size_t r0, size_t r1) {
         if (!c->xp) {
             if (!own && !(own = aligned_alloc(64, (sizeof(uint32_t) * words + 63) & ~(size_t)63))) abort();
             pair_image(c, c->x + t * in_image, own, 0, c->g.cp);
-            run_block(c, own, 0, c->tiles, 0, c->panels, t);
+            run_block(c, own, 0, c->blocks, 0, c->panels, t);
             continue;
         }
-        const size_t per_image = (size_t)c->tile_pieces * c->panel_pieces, image = t / per_image;
-        const int tp = (int)(t % per_image / (size_t)c->panel_pieces), pp = (int)(t % (size_t)c->panel_pieces);
-        const int t0 = (int)((long)tp * c->tiles / c->tile_pieces), t1 = (int)((long)(tp + 1) * c->tiles / c->tile_pieces);
+        const size_t per_image = (size_t)c->block_pieces * c->panel_pieces, image = t / per_image;
+        const int pp = (int)(t % per_image / (size_t)c->block_pieces), bp = (int)(t % (size_t)c->block_pieces);
+        const int b0 = (int)((long)bp * c->blocks / c->block_pieces), b1 = (int)((long)(bp + 1) * c->blocks / c->block_pieces);
         const int p0 = (int)((long)pp * c->panels / c->panel_pieces), p1 = (int)((long)(pp + 1) * c->panels / c->panel_pieces);
-        if (t0 < t1 && p0 < p1) run_block(c, c->xp + image * words, t0, t1, p0, p1, image);
+        if (b0 < b1 && p0 < p1) run_block(c, c->xp + image * words, b0, b1, p0, p1, image);
     }
     free(own);
 }
 
 // x: (N, C, H, W), packed: kiln_conv2d_direct_bf16_pack(w), bias: (OC) or NULL,
-// residual: (N, OC, OH, OW) or NULL, y: (N, OC, OH, OW). Stride 1 (applicable()).
+// residual: (N, OC, OH, OW) or NULL, y: (N, OC, OH, OW). Any stride (applicable()).
 void kiln_conv2d_direct_bf16(const kiln_conv2d_params *p, const float *x, const void *packed, const float *bias,
                              const float *residual, float *y) {
     static _Atomic int cached = -1;
@@ -350,21 +345,22 @@ void kiln_conv2d_direct_bf16(const kiln_conv2d_params *p, const float *x, const 
 #else
     (void)cached;
 #endif
-    c.tiles = (c.g.q + QT - 1) / QT;
-    c.panels = (p->oc + MR - 1) / MR;
+    c.blocks = (c.g.oh * c.g.ow + PB - 1) / PB;
+    c.panels = (p->oc + OCB - 1) / OCB;
     const int threads = kiln_get_num_threads();
     if (p->n >= 2 * threads) { /* whole images, each paired by its runner */
         c.tasks = (size_t)p->n;
         kiln_parallel_for((size_t)threads, 1, block_runner, &c);
         return;
     }
-    /* About eight tasks per thread, cut along outputs first (each piece reads the weights
-     * once), then along output channels (each piece reads its share of the weights). */
+    /* About eight tasks per thread, cut along output channels first (each piece reads its
+     * share of the weights once; the paired input is small and shared), then along pixels
+     * (consecutive tasks share a panel). */
     const int want = 8 * threads, per_image = (want + p->n - 1) / p->n;
-    c.tile_pieces = per_image < c.tiles ? per_image : c.tiles;
-    c.panel_pieces = (per_image + c.tile_pieces - 1) / c.tile_pieces;
-    if (c.panel_pieces > c.panels) c.panel_pieces = c.panels;
-    c.tasks = (size_t)p->n * c.tile_pieces * c.panel_pieces;
+    c.panel_pieces = per_image < c.panels ? per_image : c.panels;
+    c.block_pieces = (per_image + c.panel_pieces - 1) / c.panel_pieces;
+    if (c.block_pieces > c.blocks) c.block_pieces = c.blocks;
+    c.tasks = (size_t)p->n * c.block_pieces * c.panel_pieces;
     const size_t words = (size_t)c.g.cp * c.g.plane;
     if (!(c.xp = aligned_alloc(64, (sizeof(uint32_t) * words * p->n + 63) & ~(size_t)63))) abort();
     kiln_parallel_for((size_t)p->n * c.g.cp, 4, pair_runner, &c);

@@ -92,9 +92,9 @@ void kiln_conv2d_gemm_bf16_pack(const struct kiln_conv2d_params *p, const float 
 void kiln_conv2d_gemm_bf16(const struct kiln_conv2d_params *p, const float *x, const void *packed,
                            const float *bias, const float *residual, float *y, float *workspace);
 
-/* ---- stride-1 convolution as an implicit bf16 GEMM (kiln_conv_direct_bf16.c): the input
- * rounded to bf16 channel pairs once per call, no im2col; same rounding and epilogue. */
-/* 1 for one-group, stride-1 convolutions with KH*KW <= 64 (any pads and dilations). */
+/* ---- convolution as an implicit bf16 GEMM (kiln_conv_direct_bf16.c): the input rounded
+ * to bf16 channel pairs once per call, no im2col; same rounding and epilogue. */
+/* 1 for one-group convolutions with KH*KW <= 64 (any strides, pads and dilations). */
 int kiln_conv2d_direct_bf16_applicable(const struct kiln_conv2d_params *p);
 /* Floats that hold the packed weights (2 bf16 each). */
 size_t kiln_conv2d_direct_bf16_packed_size(const struct kiln_conv2d_params *p);

@@ -35,16 +35,19 @@ import Testing
                                                    outputs: yCount, keepsScale: keepsScale, valid: { _ in true }, name: name)
     }
 
-    /// Stride 1 over kernels 1/3/5 (and 1x3), symmetric and asymmetric pads, dilation 2, odd
-    /// channel counts (a half-empty last pair), output channels off the 8-row panel, widths
-    /// from 1 to 20 (an output vector spanning up to 16 rows, or one row with a remainder),
-    /// small batches (paired once, split in blocks) and larger ones (one image per task).
+    /// Strides 1 and 2 over kernels 1/3/5 (and 1x3), symmetric and asymmetric pads, dilation 2,
+    /// odd channel counts (a half-empty last pair), output channels off the 64-channel panel
+    /// and its 16-lane vectors (5, 33, 70, 130), widths from 1 to 20 (6-pixel tiles spanning
+    /// rows, or a 1-pixel remainder), small batches (paired once, split in blocks) and larger
+    /// ones (one image per task).
     @Test func matchesTwinAndContract() {
         var shapes: [kiln_conv2d_params] = []
         for n in [1, 5] { for (c, oc) in [(3, 5), (8, 16), (9, 33)] { for (h, w) in [(11, 10), (4, 1), (6, 20)] {
             for (k, pad, end) in [((1, 1), (0, 0), (0, 0)), ((3, 3), (1, 1), (1, 1)), ((3, 3), (0, 2), (2, 0)),
                                   ((5, 5), (2, 2), (2, 2)), ((1, 3), (0, 1), (0, 1))] {
-                shapes.append(ConvKernelTests.params(n: n, c: c, h: h, w: w, oc: oc, k: k, pad: pad, padEnd: end))
+                for stride in [1, 2] {
+                    shapes.append(ConvKernelTests.params(n: n, c: c, h: h, w: w, oc: oc, k: k, stride: (stride, stride), pad: pad, padEnd: end))
+                }
             }
         } } }
         shapes += [
@@ -52,6 +55,8 @@ import Testing
             ConvKernelTests.params(n: 1, c: 64, h: 14, w: 14, oc: 64, k: (3, 3), pad: (1, 1), relu: true),
             ConvKernelTests.params(n: 1, c: 128, h: 7, w: 7, oc: 40, k: (3, 3), pad: (1, 1), relu: true),
             ConvKernelTests.params(n: 4, c: 32, h: 28, w: 28, oc: 24, k: (3, 3), pad: (1, 1)),
+            ConvKernelTests.params(n: 1, c: 16, h: 9, w: 9, oc: 70, k: (3, 3), pad: (1, 1), relu: true),
+            ConvKernelTests.params(n: 2, c: 10, h: 15, w: 13, oc: 130, k: (3, 3), stride: (2, 2), pad: (1, 1)),
         ]
         let (cases, failures) = GemmBF16KernelTests.sweepConv(shapes, applies: { kiln_conv2d_direct_bf16_applicable(&$0) != 0 },
                                                               check: Self.check)
@@ -59,15 +64,15 @@ import Testing
         KernelCheck.record(failures)
     }
 
-    /// Only one-group stride-1 convolutions: the pitch trick needs consecutive outputs to read
-    /// consecutive input words.
+    /// One-group convolutions of any stride (each output pixel has its own offset into the
+    /// paired input); not grouped ones.
     @Test func applicability() {
         var s1 = ConvKernelTests.params(n: 1, c: 4, h: 8, w: 8, oc: 4, k: (3, 3), pad: (1, 1))
         var s2 = ConvKernelTests.params(n: 1, c: 4, h: 8, w: 8, oc: 4, k: (3, 3), stride: (2, 2), pad: (1, 1))
         var g2 = ConvKernelTests.params(n: 1, c: 4, h: 8, w: 8, oc: 4, k: (3, 3), pad: (1, 1), groups: 2)
         _ = kiln_conv2d_init(&s1); _ = kiln_conv2d_init(&s2); _ = kiln_conv2d_init(&g2)
         #expect(kiln_conv2d_direct_bf16_applicable(&s1) == 1)
-        #expect(kiln_conv2d_direct_bf16_applicable(&s2) == 0)
+        #expect(kiln_conv2d_direct_bf16_applicable(&s2) == 1)
         #expect(kiln_conv2d_direct_bf16_applicable(&g2) == 0)
     }
 }

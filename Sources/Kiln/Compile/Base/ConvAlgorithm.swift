@@ -20,10 +20,10 @@ public enum ConvAlgorithm: String, CaseIterable, Sendable, Codable {
     /// activations rounded to bf16 while packing, fp32 accumulation (vdpbf16ps) and epilogue.
     /// Only in libraries compiled with `precision: .bf16`; any geometry with 1 group.
     case packedGemmBF16 = "packed_gemm_bf16"
-    /// Stride-1 convolution as an implicit bf16 GEMM (`kiln_conv2d_direct_bf16`): the input
-    /// rounded to bf16 channel pairs once per call and read in place by every tap (no im2col),
-    /// weights packed as bf16 at compile time, fp32 accumulation and epilogue. Only in
-    /// libraries compiled with `precision: .bf16`; one group, stride 1.
+    /// Convolution as an implicit bf16 GEMM (`kiln_conv2d_direct_bf16`): the input rounded to
+    /// bf16 channel pairs once per call and read in place by every tap (no im2col), weights
+    /// packed as bf16 at compile time, fp32 accumulation and epilogue. Only in libraries
+    /// compiled with `precision: .bf16`; one group, any stride.
     case directBF16 = "direct_bf16"
 
     /// The precision the algorithm computes in.

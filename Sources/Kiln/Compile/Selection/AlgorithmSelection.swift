@@ -50,17 +50,18 @@ struct AlgorithmSelection {
 
     /// The heuristic in a precision: with `.bf16`, the bf16 packed GEMM for every one-group
     /// convolution except those the fp32 heuristic gives Winograd F(4×4, 3×3) (4× fewer
-    /// multiplies than a direct product beat bf16's 2× faster ones; fp32 also keeps them exact),
-    /// and the implicit bf16 GEMM for 3×3 stride-1 outputs from 14×14 up to those: no im2col,
-    /// so it beats the packed GEMM there at every batch (single-thread CPU time on ResNet-18's
-    /// 14×14 layer: 1.17 vs 1.21 ms at batch 1, 40.8 vs 49.0 ms at batch 32). Not at 7×7:
-    /// 49 outputs in a 9-word pitch fill 49 of 64 lanes, and from batch 2 on the packed GEMM
-    /// groups images into full panels (38.1 vs 45.2 ms at batch 32).
+    /// multiplies than a direct product beat bf16's 2× faster ones at batch 32; fp32 also keeps
+    /// them exact), and the implicit bf16 GEMM for 3×3 layers of any stride with 16 or more
+    /// input channels: no im2col, and its tiles (64 output channels × 6 output pixels) waste no
+    /// lanes on small outputs. Single-thread CPU time on ResNet-18's layers, packed GEMM →
+    /// implicit: 14×14 1.30 → 1.14 ms (batch 1), 43.5 → 36.4 ms (batch 32); 7×7 1.83 → 1.30,
+    /// 38.3 → 36.5; stride 2 to 7×7 0.77 → 0.61, 20.7 → 19.8; to 14×14 0.74 → 0.67, 23.1 →
+    /// 20.9. Not conv1 (3 input channels: 1.71 → 2.39 ms) nor the 1×1 layers (pairing the
+    /// whole input costs more than their product).
     static func heuristic(_ s: ConvShape, precision: Precision) -> ConvAlgorithm {
         let fp32 = heuristic(s)
         guard precision == .bf16, s.applies(.packedGemmBF16), fp32 != .winogradF4x3 else { return fp32 }
-        let (oh, ow) = s.outputSize
-        if s.applies(.directBF16), s.kh == 3, s.kw == 3, min(oh, ow) >= 14 { return .directBF16 }
+        if s.applies(.directBF16), s.kh == 3, s.kw == 3, s.c >= 16 { return .directBF16 }
         return .packedGemmBF16
     }
 
