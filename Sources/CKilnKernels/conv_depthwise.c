@@ -142,6 +142,13 @@ dw_plane_avx512(const int KH, const int KW, const int S, const kiln_conv2d_param
     }
 }
 
+/* lo's lanes moved q (1 or 2: the 3x3 and 5x5 taps) down, hi's first lanes after them. The
+ * shift is an immediate, so each count is spelled out (clang needs a literal at -O0). */
+KILN_ACT_AVX512_FN static inline __attribute__((always_inline)) __m512 dw_shift(__m512 hi, __m512 lo, const int q) {
+    const __m512i h = _mm512_castps_si512(hi), l = _mm512_castps_si512(lo);
+    return _mm512_castsi512_ps(q == 1 ? _mm512_alignr_epi32(h, l, 1) : _mm512_alignr_epi32(h, l, 2));
+}
+
 // Dilation 1, KH x KW, stride S: R output rows per pass. Each input row of the pass is
 // loaded once per tap column and feeds every output row whose window covers it (a 3x3
 // stride-1 pass of 4 rows loads 6 rows x 3 columns instead of 4 x 9), all loop bounds
@@ -199,11 +206,11 @@ dw_plane_rows(const int KH, const int KW, const int S, const int R, const kiln_c
                     } else if (kx == 1) {
                         v = od;
                     } else if (kx == 2 && KW <= 3) {
-                        v = _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(c), _mm512_castps_si512(ev), 1));
+                        v = dw_shift(c, ev, 1);
                     } else if (kx % 2 == 0) {
-                        v = _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(ec), _mm512_castps_si512(ev), kx / 2));
+                        v = dw_shift(ec, ev, kx / 2);
                     } else {
-                        v = _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(oc), _mm512_castps_si512(od), kx / 2));
+                        v = dw_shift(oc, od, kx / 2);
                     }
 #pragma GCC unroll 8
                     for (int j = 0; j < R; j++) {
