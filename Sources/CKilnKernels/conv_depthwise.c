@@ -6,11 +6,13 @@
  * Why its own kernel: a depthwise layer has one filter of 9 or 25 taps per channel, so a
  * GEMM would have M = 1; the work is KH*KW multiply-adds per output, bound by how fast the
  * input rows stream through. The AVX-512 path computes 16 adjacent outputs of one row per
- * vector, each tap one (masked at the image edge) load and one FMA; stride 2 loads 32
- * inputs and keeps the even lanes with one permute. Masks depend only on the column block,
- * so they are computed once per block and reused down all rows. 3x3 and 5x5 (dilation 1)
- * compute 4 output rows per pass, so each input row is loaded once per pass instead of once
- * per output row it feeds. Planes are threaded.
+ * vector, each tap one (masked at the image edge) load and one FMA; stride 2 splits each
+ * row's inputs once into even and odd columns and shifts those per tap. Planes at most 8
+ * wide (7x7) go two per vector. Masks depend only on the column block, so they are
+ * computed once per block and reused down all rows. 3x3 and 5x5 (dilation 1) compute 7
+ * output rows per pass, so each input row is loaded once per pass instead of once per
+ * output row it feeds; rows above and below the image read a shared row of zeros, so the
+ * tap loop has no branch. Planes are threaded.
  */
 #include "kiln_conv_variants.h"
 #include "kiln_gemm.h" /* kiln_gemm_uses_avx512: the kernels' one CPU switch */
@@ -23,6 +25,11 @@
 #define KILN_DW_GRAIN 65536
 /* Widest kernel the vector path keeps per-tap masks for. */
 #define KILN_DW_MAX_KW 32
+/* Most output rows one pass of dw_plane_rows computes. */
+#define KILN_DW_ROWS_MAX 8
+/* Widest input row the row-pass kernels take: what the zero row stands in for. */
+#define KILN_DW_ZERO_ROW 4096
+static const float dw_zero_row[KILN_DW_ZERO_ROW];
 
 int kiln_conv2d_depthwise_applicable(const kiln_conv2d_params *p) {
     return p->groups == p->c && p->oc == p->c;
@@ -135,6 +142,13 @@ dw_plane_avx512(const int KH, const int KW, const int S, const kiln_conv2d_param
     }
 }
 
+/* lo's lanes moved q (1 or 2: the 3x3 and 5x5 taps) down, hi's first lanes after them. The
+ * shift is an immediate, so each count is spelled out (clang needs a literal at -O0). */
+KILN_ACT_AVX512_FN static inline __attribute__((always_inline)) __m512 dw_shift(__m512 hi, __m512 lo, const int q) {
+    const __m512i h = _mm512_castps_si512(hi), l = _mm512_castps_si512(lo);
+    return _mm512_castsi512_ps(q == 1 ? _mm512_alignr_epi32(h, l, 1) : _mm512_alignr_epi32(h, l, 2));
+}
+
 // Dilation 1, KH x KW, stride S: R output rows per pass. Each input row of the pass is
 // loaded once per tap column and feeds every output row whose window covers it (a 3x3
 // stride-1 pass of 4 rows loads 6 rows x 3 columns instead of 4 x 9), all loop bounds
@@ -145,29 +159,58 @@ dw_plane_rows(const int KH, const int KW, const int S, const int R, const kiln_c
     const int oh = p->oh, ow = p->ow, h = p->h, w = p->w;
     const __m512 bias = _mm512_set1_ps(b);
     const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
     for (int ox0 = 0; ox0 < ow; ox0 += 16) {
         const int n = ow - ox0 < 16 ? ow - ox0 : 16;
         const __mmask16 om = (__mmask16)((1u << n) - 1);
         __mmask16 m0[KW], m1[KW];
         dw_masks(S, KW, ox0 * S - p->pad_w, 1, w, m0, m1);
-        const float *xc = xp + ox0 * S - p->pad_w;
+        const __mmask16 ma = dw_span_mask(ox0 * S - p->pad_w, w), mb = dw_span_mask(ox0 * S - p->pad_w + 16, w),
+                        mc = dw_span_mask(ox0 * S - p->pad_w + 32, w);
         for (int oy0 = 0; oy0 < oh; oy0 += R) {
             __m512 acc[R];
             for (int j = 0; j < R; j++) acc[j] = _mm512_setzero_ps();
-#pragma GCC unroll 16
-            for (int t = 0; t < (R - 1) * S + KH; t++) {
+            /* Rows outside the image read a row of zeros instead of being skipped: a
+             * branch in the tap loop makes GCC keep acc[] in memory. */
+            const int T = (R - 1) * S + KH;
+            const float *rows[(KILN_DW_ROWS_MAX - 1) * 2 + 5];
+            for (int t = 0; t < T; t++) {
                 const int iy = oy0 * S - p->pad_h + t;
-                if (iy < 0 || iy >= h) continue;
-                const float *row = xc + (size_t)iy * w;
+                rows[t] = ((unsigned)iy < (unsigned)h ? xp + (size_t)iy * w : dw_zero_row) + ox0 * S - p->pad_w;
+            }
+#pragma GCC unroll 16
+            for (int t = 0; t < T; t++) {
+                const float *row = rows[t];
+                /* Stride 2: the row's 48 inputs from the block start, split once into even
+                 * and odd columns; tap kx = 2q (+1) is the even (odd) run moved q lanes on,
+                 * its last lanes from the third vector. 3 loads and 2-4 permutes per row
+                 * instead of 2 loads and a permute per tap. */
+                __m512 ev = _mm512_setzero_ps(), od = ev, c = ev, ec = ev, oc = ev;
+                if (S == 2) {
+                    const __m512 a = _mm512_maskz_loadu_ps(ma, row), bv = _mm512_maskz_loadu_ps(mb, row + 16);
+                    c = _mm512_maskz_loadu_ps(mc, row + 32);
+                    ev = _mm512_permutex2var_ps(a, even, bv);
+                    od = _mm512_permutex2var_ps(a, odd, bv);
+                    if (KW > 3) {
+                        ec = _mm512_permutexvar_ps(even, c);
+                        oc = _mm512_permutexvar_ps(odd, c);
+                    }
+                }
 #pragma GCC unroll 8
                 for (int kx = 0; kx < KW; kx++) {
                     __m512 v;
                     if (S == 1) {
                         v = _mm512_maskz_loadu_ps(m0[kx], row + kx);
+                    } else if (kx == 0) {
+                        v = ev;
+                    } else if (kx == 1) {
+                        v = od;
+                    } else if (kx == 2 && KW <= 3) {
+                        v = dw_shift(c, ev, 1);
+                    } else if (kx % 2 == 0) {
+                        v = dw_shift(ec, ev, kx / 2);
                     } else {
-                        const __m512 lo = _mm512_maskz_loadu_ps(m0[kx], row + kx);
-                        const __m512 hi = _mm512_maskz_loadu_ps(m1[kx], row + kx + 16);
-                        v = _mm512_permutex2var_ps(lo, even, hi);
+                        v = dw_shift(oc, od, kx / 2);
                     }
 #pragma GCC unroll 8
                     for (int j = 0; j < R; j++) {
@@ -181,14 +224,91 @@ dw_plane_rows(const int KH, const int KW, const int S, const int R, const kiln_c
     }
 }
 
-/* Rows per pass: 4 (stride 1: 6 input rows for 4 outputs) and 4 (stride 2: 9 for 4);
- * 4 accumulators + the loaded row leave registers for the 9 or 25 broadcast weights. */
-KILN_ACT_AVX512_FN static void dw_plane_3x3_s1(const kiln_conv2d_params *p, const float *x, const float *w, float b, const float *r, float *y) { dw_plane_rows(3, 3, 1, 4, p, x, w, b, r, y); }
-KILN_ACT_AVX512_FN static void dw_plane_3x3_s2(const kiln_conv2d_params *p, const float *x, const float *w, float b, const float *r, float *y) { dw_plane_rows(3, 3, 2, 4, p, x, w, b, r, y); }
-KILN_ACT_AVX512_FN static void dw_plane_5x5_s1(const kiln_conv2d_params *p, const float *x, const float *w, float b, const float *r, float *y) { dw_plane_rows(5, 5, 1, 4, p, x, w, b, r, y); }
-KILN_ACT_AVX512_FN static void dw_plane_5x5_s2(const kiln_conv2d_params *p, const float *x, const float *w, float b, const float *r, float *y) { dw_plane_rows(5, 5, 2, 4, p, x, w, b, r, y); }
+/* Planes at most 8 outputs wide (7x7: the last stage of MobileNet and EfficientNet), two
+ * at a time: lanes 0-7 hold plane A's row, lanes 8-15 plane B's, so a vector does 14 useful
+ * outputs instead of 7. Each tap is a masked load from A merged with one from B (stride 2:
+ * both 16 wide, their even lanes picked by one permute); A's and B's weights, bias and
+ * outputs sit in the two halves. */
+KILN_ACT_AVX512_FN static inline __attribute__((always_inline)) void
+dw_pair_rows(const int KH, const int KW, const int S, const int R, const kiln_conv2d_params *p, const float *xa,
+             const float *xb, const float *wa, const float *wb, float ba, float bb, const float *ra, const float *rb,
+             float *ya, float *yb) {
+    const int oh = p->oh, ow = p->ow, h = p->h, w = p->w, base = -p->pad_w;
+    const __mmask16 lo8 = 0x00ff, hi8 = 0xff00;
+    const __m512 bias = _mm512_mask_blend_ps(hi8, _mm512_set1_ps(ba), _mm512_set1_ps(bb));
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __mmask16 om = (__mmask16)((1u << ow) - 1);
+    __mmask16 ma[KW], mb[KW];
+    __m512 wv[KH * KW];
+    for (int kx = 0; kx < KW; kx++) {
+        const __mmask16 m = dw_span_mask(base + kx, w);
+        ma[kx] = S == 1 ? (__mmask16)(m & lo8) : m;
+        mb[kx] = S == 1 ? (__mmask16)(m << 8) : m;
+    }
+    for (int k = 0; k < KH * KW; k++) wv[k] = _mm512_mask_blend_ps(hi8, _mm512_set1_ps(wa[k]), _mm512_set1_ps(wb[k]));
+    for (int oy0 = 0; oy0 < oh; oy0 += R) {
+        __m512 acc[R];
+        for (int j = 0; j < R; j++) acc[j] = _mm512_setzero_ps();
+        const int T = (R - 1) * S + KH;
+        const float *rowa[(KILN_DW_ROWS_MAX - 1) * 2 + 5], *rowb[(KILN_DW_ROWS_MAX - 1) * 2 + 5];
+        for (int t = 0; t < T; t++) {
+            const int iy = oy0 * S - p->pad_h + t, inside = (unsigned)iy < (unsigned)h;
+            rowa[t] = (inside ? xa + (size_t)iy * w : dw_zero_row) + base;
+            rowb[t] = (inside ? xb + (size_t)iy * w : dw_zero_row) + base;
+        }
+#pragma GCC unroll 16
+        for (int t = 0; t < T; t++) {
+#pragma GCC unroll 8
+            for (int kx = 0; kx < KW; kx++) {
+                __m512 v;
+                if (S == 1) {
+                    v = _mm512_maskz_loadu_ps(ma[kx], rowa[t] + kx);
+                    v = _mm512_mask_loadu_ps(v, mb[kx], rowb[t] + kx - 8);
+                } else {
+                    v = _mm512_permutex2var_ps(_mm512_maskz_loadu_ps(ma[kx], rowa[t] + kx), even,
+                                               _mm512_maskz_loadu_ps(mb[kx], rowb[t] + kx));
+                }
+#pragma GCC unroll 8
+                for (int j = 0; j < R; j++) {
+                    const int ky = t - j * S;
+                    if (ky >= 0 && ky < KH) acc[j] = _mm512_fmadd_ps(v, wv[ky * KW + kx], acc[j]);
+                }
+            }
+        }
+        for (int j = 0; j < R && oy0 + j < oh; j++) {
+            __m512 v = _mm512_add_ps(acc[j], bias);
+            const size_t at = (size_t)(oy0 + j) * ow;
+            if (ra) v = _mm512_add_ps(v, _mm512_mask_loadu_ps(_mm512_maskz_loadu_ps(om, ra + at), (__mmask16)(om << 8), rb + at - 8));
+            if (p->act.kind == KILN_ACT_RELU) v = _mm512_max_ps(_mm512_setzero_ps(), v);
+            else if (p->act.kind != KILN_ACT_NONE) v = kiln_act_avx512(&p->act, v);
+            _mm512_mask_storeu_ps(ya + at, om, v);
+            _mm512_mask_storeu_ps(yb + at - 8, (__mmask16)(om << 8), v);
+        }
+    }
+}
+
+/* Rows per pass: 7. MobileNet and EfficientNet planes are 7, 14, 28, 56 or 112 rows, so
+ * no pass computes rows past the end (4-row passes would on every 14x14 and 7x7 plane),
+ * and 7 accumulators hide the FMA latency; a 3x3 stride-1 pass loads 9 rows x 3 columns for
+ * 63 FMAs. The 3x3 weights stay in registers; the 5x5 ones are broadcast from memory. */
+KILN_ACT_AVX512_FN static void dw_plane_3x3_s1(const kiln_conv2d_params *p, const float *x, const float *w, float b, const float *r, float *y) { dw_plane_rows(3, 3, 1, 7, p, x, w, b, r, y); }
+KILN_ACT_AVX512_FN static void dw_plane_3x3_s2(const kiln_conv2d_params *p, const float *x, const float *w, float b, const float *r, float *y) { dw_plane_rows(3, 3, 2, 7, p, x, w, b, r, y); }
+KILN_ACT_AVX512_FN static void dw_plane_5x5_s1(const kiln_conv2d_params *p, const float *x, const float *w, float b, const float *r, float *y) { dw_plane_rows(5, 5, 1, 7, p, x, w, b, r, y); }
+KILN_ACT_AVX512_FN static void dw_plane_5x5_s2(const kiln_conv2d_params *p, const float *x, const float *w, float b, const float *r, float *y) { dw_plane_rows(5, 5, 2, 7, p, x, w, b, r, y); }
 KILN_ACT_AVX512_FN static void dw_plane_any_s1(const kiln_conv2d_params *p, const float *x, const float *w, float b, const float *r, float *y) { dw_plane_avx512(0, 0, 1, p, x, w, b, r, y); }
 KILN_ACT_AVX512_FN static void dw_plane_any_s2(const kiln_conv2d_params *p, const float *x, const float *w, float b, const float *r, float *y) { dw_plane_avx512(0, 0, 2, p, x, w, b, r, y); }
+typedef void (*dw_pair_fn)(const kiln_conv2d_params *p, const float *xa, const float *xb, const float *wa,
+                           const float *wb, float ba, float bb, const float *ra, const float *rb, float *ya, float *yb);
+#define DW_PAIR(name, KH, S)                                                                                        \
+    KILN_ACT_AVX512_FN static void name(const kiln_conv2d_params *p, const float *xa, const float *xb, const float *wa, \
+                                        const float *wb, float ba, float bb, const float *ra, const float *rb,        \
+                                        float *ya, float *yb) {                                                       \
+        dw_pair_rows(KH, KH, S, 7, p, xa, xb, wa, wb, ba, bb, ra, rb, ya, yb);                                        \
+    }
+DW_PAIR(dw_pair_3x3_s1, 3, 1)
+DW_PAIR(dw_pair_3x3_s2, 3, 2)
+DW_PAIR(dw_pair_5x5_s1, 5, 1)
+DW_PAIR(dw_pair_5x5_s2, 5, 2)
 #endif
 
 typedef void (*dw_plane_fn)(const kiln_conv2d_params *p, const float *x, const float *w, float b,
@@ -200,7 +320,7 @@ static dw_plane_fn dw_pick(const kiln_conv2d_params *p) {
     if (kiln_gemm_uses_avx512() && p->stride_w == p->stride_h && (p->stride_w == 1 || p->stride_w == 2) &&
         p->kw <= KILN_DW_MAX_KW) {
         const int s2 = p->stride_w == 2;
-        const int dil1 = p->dil_h == 1 && p->dil_w == 1;
+        const int dil1 = p->dil_h == 1 && p->dil_w == 1 && p->w <= KILN_DW_ZERO_ROW;
         if (dil1 && p->kh == 3 && p->kw == 3) return s2 ? dw_plane_3x3_s2 : dw_plane_3x3_s1;
         if (dil1 && p->kh == 5 && p->kw == 5) return s2 ? dw_plane_5x5_s2 : dw_plane_5x5_s1;
         return s2 ? dw_plane_any_s2 : dw_plane_any_s1;
@@ -209,11 +329,26 @@ static dw_plane_fn dw_pick(const kiln_conv2d_params *p) {
     return dw_plane_portable;
 }
 
+#if KILN_ACT_AVX512
+/* The two-planes kernel for this geometry and CPU, or NULL. */
+static dw_pair_fn dw_pick_pair(const kiln_conv2d_params *p) {
+    if (!kiln_gemm_uses_avx512() || p->ow > 8 || p->stride_w != p->stride_h || p->dil_h != 1 || p->dil_w != 1 ||
+        p->w > KILN_DW_ZERO_ROW || p->kh != p->kw)
+        return NULL;
+    if (p->kh == 3) return p->stride_w == 1 ? dw_pair_3x3_s1 : p->stride_w == 2 ? dw_pair_3x3_s2 : NULL;
+    if (p->kh == 5) return p->stride_w == 1 ? dw_pair_5x5_s1 : p->stride_w == 2 ? dw_pair_5x5_s2 : NULL;
+    return NULL;
+}
+#endif
+
 typedef struct {
     const kiln_conv2d_params *p;
     const float *x, *w, *bias, *residual;
     float *y;
     dw_plane_fn plane;
+#if KILN_ACT_AVX512
+    dw_pair_fn pair; /* NULL, or the two-planes-per-vector kernel for planes <= 8 wide */
+#endif
 } dw_ctx;
 
 // Planes [i0, i1) of the N*C planes.
@@ -221,9 +356,21 @@ static void dw_planes(void *vctx, size_t i0, size_t i1) {
     const dw_ctx *ctx = (const dw_ctx *)vctx;
     const kiln_conv2d_params *p = ctx->p;
     const size_t in_plane = (size_t)p->h * p->w, npix = (size_t)p->oh * p->ow;
-    for (size_t i = i0; i < i1; i++) {
+    const size_t taps = (size_t)p->kh * p->kw;
+    size_t i = i0;
+#if KILN_ACT_AVX512
+    if (ctx->pair)
+        for (; i + 1 < i1; i += 2) {
+            const size_t ca = i % (size_t)p->c, cb = (i + 1) % (size_t)p->c;
+            ctx->pair(p, ctx->x + i * in_plane, ctx->x + (i + 1) * in_plane, ctx->w + ca * taps, ctx->w + cb * taps,
+                      ctx->bias ? ctx->bias[ca] : 0.0f, ctx->bias ? ctx->bias[cb] : 0.0f,
+                      ctx->residual ? ctx->residual + i * npix : NULL, ctx->residual ? ctx->residual + (i + 1) * npix : NULL,
+                      ctx->y + i * npix, ctx->y + (i + 1) * npix);
+        }
+#endif
+    for (; i < i1; i++) {
         const size_t c = i % (size_t)p->c;
-        ctx->plane(p, ctx->x + i * in_plane, ctx->w + c * (size_t)p->kh * p->kw, ctx->bias ? ctx->bias[c] : 0.0f,
+        ctx->plane(p, ctx->x + i * in_plane, ctx->w + c * taps, ctx->bias ? ctx->bias[c] : 0.0f,
                    ctx->residual ? ctx->residual + i * npix : NULL, ctx->y + i * npix);
     }
 }
@@ -234,6 +381,11 @@ void kiln_conv2d_depthwise(const kiln_conv2d_params *p, const float *x, const fl
                            const float *bias, const float *residual, float *y) {
     dw_ctx ctx = {p, x, w, bias, residual, y, dw_pick(p)};
     const size_t work = (size_t)p->oh * p->ow * p->kh * p->kw;
-    const size_t grain = work >= KILN_DW_GRAIN ? 1 : KILN_DW_GRAIN / (work ? work : 1);
+    size_t grain = work >= KILN_DW_GRAIN ? 1 : KILN_DW_GRAIN / (work ? work : 1);
+#if KILN_ACT_AVX512
+    ctx.pair = dw_pick_pair(p);
+    /* Even chunks, so pairs never straddle two threads' chunks. */
+    if (ctx.pair) grain += grain & 1;
+#endif
     kiln_parallel_for((size_t)p->n * p->c, grain, dw_planes, &ctx);
 }
