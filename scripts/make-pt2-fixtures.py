@@ -155,16 +155,21 @@ def write_tiny_convnext():
     """tiny_convnext.pt2 and tiny_convnext.safetensors (PyTorch's outputs). Default IR only: the
     decomposed program computes Linear's flattened batch with _operator.mul on sizes, which
     Kiln does not import."""
-    import torch
     m = tiny_convnext()
     export(m, os.path.join(OUT, "tiny_convnext.pt2"))
+    save_safetensors(os.path.join(OUT, "tiny_convnext.safetensors"), references(m, seed=8))
+
+
+def references(model, seed):
+    """Seeded inputs of batch 1, 2 and 3 (16x16 images) and the model's eager outputs."""
+    import torch
     refs = {}
-    g = torch.Generator().manual_seed(8)
+    g = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for b in (1, 2, 3):
             x = torch.randn(b, 3, 16, 16, generator=g)
-            refs[f"input_b{b}"], refs[f"output_b{b}"] = x, m(x)
-    save_safetensors(os.path.join(OUT, "tiny_convnext.safetensors"), refs)
+            refs[f"input_b{b}"], refs[f"output_b{b}"] = x, model(x)
+    return refs
 
 
 def export(model, path, decompose=False, image=16):
@@ -335,13 +340,7 @@ def main():
     m = tiny_cnn()
     export(m, os.path.join(OUT, "tiny_cnn.pt2"))
     export(m, os.path.join(OUT, "tiny_cnn_decomposed.pt2"), decompose=True)
-    refs = {}
-    g = torch.Generator().manual_seed(7)
-    with torch.no_grad():
-        for b in (1, 2, 3):
-            x = torch.randn(b, 3, 16, 16, generator=g)
-            refs[f"input_b{b}"], refs[f"output_b{b}"] = x, m(x)
-    save_safetensors(os.path.join(OUT, "tiny_cnn.safetensors"), refs)
+    save_safetensors(os.path.join(OUT, "tiny_cnn.safetensors"), references(m, seed=7))
     write_tiny_convnext()
     # The recipe recipes/export_pytorch_pt2.md compiles the same program.
     models = os.path.join(ROOT, "recipes", "models")
