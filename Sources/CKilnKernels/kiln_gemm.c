@@ -230,6 +230,52 @@ KILN_AVX512 static void column_avx512(int kc, const float *a, size_t a_stride, i
     }
 }
 
+// A full tile (8 x 48) plus the matrix's one remaining column (N = 49 = 48 + 1: ResNet's 7x7
+// layers, and the 49 Winograd tiles of its 14x14 and 28x28 layers at batch 1) in one pass
+// over A: each k adds one ymm FMA (the panel's 8 values times the column's B value) to the
+// tile's 24 zmm FMAs, where a separate column pass would read the A block a second time.
+// bcol: the column's packed panel (kc x NR, value at bcol[k * NR]).
+KILN_AVX512 static void tile49_avx512(int kc, const float *a, const float *b, const float *bcol,
+                                      float *c, int ldc, int mr, const tile_epilogue *e) {
+    __m512 acc[MR][NV];
+#pragma GCC unroll 8
+    for (int i = 0; i < MR; i++)
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; v++) acc[i][v] = _mm512_setzero_ps();
+    __m256 col = _mm256_setzero_ps();
+    if (!e->first)
+#pragma GCC unroll 8
+        for (int i = 0; i < MR; i++)
+            if (i < mr) _mm_prefetch((const char *)(c + (size_t)i * ldc), _MM_HINT_T0);
+    for (int kk = 0; kk < kc; kk++, a += MR, b += NR, bcol += NR) {
+        __m512 bv[NV];
+        _mm_prefetch((const char *)(a + 512), _MM_HINT_T0);
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; v++) bv[v] = _mm512_loadu_ps(b + 16 * v);
+#pragma GCC unroll 8
+        for (int i = 0; i < MR; i++) {
+            const __m512 av = _mm512_set1_ps(a[i]);
+#pragma GCC unroll 4
+            for (int v = 0; v < NV; v++) acc[i][v] = _mm512_fmadd_ps(av, bv[v], acc[i][v]);
+        }
+        col = _mm256_fmadd_ps(_mm256_loadu_ps(a), _mm256_set1_ps(*bcol), col);
+    }
+    kiln_tile_store_avx512(MR, NV, acc, c, ldc, mr, NR, e);
+    float v[MR];
+    _mm256_storeu_ps(v, col);
+    for (int i = 0; i < mr && i < MR; i++) {
+        float *cr = c + (size_t)i * ldc + NR;
+        float x = v[i];
+        if (!e->first) x += *cr;
+        if (e->last) {
+            if (e->bias) x += e->bias[i];
+            if (e->residual) x += e->residual[(size_t)i * e->ldr + NR];
+            if (e->act) x = kiln_act_scalar(e->act, x);
+        }
+        *cr = x;
+    }
+}
+
 KILN_AVX512 static void microkernel_avx512(int kc, const float *a, size_t a_stride, int np,
                                            const float *b, float *c, int ldc, int mr, int nr,
                                            const tile_epilogue *e) {
@@ -267,6 +313,11 @@ int kiln_gemm_uses_avx512(void) {
     return !atomic_load_explicit(&g_force_portable, memory_order_relaxed) && cpu_has_avx512();
 }
 
+/* The fused last column (tile49_avx512) needs the 8 x 48 AVX-512 tile. */
+#if defined(KILN_GEMM_HAVE_AVX512) && NV == 3 && MR == 8
+#define KILN_GEMM_FUSE_COLUMN 1
+#endif
+
 static microkernel_fn pick_microkernel(void) {
 #ifdef KILN_GEMM_HAVE_AVX512
     if (kiln_gemm_uses_avx512()) return microkernel_avx512;
@@ -302,6 +353,24 @@ void kiln_gemm_with_packer_range(int m, int n, int k0, int k1, int k_total, cons
             tile_epilogue e = kiln_tile_epilogue(pc, kc, k, act, ldr);
             for (int jr = jc; jr < jc_end; jr += NR) {
                 const int nr = n - jr < NR ? n - jr : NR;
+#ifdef KILN_GEMM_FUSE_COLUMN
+                if (n - jr == NR + 1 && jc_end == n && kernel == microkernel_avx512) {
+                    /* The last full panel and the single column after it, in one pass. */
+                    _Alignas(64) float bcol[KC * NR];
+                    if (kc > 0) {
+                        pack_b(ctx, k0 + pc, kc, jr, NR, workspace);
+                        pack_b(ctx, k0 + pc, kc, jr + NR, 1, bcol);
+                    }
+                    for (int ip = ic; ip < ic_end; ip++) {
+                        const int row = ip * MR;
+                        e.bias = bias ? bias + row : NULL;
+                        e.residual = residual ? residual + (size_t)row * ldr + jr : NULL;
+                        tile49_avx512(kc, a_packed + (size_t)row * k_total + (size_t)pc * MR, workspace, bcol,
+                                      c + (size_t)row * ldc + jr, ldc, m - row < MR ? m - row : MR, &e);
+                    }
+                    break;
+                }
+#endif
                 if (kc > 0) pack_b(ctx, k0 + pc, kc, jr, nr, workspace);
                 for (int ip = ic; ip < ic_end;) {
                     /* Narrow panels (nr <= 16) take three A panels per tile when there are. */
