@@ -57,6 +57,11 @@ void kiln_conv2d_winograd_f2x3(const kiln_conv2d_params *p, const float *x, cons
 int kiln_winograd_f4x3_applicable(const kiln_conv2d_params *p);
 size_t kiln_winograd_f4x3_packed_size(int oc, int c);
 void kiln_winograd_f4x3_pack(int oc, int c, const float *w, float *u);
+/* The same from a packed-GEMM convolution's weights, bit for bit (as kiln_winograd_f2x3_pack_from_gemm). */
+void kiln_winograd_f4x3_pack_from_gemm(int oc, int c, const float *gemm_packed, float *u);
+/* The same from F(2x2, 3x3) weights (kiln_winograd_f2x3_pack's), to within their rounding
+ * (the filters are recovered exactly but for it): the lazily built weights of 14x14 layers. */
+void kiln_winograd_f4x3_pack_from_f2x3(int oc, int c, const float *f2x3_packed, float *u);
 size_t kiln_winograd_f4x3_workspace_size(const kiln_conv2d_params *p);
 void kiln_conv2d_winograd_f4x3(const kiln_conv2d_params *p, const float *x, const float *u,
                                const float *bias, const float *residual, float *y,
