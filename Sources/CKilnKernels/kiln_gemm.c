@@ -163,10 +163,34 @@ static void microkernel_portable(int kc, const float *a, size_t a_stride, int np
 // they do not need instead of computing masked-off columns, and the narrowest (nr <= 16)
 // takes three panels at once, so that one B load still feeds 24 FMAs.
 #define TALL 3
+
+// Rows [0, rows) of one column (8 values, rows of one panel; c, residual at its first row,
+// bias at the panel's) with the epilogue: the ymm column kernels' store.
+KILN_AVX512 static inline void column_store(__m256 acc, float *c, int ldc, int rows, const float *bias,
+                                            const float *residual, const tile_epilogue *e) {
+    float v[MR];
+    _mm256_storeu_ps(v, acc);
+    for (int i = 0; i < rows; i++) {
+        float *cr = c + (size_t)i * ldc, x = v[i];
+        if (!e->first) x += *cr;
+        if (e->last) {
+            if (bias) x += bias[i];
+            if (residual) x += residual[(size_t)i * e->ldr];
+            if (e->act) x = kiln_act_scalar(e->act, x);
+        }
+        *cr = x;
+    }
+}
+
+// col (1 with np = 1, nv = NV; bcol: its packed panel, value k at bcol[k * NR]): also the
+// matrix's single last column (N = 48 + 1: ResNet's 7x7 layers, and the 49 Winograd tiles of
+// its 14x14 and 28x28 layers at batch 1) in the same pass over A, one ymm FMA per k beside the
+// tile's 24, where a separate column pass would read the A block a second time.
 KILN_AVX512 static inline __attribute__((always_inline)) void
-tile_avx512(const int np, const int nv, int kc, const float *a, size_t a_stride, const float *b,
-            float *c, int ldc, int mr, int nr, const tile_epilogue *e) {
+tile_avx512(const int np, const int nv, const int col, int kc, const float *a, size_t a_stride, const float *b,
+            const float *bcol, float *c, int ldc, int mr, int nr, const tile_epilogue *e) {
     __m512 acc[TALL * MR][NV];
+    __m256 cacc = _mm256_setzero_ps();
 #pragma GCC unroll 24
     for (int i = 0; i < np * MR; i++)
 #pragma GCC unroll 4
@@ -190,8 +214,11 @@ tile_avx512(const int np, const int nv, int kc, const float *a, size_t a_stride,
 #pragma GCC unroll 4
             for (int v = 0; v < nv; v++) acc[i][v] = _mm512_fmadd_ps(av, bv[v], acc[i][v]);
         }
+        if (col) cacc = _mm256_fmadd_ps(_mm256_loadu_ps(a), _mm256_set1_ps(bcol[(size_t)kk * NR]), cacc);
     }
     kiln_tile_store_avx512(np * MR, nv, acc, c, ldc, mr, nr, e);
+    if (col)
+        column_store(cacc, c + NR, ldc, mr < MR ? mr : MR, e->bias, e->residual ? e->residual + NR : NULL, e);
 }
 
 // One column (nr == 1: N = 49 = 48 + 1 at ResNet's 7x7 layers): a matrix-vector product per
@@ -212,36 +239,30 @@ KILN_AVX512 static void column_avx512(int kc, const float *a, size_t a_stride, i
                                    _mm256_set1_ps(b[(size_t)(kk + 1) * NR]), acc1);
         }
         if (kk < kc) acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(aq + (size_t)kk * MR), _mm256_set1_ps(b[(size_t)kk * NR]), acc0);
-        float v[MR];
-        _mm256_storeu_ps(v, _mm256_add_ps(acc0, acc1));
         const int rows = mr - q * MR < MR ? mr - q * MR : MR;
-        for (int i = 0; i < rows; i++) {
-            const int row = q * MR + i;
-            float *cr = c + (size_t)row * ldc;
-            float x = v[i];
-            if (!e->first) x += *cr;
-            if (e->last) {
-                if (e->bias) x += e->bias[row];
-                if (e->residual) x += e->residual[(size_t)row * e->ldr];
-                if (e->act) x = kiln_act_scalar(e->act, x);
-            }
-            *cr = x;
-        }
+        column_store(_mm256_add_ps(acc0, acc1), c + (size_t)q * MR * ldc, ldc, rows, e->bias ? e->bias + q * MR : NULL,
+                     e->residual ? e->residual + (size_t)q * MR * e->ldr : NULL, e);
     }
+}
+
+// One 8 x 48 tile and the single column after it (see tile_avx512's col).
+KILN_AVX512 static void tile49_avx512(int kc, const float *a, const float *b, const float *bcol, float *c, int ldc,
+                                      int mr, const tile_epilogue *e) {
+    tile_avx512(1, NV, 1, kc, a, 0, b, bcol, c, ldc, mr, NR, e);
 }
 
 KILN_AVX512 static void microkernel_avx512(int kc, const float *a, size_t a_stride, int np,
                                            const float *b, float *c, int ldc, int mr, int nr,
                                            const tile_epilogue *e) {
     if (nr == 1) { column_avx512(kc, a, a_stride, np, b, c, ldc, mr, e); return; }
-    if (np == TALL) { tile_avx512(TALL, 1, kc, a, a_stride, b, c, ldc, mr, nr, e); return; }
+    if (np == TALL) { tile_avx512(TALL, 1, 0, kc, a, a_stride, b, NULL, c, ldc, mr, nr, e); return; }
 #if NV >= 3
-    if (nr > 32) { tile_avx512(1, NV, kc, a, a_stride, b, c, ldc, mr, nr, e); return; }
+    if (nr > 32) { tile_avx512(1, NV, 0, kc, a, a_stride, b, NULL, c, ldc, mr, nr, e); return; }
 #endif
 #if NV >= 2
-    if (nr > 16) { tile_avx512(1, NV >= 3 ? 2 : NV, kc, a, a_stride, b, c, ldc, mr, nr, e); return; }
+    if (nr > 16) { tile_avx512(1, NV >= 3 ? 2 : NV, 0, kc, a, a_stride, b, NULL, c, ldc, mr, nr, e); return; }
 #endif
-    tile_avx512(1, 1, kc, a, a_stride, b, c, ldc, mr, nr, e);
+    tile_avx512(1, 1, 0, kc, a, a_stride, b, NULL, c, ldc, mr, nr, e);
 }
 
 static int check_avx512(void) {
@@ -266,6 +287,11 @@ int kiln_gemm_cpu_has_avx512(void) { return cpu_has_avx512(); }
 int kiln_gemm_uses_avx512(void) {
     return !atomic_load_explicit(&g_force_portable, memory_order_relaxed) && cpu_has_avx512();
 }
+
+/* The fused last column (tile49_avx512) needs the 8 x 48 AVX-512 tile. */
+#if defined(KILN_GEMM_HAVE_AVX512) && NV == 3 && MR == 8
+#define KILN_GEMM_FUSE_COLUMN 1
+#endif
 
 static microkernel_fn pick_microkernel(void) {
 #ifdef KILN_GEMM_HAVE_AVX512
@@ -302,6 +328,24 @@ void kiln_gemm_with_packer_range(int m, int n, int k0, int k1, int k_total, cons
             tile_epilogue e = kiln_tile_epilogue(pc, kc, k, act, ldr);
             for (int jr = jc; jr < jc_end; jr += NR) {
                 const int nr = n - jr < NR ? n - jr : NR;
+#ifdef KILN_GEMM_FUSE_COLUMN
+                if (n - jr == NR + 1 && jc_end == n && kernel == microkernel_avx512) {
+                    /* The last full panel and the single column after it, in one pass. */
+                    _Alignas(64) float bcol[KC * NR];
+                    if (kc > 0) {
+                        pack_b(ctx, k0 + pc, kc, jr, NR, workspace);
+                        pack_b(ctx, k0 + pc, kc, jr + NR, 1, bcol);
+                    }
+                    for (int ip = ic; ip < ic_end; ip++) {
+                        const int row = ip * MR;
+                        e.bias = bias ? bias + row : NULL;
+                        e.residual = residual ? residual + (size_t)row * ldr + jr : NULL;
+                        tile49_avx512(kc, a_packed + (size_t)row * k_total + (size_t)pc * MR, workspace, bcol,
+                                      c + (size_t)row * ldc + jr, ldc, m - row < MR ? m - row : MR, &e);
+                    }
+                    break;
+                }
+#endif
                 if (kc > 0) pack_b(ctx, k0 + pc, kc, jr, nr, workspace);
                 for (int ip = ic; ip < ic_end;) {
                     /* Narrow panels (nr <= 16) take three A panels per tile when there are. */

@@ -3,9 +3,10 @@
  * Swift never sees its _Atomic field): convolution weights in a second layout, built from
  * the embedded ones the first time a call needs them.
  *
- * Why: for ResNet's 7x7 layers the packed GEMM is fastest at batch 1 and Winograd F(2x2,
- * 3x3) from batch 2 on (0.65 vs 1.14 ms at batch 2, 12.3 vs 16.1 ms at batch 32), but
- * Winograd weights are 16/9 the size of the plain ones (50 MB more for ResNet-18's layer4).
+ * Why: for ResNet's 7x7 layers the packed GEMM is fastest at batch 1 and Winograd from
+ * batch 2 on (F(2x2, 3x3): 0.65 vs 1.14 ms at batch 2, 12.3 vs 16.1 ms at batch 32;
+ * F(4x4, 3x3) is faster still), but Winograd weights are 16/9 (F(2,3)) or 4x (F(4,3)) the
+ * size of the plain ones (50 or 113 MB more for ResNet-18's layer4).
  * Embedding both would grow every library and, prefaulted at load, every batch-1 process;
  * building them on the first batch >= 2 costs memory only where it buys speed.
  */
@@ -34,5 +35,18 @@ const float *kiln_lazy_winograd_f2x3(kiln_lazy_weights *slot, int oc, int c, con
  * runs the packed GEMM (kiln_conv2d_gemm) on gemm_packed instead. */
 int kiln_lazy_winograd_f2x3_run(kiln_lazy_weights *slot, const kiln_conv2d_params *p, const float *x,
                                 const float *gemm_packed, const float *bias, const float *residual, float *y);
+
+/* The same for Winograd F(4x4, 3x3) (kiln_winograd_f4x3_pack's weights, 4x the plain ones),
+ * what ResNet's 7x7 layers run from batch 2 on. */
+const float *kiln_lazy_winograd_f4x3(kiln_lazy_weights *slot, int oc, int c, const float *gemm_packed);
+int kiln_lazy_winograd_f4x3_run(kiln_lazy_weights *slot, const kiln_conv2d_params *p, const float *x,
+                                const float *gemm_packed, const float *bias, const float *residual, float *y);
+
+/* F(4x4, 3x3) weights built from F(2x2, 3x3) ones (kiln_winograd_f4x3_pack_from_f2x3), for
+ * ResNet's 14x14 layers, which embed F(2,3)'s for batch 1 and run F(4,3) from batch 2 on;
+ * the _run falls back (-1) to kiln_conv2d_winograd_f2x3 on the embedded weights. */
+const float *kiln_lazy_winograd_f4x3_from_f2x3(kiln_lazy_weights *slot, int oc, int c, const float *f2x3_packed);
+int kiln_lazy_winograd_f4x3_from_f2x3_run(kiln_lazy_weights *slot, const kiln_conv2d_params *p, const float *x,
+                                          const float *f2x3_packed, const float *bias, const float *residual, float *y);
 
 #endif /* KILN_LAZY_WEIGHTS_H */

@@ -129,6 +129,50 @@ void kiln_winograd_pack_freqs(int alpha, int oc, int c, const float *u, float *p
         freq_pack(oc, c, u + (size_t)f * oc * c, packed + (size_t)f * freq_size(oc, c));
 }
 
+#if KILN_WINO_KILN_GEMM
+typedef struct {
+    int oc, c, a2;
+    const float *gemm;
+    float *packed;
+    kiln_winograd_weight_fn transform;
+} from_gemm_ctx;
+
+/* Panels [p0, p1): both layouts are kiln_gemm's A panels (MR rows, k-major), the GEMM's with
+ * K = 9C (k = 9c + tap), each frequency's with K = C. Padding rows are written +0 (a
+ * transform with negative entries would turn their zeros into -0, unlike the packing). */
+static void from_gemm_panels(void *vctx, size_t p0, size_t p1) {
+    const from_gemm_ctx *x = (const from_gemm_ctx *)vctx;
+    const size_t fsize = kiln_gemm_packed_a_size(x->oc, x->c), k9 = (size_t)9 * x->c;
+    for (size_t pn = p0; pn < p1; pn++)
+        for (int ch = 0; ch < x->c; ch++)
+            for (int i = 0; i < KILN_GEMM_MR; i++) {
+                float f[36] = {0};
+                if (pn * KILN_GEMM_MR + (size_t)i < (size_t)x->oc)
+                    x->transform(x->gemm + pn * KILN_GEMM_MR * k9 + (size_t)ch * 9 * KILN_GEMM_MR + i, KILN_GEMM_MR, f);
+                float *dst = x->packed + pn * KILN_GEMM_MR * (size_t)x->c + (size_t)ch * KILN_GEMM_MR + i;
+                for (int k = 0; k < x->a2; k++) dst[(size_t)k * fsize] = f[k];
+            }
+}
+#endif
+
+void kiln_winograd_pack_from_gemm(int alpha, int oc, int c, const float *gemm_packed, float *packed,
+                                  kiln_winograd_weight_fn transform, kiln_winograd_pack_fn pack) {
+#if KILN_WINO_KILN_GEMM
+    /* One pass, no temporary copies, panels spread over the threads: the library builds these
+     * weights on the first large batch (kiln_lazy_weights.c), inside a call. */
+    (void)pack;
+    from_gemm_ctx x = {oc, c, alpha * alpha, gemm_packed, packed, transform};
+    kiln_parallel_for((size_t)(oc + KILN_GEMM_MR - 1) / KILN_GEMM_MR, 1, from_gemm_panels, &x);
+#else
+    (void)alpha, (void)transform;
+    float *w = (float *)malloc(sizeof(float) * (size_t)oc * c * 9);
+    if (!w) return;
+    kiln_gemm_unpack_a(oc, c * 9, gemm_packed, w, c * 9);
+    pack(oc, c, w, packed);
+    free(w);
+#endif
+}
+
 /* ------------------------------------------------------------------ the driver */
 
 static size_t round16(size_t v) { return (v + 15) & ~(size_t)15; }

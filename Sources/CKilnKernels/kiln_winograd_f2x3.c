@@ -53,43 +53,8 @@ void kiln_winograd_f2x3_pack(int oc, int c, const float *w, float *packed) {
     free(u);
 }
 
-#if KILN_WINO_KILN_GEMM
-typedef struct {
-    int oc, c;
-    const float *gemm;
-    float *packed;
-} from_gemm_ctx;
-
-/* Panels [p0, p1): both layouts are kiln_gemm's A panels (MR rows, k-major), the GEMM's with
- * K = 9C (k = 9c + tap), each frequency's with K = C; padding rows are 0 in and out. */
-static void from_gemm_panels(void *vctx, size_t p0, size_t p1) {
-    const from_gemm_ctx *x = (const from_gemm_ctx *)vctx;
-    const size_t fsize = kiln_gemm_packed_a_size(x->oc, x->c), k9 = (size_t)9 * x->c;
-    for (size_t pn = p0; pn < p1; pn++)
-        for (int ch = 0; ch < x->c; ch++)
-            for (int i = 0; i < KILN_GEMM_MR; i++) {
-                float f[16];
-                f2_weight_transform(x->gemm + pn * KILN_GEMM_MR * k9 + (size_t)ch * 9 * KILN_GEMM_MR + i, KILN_GEMM_MR, f);
-                float *dst = x->packed + pn * KILN_GEMM_MR * (size_t)x->c + (size_t)ch * KILN_GEMM_MR + i;
-                for (int k = 0; k < 16; k++) dst[(size_t)k * fsize] = f[k];
-            }
-}
-#endif
-
 void kiln_winograd_f2x3_pack_from_gemm(int oc, int c, const float *gemm_packed, float *packed) {
-#if KILN_WINO_KILN_GEMM
-    /* One pass, no temporary copies, panels spread over the threads: the library builds these
-     * weights on the first large batch (kiln_lazy_weights.c), inside a call. */
-    from_gemm_ctx x = {oc, c, gemm_packed, packed};
-    const size_t panels = (size_t)(oc + KILN_GEMM_MR - 1) / KILN_GEMM_MR;
-    kiln_parallel_for(panels, 1, from_gemm_panels, &x);
-#else
-    float *w = (float *)malloc(sizeof(float) * (size_t)oc * c * 9);
-    if (!w) return;
-    kiln_gemm_unpack_a(oc, c * 9, gemm_packed, w, c * 9);
-    kiln_winograd_f2x3_pack(oc, c, w, packed);
-    free(w);
-#endif
+    kiln_winograd_pack_from_gemm(4, oc, c, gemm_packed, packed, f2_weight_transform, kiln_winograd_f2x3_pack);
 }
 
 /* Portable path: one tile at a time. */

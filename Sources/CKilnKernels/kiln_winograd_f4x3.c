@@ -16,6 +16,7 @@
  *       [  0     0     1   ]         [0  4  0 -5 0 1]
  */
 #include "kiln_winograd_simd.h"
+#include "kiln_gemm.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -25,24 +26,92 @@ int kiln_winograd_f4x3_applicable(const kiln_conv2d_params *p) { return kiln_win
 size_t kiln_winograd_f4x3_packed_size(int oc, int c) { return kiln_winograd_packed_size(6, oc, c); }
 size_t kiln_winograd_f4x3_workspace_size(const kiln_conv2d_params *p) { return kiln_winograd_workspace_size(6, p); }
 
-// w: (OC, C, 3, 3) -> (G g G^T)[f / 6][f % 6] as 36 (OC, C) matrices, then packed.
-void kiln_winograd_f4x3_pack(int oc, int c, const float *w, float *packed) {
+/* One filter's 36 values of G g G^T; g's 9 taps at g[tap * stride] (row-major 3x3). One
+ * function for both packings below, so they agree bit for bit. */
+static void f4_weight_transform(const float *g, size_t stride, float u[36]) {
     static const double G[6][3] = {{1.0 / 4, 0, 0},           {-1.0 / 6, -1.0 / 6, -1.0 / 6},
                                    {-1.0 / 6, 1.0 / 6, -1.0 / 6}, {1.0 / 24, 1.0 / 12, 1.0 / 6},
                                    {1.0 / 24, -1.0 / 12, 1.0 / 6}, {0, 0, 1}};
+    double t[6][3]; /* G g, in double: the compile-time transform adds no error */
+    for (int r = 0; r < 6; r++)
+        for (int j = 0; j < 3; j++)
+            t[r][j] = G[r][0] * g[j * stride] + G[r][1] * g[(3 + j) * stride] + G[r][2] * g[(6 + j) * stride];
+    for (int r = 0; r < 6; r++)
+        for (int s = 0; s < 6; s++) u[r * 6 + s] = (float)(t[r][0] * G[s][0] + t[r][1] * G[s][1] + t[r][2] * G[s][2]);
+}
+
+// w: (OC, C, 3, 3) -> (G g G^T)[f / 6][f % 6] as 36 (OC, C) matrices, then packed.
+void kiln_winograd_f4x3_pack(int oc, int c, const float *w, float *packed) {
     const size_t plane = (size_t)oc * c;
     float *u = (float *)malloc(sizeof(float) * 36 * plane);
     for (size_t oi = 0; oi < plane; oi++) {
-        const float *g = w + oi * 9;
-        double t[6][3]; /* G g, in double: the compile-time transform adds no error */
-        for (int r = 0; r < 6; r++)
-            for (int j = 0; j < 3; j++) t[r][j] = G[r][0] * g[j] + G[r][1] * g[3 + j] + G[r][2] * g[6 + j];
-        for (int r = 0; r < 6; r++)
-            for (int s = 0; s < 6; s++)
-                u[(size_t)(r * 6 + s) * plane + oi] = (float)(t[r][0] * G[s][0] + t[r][1] * G[s][1] + t[r][2] * G[s][2]);
+        float f[36];
+        f4_weight_transform(w + oi * 9, 1, f);
+        for (int k = 0; k < 36; k++) u[(size_t)k * plane + oi] = f[k];
     }
     kiln_winograd_pack_freqs(6, oc, c, u, packed);
     free(u);
+}
+
+void kiln_winograd_f4x3_pack_from_gemm(int oc, int c, const float *gemm_packed, float *packed) {
+    kiln_winograd_pack_from_gemm(6, oc, c, gemm_packed, packed, f4_weight_transform, kiln_winograd_f4x3_pack);
+}
+
+/* Filter g (3x3, row-major) back from its F(2x2, 3x3) weights u = G2 g G2^T (4x4, at
+ * u[k * stride]), G2 = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]: rows and columns 0 and 3 of
+ * G2 pick taps 0 and 2, and row 1 - row 2 picks tap 1. Exact but for u's own rounding to
+ * float (a few ulp of the filter's largest taps). */
+static void f2_weights_to_filter(const float *u, size_t stride, float g[9]) {
+    double t[4][3]; /* u G2^-T: per row r of u, the three columns of G2 g */
+    for (int r = 0; r < 4; r++) {
+        const double u0 = u[(r * 4) * stride], u1 = u[(r * 4 + 1) * stride], u2 = u[(r * 4 + 2) * stride],
+                     u3 = u[(r * 4 + 3) * stride];
+        t[r][0] = u0, t[r][1] = u1 - u2, t[r][2] = u3;
+    }
+    for (int j = 0; j < 3; j++) {
+        g[j] = (float)t[0][j];
+        g[3 + j] = (float)(t[1][j] - t[2][j]);
+        g[6 + j] = (float)t[3][j];
+    }
+}
+
+typedef struct {
+    int oc, c;
+    const float *u2;
+    float *u4;
+} from_f2_ctx;
+
+/* Rows [r0, r1) of every frequency plane: the (OC, C) planes of both packings share one
+ * layout (kiln_gemm's A panels, or row-major), so (o, ch) sits at the same offset in each. */
+static size_t plane_offset(int c, int o, int ch) {
+#if KILN_WINO_KILN_GEMM
+    return (size_t)(o / KILN_GEMM_MR) * KILN_GEMM_MR * c + (size_t)ch * KILN_GEMM_MR + o % KILN_GEMM_MR;
+#else
+    return (size_t)o * c + ch;
+#endif
+}
+
+static void from_f2_rows(void *vctx, size_t r0, size_t r1) {
+    const from_f2_ctx *x = (const from_f2_ctx *)vctx;
+    const size_t fs2 = kiln_winograd_f2x3_packed_size(x->oc, x->c) / 16;
+    const size_t fs4 = kiln_winograd_f4x3_packed_size(x->oc, x->c) / 36;
+    for (size_t o = r0; o < r1; o++)
+        for (int ch = 0; ch < x->c; ch++) {
+            const size_t off = plane_offset(x->c, (int)o, ch);
+            float g[9], f[36] = {0}; /* padding rows: +0, as kiln_winograd_f4x3_pack's */
+            if (o < (size_t)x->oc) {
+                f2_weights_to_filter(x->u2 + off, fs2, g);
+                f4_weight_transform(g, 1, f);
+            }
+            for (int k = 0; k < 36; k++) x->u4[off + (size_t)k * fs4] = f[k];
+        }
+}
+
+void kiln_winograd_f4x3_pack_from_f2x3(int oc, int c, const float *f2x3_packed, float *packed) {
+    from_f2_ctx x = {oc, c, f2x3_packed, packed};
+    /* All rows of the planes, padding rows (zero in, zero out) included. */
+    const size_t rows = kiln_winograd_f4x3_packed_size(oc, c) / 36 / (size_t)(c > 0 ? c : 1);
+    kiln_parallel_for(rows, 8, from_f2_rows, &x);
 }
 
 /* ------------------------------------------------------------------ portable path */

@@ -57,6 +57,11 @@ void kiln_conv2d_winograd_f2x3(const kiln_conv2d_params *p, const float *x, cons
 int kiln_winograd_f4x3_applicable(const kiln_conv2d_params *p);
 size_t kiln_winograd_f4x3_packed_size(int oc, int c);
 void kiln_winograd_f4x3_pack(int oc, int c, const float *w, float *u);
+/* The same from a packed-GEMM convolution's weights, bit for bit (as kiln_winograd_f2x3_pack_from_gemm). */
+void kiln_winograd_f4x3_pack_from_gemm(int oc, int c, const float *gemm_packed, float *u);
+/* The same from F(2x2, 3x3) weights (kiln_winograd_f2x3_pack's), to within their rounding
+ * (the filters are recovered exactly but for it): the lazily built weights of 14x14 layers. */
+void kiln_winograd_f4x3_pack_from_f2x3(int oc, int c, const float *f2x3_packed, float *u);
 size_t kiln_winograd_f4x3_workspace_size(const kiln_conv2d_params *p);
 void kiln_conv2d_winograd_f4x3(const kiln_conv2d_params *p, const float *x, const float *u,
                                const float *bias, const float *residual, float *y,
@@ -88,6 +93,13 @@ int kiln_winograd_use_avx512(void);
 size_t kiln_winograd_packed_size(int alpha, int oc, int c);
 /* u: (alpha^2, OC, C) plain transformed weights -> the GEMM's packed form. */
 void kiln_winograd_pack_freqs(int alpha, int oc, int c, const float *u, float *packed);
+/* One 3x3 filter's alpha^2 transformed weights u = G g G^T (taps at g[tap * stride]). */
+typedef void (*kiln_winograd_weight_fn)(const float *g, size_t stride, float *u);
+typedef void (*kiln_winograd_pack_fn)(int oc, int c, const float *w, float *packed);
+/* A variant's packed weights from a packed-GEMM convolution's (3x3 filters), bit for bit
+ * what `pack` gives for the original filters: transform per filter, in one parallel pass. */
+void kiln_winograd_pack_from_gemm(int alpha, int oc, int c, const float *gemm_packed, float *packed,
+                                  kiln_winograd_weight_fn transform, kiln_winograd_pack_fn pack);
 size_t kiln_winograd_workspace_size(int alpha, const kiln_conv2d_params *p);
 /* The same for a build with -DKILN_WINO_SLOTS=slots (what aotCompile sizes a library's
  * workspace with; kiln_winograd_workspace_size uses this build's slot count). */

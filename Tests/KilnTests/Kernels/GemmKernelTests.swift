@@ -48,7 +48,7 @@ import Testing
         defer { kiln_gemm_force_portable(0) }
         let (mr, nr, kc) = (Self.mr, Self.nr, Self.kc)
         let ms = [1, 2, 7, mr - 1, mr, mr + 1, 2 * mr, 2 * mr + 1, 43, 70]
-        let ns = [1, 2, 15, 16, 17, 31, 32, 33, nr - 1, nr, nr + 1, 2 * nr, 70]
+        let ns = [1, 2, 15, 16, 17, 31, 32, 33, nr - 1, nr, nr + 1, 2 * nr, 2 * nr + 1, 70]
         let ks = [1, 2, 17, kc - 1, kc, kc + 1, 2 * kc + 1]
         let padSets = [(0, 0, 0), (3, 5, 7), (1, 0, 16)]
         var failures: [String] = [], cases = 0
@@ -60,8 +60,11 @@ import Testing
                 if let f = Self.check(m: m, n: n, k: k, pads: padSets[cases % 3], bias: epi & 1 != 0, residual: epi & 2 != 0,
                                       relu: epi & 4 != 0, seed: cases, path: path) { failures.append(f) }
             } } }
-            // Larger shapes: several MC, NC and K blocks, and an empty K (just the epilogue).
-            for (m, n, k) in [(300, 130, 600), (300, 500, 200), (64, 1100, 70), (5, 3, 0)] {
+            // Larger shapes: several MC, NC and K blocks, and an empty K (just the epilogue);
+            // N = NR + 1 with the fused last column across K blocks, and with an NC block of
+            // one panel (M = 1400), where the column cannot join it.
+            for (m, n, k) in [(300, 130, 600), (300, 500, 200), (64, 1100, 70), (5, 3, 0), (300, nr + 1, 2 * kc + 5),
+                              (1400, nr + 1, 20)] {
                 for epi in [0, 7] {
                     if let f = Self.check(m: m, n: n, k: k, pads: (2, 3, 4), bias: epi != 0, residual: epi != 0, relu: epi != 0,
                                           seed: m + n + epi, path: path) { failures.append(f) }

@@ -103,7 +103,8 @@ import Testing
     }
 
     /// The lazily built weights of 7×7 layers come from the packed-GEMM weights in one pass:
-    /// bit for bit what packing the original filters gives, padding rows included.
+    /// bit for bit what packing the original filters gives, padding rows included, for both
+    /// F(2,3) and F(4,3).
     @Test func packFromGemmEqualsPackFromFilters() {
         var failures: [String] = []
         for (oc, c) in [(8, 3), (13, 5), (64, 64), (70, 9)] {
@@ -116,7 +117,33 @@ import Testing
             var direct = [Float](repeating: .nan, count: size), fromGemm = direct
             kiln_winograd_f2x3_pack(Int32(oc), Int32(c), w, &direct)
             kiln_winograd_f2x3_pack_from_gemm(Int32(oc), Int32(c), gemm, &fromGemm)
-            if direct.map(\.bitPattern) != fromGemm.map(\.bitPattern) { failures.append("oc=\(oc) c=\(c): the two packings differ") }
+            if direct.map(\.bitPattern) != fromGemm.map(\.bitPattern) { failures.append("F(2,3) oc=\(oc) c=\(c): the two packings differ") }
+            let size4 = kiln_winograd_f4x3_packed_size(Int32(oc), Int32(c))
+            var direct4 = [Float](repeating: .nan, count: size4), fromGemm4 = direct4
+            kiln_winograd_f4x3_pack(Int32(oc), Int32(c), w, &direct4)
+            kiln_winograd_f4x3_pack_from_gemm(Int32(oc), Int32(c), gemm, &fromGemm4)
+            if direct4.map(\.bitPattern) != fromGemm4.map(\.bitPattern) { failures.append("F(4,3) oc=\(oc) c=\(c): the two packings differ") }
+        }
+        KernelCheck.record(failures)
+    }
+
+    /// 14×14 layers build F(4,3) weights from their F(2,3) ones for batches ≥ 2: the filters
+    /// come back exactly but for F(2,3)'s rounding, so the result matches packing the
+    /// original filters to 1e-6 · max |u|, padding rows (zero) included.
+    @Test func f4x3FromF2x3MatchesPackFromFilters() {
+        var failures: [String] = []
+        for (oc, c) in [(8, 3), (13, 5), (64, 64), (70, 9)] {
+            let w = KernelCheck.inputs(oc * c * 9, seed: 3 * oc + c)
+            var u2 = [Float](repeating: .nan, count: kiln_winograd_f2x3_packed_size(Int32(oc), Int32(c)))
+            kiln_winograd_f2x3_pack(Int32(oc), Int32(c), w, &u2)
+            let size = kiln_winograd_f4x3_packed_size(Int32(oc), Int32(c))
+            var direct = [Float](repeating: .nan, count: size), fromF2 = direct
+            kiln_winograd_f4x3_pack(Int32(oc), Int32(c), w, &direct)
+            kiln_winograd_f4x3_pack_from_f2x3(Int32(oc), Int32(c), u2, &fromF2)
+            let scale = direct.map(abs).max() ?? 0
+            let worst = zip(direct, fromF2).map { abs($0 - $1) }.max() ?? .nan
+            if fromF2.contains(where: \.isNaN) { failures.append("oc=\(oc) c=\(c): entries left unwritten (NaN)") }
+            if !(worst <= 1e-6 * scale) { failures.append("oc=\(oc) c=\(c): max |diff| \(worst) > 1e-6 * \(scale)") }
         }
         KernelCheck.record(failures)
     }

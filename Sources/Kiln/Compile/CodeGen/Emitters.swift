@@ -89,10 +89,22 @@ enum Emitters {
             w.line("const float *x = \(ctx.pointer(c.x)), *w = \(packed), *b = \(bias), *r = \(c.residual.map { ctx.pointer($0) } ?? "NULL");")
             w.line("float *y = \(ctx.pointer(node.name));")
             w.line("(void)r; (void)ws;")
-            if let large = c.largeBatch, large.algorithm == .winogradF2x3, c.algorithm == .packedGemm {
-                // Weights for the large-batch algorithm are built from these on first use.
-                w.line("static kiln_lazy_weights lazy;")
-                w.line("if (n < \(large.fromBatch) || kiln_lazy_winograd_f2x3_run(&lazy, &p, x, w, b, r, y) != 0)")
+            // The lazy runners by the embedded weights' algorithm, then the large-batch one's.
+            let lazyRuns: [ConvAlgorithm: [ConvAlgorithm: String]] = [
+                .packedGemm: [.winogradF2x3: "kiln_lazy_winograd_f2x3_run", .winogradF4x3: "kiln_lazy_winograd_f4x3_run"],
+                .winogradF2x3: [.winogradF4x3: "kiln_lazy_winograd_f4x3_from_f2x3_run"],
+            ]
+            let runs = lazyRuns[c.algorithm] ?? [:]
+            let switches = c.largeBatch.filter { runs[$0.algorithm] != nil }
+            if !switches.isEmpty {
+                // Weights for each large-batch algorithm are built from these on its first use;
+                // the largest batch threshold is tried first, and a failed build falls through.
+                let tries = switches.reversed().map { s in
+                    let slot = "lazy_\(s.algorithm.rawValue)"
+                    w.line("static kiln_lazy_weights \(slot);")
+                    return "(n < \(s.fromBatch) || \(runs[s.algorithm]!)(&\(slot), &p, x, w, b, r, y) != 0)"
+                }
+                w.line("if (" + tries.joined(separator: " && ") + ")")
                 w.line("    " + ConvShape.cCall(c.algorithm) + ";")
             } else {
                 w.line(ConvShape.cCall(c.algorithm) + ";")

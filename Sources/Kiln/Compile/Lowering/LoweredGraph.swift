@@ -9,9 +9,10 @@ struct ConvStep {
     /// The epilogue's activation (a fused ReLU, Clip, HardSwish, SiLU, …).
     var activation: Activation = .none
     var algorithm: ConvAlgorithm = .im2colSgemm
-    /// From this batch on, the library runs `largeBatch.algorithm` instead, with weights it
-    /// builds from ``algorithm``'s on the first such call (kiln_lazy_weights.h).
-    var largeBatch: (fromBatch: Int, algorithm: ConvAlgorithm)?
+    /// Switches for larger batches, by ascending `fromBatch`: from each one's batch on (up to
+    /// the next one's) the library runs its algorithm instead, with weights it builds from
+    /// ``algorithm``'s on the first such call (kiln_lazy_weights.h).
+    var largeBatch: [(fromBatch: Int, algorithm: ConvAlgorithm)] = []
     /// Original nodes merged into this step, for the generated comments.
     var fused: [String] = []
 

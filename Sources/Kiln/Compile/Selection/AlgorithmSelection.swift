@@ -10,7 +10,8 @@ struct AlgorithmSelection {
         /// "heuristic", "autotune" or "forced" (recorded in the library: a winner read from the
         /// autotune cache is still "autotune", so the library's bytes do not depend on it).
         var source: String
-        /// `winograd_f2x3 from batch 2`, when the step switches for larger batches.
+        /// `winograd_f2x3 from batch 2, winograd_f4x3 from batch 8`, when the step switches for
+        /// larger batches.
         var largeBatch: String?
     }
     var choices: [Choice] = []
@@ -22,12 +23,16 @@ struct AlgorithmSelection {
     /// packs the weights at compile time, fuses im2col and the epilogue, beats OpenBLAS's
     /// SkylakeX sgemm on ResNet-18's layers and does not depend on OpenBLAS's core
     /// detection), and Winograd on the same GEMM for 3×3 stride-1 layers where it wins:
-    /// F(4×4, 3×3) from 28×28 outputs up, F(2×2, 3×3) at 14×14 (F(4,3) would pad 14 to 16).
+    /// F(4×4, 3×3) from 28×28 outputs up, F(2×2, 3×3) at 14×14 at batch 1 (F(4,3) would pad
+    /// 14 to 16), switching to F(4,3) from batch 2.
     /// Smaller outputs (ResNet's 7×7) get the packed GEMM, switching to F(2,3) from batch 2
-    /// (``largeBatchSwitch(_:chosen:)``) whatever the example batch: at batch 1 the layer is
-    /// bound by reading its weights, which Winograd makes 1.8× larger (512 channels: 0.63 ms
-    /// packed vs 0.98 ms F(2,3)); from batch 2 F(2,3) wins (0.65 vs 1.14 ms; batch 32: 12.3
-    /// vs 16.1 ms).
+    /// and F(4,3) from batch 8 (``largeBatchSwitches(_:chosen:)``) whatever the example batch:
+    /// at batch 1 the layer is bound by reading its weights, which Winograd makes 1.8× (F(2,3))
+    /// or 4× (F(4,3)) larger (512 channels: 0.63 ms packed vs 0.98 ms F(2,3)); from batch 2
+    /// F(2,3) wins (0.65 vs 1.14 ms; batch 32: 12.3 vs 16.1 ms), and from batch 8 F(4,3),
+    /// although it pads 7 to 8 (one thread, CPU time, 512 channels: batch 2 10.4–10.9 vs
+    /// 3.7–4.0 ms, batch 4 9.8 vs 9.0–9.5, batch 8 10.5–10.7 vs 13.7–13.9, batch 32 36–38 vs
+    /// 50–52 ms).
     /// Elsewhere (no AVX-512: only portable fallbacks; grouped convolutions) im2col + sgemm,
     /// and 1×1-as-sgemm for strided 1×1, which skips im2col's copy of the whole padded input.
     ///
@@ -65,13 +70,22 @@ struct AlgorithmSelection {
         return .packedGemmBF16
     }
 
-    /// The heuristic's switch for larger batches: a 3×3 stride-1 layer with outputs under
-    /// 14×14 that runs the packed GEMM runs Winograd F(2×2, 3×3) from batch 2 on, its weights
-    /// built on the first such call (see ``heuristic(_:)`` for the measurements).
-    static func largeBatchSwitch(_ s: ConvShape, chosen: ConvAlgorithm) -> (fromBatch: Int, algorithm: ConvAlgorithm)? {
-        guard chosen == .packedGemm, s.applies(.winogradF2x3) else { return nil }
+    /// The heuristic's switches for larger batches, each one's weights built from the
+    /// embedded ones on its first call: a 3×3 stride-1 layer with outputs under 14×14 that runs
+    /// the packed GEMM runs Winograd F(2×2, 3×3) from batch 2 and F(4×4, 3×3) from batch 8 on
+    /// (see ``heuristic(_:)`` for the measurements); one with 14×14 to 27×27 outputs on F(2×2,
+    /// 3×3) runs F(4×4, 3×3) from batch 2 (at batch 1 F(4,3)'s padding of 14 to 16 and weights
+    /// 2.25× as large cost more than its fewer multiplies save: one thread, CPU time, 256
+    /// channels, 2.7–3.1 vs 2.4–2.7 ms; batch 2 2.9–3.1 vs 3.6–3.7 ms, batch 8 10.8–11.0 vs
+    /// 11.8–12.7, batch 32 37–44 vs 44–52 ms).
+    static func largeBatchSwitches(_ s: ConvShape, chosen: ConvAlgorithm) -> [(fromBatch: Int, algorithm: ConvAlgorithm)] {
+        guard s.applies(.winogradF2x3), s.applies(.winogradF4x3) else { return [] }
         let (oh, ow) = s.outputSize
-        return min(oh, ow) < 14 ? (2, .winogradF2x3) : nil
+        switch chosen {
+        case .packedGemm where min(oh, ow) < 14: return [(2, .winogradF2x3), (8, .winogradF4x3)]
+        case .winogradF2x3 where min(oh, ow) >= 14 && min(oh, ow) < 28: return [(2, .winogradF4x3)]
+        default: return []
+        }
     }
 
     /// Sets `algorithm` on every convolution of `g`.
@@ -94,11 +108,12 @@ struct AlgorithmSelection {
                 if fromCache { sel.cachedWinners += 1 }
             } else {
                 c.algorithm = heuristic(shape, precision: options.precision)
-                c.largeBatch = largeBatchSwitch(shape, chosen: c.algorithm)
+                c.largeBatch = largeBatchSwitches(shape, chosen: c.algorithm)
             }
             g.nodes[i].op = .conv(c)
             sel.choices.append(Choice(step: c.fused.first ?? g.nodes[i].name, algorithm: c.algorithm, shape: shape.description, source: source,
-                                      largeBatch: c.largeBatch.map { "\($0.algorithm.rawValue) from batch \($0.fromBatch)" }))
+                                      largeBatch: c.largeBatch.isEmpty ? nil
+                                          : c.largeBatch.map { "\($0.algorithm.rawValue) from batch \($0.fromBatch)" }.joined(separator: ", ")))
         }
         if let tuner { sel.tables = tuner.tables; tuner.finish() }
         if sel.cachedWinners > 0 {
