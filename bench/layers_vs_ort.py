@@ -6,9 +6,9 @@ Kiln runs with KILN_NUM_THREADS=1 and KILN_PROFILE=cpu (each step's thread CPU t
 a loaded machine); ONNX Runtime with one intra-op thread and its node profiler (wall time of
 each kernel, so it reads high under load). Steps are matched by the ONNX output names Kiln
 keeps in its step names (ONNX Runtime appends `_nchwc` to nodes it moved to its blocked
-layout); ONNX Runtime's unfused activations (QuickGelu for SiLU) and layout reorders are
-reported as their own rows, since Kiln folds the former into its convolutions and has no
-reorders. Prints totals by Kiln algorithm and the steps with the largest gap.
+layout, and names a SiLU it fused into QuickGelu after the replaced Mul, which Kiln folds
+into the convolution before it: both count against that step). Layout reorders and the
+nodes no step names are reported as their own rows. Prints totals by Kiln algorithm and the steps with the largest gap.
 """
 import argparse, collections, json, os, re, statistics, subprocess, sys, tempfile
 
@@ -71,7 +71,14 @@ def ort_nodes(model, batch, runs):
             times[(e["name"][: -len("_kernel_time")], e["args"].get("op_name", "?"))].append(e["dur"] / 1e3)
     os.remove(path)
     os.rmdir(folder)
-    return {n.replace("_nchwc", ""): (statistics.median(v), op) for (n, op), v in times.items()}, shape[1:]
+    nodes = {}
+    for (n, op), v in times.items():
+        # A fused SiLU is named after the Mul it replaced, ".../Mul/QuickGeluFusion/": Kiln's
+        # step names carry that Mul's output, ".../Mul_output_0".
+        fused_silu = re.match(r"(.*/Mul)/QuickGeluFusion/?$", n)
+        name = fused_silu.group(1) + "_output_0" if fused_silu else n.replace("_nchwc", "")
+        nodes[name] = (statistics.median(v), op)
+    return nodes, shape[1:]
 
 
 def main():
@@ -85,7 +92,8 @@ def main():
     matched, by_alg, rows = set(), collections.defaultdict(lambda: [0.0, 0.0]), []
     for ms, desc in steps:
         names = [n.strip() for n in desc.split(": ")[0].split(" + ")]
-        hits = [n for n in names if n in ort_times]
+        # ONNX Runtime names a node by its own name; torch.onnx names outputs node + "_output_0".
+        hits = [o for n in names for o in (n, n.removesuffix("_output_0")) if o in ort_times and o not in matched]
         ort_ms = sum(ort_times[n][0] for n in hits) if hits else None
         matched.update(hits)
         alg = re.search(r"\[([a-z_0-9]+)", desc)
@@ -105,10 +113,13 @@ def main():
         if n not in matched: rest[op] += ms
     for op, ms in sorted(rest.items(), key=lambda kv: -kv[1]):
         print(f"{'ORT unmatched ' + op:24s} {'':8s} {ms:8.3f}")
+    for ms, o, kind, text in rows:
+        if o is None and ms >= 0.01:
+            print(f"{'Kiln unmatched ' + kind:24s} {ms:8.3f}           {text}")
     print(f"\nlargest gaps (Kiln - ORT):\n{'Kiln ms':>8s} {'ORT ms':>8s}  kind, shape")
-    rows.sort(key=lambda r: -(r[0] - (r[1] or 0.0)))
-    for ms, o, kind, text in rows[: a.top]:
-        print(f"{ms:8.3f} {o if o is not None else float('nan'):8.3f}  {kind} {text}")
+    paired = sorted((r for r in rows if r[1] is not None), key=lambda r: r[1] - r[0])
+    for ms, o, kind, text in paired[: a.top]:
+        print(f"{ms:8.3f} {o:8.3f}  {kind} {text}")
 
 
 if __name__ == "__main__":
