@@ -39,7 +39,8 @@ typedef struct kiln_graph_desc {
 } kiln_graph_desc;
 
 /* KILN_PROFILE=1 in the environment at kiln_create: every step is timed and kiln_destroy
- * prints each step's mean time per run to standard error, slowest first. Off, a step costs
+ * prints each step's mean time per run to standard error, slowest first (KILN_PROFILE=cpu:
+ * the stepping thread's CPU time instead of wall time). Off, a step costs
  * one predictable branch. Times from concurrent runs on one instance add up (a debug aid). */
 extern int kiln_profile_on;
 double kiln_profile_now_ms(void);

@@ -40,5 +40,12 @@ import Testing
         let steps = profiled.output.split(separator: "\n").filter { $0.contains(" ms ") && $0.contains("%") }
         #expect(profiled.output.contains("KILN_PROFILE: 1 runs"), "\(profiled.output)")
         #expect(steps.contains { $0.contains("conv1") } && steps.contains { $0.contains("fc: linear") }, "\(profiled.output)")
+        #expect(!profiled.output.contains("thread CPU time"), "KILN_PROFILE=1 is wall time: \(profiled.output)")
+
+        // KILN_PROFILE=cpu: the same report, timed with the stepping thread's CPU clock.
+        let cpu = try Subprocess.run(["env", "KILN_PROFILE=cpu", "KILN_NUM_THREADS=1", dir.appendingPathComponent("kiln_top5").path, library, "\(x.shape[0])", input.path])
+        try #require(cpu.succeeded, "\(cpu.output)")
+        #expect(cpu.output.contains("KILN_PROFILE: 1 runs") && cpu.output.contains("(thread CPU time)"), "\(cpu.output)")
+        #expect(cpu.output.split(separator: "\n").contains { $0.contains(" ms ") && $0.contains("fc: linear") }, "\(cpu.output)")
     }
 }
