@@ -61,4 +61,21 @@ import Testing
         // Order is the embedded files' order, whatever the discovery order.
         #expect(bf16 == KernelSources.compilationUnits.filter(bf16.contains))
     }
+
+    /// Compiles start most expensive first, counting the headers a file includes (transitively,
+    /// each once): a small file pulling in a big header goes before a larger self-contained one.
+    @Test func compileOrderCountsIncludedHeaders() throws {
+        let dir = CompileFixtures.scratch()
+        let files: [(String, String)] = [
+            ("plain.c", String(repeating: "int a;\n", count: 500)),                      // 3500 bytes
+            ("small.c", "#include \"outer.h\"\n#include \"inner.h\"\nint b;\n"),
+            ("outer.h", "#include \"inner.h\"\n" + String(repeating: "int c;\n", count: 100)),
+            ("inner.h", String(repeating: "int d;\n", count: 400)),                      // 2800 bytes, counted once
+            ("tiny.c", "int e;\n"),
+            ("tied.c", "int e;\n"),
+        ]
+        for (name, text) in files { try Data(text.utf8).write(to: dir.appendingPathComponent(name)) }
+        let sources = ["tiny.c", "plain.c", "small.c", "tied.c", "missing.c"]
+        #expect(Toolchain.compileOrder(sources, in: dir).map { sources[$0] } == ["small.c", "plain.c", "tiny.c", "tied.c", "missing.c"])
+    }
 }

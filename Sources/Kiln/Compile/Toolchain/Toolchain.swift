@@ -117,9 +117,7 @@ struct Toolchain: Sendable {
     func build(in directory: URL, sources: [String], output: String, buildID: String, prebuilt: Set<String> = []) throws -> [AOTCompileStage] {
         let (compiles, link) = buildCommands(sources: sources, output: output, buildID: buildID)
         writeBuildScript(in: directory, compiles: compiles, link: link)
-        // Longest first (by source size), so the last compile to start is a short one.
-        let sizes = sources.map { Self.size(directory, $0) }  // one stat per source, not per comparison
-        let order = compiles.indices.filter { !prebuilt.contains(sources[$0]) }.sorted { sizes[$0] > sizes[$1] }
+        let order = Self.compileOrder(sources, in: directory).filter { !prebuilt.contains(sources[$0]) }
         let results = Self.runConcurrently(order.map { compiles[$0] }, in: directory, timeout: timeout)
         var bySource = [(result: Result<ProcessResult, Error>, milliseconds: Double)?](repeating: nil, count: compiles.count)
         for (slot, i) in order.enumerated() { bySource[i] = results[slot] }
@@ -160,10 +158,6 @@ struct Toolchain: Sendable {
             throw CompileError.compilerFailed(compiler: command.joined(separator: " "), message: message,
                                               sourceDirectory: directory.path)
         }
-    }
-
-    private static func size(_ directory: URL, _ file: String) -> Int {
-        ((try? FileManager.default.attributesOfItem(atPath: directory.appendingPathComponent(file).path))?[.size] as? Int) ?? 0
     }
 
     /// Runs the commands, at most one per core at a time; results (with each one's wall time)
