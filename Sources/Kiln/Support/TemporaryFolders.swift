@@ -17,6 +17,8 @@ public final class TemporaryFolders: @unchecked Sendable {
     /// The folders of this process.
     public static let shared = TemporaryFolders()
     private let lock = NSLock()
+    /// Held while a folder is being removed (see ``remove(_:)``).
+    private let removal = NSLock()
     private var folders: Set<String> = []
 
     /// A separate registry (tests); Kiln itself uses ``shared``.
@@ -38,8 +40,19 @@ public final class TemporaryFolders: @unchecked Sendable {
     }
 
     /// Removes `path` (a folder from ``create(prefix:)``) and forgets it.
+    ///
+    /// One removal at a time, retried while the folder is still there: an interrupt handler's
+    /// ``removeAll()`` can race the owner's own cleanup of the same folder (each recursive
+    /// removal then trips over files the other one deleted and gives up), or a writer still
+    /// finishing a file in it (the folder is not empty when its files are gone).
     public func remove(_ path: String) {
-        try? FileManager.default.removeItem(atPath: path)
+        removal.withLock {
+            for _ in 0..<5 {
+                try? FileManager.default.removeItem(atPath: path)
+                if !FileManager.default.fileExists(atPath: path) { break }
+                usleep(10_000)
+            }
+        }
         lock.withLock { _ = folders.remove(path) }
     }
 
