@@ -32,7 +32,8 @@ extension ONNXImporter {
             let chunk = (n + k - 1) / k
             sizes = (0..<k).map { Swift.max(0, Swift.min(chunk, n - $0 * chunk)) }
         }
-        guard sizes.count == node.outputs.count, sizes.allSatisfy({ $0 >= 0 }), sizes.reduce(0, +) == n else {
+        // Each size in 0...n before summing: a hostile `split` of huge values must not overflow.
+        guard sizes.count == node.outputs.count, sizes.allSatisfy({ (0...n).contains($0) }), sizes.reduce(0, +) == n else {
             throw shapeError("split sizes \(sizes) do not divide dimension \(a) (\(n)) into \(node.outputs.count) outputs")
         }
         var out: [ImportValue] = []
