@@ -45,11 +45,7 @@ static inline tile_epilogue kiln_tile_epilogue(int pc, int kc, int k, const kiln
  * shapes take the post-store pass below, so only one copy of its code is inlined per file. */
 #define KILN_TILE_INLINE_SILU(rows, nv) ((nv) == KILN_TILE_NV && (rows) <= 8)
 
-// The other activation kinds (SiLU, sigmoid, ...) over a just-stored tile of rows x nr, while
-// it is in L1: one call per tile. A kiln_act_span call per stored row of 48 floats costs more
-// than the GEMM itself on low-K 1x1 layers (EfficientNet's 16->96 channels at 112x112,
-// K = 16), and inlining the activation into every unrolled row of every tile shape tripled
-// the compile time of each file including this header. Not inlined for the same reason.
+// One activation kind over a stored tile of rows x nr (see kiln_tile_act_avx512).
 __attribute__((target("avx512f,avx512vl,fma"))) static inline __attribute__((always_inline)) void
 kiln_tile_act_kind(float *c, int ldc, int rows, int nr, const kiln_act *act, const int kind) {
     kiln_act a = *act;
@@ -63,6 +59,11 @@ kiln_tile_act_kind(float *c, int ldc, int rows, int nr, const kiln_act *act, con
     }
 }
 
+// The other activation kinds (SiLU, sigmoid, ...) over a just-stored tile of rows x nr, while
+// it is in L1: one call per tile. A kiln_act_span call per stored row of 48 floats costs more
+// than the GEMM itself on low-K 1x1 layers (EfficientNet's 16->96 channels at 112x112,
+// K = 16), and inlining the activation into every unrolled row of every tile shape tripled
+// the compile time of each file including this header; so this pass is not inlined either.
 __attribute__((target("avx512f,avx512vl,fma"), noinline)) static void
 kiln_tile_act_avx512(float *c, int ldc, int rows, int nr, const kiln_act *act) {
     switch (act->kind) { /* the kinds CNNs fuse, each with its own loop */

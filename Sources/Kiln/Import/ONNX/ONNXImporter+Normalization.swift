@@ -23,8 +23,7 @@ extension ONNXImporter {
                 guard let erf = producer[e], erf.op == .erf, let scaled = producer[erf.inputs[0]], scaled.inputs.first == x,
                       scaled.inputs.count == 2, let c = liftedScalar(scaled.inputs[1]) else { continue }
                 let isHalfRoot2 = (scaled.op == .div && abs(c - 1.41421356) < 1e-6) || (scaled.op == .mul && abs(c - 0.70710678) < 1e-6)
-                if isHalfRoot2, let xNode = producer[x] { return GraphValue(name: x, shape: xNode.shape) }
-                if isHalfRoot2, let input = inputs.first(where: { $0.name == x }) { return GraphValue(name: x, shape: input.shape) }
+                if isHalfRoot2, let shape = producer[x]?.shape ?? inputs.first(where: { $0.name == x })?.shape { return GraphValue(name: x, shape: shape) }
             }
         }
         return nil
