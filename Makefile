@@ -25,8 +25,12 @@ deps:
 build: deps
 	$(SWIFT) build
 
+# The kernel objects every compiled library links, compiled once for this CPU and compiler
+# beside the executable (.build/release/kiln-kernel-objects/), so a first `kiln compile` with
+# an empty cache builds only the model's own code (README "Compile time").
 release: deps
 	$(SWIFT) build -c release
+	.build/release/kiln prebuild-kernels
 
 # The main job: every recipe in recipes/ run and regenerated into output/ (documents with
 # each block's output and time, HTML, gallery). Unchanged recipes are cached.

@@ -27,8 +27,13 @@ struct BenchReport {
         var library: String
         var gflopPerImage: Double
         var weightsBytes: Int
+        /// Cold cache: an empty compile cache, kernel objects from the prebuilt store when there
+        /// is one (`kiln prebuild-kernels`; how many in `prebuiltObjects`).
         var compileSeconds: Double?
         var compileAutotuneSeconds: Double?
+        /// Cold cache and no prebuilt store: every kernel file compiled (nil when no store was used).
+        var compileEverythingSeconds: Double? = nil
+        var prebuiltObjects = 0
         /// Swift host (`aotLoad`): load, first run and steady median at batch 1 (of the
         /// process with the median first-run ratio among `freshProcesses`).
         var fresh: FreshRunMeasurement?
@@ -86,6 +91,7 @@ struct BenchReport {
                     "model": m.model, "weights": m.weights, "library": m.library,
                     "gflop_per_image": r(m.gflopPerImage, 10000),
                     "compile_s": opt(m.compileSeconds), "compile_autotune_s": opt(m.compileAutotuneSeconds),
+                    "compile_prebuilt_objects": m.prebuiltObjects, "compile_everything_s": opt(m.compileEverythingSeconds),
                     "load_ms": opt(m.fresh?.loadMilliseconds), "first_run_ms": opt(m.fresh?.firstRunMilliseconds),
                     "steady_ms": opt(m.fresh?.steadyMedianMilliseconds), "fresh_processes": m.freshProcesses,
                     // Peak memory of a batch-1 run as deployed from C (the library's own cost plus
@@ -131,7 +137,11 @@ struct BenchReport {
             lines.append(String(format: "%@ (%@ weights, %.3f GFLOP per image; compiled rows: %@ library)",
                                 m.model, m.weights, m.gflopPerImage, m.library))
             func s(_ x: Double?, _ f: String) -> String { x.map { String(format: f, $0) } ?? "not measured" }
-            lines.append("  aotCompile, cold cache:               " + s(m.compileSeconds, "%.2f s"))
+            lines.append("  aotCompile, cold cache:               " + s(m.compileSeconds, "%.2f s")
+                         + (m.prebuiltObjects > 0 ? " (\(m.prebuiltObjects) kernel objects prebuilt)" : ""))
+            if let all = m.compileEverythingSeconds {
+                lines.append("  aotCompile, cold cache, no prebuilt:  " + String(format: "%.2f s (every kernel file compiled)", all))
+            }
             lines.append("  aotCompile max-autotune, cold cache:  " + s(m.compileAutotuneSeconds, "%.2f s"))
             if let f = m.fresh {
                 lines.append("  in a fresh process (batch 1; the median of \(m.freshProcesses) by first-run ratio):")

@@ -33,13 +33,20 @@ struct BenchSession {
             temporaries.append(dir)
             return dir
         }
-        var compileSeconds: Double?, autotuneSeconds: Double?
+        var compileSeconds: Double?, autotuneSeconds: Double?, compileEverythingSeconds: Double?, prebuiltObjects = 0
         var libraryCache: String? = nil   // nil: the usual cache (KILN_CACHE_DIR or ~/.cache/kiln)
         if !options.noCompileTiming {
             let plainCache = try freshCache()
             benchProgress("aotCompile with a cold cache…")
-            compileSeconds = try compile(program, batch: 1, autotune: false, cache: plainCache).milliseconds / 1000
+            let cold = try compile(program, batch: 1, autotune: false, cache: plainCache)
+            compileSeconds = cold.milliseconds / 1000
+            prebuiltObjects = cold.stages.filter(\.prebuilt).count
             libraryCache = plainCache
+            if prebuiltObjects > 0 {
+                benchProgress("aotCompile with a cold cache and no prebuilt kernel objects…")
+                compileEverythingSeconds = try compile(program, batch: 1, autotune: false, cache: try freshCache(),
+                                                       prebuilt: "off").milliseconds / 1000
+            }
             if !options.skipAutotune {
                 let tunedCache = try freshCache()
                 benchProgress("aotCompile max-autotune with a cold cache…")
@@ -113,7 +120,8 @@ struct BenchSession {
         report.models.append(.init(model: name, weights: weightsLabel,
                                    library: autotuned ? "max-autotune" : "default",
                                    gflopPerImage: Double(perImage.total) / 1e9, weightsBytes: weightsBytes,
-                                   compileSeconds: compileSeconds, compileAutotuneSeconds: autotuneSeconds, fresh: fresh,
+                                   compileSeconds: compileSeconds, compileAutotuneSeconds: autotuneSeconds,
+                                   compileEverythingSeconds: compileEverythingSeconds, prebuiltObjects: prebuiltObjects, fresh: fresh,
                                    freshProcesses: options.freshProcesses, cHost: cHost))
         if let path = options.outputs {
             try Safetensors.write(outputs, to: URL(fileURLWithPath: path))
@@ -123,10 +131,11 @@ struct BenchSession {
     }
 
     /// aotCompile for an example batch `batch` into `cache` (nil: the usual cache).
-    private func compile(_ program: ExportedProgram, batch: Int, autotune: Bool, cache: String?) throws -> AOTCompileReport {
+    private func compile(_ program: ExportedProgram, batch: Int, autotune: Bool, cache: String?, prebuilt: String? = nil) throws -> AOTCompileReport {
         let verbose = options.verbose
-        let opts = AOTCompileOptions(maxAutotune: autotune, cacheDirectory: cache, precision: options.precision,
+        var opts = AOTCompileOptions(maxAutotune: autotune, cacheDirectory: cache, precision: options.precision,
                                      log: { line in if verbose { AOTCompileOptions.standardError(line) } })
+        opts.prebuiltKernelObjects = prebuilt
         let report = try aotCompileWithReport(program, exampleInputs: [.randn(try BenchSource.shape(of: program, batch: batch), seed: 0)], options: opts)
         benchProgress(String(format: "aotCompile (example batch %d%@): %@", batch, autotune ? ", max-autotune" : "",
                              report.cached ? "cached" : String(format: "%.2f s, C compiler %.2f s", report.milliseconds / 1000,

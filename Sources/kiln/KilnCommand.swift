@@ -10,7 +10,7 @@ struct KilnCommand: ParsableCommand {
         abstract: "Export or import (ONNX, torch.export .pt2), compile and run CNNs on the CPU; run Markdown recipes.",
         discussion: "Exit codes: see the README's failure table (64 usage … 74 internal error).",
         version: versionText(),
-        subcommands: [RunCommand.self, VerifyCommand.self, GalleryCommand.self, InferCommand.self, ExportCommand.self, ImportCommand.self, CompileCommand.self, InspectCommand.self, DoctorCommand.self, BenchCommand.self]
+        subcommands: [RunCommand.self, VerifyCommand.self, GalleryCommand.self, InferCommand.self, ExportCommand.self, ImportCommand.self, CompileCommand.self, InspectCommand.self, DoctorCommand.self, BenchCommand.self, PrebuildKernelsCommand.self]
     )
 
     static func main() {

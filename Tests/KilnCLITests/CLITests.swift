@@ -94,7 +94,8 @@ import Testing
     }
 
     @Test(arguments: [["--help"], ["run", "--help"], ["verify", "--help"], ["infer", "--help"], ["export", "--help"],
-                      ["compile", "--help"], ["inspect", "--help"], ["doctor", "--help"], ["import", "--help"]])
+                      ["compile", "--help"], ["inspect", "--help"], ["doctor", "--help"], ["import", "--help"],
+                      ["prebuild-kernels", "--help"]])
     func helpMatchesSnapshot(args: [String]) throws {
         let r = try Kiln.run(args)
         #expect(r.status == 0)

@@ -110,3 +110,20 @@ enum Hostile {
         return out
     }
 }
+
+extension HostileCLITests {
+    /// `prebuild-kernels --into` a regular file or under /dev/null: exit 73 before any compile,
+    /// and the file is left as it was.
+    @Test func prebuildIntoSomethingThatIsNotAFolderIsRefused() throws {
+        let dir = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.path + "/a-file"
+        try "keep".write(toFile: file, atomically: true, encoding: .utf8)
+        for target in [file, "/dev/null/objects"] {
+            let r = try Kiln.run(["prebuild-kernels", "--into", target])
+            #expect(r.status == 73, "\(target): \(r.output)")
+            #expect(r.output.contains("cannot write \(target)"), "\(r.output)")
+        }
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == "keep")
+    }
+}

@@ -84,7 +84,8 @@ enum AOTCompiler {
     }
 
     /// The cached library for `model`, or a fresh build of it installed into the cache (kernel
-    /// objects from the cache's `objects/` where it has them, see ``CompileCache/objectKey(files:toolchain:)``).
+    /// objects from the cache's `objects/` or the prebuilt store where they have them, see
+    /// ``KernelObjectStore``).
     /// With keepSource, the sources (and build.sh) end up in `<output>.src/` (or beside the
     /// cached library when there is no output path).
     static func buildOrReuse(_ model: GeneratedModel, toolchain: Toolchain, cache: CompileCache, options: AOTCompileOptions,
@@ -107,8 +108,21 @@ enum AOTCompiler {
         defer { CompilerProcesses.shared.leaveBuildFolder(dir.path) }
         try clock.measure("write sources") { try writeSources(model, to: dir) }
         let objectKey = CompileCache.objectKey(files: KernelSources.files, toolchain: toolchain)
-        let reused = clock.measure("fetch cached objects") { cache.fetchObjects(kernels, key: objectKey, into: dir) }
-        let (compiles, ms) = try timed { try toolchain.build(in: dir, sources: sources, output: "model.so", buildID: key, prebuilt: reused) }
+        let found = clock.measure("fetch stored objects") {
+            cache.fetchObjects(kernels, key: objectKey, into: dir, prebuilt: options.prebuiltStore)
+        }
+        var reused = found.cached.union(found.prebuilt)
+        var compiles: [AOTCompileStage], ms: Double
+        do {
+            (compiles, ms) = try timed { try toolchain.build(in: dir, sources: sources, output: "model.so", buildID: key, prebuilt: reused) }
+        } catch CompileError.compilerFailed where !reused.isEmpty {
+            // A stored object with whole ELF headers can still be one the linker refuses (damaged
+            // inside, another tool's file): objects only save time, so build without them.
+            options.log("aotCompile: the build with stored kernel objects failed; compiling every kernel file")
+            reused = []
+            (compiles, ms) = try timed { try toolchain.build(in: dir, sources: sources, output: "model.so", buildID: key) }
+        }
+        for (i, source) in sources.enumerated() where reused.contains(source) && found.prebuilt.contains(source) { compiles[i].prebuilt = true }
         clock.append(contentsOf: compiles + [AOTCompileStage(name: "compiles + link together", milliseconds: ms,
                                                              cpuMilliseconds: compiles.reduce(0) { $0 + $1.cpuMilliseconds })])
         clock.measure("store objects") { cache.storeObjects(kernels.filter { !reused.contains($0) }, key: objectKey, from: dir) }

@@ -43,4 +43,15 @@ enum ELFCheck {
         let needed = max(phEnd, shEnd)
         if needed > size { throw .truncated(size: size, needed: needed) }
     }
+
+    /// Throws unless the file at `path` is a whole 64-bit little-endian relocatable object
+    /// (`ET_REL`, as `cc -c` writes on x86-64 and arm64): what a kernel-object store may hand to
+    /// the linker. Stricter than ``check(_:)``, which leaves other classes to dlopen.
+    static func checkObject(_ path: String) throws(Problem) {
+        try check(path)
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw .unreadable }
+        defer { try? handle.close() }
+        let header = [UInt8]((try? handle.read(upToCount: 64)) ?? Data())
+        guard header.count == 64, header[4] == 2, header[5] == 1, header[16] == 1, header[17] == 0 else { throw .notELF }
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Kiln
 
 extension RecipeExecutor {
     /// Runs the compiled program, splitting output per block and enforcing the time limits.
@@ -25,6 +26,8 @@ extension RecipeExecutor {
         var env = environment
         if env["SWIFT_BACKTRACE"] == nil { env["SWIFT_BACKTRACE"] = "enable=no" }
         env["KILN_RUN_DIRECTORY"] = FileManager.default.currentDirectoryPath
+        // The program is built elsewhere, so it would not find the kernel objects beside kiln.
+        if env["KILN_KERNEL_OBJECTS"] == nil, let objects = prebuiltKernelObjectsFolder() { env["KILN_KERNEL_OBJECTS"] = objects }
         let termination: ChildProcess.Termination
         do {
             termination = try ChildProcess.run(

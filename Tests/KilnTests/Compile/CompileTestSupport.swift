@@ -29,10 +29,16 @@ enum CompileFixtures {
         return dir
     }
 
+    /// Compile options for tests. No prebuilt kernel objects unless `prebuilt` names a store:
+    /// what a test's compile does must not depend on `KILN_KERNEL_OBJECTS` or on a store beside
+    /// the test binary.
     static func options(_ output: String? = nil, autotune: Bool = false, keepSource: Bool = false, cache: String? = nil,
-                        forced: ConvAlgorithm? = nil, log: @escaping @Sendable (String) -> Void = { _ in }) -> AOTCompileOptions {
-        AOTCompileOptions(outputPath: output, maxAutotune: autotune, keepSource: keepSource, cacheDirectory: cache ?? cacheDirectory,
-                          forcedAlgorithm: forced, log: log)
+                        forced: ConvAlgorithm? = nil, prebuilt: String = "off",
+                        log: @escaping @Sendable (String) -> Void = { _ in }) -> AOTCompileOptions {
+        var o = AOTCompileOptions(outputPath: output, maxAutotune: autotune, keepSource: keepSource, cacheDirectory: cache ?? cacheDirectory,
+                                  forcedAlgorithm: forced, log: log)
+        o.prebuiltKernelObjects = prebuilt
+        return o
     }
 
     static let batch = Dim("batch", min: 1, max: 32)

@@ -23,6 +23,10 @@ public struct AOTCompileOptions: Sendable {
     /// (``CompileError/compilerTimedOut(compiler:seconds:sourceDirectory:)``); 0 means no
     /// limit. Default: `KILN_CC_TIMEOUT`, else 300.
     public var compilerTimeout: Double?
+    /// The folder of prebuilt kernel objects looked in after the cache (written by
+    /// ``prebuildKernelObjects(into:compiler:)``; `off` for none). Default:
+    /// `KILN_KERNEL_OBJECTS`, else `kiln-kernel-objects/` beside the executable when it exists.
+    public var prebuiltKernelObjects: String?
     /// The arithmetic convolutions may use: `.fp32` (default) or `.bf16` (see ``Precision``).
     /// Part of the cache key. `.bf16` on a CPU without AVX512_BF16 throws
     /// ``CompileError/missingCPUFeatures(precision:features:)`` (no silent fp32 fallback).
@@ -66,6 +70,13 @@ public struct AOTCompileOptions: Sendable {
     }
 
     /// The cache directory in effect.
+    /// The prebuilt kernel-object store this compile reads, or nil.
+    var prebuiltStore: KernelObjectStore? {
+        var env = ProcessInfo.processInfo.environment
+        if let prebuiltKernelObjects { env["KILN_KERNEL_OBJECTS"] = prebuiltKernelObjects }
+        return KernelObjectStore.prebuilt(environment: env)
+    }
+
     var resolvedCacheDirectory: URL {
         if let cacheDirectory { return URL(fileURLWithPath: cacheDirectory) }
         if let env = ProcessInfo.processInfo.environment["KILN_CACHE_DIR"], !env.isEmpty { return URL(fileURLWithPath: env) }

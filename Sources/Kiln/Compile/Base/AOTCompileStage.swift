@@ -11,13 +11,17 @@ public struct AOTCompileStage: Sendable {
     /// the compiling thread for the in-process steps. Unlike wall time it hardly depends on
     /// what else the machine runs.
     public var cpuMilliseconds: Double
-    /// True for a kernel file whose object came from the cache's `objects/` (no compiler ran).
+    /// True for a kernel file whose object came from the cache's `objects/` or the prebuilt
+    /// store (no compiler ran).
     public var cached = false
+    /// True for a kernel file whose object came from the prebuilt store
+    /// (``AOTCompileOptions/prebuiltKernelObjects``).
+    public var prebuilt = false
 
     /// `name  12.3 ms wall, 11.9 ms CPU` (or `cached`).
     public var summary: String {
         let label = name.padding(toLength: max(name.count, 28), withPad: " ", startingAt: 0)
-        return cached ? "\(label) object cached" : String(format: "%@ %8.1f ms wall %8.1f ms CPU", label, milliseconds, cpuMilliseconds)
+        return cached ? "\(label) object \(prebuilt ? "prebuilt" : "cached")" : String(format: "%@ %8.1f ms wall %8.1f ms CPU", label, milliseconds, cpuMilliseconds)
     }
 }
 

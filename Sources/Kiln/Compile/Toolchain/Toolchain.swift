@@ -117,7 +117,23 @@ struct Toolchain: Sendable {
     func build(in directory: URL, sources: [String], output: String, buildID: String, prebuilt: Set<String> = []) throws -> [AOTCompileStage] {
         let (compiles, link) = buildCommands(sources: sources, output: output, buildID: buildID)
         writeBuildScript(in: directory, compiles: compiles, link: link)
-        let order = Self.compileOrder(sources, in: directory).filter { !prebuilt.contains(sources[$0]) }
+        var stages = try compile(compiles, sources: sources, in: directory, skipping: prebuilt)
+        let (linked, linkMs) = timed { Result { try Subprocess.run(link, in: directory, timeout: timeout) } }
+        try check(linked, directory: directory)
+        stages.append(AOTCompileStage(name: "link", milliseconds: linkMs, cpuMilliseconds: ((try? linked.get())?.cpuSeconds ?? 0) * 1000))
+        // A compiler that exits 0 without writing a whole library (a wrapper script, a full disk
+        // it did not report) must not get a broken file into the cache: check the ELF headers.
+        if let problem = Self.builtLibraryProblem(directory.appendingPathComponent(output).path, name: output) {
+            throw CompileError.compilerFailed(compiler: command.joined(separator: " "), message: "it exited 0, but \(problem)",
+                                              sourceDirectory: directory.path)
+        }
+        return stages
+    }
+
+    /// Runs the compile commands of `sources` (those not in `skipping`) in parallel, most
+    /// expensive first; a stage per source in source order, or the first failure (in source order).
+    func compile(_ compiles: [[String]], sources: [String], in directory: URL, skipping: Set<String> = []) throws -> [AOTCompileStage] {
+        let order = Self.compileOrder(sources, in: directory).filter { !skipping.contains(sources[$0]) }
         let results = Self.runConcurrently(order.map { compiles[$0] }, in: directory, timeout: timeout)
         var bySource = [(result: Result<ProcessResult, Error>, milliseconds: Double)?](repeating: nil, count: compiles.count)
         for (slot, i) in order.enumerated() { bySource[i] = results[slot] }
@@ -130,15 +146,6 @@ struct Toolchain: Sendable {
             try check(r.result, directory: directory)
             stages.append(AOTCompileStage(name: "cc " + sources[i], milliseconds: r.milliseconds,
                                           cpuMilliseconds: ((try? r.result.get())?.cpuSeconds ?? 0) * 1000))
-        }
-        let (linked, linkMs) = timed { Result { try Subprocess.run(link, in: directory, timeout: timeout) } }
-        try check(linked, directory: directory)
-        stages.append(AOTCompileStage(name: "link", milliseconds: linkMs, cpuMilliseconds: ((try? linked.get())?.cpuSeconds ?? 0) * 1000))
-        // A compiler that exits 0 without writing a whole library (a wrapper script, a full disk
-        // it did not report) must not get a broken file into the cache: check the ELF headers.
-        if let problem = Self.builtLibraryProblem(directory.appendingPathComponent(output).path, name: output) {
-            throw CompileError.compilerFailed(compiler: command.joined(separator: " "), message: "it exited 0, but \(problem)",
-                                              sourceDirectory: directory.path)
         }
         return stages
     }
