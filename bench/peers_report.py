@@ -89,7 +89,9 @@ def render_markdown(r):
                      f"{fmt(row['pytorch_ms'])} | {fmt(row['kiln_gflops'], '.0f')} ({fmt(frac and frac * 100, '.0f')}%) |")
     if k:
         m = k["models"][0]
-        lines += ["", f"{m['model']}: aotCompile cold {fmt(m['compile_s'])} s, max-autotune cold {fmt(m['compile_autotune_s'])} s; "
+        prebuilt = (f" ({m['compile_prebuilt_objects']} kernel objects from `kiln prebuild-kernels`; "
+                    f"{fmt(m.get('compile_everything_s'))} s compiling every kernel file)") if m.get("compile_prebuilt_objects") else ""
+        lines += ["", f"{m['model']}: aotCompile cold {fmt(m['compile_s'])} s{prebuilt}, max-autotune cold {fmt(m['compile_autotune_s'])} s; "
                   f"fresh process (median of {m.get('fresh_processes', 1)} by first-run ratio): aotLoad {fmt(m['load_ms'])} ms, "
                   f"first run {fmt(m['first_run_ms'])} ms (steady {fmt(m['steady_ms'])} ms); batch-1 peak RSS {fmt(m['peak_rss_mb'], '.1f')} MB from a "
                   f"{'plain C' if m.get('peak_rss_host') == 'c' else 'Swift'} host "
