@@ -13,6 +13,13 @@ import Testing
                                         options: CompileFixtures.options(cache.appendingPathComponent(output).path, cache: cache.path))
     }
 
+    /// Expects the two reports' libraries to be the same bytes.
+    static func expectSameBytes(_ first: AOTCompileReport, _ second: AOTCompileReport,
+                                sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let a = try Data(contentsOf: URL(fileURLWithPath: first.path)), b = try Data(contentsOf: URL(fileURLWithPath: second.path))
+        #expect(a == b, "libraries differ (\(a.count) vs \(b.count) bytes)", sourceLocation: sourceLocation)
+    }
+
     static func kernelStages(_ report: AOTCompileReport) -> [AOTCompileStage] {
         report.stages.filter { $0.name.hasPrefix("cc ") && $0.name != "cc model.c" }
     }
@@ -29,8 +36,7 @@ import Testing
         let allCached = Self.kernelStages(second).allSatisfy { $0.cached }
         #expect(allCached, "\(second.stages.map(\.summary))")
         #expect(second.stages.contains { $0.name == "cc model.c" && !$0.cached })
-        let a = try Data(contentsOf: URL(fileURLWithPath: first.path)), b = try Data(contentsOf: URL(fileURLWithPath: second.path))
-        #expect(a == b, "libraries differ (\(a.count) vs \(b.count) bytes)")
+        try ObjectCacheTests.expectSameBytes(first, second)
     }
 
     @Test func damagedObjectIsCompiledAgain() throws {
@@ -43,8 +49,7 @@ import Testing
         let unit = String(URL(fileURLWithPath: victim).lastPathComponent.dropLast(2))   // "x.c.o" → "x.c"
         let recompiled = Self.kernelStages(second).filter { !$0.cached }.map(\.name)
         #expect(recompiled == ["cc " + unit], "\(second.stages.map(\.summary))")
-        let a = try Data(contentsOf: URL(fileURLWithPath: first.path)), b = try Data(contentsOf: URL(fileURLWithPath: second.path))
-        #expect(a == b, "libraries differ (\(a.count) vs \(b.count) bytes)")
+        try ObjectCacheTests.expectSameBytes(first, second)
         // The recompiled object replaced the damaged one.
         #expect((try? ELFCheck.check(dir.appendingPathComponent("objects").appendingPathComponent(victim).path)) != nil)
     }

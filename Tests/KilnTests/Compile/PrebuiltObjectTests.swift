@@ -25,8 +25,7 @@ import Testing
         let allPrebuilt = kernels.allSatisfy { $0.cached && $0.prebuilt }
         #expect(allPrebuilt, "\(second.stages.map(\.summary))")
         #expect(second.stages.contains { $0.name == "cc model.c" && !$0.cached })
-        let a = try Data(contentsOf: URL(fileURLWithPath: first.path)), b = try Data(contentsOf: URL(fileURLWithPath: second.path))
-        #expect(a == b, "libraries differ (\(a.count) vs \(b.count) bytes)")
+        try ObjectCacheTests.expectSameBytes(first, second)
     }
 
     @Test func damagedPrebuiltObjectsAreCompiledInstead() throws {
@@ -61,8 +60,7 @@ import Testing
         let anyPrebuilt = ObjectCacheTests.kernelStages(second).contains { $0.cached || $0.prebuilt }
         #expect(!anyPrebuilt, "\(second.stages.map(\.summary))")
         #expect(lines.all.contains { $0.contains("compiling every kernel file") }, "\(lines.all)")
-        let a = try Data(contentsOf: URL(fileURLWithPath: first.path)), b = try Data(contentsOf: URL(fileURLWithPath: second.path))
-        #expect(a == b, "libraries differ (\(a.count) vs \(b.count) bytes)")
+        try ObjectCacheTests.expectSameBytes(first, second)
     }
 
     /// Log lines collected from a compile's `log` closure.
