@@ -19,6 +19,7 @@
  * -march=native; the AVX-512 functions carry their own target attribute so both builds
  * have them, and the portable microkernel (same packed layouts) runs elsewhere.
  */
+#include "kiln_kernels.h" /* kiln_thread_switches */
 #include "kiln_gemm.h"
 #include "kiln_gemm_tile.h"
 #include "kiln_ops_internal.h"
@@ -276,16 +277,13 @@ static int cpu_has_avx512(void) {
 static int cpu_has_avx512(void) { return 0; }
 #endif
 
-static _Atomic int g_force_portable = 0;
-
-void kiln_gemm_force_portable(int force) {
-    atomic_store_explicit(&g_force_portable, force != 0, memory_order_relaxed);
-}
+/* A switch of the calling thread (see kiln_thread_set_switch), not of the process. */
+void kiln_gemm_force_portable(int force) { kiln_thread_set_switch(KILN_SWITCH_PORTABLE_GEMM, force != 0); }
 
 int kiln_gemm_cpu_has_avx512(void) { return cpu_has_avx512(); }
 
 int kiln_gemm_uses_avx512(void) {
-    return !atomic_load_explicit(&g_force_portable, memory_order_relaxed) && cpu_has_avx512();
+    return !(kiln_thread_switches() & KILN_SWITCH_PORTABLE_GEMM) && cpu_has_avx512();
 }
 
 /* The fused last column (tile49_avx512) needs the 8 x 48 AVX-512 tile. */

@@ -9,6 +9,7 @@
  * loads three B vectors (32 bf16 each) and broadcasts one A pair per row: 24 vdpbf16ps do
  * the work of 48 fp32 FMAs, and the A panels (the weights) are half the bytes.
  */
+#include "kiln_kernels.h" /* kiln_thread_switches */
 #include "kiln_gemm_bf16.h"
 #include "kiln_gemm_tile.h"
 #include "kiln_ops_internal.h"
@@ -204,17 +205,14 @@ static int cpu_has_bf16(void) {
 static int cpu_has_bf16(void) { return 0; }
 #endif
 
-static _Atomic int g_force_portable = 0;
+/* A switch of the calling thread (see kiln_thread_set_switch), not of the process. */
+void kiln_gemm_bf16_force_portable(int force) { kiln_thread_set_switch(KILN_SWITCH_PORTABLE_GEMM_BF16, force != 0); }
 
-void kiln_gemm_bf16_force_portable(int force) {
-    atomic_store_explicit(&g_force_portable, force != 0, memory_order_relaxed);
-}
-
-int kiln_gemm_bf16_portable_forced(void) { return atomic_load_explicit(&g_force_portable, memory_order_relaxed); }
+int kiln_gemm_bf16_portable_forced(void) { return (kiln_thread_switches() & KILN_SWITCH_PORTABLE_GEMM_BF16) != 0; }
 
 int kiln_cpu_has_avx512_bf16(void) { return cpu_has_bf16(); }
 
-static int use_bf16(void) { return !atomic_load_explicit(&g_force_portable, memory_order_relaxed) && cpu_has_bf16(); }
+static int use_bf16(void) { return !kiln_gemm_bf16_portable_forced() && cpu_has_bf16(); }
 
 /* ------------------------------------------------------------------ driver */
 

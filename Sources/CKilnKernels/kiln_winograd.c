@@ -15,6 +15,7 @@
  * phase is split across threads instead (split-phase): channels, frequencies, output
  * channels, so that the weights, which then dominate the traffic, are read once.
  */
+#include "kiln_kernels.h" /* kiln_thread_switches */
 #include "kiln_winograd_simd.h"
 #include "kiln_gemm.h"
 
@@ -45,9 +46,8 @@
 
 /* ------------------------------------------------------------------ run-time dispatch */
 
-static _Atomic int g_force_portable = 0;
-
-void kiln_winograd_force_portable(int force) { atomic_store(&g_force_portable, force != 0); }
+/* A switch of the calling thread (see kiln_thread_set_switch), not of the process. */
+void kiln_winograd_force_portable(int force) { kiln_thread_set_switch(KILN_SWITCH_PORTABLE_WINOGRAD, force != 0); }
 
 #if KILN_WINO_AVX512
 static int check_avx512(void) { return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma"); }
@@ -56,7 +56,7 @@ static int check_avx512(void) { return __builtin_cpu_supports("avx512f") && __bu
 int kiln_winograd_use_avx512(void) {
 #if KILN_WINO_AVX512
     static _Atomic int has = -1;
-    return kiln_cpu_check_cached(&has, check_avx512) && !atomic_load(&g_force_portable);
+    return kiln_cpu_check_cached(&has, check_avx512) && !(kiln_thread_switches() & KILN_SWITCH_PORTABLE_WINOGRAD);
 #else
     return 0;
 #endif

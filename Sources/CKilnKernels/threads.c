@@ -44,6 +44,15 @@ static _Atomic int g_num_threads = 0;
  * threads that will not come). */
 static _Thread_local int tls_in_job = 0;
 
+/* The calling thread's kernel switches (KILN_SWITCH_…): they travel with its parallel calls,
+ * so every chunk of a call runs with its caller's switches, whichever thread runs it, and no
+ * other thread's work sees them. */
+static _Thread_local unsigned tls_switches = 0;
+
+unsigned kiln_thread_switches(void) { return tls_switches; }
+
+void kiln_thread_set_switch(unsigned bit, int on) { tls_switches = on ? (tls_switches | bit) : (tls_switches & ~bit); }
+
 static int clamp_threads(long n) {
     if (n < 1) return 1;
     if (n > KILN_MAX_THREADS) return KILN_MAX_THREADS;
@@ -81,14 +90,18 @@ typedef struct {
     kiln_range_fn fn;
     void *ctx;
     size_t begin, end;
+    unsigned switches;   /* the caller's */
 } chunk_job;
 
 static void *run_chunk(void *arg) {
     chunk_job *j = (chunk_job *)arg;
     const int outer = tls_in_job;
+    const unsigned own = tls_switches;
     tls_in_job = 1;
+    tls_switches = j->switches;
     j->fn(j->ctx, j->begin, j->end);
     tls_in_job = outer;
+    tls_switches = own;
     return NULL;
 }
 
@@ -101,7 +114,7 @@ static void spawn_and_join(size_t n, size_t k, kiln_range_fn fn, void *ctx) {
     pthread_t tids[KILN_MAX_THREADS];
     int started[KILN_MAX_THREADS];
     for (size_t i = 0; i < k; i++)
-        jobs[i] = (chunk_job){fn, ctx, chunk_start(n, k, i), chunk_start(n, k, i + 1)};
+        jobs[i] = (chunk_job){fn, ctx, chunk_start(n, k, i), chunk_start(n, k, i + 1), tls_switches};
     for (size_t i = 1; i < k; i++) {
         started[i] = pthread_create(&tids[i], NULL, run_chunk, &jobs[i]) == 0;
         /* Thread creation can fail under resource pressure: do the chunk ourselves. */
@@ -126,6 +139,7 @@ static struct {
     kiln_range_fn fn;
     void *ctx;
     size_t n, k;
+    unsigned switches;           /* the owner's kernel switches, for every chunk */
     pthread_mutex_t lock;        /* guards workers[]/nworkers and the sleep/wake handshake */
     pthread_cond_t wake;
     int nworkers;
@@ -156,9 +170,12 @@ static void run_claimed_chunks(uint32_t gen) {
         if (!atomic_compare_exchange_weak(&pool.ticket, &t, t + 1)) continue;
         /* The chunk is ours: the job stays published until `done` counts it. */
         size_t i = (size_t)(t & 0xffffu), n = pool.n, k = pool.k;
+        const unsigned own = tls_switches;
         tls_in_job = 1;
+        tls_switches = pool.switches;
         pool.fn(pool.ctx, chunk_start(n, k, i), chunk_start(n, k, i + 1));
         tls_in_job = 0;
+        tls_switches = own;
         atomic_fetch_add(&pool.done, 1);
         t = atomic_load(&pool.ticket);
     }
@@ -241,6 +258,7 @@ static void run_on_pool(size_t n, size_t k, kiln_range_fn fn, void *ctx) {
     pool.ctx = ctx;
     pool.n = n;
     pool.k = k;
+    pool.switches = tls_switches;
     atomic_store(&pool.done, 0);
     uint32_t gen = (uint32_t)(atomic_load(&pool.ticket) >> 32) + 1;
     atomic_store(&pool.ticket, (uint64_t)gen << 32 | (uint64_t)k << 16); /* publishes the job */

@@ -68,7 +68,7 @@ void kiln_conv2d_winograd_f4x3(const kiln_conv2d_params *p, const float *x, cons
                                float *workspace);
 
 /* force != 0: Winograd transforms use the portable C path even on AVX-512 CPUs (tests);
- * 0: back to run-time detection. Process-wide. */
+ * 0: back to run-time detection. For the calling thread and its calls' chunks only. */
 void kiln_winograd_force_portable(int force);
 
 /* Internal: the size above which a convolution's input (or residual) is taken to have left

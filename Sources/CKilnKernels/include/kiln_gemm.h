@@ -99,7 +99,8 @@ int kiln_gemm_cpu_has_avx512(void);
 /* 1 when the AVX-512 microkernel is in use (the CPU has it and it is not forced off). */
 int kiln_gemm_uses_avx512(void);
 /* force != 0: use the portable microkernel even on AVX-512 CPUs (for tests);
- * 0: back to run-time detection. Affects calls that start afterwards, process-wide. */
+ * 0: back to run-time detection. For the calling thread and its calls' chunks only (see
+ * kiln_thread_set_switch). */
 void kiln_gemm_force_portable(int force);
 
 #ifdef __cplusplus

@@ -75,7 +75,7 @@ void kiln_gemm_bf16_ref(int m, int n, int k, const float *a, int lda, const floa
                         float *c, int ldc, const float *bias, const float *residual, int ldr, const kiln_act *act);
 
 /* force != 0: the portable microkernel even on AVX512_BF16 CPUs (tests); 0: detect.
- * Also obeyed by kiln_conv2d_direct_bf16. */
+ * Also obeyed by kiln_conv2d_direct_bf16. For the calling thread and its calls' chunks only. */
 void kiln_gemm_bf16_force_portable(int force);
 /* Internal: 1 while kiln_gemm_bf16_force_portable(1) is in effect. */
 int kiln_gemm_bf16_portable_forced(void);

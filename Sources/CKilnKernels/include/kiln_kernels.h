@@ -34,6 +34,17 @@ void kiln_set_num_threads(int n);
 typedef void (*kiln_range_fn)(void *ctx, size_t begin, size_t end);
 void kiln_parallel_for(size_t n, size_t min_chunk, kiln_range_fn fn, void *ctx);
 
+/* Kernel switches (test hooks such as kiln_gemm_force_portable) belong to the thread that sets
+ * them and to the chunks of its kiln_parallel_for calls, on whichever thread those run: a test
+ * forcing the portable path never changes what kernels compute for other threads. */
+enum {
+    KILN_SWITCH_PORTABLE_GEMM = 1u << 0,
+    KILN_SWITCH_PORTABLE_GEMM_BF16 = 1u << 1,
+    KILN_SWITCH_PORTABLE_WINOGRAD = 1u << 2,
+};
+unsigned kiln_thread_switches(void);
+void kiln_thread_set_switch(unsigned bit, int on);
+
 /* ---------------------------------------------------------------- conv2d */
 
 /* x: (N, C, H, W), w: (OC, C/groups, KH, KW), bias: (OC) or NULL,

@@ -10,8 +10,8 @@ import Testing
 /// differs); against the fp32 convolution |Δ| ≤ 2⁻⁷ · Σ|x||w| + that tolerance per element,
 /// and the network's contract 5e-3 · max |ref| where the output is large enough to have a
 /// scale. The twin itself is checked against `kiln_conv2d_ref` on bf16-rounded inputs.
-/// Serialized: `kiln_gemm_bf16_force_portable` is process-wide.
-@Suite(.serialized) struct DirectBF16KernelTests {
+/// Not serialized: the portable switches belong to the calling thread (kiln_thread_set_switch).
+@Suite struct DirectBF16KernelTests {
     static func check(_ p: kiln_conv2d_params, _ useBias: Bool, _ useResidual: Bool, _ seed: Int, _ path: String) -> String? {
         var p = p
         let (x, w, bias, residual, yCount) = GemmBF16KernelTests.convInputs(p, bias: useBias, residual: useResidual, seed: seed)

@@ -15,8 +15,8 @@ import Testing
 ///   outputs) and the epilogue keeps it (no activation, ReLU), the network's contract max |Δ|
 ///   ≤ 5e-3 · max |ref|. (On a 7×1 output with cancelling sums, or after a saturating
 ///   sigmoid or Clip, max |ref| can be far below the rounding of the products, 2⁻⁷·Σ|a||b|.)
-/// Serialized: `kiln_gemm_bf16_force_portable` is process-wide.
-@Suite(.serialized) struct GemmBF16KernelTests {
+/// Not serialized: the portable switches belong to the calling thread (kiln_thread_set_switch).
+@Suite struct GemmBF16KernelTests {
     static let contract: Float = 5e-3
 
     static var paths: [(name: String, portable: Int32)] {

@@ -4,8 +4,8 @@ import Testing
 /// Kiln's packed GEMM (`kiln_gemm`) against its naive twin `kiln_gemm_ref`, and the
 /// packed-GEMM convolution (`kiln_conv2d_gemm`) against `kiln_conv2d_ref`, on both the
 /// AVX-512 microkernel and the portable one. Tolerance: 1e-4 · max(1, max |ref|).
-/// Serialized: `kiln_gemm_force_portable` is process-wide.
-@Suite(.serialized) struct GemmKernelTests {
+/// Not serialized: the portable switches belong to the calling thread (kiln_thread_set_switch).
+@Suite struct GemmKernelTests {
     static let mr = Int(KILN_GEMM_MR), nr = Int(KILN_GEMM_NR), kc = Int(KILN_GEMM_KC)
 
     /// Both microkernels: the AVX-512 one (when this CPU has it) and the portable one.

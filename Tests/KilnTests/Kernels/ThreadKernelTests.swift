@@ -1,3 +1,4 @@
+import Foundation
 import CKilnKernels
 import Testing
 
@@ -134,5 +135,46 @@ import Testing
             }
         }
         KernelCheck.record(failures.value)
+    }
+
+    /// Each chunk's kiln_thread_switches() in a 64-item parallel call from this thread.
+    static func chunkSwitches() -> [UInt32] {
+        var seen = [UInt32](repeating: 99, count: 64)
+        seen.withUnsafeMutableBufferPointer { buf in
+            kiln_parallel_for(64, 1, { raw, begin, end in
+                let p = raw!.assumingMemoryBound(to: UInt32.self)
+                for i in begin..<end { p[i] = kiln_thread_switches() }
+            }, buf.baseAddress)
+        }
+        return seen
+    }
+
+    /// A kernel switch set on one thread reaches every chunk of that thread's parallel calls,
+    /// whichever thread runs it, and never another thread's work: a test forcing the portable
+    /// GEMM cannot change what a concurrent test computes.
+    @Test func switchesTravelWithTheCallersChunksOnly() {
+        let bit = UInt32(KILN_SWITCH_PORTABLE_GEMM)
+        final class Seen: @unchecked Sendable { var switches: [UInt32] = []; var usesAVX512: Int32 = -1 }
+        func onAnotherThread() -> Seen {
+            let seen = Seen(), done = DispatchSemaphore(value: 0)
+            Thread {
+                seen.switches = Self.chunkSwitches()
+                seen.usesAVX512 = kiln_gemm_uses_avx512()
+                done.signal()
+            }.start()
+            done.wait()
+            return seen
+        }
+        kiln_gemm_force_portable(1)
+        defer { kiln_gemm_force_portable(0) }
+        #expect(kiln_thread_switches() & bit != 0)
+        #expect(kiln_gemm_uses_avx512() == 0)
+        let here = Self.chunkSwitches()
+        #expect(here.allSatisfy { $0 & bit != 0 }, "chunks of this thread's call: \(here)")
+        let other = onAnotherThread()
+        #expect(other.switches.allSatisfy { $0 == 0 }, "another thread's chunks: \(other.switches)")
+        #expect(other.usesAVX512 == kiln_gemm_cpu_has_avx512())
+        kiln_gemm_force_portable(0)
+        #expect(kiln_thread_switches() == 0 && Self.chunkSwitches().allSatisfy { $0 == 0 })
     }
 }

@@ -15,8 +15,8 @@ import Testing
 /// boundary still fails by O(1). `resnetSizedLayersStayWithinAutotuneTolerance` checks the
 /// tighter 1e-4 that autotune and the whole-network fixtures need.
 ///
-/// Serialized: `kiln_winograd_force_portable` is process-wide.
-@Suite(.serialized) struct WinogradKernelTests {
+/// Not serialized: the portable switches belong to the calling thread (kiln_thread_set_switch).
+@Suite struct WinogradKernelTests {
     enum Variant: String, CaseIterable {
         case f2x3, f4x3
         var tolerance: Float { self == .f2x3 ? 1e-4 : 1e-3 }

@@ -70,13 +70,6 @@ public struct AOTCompileOptions: Sendable {
     }
 
     /// The cache directory in effect.
-    /// The prebuilt kernel-object store this compile reads, or nil.
-    var prebuiltStore: KernelObjectStore? {
-        var env = ProcessInfo.processInfo.environment
-        if let prebuiltKernelObjects { env["KILN_KERNEL_OBJECTS"] = prebuiltKernelObjects }
-        return KernelObjectStore.prebuilt(environment: env)
-    }
-
     var resolvedCacheDirectory: URL {
         if let cacheDirectory { return URL(fileURLWithPath: cacheDirectory) }
         if let env = ProcessInfo.processInfo.environment["KILN_CACHE_DIR"], !env.isEmpty { return URL(fileURLWithPath: env) }

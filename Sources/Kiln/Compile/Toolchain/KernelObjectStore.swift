@@ -80,3 +80,12 @@ struct KernelObjectStore: Sendable {
         return URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent(prebuiltFolderName)
     }
 }
+
+extension AOTCompileOptions {
+    /// The prebuilt kernel-object store this compile reads, or nil.
+    var prebuiltStore: KernelObjectStore? {
+        var env = ProcessInfo.processInfo.environment
+        if let prebuiltKernelObjects { env["KILN_KERNEL_OBJECTS"] = prebuiltKernelObjects }
+        return KernelObjectStore.prebuilt(environment: env)
+    }
+}
