@@ -307,8 +307,8 @@ static microkernel_fn pick_microkernel(void) {
 #define SHORT_K_GROUP 4
 
 // A short K block (e.g. K = 16: MobileNetV2's 16->96 1x1 at 112x112) over full B panels
-// from column jr: packs as many panels as the KC x NR workspace holds (KC / kc, at most up
-// to jc_end), then runs each A panel across all of them. Why: with few k per tile, writing
+// from column jr: packs as many panels as the KC x NR workspace holds (KC / kc, ending by
+// column `end`), then runs each A panel across all of them. Why: with few k per tile, writing
 // C dominates; panel by panel, each B panel's tiles write MR-row strips down all M rows (96
 // rows of C, 192 bytes each), while here each A panel writes MR rows in runs of up to
 // 12 panels (2.3 KB per row), which the caches and prefetchers follow far better, above all
@@ -316,11 +316,11 @@ static microkernel_fn pick_microkernel(void) {
 // a: the first A panel's column pc, c/bias/residual at its first row, m: rows from there.
 // Returns the columns done (a multiple of NR, at least 2 * NR).
 static int short_k_group(microkernel_fn kernel, int kc, const float *a, int k_total, int panels, int m,
-                         kiln_gemm_pack_b_fn pack_b, const void *ctx, int k, int jr, int jc_end, float *c, int ldc,
+                         kiln_gemm_pack_b_fn pack_b, const void *ctx, int k, int jr, int end, float *c, int ldc,
                          const float *bias, const float *residual, const tile_epilogue *e0, float *workspace) {
     const int most = KC / kc;
     int g = 0;
-    for (; g < most && jc_end - (jr + g * NR) >= NR; g++)
+    for (; g < most && end - (jr + g * NR) >= NR; g++)
         pack_b(ctx, k, kc, jr + g * NR, NR, workspace + (size_t)g * kc * NR);
     tile_epilogue e = *e0;
     for (int ip = 0; ip < panels; ip++) {
@@ -380,9 +380,11 @@ void kiln_gemm_with_packer_range(int m, int n, int k0, int k1, int k_total, cons
                     break;
                 }
 #endif
-                if (kc > 0 && KC / kc >= SHORT_K_GROUP && nr == NR && jc_end - jr >= 2 * NR) {
+                /* The group stops short of a last full panel that the fused column joins. */
+                const int group_end = jc_end == n && n % NR == 1 && n > NR ? n - NR - 1 : jc_end;
+                if (kc > 0 && KC / kc >= SHORT_K_GROUP && group_end - jr >= 2 * NR) {
                     jr += short_k_group(kernel, kc, a_packed + (size_t)ic * MR * k_total + (size_t)pc * MR, k_total,
-                                        ic_end - ic, m - ic * MR, pack_b, ctx, k0 + pc, jr, jc_end,
+                                        ic_end - ic, m - ic * MR, pack_b, ctx, k0 + pc, jr, group_end,
                                         c + (size_t)ic * MR * ldc, ldc, bias ? bias + ic * MR : NULL,
                                         residual ? residual + (size_t)ic * MR * ldr : NULL, &e, workspace) - NR;
                     continue;
