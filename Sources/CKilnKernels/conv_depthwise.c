@@ -30,6 +30,8 @@
 /* Widest input row the row-pass kernels take: what the zero row stands in for. */
 #define KILN_DW_ZERO_ROW 4096
 static const float dw_zero_row[KILN_DW_ZERO_ROW];
+/* Narrowest input row whose row-pass kernel prefetches the next pass (see dw_plane_rows). */
+#define KILN_DW_PREFETCH_W 64
 
 int kiln_conv2d_depthwise_applicable(const kiln_conv2d_params *p) {
     return p->groups == p->c && p->oc == p->c;
@@ -152,35 +154,55 @@ KILN_ACT_AVX512_FN static inline __attribute__((always_inline)) __m512 dw_shift(
 // Dilation 1, KH x KW, stride S: R output rows per pass. Each input row of the pass is
 // loaded once per tap column and feeds every output row whose window covers it (a 3x3
 // stride-1 pass of 4 rows loads 6 rows x 3 columns instead of 4 x 9), all loop bounds
-// compile-time so the tap-to-row matching unrolls away.
+// compile-time so the tap-to-row matching unrolls away. A pass covers every column block
+// of its rows before the next pass starts, so the input streams through in address order
+// (column blocks outermost walked the plane once per block, a few cache lines of each row
+// at a time, which the hardware prefetchers follow poorly: at 112x112 the plane arrives
+// from L3, just written by the expanding 1x1). PF: wide planes (rows of 64 floats or more,
+// the 112x112 layers) also prefetch, per column block, the rows the next pass adds; on the
+// 56x56 planes the same prefetches cost more than they saved, so they are compiled out there.
 KILN_ACT_AVX512_FN static inline __attribute__((always_inline)) void
-dw_plane_rows(const int KH, const int KW, const int S, const int R, const kiln_conv2d_params *p, const float *xp,
-              const float *wc, float b, const float *rp, float *yp) {
+dw_plane_rows(const int KH, const int KW, const int S, const int R, const int PF, const int ONE, const kiln_conv2d_params *p,
+              const float *xp, const float *wc, float b, const float *rp, float *yp) {
     const int oh = p->oh, ow = p->ow, h = p->h, w = p->w;
     const __m512 bias = _mm512_set1_ps(b);
     const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
     const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
-    for (int ox0 = 0; ox0 < ow; ox0 += 16) {
-        const int n = ow - ox0 < 16 ? ow - ox0 : 16;
-        const __mmask16 om = (__mmask16)((1u << n) - 1);
-        __mmask16 m0[KW], m1[KW];
-        dw_masks(S, KW, ox0 * S - p->pad_w, 1, w, m0, m1);
-        const __mmask16 ma = dw_span_mask(ox0 * S - p->pad_w, w), mb = dw_span_mask(ox0 * S - p->pad_w + 16, w),
-                        mc = dw_span_mask(ox0 * S - p->pad_w + 32, w);
-        for (int oy0 = 0; oy0 < oh; oy0 += R) {
+    const int T = (R - 1) * S + KH; /* input rows per pass */
+    /* ONE: the plane is one column block (9-16 outputs wide), whose masks are computed once
+     * for all passes: recomputing them per pass cost ~8% on the 14x14 stride-1 planes. Not for
+     * stride 2, whose 2 * KW + 3 masks do not fit the 8 mask registers (measured slower). */
+    __mmask16 m0[KW], m1[KW], ma = 0, mb = 0, mc = 0;
+    if (ONE) {
+        dw_masks(S, KW, -p->pad_w, 1, w, m0, m1);
+        ma = dw_span_mask(-p->pad_w, w), mb = dw_span_mask(16 - p->pad_w, w), mc = dw_span_mask(32 - p->pad_w, w);
+    }
+    for (int oy0 = 0; oy0 < oh; oy0 += R) {
+        /* Rows outside the image read a row of zeros instead of being skipped: a branch in
+         * the tap loop makes GCC keep acc[] in memory. */
+        const float *rows[(KILN_DW_ROWS_MAX - 1) * 2 + 5];
+        for (int t = 0; t < T; t++) {
+            const int iy = oy0 * S - p->pad_h + t;
+            rows[t] = ((unsigned)iy < (unsigned)h ? xp + (size_t)iy * w : dw_zero_row) - p->pad_w;
+        }
+        for (int ox0 = 0; ox0 < ow; ox0 += 16) {
+            const int n = ow - ox0 < 16 ? ow - ox0 : 16, x0 = ox0 * S - p->pad_w;
+            const __mmask16 om = (__mmask16)((1u << n) - 1);
+            if (!ONE) {
+                dw_masks(S, KW, x0, 1, w, m0, m1);
+                ma = dw_span_mask(x0, w), mb = dw_span_mask(x0 + 16, w), mc = dw_span_mask(x0 + 32, w);
+            }
             __m512 acc[R];
             for (int j = 0; j < R; j++) acc[j] = _mm512_setzero_ps();
-            /* Rows outside the image read a row of zeros instead of being skipped: a
-             * branch in the tap loop makes GCC keep acc[] in memory. */
-            const int T = (R - 1) * S + KH;
-            const float *rows[(KILN_DW_ROWS_MAX - 1) * 2 + 5];
-            for (int t = 0; t < T; t++) {
-                const int iy = oy0 * S - p->pad_h + t;
-                rows[t] = ((unsigned)iy < (unsigned)h ? xp + (size_t)iy * w : dw_zero_row) + ox0 * S - p->pad_w;
-            }
 #pragma GCC unroll 16
             for (int t = 0; t < T; t++) {
-                const float *row = rows[t];
+                const float *row = rows[t] + ox0 * S;
+                if (PF && t >= T - R * S) { /* a row the next pass reads and this one does not */
+                    const float *nx = row + (size_t)R * S * w;
+                    _mm_prefetch((const char *)nx, _MM_HINT_T0);
+                    _mm_prefetch((const char *)(nx + 16), _MM_HINT_T0);
+                    if (S == 2) _mm_prefetch((const char *)(nx + 32), _MM_HINT_T0);
+                }
                 /* Stride 2: the row's 48 inputs from the block start, split once into even
                  * and odd columns; tap kx = 2q (+1) is the even (odd) run moved q lanes on,
                  * its last lanes from the third vector. 3 loads and 2-4 permutes per row
@@ -291,10 +313,16 @@ dw_pair_rows(const int KH, const int KW, const int S, const int R, const kiln_co
  * no pass computes rows past the end (4-row passes would on every 14x14 and 7x7 plane),
  * and 7 accumulators hide the FMA latency; a 3x3 stride-1 pass loads 9 rows x 3 columns for
  * 63 FMAs. The 3x3 weights stay in registers; the 5x5 ones are broadcast from memory. */
-KILN_ACT_AVX512_FN static void dw_plane_3x3_s1(const kiln_conv2d_params *p, const float *x, const float *w, float b, const float *r, float *y) { dw_plane_rows(3, 3, 1, 7, p, x, w, b, r, y); }
-KILN_ACT_AVX512_FN static void dw_plane_3x3_s2(const kiln_conv2d_params *p, const float *x, const float *w, float b, const float *r, float *y) { dw_plane_rows(3, 3, 2, 7, p, x, w, b, r, y); }
-KILN_ACT_AVX512_FN static void dw_plane_5x5_s1(const kiln_conv2d_params *p, const float *x, const float *w, float b, const float *r, float *y) { dw_plane_rows(5, 5, 1, 7, p, x, w, b, r, y); }
-KILN_ACT_AVX512_FN static void dw_plane_5x5_s2(const kiln_conv2d_params *p, const float *x, const float *w, float b, const float *r, float *y) { dw_plane_rows(5, 5, 2, 7, p, x, w, b, r, y); }
+KILN_ACT_AVX512_FN static void dw_plane_3x3_s1(const kiln_conv2d_params *p, const float *x, const float *w, float b, const float *r, float *y) { dw_plane_rows(3, 3, 1, 7, 0, 0, p, x, w, b, r, y); }
+KILN_ACT_AVX512_FN static void dw_plane_3x3_s1_one(const kiln_conv2d_params *p, const float *x, const float *w, float b, const float *r, float *y) { dw_plane_rows(3, 3, 1, 7, 0, 1, p, x, w, b, r, y); }
+KILN_ACT_AVX512_FN static void dw_plane_3x3_s1_wide(const kiln_conv2d_params *p, const float *x, const float *w, float b, const float *r, float *y) { dw_plane_rows(3, 3, 1, 7, 1, 0, p, x, w, b, r, y); }
+KILN_ACT_AVX512_FN static void dw_plane_3x3_s2(const kiln_conv2d_params *p, const float *x, const float *w, float b, const float *r, float *y) { dw_plane_rows(3, 3, 2, 7, 0, 0, p, x, w, b, r, y); }
+KILN_ACT_AVX512_FN static void dw_plane_3x3_s2_wide(const kiln_conv2d_params *p, const float *x, const float *w, float b, const float *r, float *y) { dw_plane_rows(3, 3, 2, 7, 1, 0, p, x, w, b, r, y); }
+KILN_ACT_AVX512_FN static void dw_plane_5x5_s1(const kiln_conv2d_params *p, const float *x, const float *w, float b, const float *r, float *y) { dw_plane_rows(5, 5, 1, 7, 0, 0, p, x, w, b, r, y); }
+KILN_ACT_AVX512_FN static void dw_plane_5x5_s1_one(const kiln_conv2d_params *p, const float *x, const float *w, float b, const float *r, float *y) { dw_plane_rows(5, 5, 1, 7, 0, 1, p, x, w, b, r, y); }
+KILN_ACT_AVX512_FN static void dw_plane_5x5_s1_wide(const kiln_conv2d_params *p, const float *x, const float *w, float b, const float *r, float *y) { dw_plane_rows(5, 5, 1, 7, 1, 0, p, x, w, b, r, y); }
+KILN_ACT_AVX512_FN static void dw_plane_5x5_s2(const kiln_conv2d_params *p, const float *x, const float *w, float b, const float *r, float *y) { dw_plane_rows(5, 5, 2, 7, 0, 0, p, x, w, b, r, y); }
+KILN_ACT_AVX512_FN static void dw_plane_5x5_s2_wide(const kiln_conv2d_params *p, const float *x, const float *w, float b, const float *r, float *y) { dw_plane_rows(5, 5, 2, 7, 1, 0, p, x, w, b, r, y); }
 KILN_ACT_AVX512_FN static void dw_plane_any_s1(const kiln_conv2d_params *p, const float *x, const float *w, float b, const float *r, float *y) { dw_plane_avx512(0, 0, 1, p, x, w, b, r, y); }
 KILN_ACT_AVX512_FN static void dw_plane_any_s2(const kiln_conv2d_params *p, const float *x, const float *w, float b, const float *r, float *y) { dw_plane_avx512(0, 0, 2, p, x, w, b, r, y); }
 typedef void (*dw_pair_fn)(const kiln_conv2d_params *p, const float *xa, const float *xb, const float *wa,
@@ -321,7 +349,11 @@ static dw_plane_fn dw_pick(const kiln_conv2d_params *p) {
         p->kw <= KILN_DW_MAX_KW) {
         const int s2 = p->stride_w == 2;
         const int dil1 = p->dil_h == 1 && p->dil_w == 1 && p->w <= KILN_DW_ZERO_ROW;
+        if (dil1 && p->kh == 3 && p->kw == 3 && p->w >= KILN_DW_PREFETCH_W) return s2 ? dw_plane_3x3_s2_wide : dw_plane_3x3_s1_wide;
+        if (dil1 && p->kh == 3 && p->kw == 3 && p->ow <= 16 && !s2) return dw_plane_3x3_s1_one;
         if (dil1 && p->kh == 3 && p->kw == 3) return s2 ? dw_plane_3x3_s2 : dw_plane_3x3_s1;
+        if (dil1 && p->kh == 5 && p->kw == 5 && p->w >= KILN_DW_PREFETCH_W) return s2 ? dw_plane_5x5_s2_wide : dw_plane_5x5_s1_wide;
+        if (dil1 && p->kh == 5 && p->kw == 5 && p->ow <= 16 && !s2) return dw_plane_5x5_s1_one;
         if (dil1 && p->kh == 5 && p->kw == 5) return s2 ? dw_plane_5x5_s2 : dw_plane_5x5_s1;
         return s2 ? dw_plane_any_s2 : dw_plane_any_s1;
     }

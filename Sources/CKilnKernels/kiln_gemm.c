@@ -8,6 +8,7 @@
  *     for each KC block of K
  *       for each NR-column panel of B        (packed KC x NR, 36 KB, stays in L1)
  *         pack it; for each MR-row panel of A in the block: microkernel MR x NR
+ *       (short K blocks: a group of B panels packed at once, each A panel across the group)
  * The microkernel keeps the 8 x 48 tile of C in 24 zmm registers, broadcasts one A value
  * per row and loads three vectors of B per k (8 x 48 measured faster than 14 x 32, 12 x 32
  * and 6 x 64 on Zen 5, and wastes no rows on ResNet's channel counts). The first K block
@@ -300,6 +301,39 @@ static microkernel_fn pick_microkernel(void) {
 
 /* ------------------------------------------------------------------ driver */
 
+/* Short K blocks (kc <= KC / SHORT_K_GROUP) take the grouped order below. */
+#define SHORT_K_GROUP 4
+
+// A short K block (e.g. K = 16: MobileNetV2's 16->96 1x1 at 112x112) over full B panels
+// from column jr: packs as many panels as the KC x NR workspace holds (KC / kc, ending by
+// column `end`), then runs each A panel across all of them. Why: with few k per tile, writing
+// C dominates; panel by panel, each B panel's tiles write MR-row strips down all M rows (96
+// rows of C, 192 bytes each), while here each A panel writes MR rows in runs of up to
+// 12 panels (2.3 KB per row), which the caches and prefetchers follow far better, above all
+// when other work shares the caches.
+// a: the first A panel's column pc, c/bias/residual at its first row, m: rows from there.
+// Returns the columns done (a multiple of NR, at least 2 * NR).
+static int short_k_group(microkernel_fn kernel, int kc, const float *a, int k_total, int panels, int m,
+                         kiln_gemm_pack_b_fn pack_b, const void *ctx, int k, int jr, int end, float *c, int ldc,
+                         const float *bias, const float *residual, const tile_epilogue *e0, float *workspace) {
+    const int most = KC / kc;
+    int g = 0;
+    for (; g < most && end - (jr + g * NR) >= NR; g++)
+        pack_b(ctx, k, kc, jr + g * NR, NR, workspace + (size_t)g * kc * NR);
+    tile_epilogue e = *e0;
+    for (int ip = 0; ip < panels; ip++) {
+        const int row = ip * MR;
+        e.bias = bias ? bias + row : NULL;
+        for (int q = 0; q < g; q++) {
+            const int col = jr + q * NR;
+            e.residual = residual ? residual + (size_t)row * e.ldr + col : NULL;
+            kernel(kc, a + (size_t)row * k_total, (size_t)MR * k_total, 1, workspace + (size_t)q * kc * NR,
+                   c + (size_t)row * ldc + col, ldc, m - row < MR ? m - row : MR, NR, &e);
+        }
+    }
+    return g * NR;
+}
+
 // c (M, N) = a_packed (M, K)[:, k0:k1] . B (K, N)[k0:k1, :] with B produced panel by panel
 // by pack_b (called with absolute k); a_packed holds all k_total columns.
 void kiln_gemm_with_packer_range(int m, int n, int k0, int k1, int k_total, const float *a_packed,
@@ -344,6 +378,15 @@ void kiln_gemm_with_packer_range(int m, int n, int k0, int k1, int k_total, cons
                     break;
                 }
 #endif
+                /* The group stops short of a last full panel that the fused column joins. */
+                const int group_end = jc_end == n && n % NR == 1 && n > NR ? n - NR - 1 : jc_end;
+                if (kc > 0 && KC / kc >= SHORT_K_GROUP && group_end - jr >= 2 * NR) {
+                    jr += short_k_group(kernel, kc, a_packed + (size_t)ic * MR * k_total + (size_t)pc * MR, k_total,
+                                        ic_end - ic, m - ic * MR, pack_b, ctx, k0 + pc, jr, group_end,
+                                        c + (size_t)ic * MR * ldc, ldc, bias ? bias + ic * MR : NULL,
+                                        residual ? residual + (size_t)ic * MR * ldr : NULL, &e, workspace) - NR;
+                    continue;
+                }
                 if (kc > 0) pack_b(ctx, k0 + pc, kc, jr, nr, workspace);
                 for (int ip = ic; ip < ic_end;) {
                     /* Narrow panels (nr <= 16) take three A panels per tile when there are. */

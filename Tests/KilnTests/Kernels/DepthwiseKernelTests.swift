@@ -74,4 +74,26 @@ import Testing
         }
         KernelCheck.record(failures)
     }
+
+    /// Planes several 16-column blocks wide whose height is no multiple of the 7-row pass, so
+    /// a pass walks every column block (the last one partial) and the last pass runs past the
+    /// bottom edge: 3x3 and 5x5, strides 1 and 2, "same", asymmetric and no pads, two images.
+    @Test func widePlanesWithPartialPassesMatchReference() {
+        var failures: [String] = [], cases = 0
+        for (h, w) in [(23, 37), (50, 33), (9, 64), (16, 49)] {
+            for k in [3, 5] {
+                for s in [1, 2] {
+                    for pads in [(k / 2, k / 2, k / 2, k / 2), (0, 1, 2, 0), (0, 0, 0, 0)] {
+                        let act: Activation = cases % 2 == 0 ? .clip(min: 0, max: 6) : .silu
+                        guard let ran = Self.check(n: 2, c: 3, h: h, w: w, k: k, s: s, pads: pads, act: act,
+                                                   seed: 300 + cases) else { continue }
+                        cases += 1
+                        if let m = ran { failures.append(m) }
+                    }
+                }
+            }
+        }
+        #expect(cases == 48)
+        KernelCheck.record(failures)
+    }
 }

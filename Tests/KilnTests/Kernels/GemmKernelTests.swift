@@ -75,6 +75,32 @@ import Testing
         KernelCheck.record(failures)
     }
 
+    /// Short K (kc <= KC / 4), where the GEMM packs a group of B panels and runs each A panel
+    /// across the group: groups cut by the NC block (M = 300) and by the matrix's end, a
+    /// partial last panel after them, rows not a multiple of MR, and a short last K block
+    /// after full ones (it adds to C); every epilogue, both microkernels.
+    @Test func shortKGroupsMatchReference() {
+        defer { kiln_gemm_force_portable(0) }
+        let (nr, kc) = (Self.nr, Self.kc)
+        let shapes = [(96, 1000, 16), (13, 700, 24), (300, 1500, 5), (8, 12 * nr + 7, kc / 4), (21, 30 * nr, 1),
+                      (17, 5 * nr + 1, 2 * kc + 9), (40, 2 * nr, kc / 4 + 1)]
+        var failures: [String] = [], cases = 0
+        for (path, portable) in Self.paths {
+            kiln_gemm_force_portable(portable)
+            for (m, n, k) in shapes {
+                for epi in [0, 3, 5, 7] {
+                    cases += 1
+                    if let f = Self.check(m: m, n: n, k: k, pads: cases % 2 == 0 ? (0, 0, 0) : (3, 5, 7), bias: epi & 1 != 0,
+                                          residual: epi & 2 != 0, relu: epi & 4 != 0, seed: 900 + cases, path: path) {
+                        failures.append(f)
+                    }
+                }
+            }
+        }
+        #expect(cases >= shapes.count * 4)
+        KernelCheck.record(failures)
+    }
+
     @Test func forcingPortableSwitchesTheKernel() {
         defer { kiln_gemm_force_portable(0) }
         kiln_gemm_force_portable(1)
