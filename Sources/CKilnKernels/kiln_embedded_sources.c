@@ -125,6 +125,9 @@ static const char act_simd_h[] = {
 static const char conv_depthwise_c[] = {
 #embed "conv_depthwise.c"
     , 0};
+static const char conv_stem_c[] = {
+#embed "kiln_conv_stem.c"
+    , 0};
 
 #define FILE_ENTRY(name, var) {name, var, sizeof(var) - 1}
 
@@ -167,6 +170,7 @@ static const kiln_source_file files[] = {
     FILE_ENTRY("kiln_gemm_bf16.c", gemm_bf16_c),
     FILE_ENTRY("kiln_conv_gemm_bf16.c", conv_gemm_bf16_c),
     FILE_ENTRY("kiln_conv_direct_bf16.c", conv_direct_bf16_c),
+    FILE_ENTRY("kiln_conv_stem.c", conv_stem_c),
 };
 
 const kiln_source_file *kiln_embedded_sources(size_t *count) {

@@ -122,6 +122,22 @@ size_t kiln_conv2d_gemm_workspace_size(const kiln_conv2d_params *p);
 void kiln_conv2d_gemm(const kiln_conv2d_params *p, const float *x, const float *packed,
                       const float *bias, const float *residual, float *y, float *workspace);
 
+/* Direct convolution for few input channels (kiln_conv_stem.c: a CNN's first layer, 3
+ * channels): each input row split once into zero-margined phase lines (stride 2: even and
+ * odd columns), tiles of 4 output channels x up to 112 pixels, epilogue fused. Applicable
+ * with 1 group, C <= KILN_STEM_MAX_C, stride_w 1 or 2 (any stride_h, dilation, pads) and
+ * rows short enough for its per-thread line buffer. Weights packed by kiln_conv2d_stem_pack
+ * into kiln_conv2d_stem_packed_size(p) floats; no workspace. Threaded over (image, band of
+ * output rows). kiln_conv2d_stem_ref: its naive twin, over the same packed weights. */
+#define KILN_STEM_MAX_C 4
+int kiln_conv2d_stem_applicable(const kiln_conv2d_params *p);
+size_t kiln_conv2d_stem_packed_size(const kiln_conv2d_params *p);
+void kiln_conv2d_stem_pack(const kiln_conv2d_params *p, const float *w, float *packed);
+void kiln_conv2d_stem(const kiln_conv2d_params *p, const float *x, const float *packed,
+                      const float *bias, const float *residual, float *y);
+void kiln_conv2d_stem_ref(const kiln_conv2d_params *p, const float *x, const float *packed,
+                          const float *bias, const float *residual, float *y);
+
 #ifdef __cplusplus
 }
 #endif

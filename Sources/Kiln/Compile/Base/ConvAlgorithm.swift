@@ -25,6 +25,10 @@ public enum ConvAlgorithm: String, CaseIterable, Sendable, Codable {
     /// packed as bf16 at compile time, fp32 accumulation and epilogue. Only in libraries
     /// compiled with `precision: .bf16`; one group, any stride.
     case directBF16 = "direct_bf16"
+    /// Direct convolution for at most 4 input channels (`kiln_conv2d_stem`: a CNN's first
+    /// layer on the RGB image): input rows split once into even/odd phase lines, tiles of 4
+    /// output channels × 96 pixels, weights packed at compile time. 1 group, stride_w 1 or 2.
+    case stem
 
     /// The precision the algorithm computes in.
     public var precision: Precision { self == .packedGemmBF16 || self == .directBF16 ? .bf16 : .fp32 }

@@ -36,6 +36,13 @@ struct AlgorithmSelection {
     /// Elsewhere (no AVX-512: only portable fallbacks; grouped convolutions) im2col + sgemm,
     /// and 1×1-as-sgemm for strided 1×1, which skips im2col's copy of the whole padded input.
     ///
+    /// A first layer on the image (at most 4 input channels, outputs at least 64 wide) runs
+    /// the direct stem kernel: with K = C·KH·KW of 27 or 147 the packed GEMM's per-panel im2col
+    /// and accumulator traffic weigh on few multiply-adds. One thread, CPU time, batch 1, 224²
+    /// input: 7×7 s2 → 64 (ResNet) 2.54 → 2.36 ms, 3×3 s2 → 32 (MobileNetV2) 0.32 → 0.28,
+    /// 5×5 s2 → 24 0.55 → 0.47; with caches flushed first 3.4 → 2.5 and 1.2 → 0.38 ms. Narrower
+    /// outputs lose (32 wide: 1.05×, 28 wide with 64 channels: 1.3×).
+    ///
     /// Depthwise layers (groups = C = OC, MobileNet's and EfficientNet's 3×3/5×5) always run
     /// Kiln's depthwise kernel: a GEMM would have one row per group; on AVX-512 CPUs it is
     /// vectorised (3×3 s2 on 1×96×112×112: 0.17 ms, 4.8× the direct loop it replaces), and
@@ -48,6 +55,7 @@ struct AlgorithmSelection {
                 if min(oh, ow) >= 28 { return .winogradF4x3 }
                 if min(oh, ow) >= 14 { return .winogradF2x3 }
             }
+            if s.applies(.stem), s.outputSize.1 >= 64 { return .stem }
             if s.applies(.packedGemm) { return .packedGemm }
         }
         return s.applies(.pointwiseSgemm) && s.stride > 1 ? .pointwiseSgemm : .im2colSgemm
@@ -62,7 +70,8 @@ struct AlgorithmSelection {
     /// implicit: 14×14 1.30 → 1.14 ms (batch 1), 43.5 → 36.4 ms (batch 32); 7×7 1.83 → 1.30,
     /// 38.3 → 36.5; stride 2 to 7×7 0.77 → 0.61, 20.7 → 19.8; to 14×14 0.74 → 0.67, 23.1 →
     /// 20.9. Not conv1 (3 input channels: 1.71 → 2.39 ms) nor the 1×1 layers (pairing the
-    /// whole input costs more than their product).
+    /// whole input costs more than their product). The fp32 stem kernel does not replace the
+    /// bf16 packed GEMM either (ResNet's conv1 2.36 vs 1.55 ms, MobileNetV2's 0.28 vs 0.24).
     static func heuristic(_ s: ConvShape, precision: Precision) -> ConvAlgorithm {
         let fp32 = heuristic(s)
         guard precision == .bf16, s.applies(.packedGemmBF16), fp32 != .winogradF4x3 else { return fp32 }

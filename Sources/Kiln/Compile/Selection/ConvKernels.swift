@@ -41,6 +41,7 @@ struct ConvShape: Hashable, Sendable {
         case .depthwise: return kiln_conv2d_depthwise_applicable(&p) != 0
         case .packedGemmBF16: return kiln_conv2d_gemm_bf16_applicable(&p) != 0
         case .directBF16: return kiln_conv2d_direct_bf16_applicable(&p) != 0
+        case .stem: return kiln_conv2d_stem_applicable(&p) != 0
         }
     }
 
@@ -55,7 +56,7 @@ struct ConvShape: Hashable, Sendable {
         case .winogradF4x3: return kiln_winograd_f4x3_workspace_size(&p)
         case .packedGemm: return kiln_conv2d_gemm_workspace_size(&p)
         case .depthwise: return 0
-        case .packedGemmBF16, .directBF16: return 0
+        case .packedGemmBF16, .directBF16, .stem: return 0
         }
     }
 
@@ -91,6 +92,13 @@ struct ConvShape: Hashable, Sendable {
             var p = params
             var packed = [Float](repeating: 0, count: kiln_conv2d_direct_bf16_packed_size(&p))
             weight.withUnsafeBufferPointer { w in packed.withUnsafeMutableBytes { kiln_conv2d_direct_bf16_pack(&p, w.baseAddress, $0.baseAddress) } }
+            return packed
+        }
+        if a == .stem {
+            // Blocks of 4 output channels, tap-major (kiln_conv_stem.c).
+            var p = params
+            var packed = [Float](repeating: 0, count: kiln_conv2d_stem_packed_size(&p))
+            weight.withUnsafeBufferPointer { w in kiln_conv2d_stem_pack(&p, w.baseAddress, &packed) }
             return packed
         }
         if a == .winogradF4x3 {
@@ -143,6 +151,7 @@ struct ConvShape: Hashable, Sendable {
         case .depthwise: ("kiln_conv2d_depthwise", false, { p, x, w, b, r, y, _ in kiln_conv2d_depthwise(&p, x, w, b, r, y) })
         case .packedGemmBF16: ("kiln_conv2d_gemm_bf16", true, { kiln_conv2d_gemm_bf16(&$0, $1, $2, $3, $4, $5, $6) })
         case .directBF16: ("kiln_conv2d_direct_bf16", false, { p, x, w, b, r, y, _ in kiln_conv2d_direct_bf16(&p, x, w, b, r, y) })
+        case .stem: ("kiln_conv2d_stem", false, { p, x, w, b, r, y, _ in kiln_conv2d_stem(&p, x, w, b, r, y) })
         }
     }
 }
