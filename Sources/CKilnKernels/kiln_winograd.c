@@ -14,6 +14,8 @@
  * tiles fit one block of moderate size (small batches), one block holds them all and each
  * phase is split across threads instead (split-phase): channels, frequencies, output
  * channels, so that the weights, which then dominate the traffic, are read once.
+ * Narrow images (at most 7 tiles per row) put several whole tile rows in one vector of
+ * the transforms (kiln_winograd_variant's input_rows/output_rows, where a variant has them).
  */
 #include "kiln_kernels.h" /* kiln_thread_switches */
 #include "kiln_winograd_simd.h"
@@ -255,8 +257,25 @@ static void transform_runs(wino_ctx *ctx, size_t g0, size_t g1, int out, int k0,
     for (size_t g = g0; g < g1;) {
         const size_t n = g / ctx->per_img, r = g % ctx->per_img;
         const int ty = (int)(r / (size_t)ctx->tw), tx = (int)(r % (size_t)ctx->tw);
-        const int cnt = (int)((size_t)(ctx->tw - tx) < g1 - g ? (size_t)(ctx->tw - tx) : g1 - g);
         const size_t col = g - g0;
+        if (tx == 0 && ctx->tw >= 2 && ctx->tw <= 7 && ctx->var->input_rows) {
+            /* Whole tile rows of a narrow image share a vector (kiln_winograd_variant). */
+            const size_t th = ctx->per_img / (size_t)ctx->tw, fit = (g1 - g) / (size_t)ctx->tw;
+            size_t rows = (size_t)(16 / ctx->tw);
+            if (rows > th - (size_t)ty) rows = th - (size_t)ty;
+            if (rows > fit) rows = fit;
+            if (rows >= 2) {
+                if (!out) {
+                    ctx->var->input_rows(p, ctx->x + n * in_img, ty, (int)rows, k0, k1, v + col, ctx->ldv, ctx->fsv);
+                } else {
+                    ctx->var->output_rows(p, m + col, ctx->ldv, ctx->fsm, ty, (int)rows, k0, k1, ctx->bias,
+                                          ctx->residual ? ctx->residual + n * out_img : NULL, ctx->y + n * out_img);
+                }
+                g += rows * (size_t)ctx->tw;
+                continue;
+            }
+        }
+        const int cnt = (int)((size_t)(ctx->tw - tx) < g1 - g ? (size_t)(ctx->tw - tx) : g1 - g);
         if (!out) {
             ctx->var->input(p, ctx->x + n * in_img, ty, tx, cnt, k0, k1, v + col, ctx->ldv, ctx->fsv);
         } else {
@@ -328,11 +347,16 @@ void kiln_winograd_run(const kiln_winograd_variant *portable, const kiln_winogra
     size_t k = (size_t)kiln_get_num_threads();
     if (k > KILN_WINO_SLOTS) k = KILN_WINO_SLOTS;
     /* Split-phase layout: v and m for all tiles, then one GEMM scratch per runner; it must
-     * fit the workspace, which is sized for KILN_WINO_SLOTS blocks of cap tiles. */
+     * fit the workspace, which is sized for KILN_WINO_SLOTS blocks of cap tiles. One thread
+     * takes it when the tiles overflow one block by less than a share: blocks of cap tiles
+     * would cut batch 1's 49 tiles of a 28x28 layer (or of a 14x14 one in F(2,3)) into 48 + 1,
+     * and the block of one tile reads all the weights again (one thread, CPU time, 128
+     * channels: 1.22-1.33 ms in two blocks, 0.71-0.77 ms in one). Not for more tiles: at 56x56
+     * (196 tiles, v + m 3.8 MB) one block made ResNet-18's four such layers 15% slower. */
     const size_t a2 = (size_t)alpha * alpha, split_ldv = round_up(ctx.total, KILN_WINO_SHARE);
     const size_t split_vm = a2 * (plane_stride(p->c, split_ldv) + plane_stride(p->oc, split_ldv));
     const size_t gemm_stride = round16(gemm_ws(p->oc, (int)split_ldv, p->c));
-    const int split = k > 1 && split_vm * sizeof(float) <= KILN_WINO_SPLIT_BYTES &&
+    const int split = (k > 1 || ctx.total <= cap + KILN_WINO_SHARE) && split_vm * sizeof(float) <= KILN_WINO_SPLIT_BYTES &&
                       split_vm + k * gemm_stride <= kiln_winograd_workspace_size(alpha, p);
     if (split) {
         ctx.ldv = split_ldv;

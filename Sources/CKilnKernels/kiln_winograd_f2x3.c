@@ -125,6 +125,37 @@ static void f2_output_portable(const kiln_conv2d_params *p, const float *m, size
  * row's input columns are loaded as plain vectors (masked at the image edge: zero padding
  * for free) and de-interleaved with permutes into "column j of each tile" vectors; the
  * outputs are re-interleaved the same way, so all stores to v and y are contiguous. */
+/* The input transforms' column pass: t[i] = row i of d B (16 tiles) -> v's planes at vc. */
+KILN_AVX512_FN static inline void f2_input_columns(const __m512 t[4][4], float *vc, size_t fs, __mmask16 sm) {
+    for (int j = 0; j < 4; j++) {
+        _mm512_mask_storeu_ps(vc + (size_t)(0 + j) * fs, sm, _mm512_sub_ps(t[0][j], t[2][j]));
+        _mm512_mask_storeu_ps(vc + (size_t)(4 + j) * fs, sm, _mm512_add_ps(t[1][j], t[2][j]));
+        _mm512_mask_storeu_ps(vc + (size_t)(8 + j) * fs, sm, _mm512_sub_ps(t[2][j], t[1][j]));
+        _mm512_mask_storeu_ps(vc + (size_t)(12 + j) * fs, sm, _mm512_sub_ps(t[1][j], t[3][j]));
+    }
+}
+
+/* A^T m A for 16 tiles (lanes sm) of one output channel, m's planes at mt, re-interleaved:
+ * w[i][0..1] = output row i of the tiles in tile order (2 floats per tile). */
+KILN_AVX512_FN static inline void f2_output_tiles(const float *mt, size_t fs, __mmask16 sm, __m512 w[2][2]) {
+    const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    const __m512i hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+    __m512 a[2][4]; /* A^T m */
+    for (int j = 0; j < 4; j++) {
+        const __m512 m0 = _mm512_maskz_loadu_ps(sm, mt + (size_t)j * fs);
+        const __m512 m1 = _mm512_maskz_loadu_ps(sm, mt + (size_t)(4 + j) * fs);
+        const __m512 m2 = _mm512_maskz_loadu_ps(sm, mt + (size_t)(8 + j) * fs);
+        const __m512 m3 = _mm512_maskz_loadu_ps(sm, mt + (size_t)(12 + j) * fs);
+        a[0][j] = _mm512_add_ps(_mm512_add_ps(m0, m1), m2);
+        a[1][j] = _mm512_sub_ps(_mm512_sub_ps(m1, m2), m3);
+    }
+    for (int i = 0; i < 2; i++) {
+        const __m512 r0 = _mm512_add_ps(_mm512_add_ps(a[i][0], a[i][1]), a[i][2]);
+        const __m512 r1 = _mm512_sub_ps(_mm512_sub_ps(a[i][1], a[i][2]), a[i][3]);
+        w[i][0] = _mm512_permutex2var_ps(r0, lo, r1), w[i][1] = _mm512_permutex2var_ps(r0, hi, r1);
+    }
+}
+
 KILN_AVX512_FN static void f2_input_avx512(const kiln_conv2d_params *p, const float *xn, int ty, int tx0,
                                            int cnt, int c0, int c1, float *v, size_t ldv, size_t fs) {
     const __m512i ev = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
@@ -155,13 +186,7 @@ KILN_AVX512_FN static void f2_input_avx512(const kiln_conv2d_params *p, const fl
                 t[i][2] = _mm512_sub_ps(d2, d1);
                 t[i][3] = _mm512_sub_ps(d1, d3);
             }
-            float *vc = v + (size_t)c * ldv + g;
-            for (int j = 0; j < 4; j++) {
-                _mm512_mask_storeu_ps(vc + (size_t)(0 + j) * fs, sm, _mm512_sub_ps(t[0][j], t[2][j]));
-                _mm512_mask_storeu_ps(vc + (size_t)(4 + j) * fs, sm, _mm512_add_ps(t[1][j], t[2][j]));
-                _mm512_mask_storeu_ps(vc + (size_t)(8 + j) * fs, sm, _mm512_sub_ps(t[2][j], t[1][j]));
-                _mm512_mask_storeu_ps(vc + (size_t)(12 + j) * fs, sm, _mm512_sub_ps(t[1][j], t[3][j]));
-            }
+            f2_input_columns(t, v + (size_t)c * ldv + g, fs, sm);
         }
     }
 }
@@ -170,48 +195,96 @@ KILN_AVX512_FN static void f2_output_avx512(const kiln_conv2d_params *p, const f
                                             int ty, int tx0, int cnt, int o0, int o1, const float *bias,
                                             const float *rn, float *yn) {
     const size_t npix = (size_t)p->oh * p->ow;
-    const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-    const __m512i hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
     const int prefetch = rn && wino_prefetch_residual(p);
     for (int o = o0; o < o1; o++) {
         const __m512 b = _mm512_set1_ps(bias ? bias[o] : 0.0f);
         if (prefetch) wino_prefetch_rows(rn + (size_t)o * npix, p->oh, p->ow, (ty + 1) * 2, (ty + 2) * 2, tx0 * 2, (tx0 + cnt) * 2);
         for (int g = 0; g < cnt; g += 16) {
             const int lanes = cnt - g < 16 ? cnt - g : 16;
-            const __mmask16 sm = (__mmask16)((1u << lanes) - 1);
-            const float *mt = m + (size_t)o * ldm + g;
-            __m512 a[2][4]; /* A^T m */
-            for (int j = 0; j < 4; j++) {
-                const __m512 m0 = _mm512_maskz_loadu_ps(sm, mt + (size_t)j * fs);
-                const __m512 m1 = _mm512_maskz_loadu_ps(sm, mt + (size_t)(4 + j) * fs);
-                const __m512 m2 = _mm512_maskz_loadu_ps(sm, mt + (size_t)(8 + j) * fs);
-                const __m512 m3 = _mm512_maskz_loadu_ps(sm, mt + (size_t)(12 + j) * fs);
-                a[0][j] = _mm512_add_ps(_mm512_add_ps(m0, m1), m2);
-                a[1][j] = _mm512_sub_ps(_mm512_sub_ps(m1, m2), m3);
-            }
+            __m512 w[2][2];
+            f2_output_tiles(m + (size_t)o * ldm + g, fs, (__mmask16)((1u << lanes) - 1), w);
             const int base = (tx0 + g) * 2, lim = (tx0 + g + lanes) * 2 < p->ow ? (tx0 + g + lanes) * 2 : p->ow;
             for (int i = 0; i < 2; i++) {
                 const int oy = ty * 2 + i;
                 if (oy >= p->oh) break;
-                const __m512 r0 = _mm512_add_ps(_mm512_add_ps(a[i][0], a[i][1]), a[i][2]);
-                const __m512 r1 = _mm512_sub_ps(_mm512_sub_ps(a[i][1], a[i][2]), a[i][3]);
-                const __m512 w[2] = {_mm512_permutex2var_ps(r0, lo, r1), _mm512_permutex2var_ps(r0, hi, r1)};
                 const size_t at = (size_t)o * npix + (size_t)oy * p->ow + base;
                 for (int q = 0; q < 2; q++)
-                    wino_store16(p, w[q], b, rn, yn, at + 16 * q, span_mask(base + 16 * q, lim));
+                    wino_store16(p, w[i][q], b, rn, yn, at + 16 * q, span_mask(base + 16 * q, lim));
             }
         }
     }
 }
 #endif
 
+#if KILN_WINO_AVX512
+/* Narrow images (2 <= tw <= 7 tiles per row: ResNet's 14x14 layers at batch 1, its 7x7 ones
+ * from batch 2) put `rows` whole tile rows ty.. in one vector, lane s * tw + l = tile
+ * (ty + s, l), as F(4,3)'s input_rows. Sub-row s's input row (2 tw + 2 <= 16 columns) is one
+ * vector; column j of its tiles is one permute of it (index 2 l + j) into the sub-row's lanes. */
+KILN_AVX512_FN static void f2_input_rows_avx512(const kiln_conv2d_params *p, const float *xn, int ty, int rows,
+                                                int c0, int c1, float *v, size_t ldv, size_t fs) {
+    const int tw = (p->ow + 1) / 2, lanes = rows * tw, W = p->w, xs = -p->pad_w, next = (ty + rows) * 2 - p->pad_h + 2;
+    const __mmask16 sm = (__mmask16)((1u << lanes) - 1), m0 = span_mask(xs, W);
+    __m512i idx[4];
+    for (int j = 0, at[16]; j < 4; j++) {
+        for (int q = 0; q < 16; q++) at[q] = q < lanes ? 2 * (q % tw) + j : 0;
+        idx[j] = _mm512_loadu_si512(at);
+    }
+    for (int c = c0, prefetch = wino_prefetch_input(p); c < c1; c++) {
+        const float *xc = xn + (size_t)c * p->h * W;
+        if (prefetch) wino_prefetch_rows(xc, p->h, W, next, next + 2 * rows, xs, xs + 2 * tw + 2);
+        __m512 t[4][4];
+        for (int i = 0; i < 4; i++) {
+            __m512 d[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+            for (int s = 0; s < rows; s++) {
+                const int iy = (ty + s) * 2 - p->pad_h + i;
+                if (iy < 0 || iy >= p->h) continue; /* padding rows: the lanes stay zero */
+                const __m512 a0 = _mm512_maskz_loadu_ps(m0, xc + (size_t)iy * W + xs);
+                const __mmask16 sub = (__mmask16)(((1u << tw) - 1) << (s * tw));
+                for (int j = 0; j < 4; j++) d[j] = _mm512_mask_permutexvar_ps(d[j], sub, idx[j], a0);
+            }
+            t[i][0] = _mm512_sub_ps(d[0], d[2]);
+            t[i][1] = _mm512_add_ps(d[1], d[2]);
+            t[i][2] = _mm512_sub_ps(d[2], d[1]);
+            t[i][3] = _mm512_sub_ps(d[1], d[3]);
+        }
+        f2_input_columns(t, v + (size_t)c * ldv, fs, sm);
+    }
+}
+
+/* The output side: output row i of sub-row s's tiles is floats [2 s tw, 2 s tw + OW) of the
+ * 32 in w[0..1], each 16-float piece stored masked at its place (as f4_output_rows_avx512). */
+KILN_AVX512_FN static void f2_output_rows_avx512(const kiln_conv2d_params *p, const float *m, size_t ldm, size_t fs,
+                                                 int ty, int rows, int o0, int o1, const float *bias,
+                                                 const float *rn, float *yn) {
+    const size_t npix = (size_t)p->oh * p->ow;
+    const int tw = (p->ow + 1) / 2, lanes = rows * tw, OW = p->ow, prefetch = rn && wino_prefetch_residual(p);
+    for (int o = o0; o < o1; o++) {
+        const __m512 b = _mm512_set1_ps(bias ? bias[o] : 0.0f);
+        if (prefetch) wino_prefetch_rows(rn + (size_t)o * npix, p->oh, OW, (ty + rows) * 2, (ty + 2 * rows) * 2, 0, OW);
+        __m512 w[2][2];
+        f2_output_tiles(m + (size_t)o * ldm, fs, (__mmask16)((1u << lanes) - 1), w);
+        for (int i = 0; i < 2; i++)
+            for (int s = 0; s < rows; s++) {
+                const int oy = (ty + s) * 2 + i, start = 2 * s * tw; /* first float of this row in w[i] */
+                if (oy >= p->oh) break;
+                const size_t row = (size_t)o * npix + (size_t)oy * OW;
+                for (int q = start / 16; q < 2 && 16 * q < start + OW; q++)
+                    wino_store16(p, w[i][q], b, rn, yn, row + 16 * q - start, span_mask(16 * q - start, OW));
+            }
+    }
+}
+#endif
+
 #if KILN_WINO_ONLY_AVX512 /* see kiln_winograd_simd.h: the portable transforms cannot run here */
-static const kiln_winograd_variant f2_portable = {2, 4, f2_input_avx512, f2_output_avx512};
+static const kiln_winograd_variant f2_portable = {2, 4, f2_input_avx512, f2_output_avx512, f2_input_rows_avx512,
+                                                  f2_output_rows_avx512};
 #else
-static const kiln_winograd_variant f2_portable = {2, 4, f2_input_portable, f2_output_portable};
+static const kiln_winograd_variant f2_portable = {2, 4, f2_input_portable, f2_output_portable, NULL, NULL};
 #endif
 #if KILN_WINO_AVX512
-static const kiln_winograd_variant f2_avx512 = {2, 4, f2_input_avx512, f2_output_avx512};
+static const kiln_winograd_variant f2_avx512 = {2, 4, f2_input_avx512, f2_output_avx512, f2_input_rows_avx512,
+                                                f2_output_rows_avx512};
 #define F2_AVX512 (&f2_avx512)
 #else
 #define F2_AVX512 NULL

@@ -209,6 +209,39 @@ KILN_AVX512_FN static inline void at6v(const __m512 m[6], __m512 r[4]) {
     r[3] = ADD(FMA(_mm512_set1_ps(8), d34, d12), m[5]);
 }
 
+/* The input transforms' column pass: t[i] = row i of d B (16 tiles) -> v's planes at vc. */
+KILN_AVX512_FN static inline void f4_input_columns(__m512 t[6][6], float *vc, size_t fs, __mmask16 sm) {
+    for (int j = 0; j < 6; j++) {
+        const __m512 col[6] = {t[0][j], t[1][j], t[2][j], t[3][j], t[4][j], t[5][j]};
+        __m512 r[6];
+        bt6v(col, r); /* B^T (d B), column j */
+        for (int k = 0; k < 6; k++) _mm512_mask_storeu_ps(vc + (size_t)(k * 6 + j) * fs, sm, r[k]);
+    }
+}
+
+/* The output transforms' first pass: a[k][j] = (A^T m)[k][j], m's planes at mt (16 tiles). */
+KILN_AVX512_FN static inline void f4_output_columns(const float *mt, size_t fs, __mmask16 sm, __m512 a[4][6]) {
+    for (int j = 0; j < 6; j++) {
+        __m512 col[6], r[4];
+        for (int i = 0; i < 6; i++) col[i] = _mm512_maskz_loadu_ps(sm, mt + (size_t)(i * 6 + j) * fs);
+        at6v(col, r);
+        for (int k = 0; k < 4; k++) a[k][j] = r[k];
+    }
+}
+
+/* Output row k of 16 tiles: r = (A^T m A)[k] (r[j]: column j of every tile) re-interleaved
+ * into w[0..3], 64 floats in tile order (4 per tile), so that stores to y are contiguous. */
+KILN_AVX512_FN static inline void f4_output_row(const __m512 ak[6], __m512 w[4]) {
+    const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    const __m512i hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+    __m512 r[4];
+    at6v(ak, r);
+    const __m512 q0 = _mm512_permutex2var_ps(r[0], lo, r[2]), q2 = _mm512_permutex2var_ps(r[0], hi, r[2]);
+    const __m512 q1 = _mm512_permutex2var_ps(r[1], lo, r[3]), q3 = _mm512_permutex2var_ps(r[1], hi, r[3]);
+    w[0] = _mm512_permutex2var_ps(q0, lo, q1), w[1] = _mm512_permutex2var_ps(q0, hi, q1);
+    w[2] = _mm512_permutex2var_ps(q2, lo, q3), w[3] = _mm512_permutex2var_ps(q2, hi, q3);
+}
+
 /* 16 tiles of a tile row per vector (lane l = tile tx0 + g + l). Each input row's 66
  * columns are loaded as plain vectors (masked at the image edge: zero padding for free)
  * and de-interleaved by two rounds of even/odd permutes into "column j of every tile";
@@ -248,13 +281,7 @@ KILN_AVX512_FN static void f4_input_avx512(const kiln_conv2d_params *p, const fl
                 }
                 bt6v(d, t[i]); /* row i times B */
             }
-            float *vc = v + (size_t)c * ldv + g;
-            for (int j = 0; j < 6; j++) {
-                const __m512 col[6] = {t[0][j], t[1][j], t[2][j], t[3][j], t[4][j], t[5][j]};
-                __m512 r[6];
-                bt6v(col, r); /* B^T (d B), column j */
-                for (int k = 0; k < 6; k++) _mm512_mask_storeu_ps(vc + (size_t)(k * 6 + j) * fs, sm, r[k]);
-            }
+            f4_input_columns(t, v + (size_t)c * ldv + g, fs, sm);
         }
     }
 }
@@ -263,33 +290,20 @@ KILN_AVX512_FN static void f4_output_avx512(const kiln_conv2d_params *p, const f
                                             int ty, int tx0, int cnt, int o0, int o1, const float *bias,
                                             const float *rn, float *yn) {
     const size_t npix = (size_t)p->oh * p->ow;
-    const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-    const __m512i hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
     const int prefetch = rn && wino_prefetch_residual(p);
     for (int o = o0; o < o1; o++) {
         const __m512 b = _mm512_set1_ps(bias ? bias[o] : 0.0f);
         if (prefetch) wino_prefetch_rows(rn + (size_t)o * npix, p->oh, p->ow, (ty + 1) * 4, (ty + 2) * 4, tx0 * 4, (tx0 + cnt) * 4);
         for (int g = 0; g < cnt; g += 16) {
             const int lanes = cnt - g < 16 ? cnt - g : 16;
-            const __mmask16 sm = (__mmask16)((1u << lanes) - 1);
-            const float *mt = m + (size_t)o * ldm + g;
             __m512 a[4][6]; /* A^T m: a[k][j] */
-            for (int j = 0; j < 6; j++) {
-                __m512 col[6], r[4];
-                for (int i = 0; i < 6; i++) col[i] = _mm512_maskz_loadu_ps(sm, mt + (size_t)(i * 6 + j) * fs);
-                at6v(col, r);
-                for (int k = 0; k < 4; k++) a[k][j] = r[k];
-            }
+            f4_output_columns(m + (size_t)o * ldm + g, fs, (__mmask16)((1u << lanes) - 1), a);
             const int base = (tx0 + g) * 4, lim = (tx0 + g + lanes) * 4 < p->ow ? (tx0 + g + lanes) * 4 : p->ow;
             for (int k = 0; k < 4; k++) {
                 const int oy = ty * 4 + k;
                 if (oy >= p->oh) break;
-                __m512 r[4];
-                at6v(a[k], r); /* (A^T m) A, row k: r[j] = output column j of every tile */
-                const __m512 q0 = _mm512_permutex2var_ps(r[0], lo, r[2]), q2 = _mm512_permutex2var_ps(r[0], hi, r[2]);
-                const __m512 q1 = _mm512_permutex2var_ps(r[1], lo, r[3]), q3 = _mm512_permutex2var_ps(r[1], hi, r[3]);
-                const __m512 w[4] = {_mm512_permutex2var_ps(q0, lo, q1), _mm512_permutex2var_ps(q0, hi, q1),
-                                     _mm512_permutex2var_ps(q2, lo, q3), _mm512_permutex2var_ps(q2, hi, q3)};
+                __m512 w[4];
+                f4_output_row(a[k], w);
                 const size_t at = (size_t)o * npix + (size_t)oy * p->ow + base;
                 for (int q = 0; q < 4 && base + 16 * q < lim; q++)
                     wino_store16(p, w[q], b, rn, yn, at + 16 * q, span_mask(base + 16 * q, lim));
@@ -297,15 +311,81 @@ KILN_AVX512_FN static void f4_output_avx512(const kiln_conv2d_params *p, const f
         }
     }
 }
+
+/* Narrow images (2 <= tw <= 7 tiles per row: ResNet's 28x28 and 14x14 layers) put `rows`
+ * whole tile rows ty.. in one vector, lane s * tw + l = tile (ty + s, l), where the one-row
+ * transforms would fill 7 or 4 of 16 lanes and repeat all their arithmetic and stores per
+ * row. Sub-row s's input row (4 tw + 2 <= 30 columns) is two vectors; column j of its tiles
+ * is one permute of them (index 4 l + j), blended into the sub-row's lanes. */
+KILN_AVX512_FN static void f4_input_rows_avx512(const kiln_conv2d_params *p, const float *xn, int ty, int rows,
+                                                int c0, int c1, float *v, size_t ldv, size_t fs) {
+    const int tw = (p->ow + 3) / 4, lanes = rows * tw, W = p->w, xs = -p->pad_w, next = (ty + rows) * 4 - p->pad_h + 2;
+    const __mmask16 sm = (__mmask16)((1u << lanes) - 1), m0 = span_mask(xs, W), m1 = span_mask(xs + 16, W);
+    __m512i idx[6];
+    for (int j = 0, at[16]; j < 6; j++) {
+        for (int q = 0; q < 16; q++) at[q] = q < lanes ? 4 * (q % tw) + j : 0;
+        idx[j] = _mm512_loadu_si512(at);
+    }
+    for (int c = c0, prefetch = wino_prefetch_input(p); c < c1; c++) {
+        const float *xc = xn + (size_t)c * p->h * W;
+        if (prefetch) wino_prefetch_rows(xc, p->h, W, next, next + 4 * rows, xs, xs + 4 * tw + 2);
+        __m512 t[6][6];
+        for (int i = 0; i < 6; i++) {
+            __m512 d[6];
+            for (int j = 0; j < 6; j++) d[j] = _mm512_setzero_ps();
+            for (int s = 0; s < rows; s++) {
+                const int iy = (ty + s) * 4 - p->pad_h + i;
+                if (iy < 0 || iy >= p->h) continue; /* padding rows: the lanes stay zero */
+                const float *row = xc + (size_t)iy * W + xs;
+                const __m512 a0 = _mm512_maskz_loadu_ps(m0, row), a1 = _mm512_maskz_loadu_ps(m1, row + 16);
+                const __mmask16 sub = (__mmask16)(((1u << tw) - 1) << (s * tw));
+                for (int j = 0; j < 6; j++) d[j] = _mm512_mask_mov_ps(d[j], sub, _mm512_permutex2var_ps(a0, idx[j], a1));
+            }
+            bt6v(d, t[i]); /* row i times B */
+        }
+        f4_input_columns(t, v + (size_t)c * ldv, fs, sm);
+    }
+}
+
+/* The output side of f4_input_rows_avx512: after the re-interleave, output row k of sub-row
+ * s's tiles is floats [4 s tw, 4 s tw + OW) of the 64 in w[0..3]; each 16-float piece of it
+ * is stored masked at its place in output row 4 (ty + s) + k (the address of lane 0 may lie
+ * before the row: masked-off lanes are not accessed). */
+KILN_AVX512_FN static void f4_output_rows_avx512(const kiln_conv2d_params *p, const float *m, size_t ldm, size_t fs,
+                                                 int ty, int rows, int o0, int o1, const float *bias,
+                                                 const float *rn, float *yn) {
+    const size_t npix = (size_t)p->oh * p->ow;
+    const int tw = (p->ow + 3) / 4, lanes = rows * tw, OW = p->ow, prefetch = rn && wino_prefetch_residual(p);
+    for (int o = o0; o < o1; o++) {
+        const __m512 b = _mm512_set1_ps(bias ? bias[o] : 0.0f);
+        if (prefetch) wino_prefetch_rows(rn + (size_t)o * npix, p->oh, OW, (ty + rows) * 4, (ty + 2 * rows) * 4, 0, OW);
+        __m512 a[4][6]; /* A^T m: a[k][j] */
+        f4_output_columns(m + (size_t)o * ldm, fs, (__mmask16)((1u << lanes) - 1), a);
+        for (int k = 0; k < 4; k++) {
+            __m512 w[4];
+            f4_output_row(a[k], w);
+            for (int s = 0; s < rows; s++) {
+                const int oy = (ty + s) * 4 + k;
+                if (oy >= p->oh) break;
+                const int start = 4 * s * tw; /* first float of this row in w */
+                const size_t row = (size_t)o * npix + (size_t)oy * OW;
+                for (int q = start / 16; q < 4 && 16 * q < start + OW; q++)
+                    wino_store16(p, w[q], b, rn, yn, row + 16 * q - start, span_mask(16 * q - start, OW));
+            }
+        }
+    }
+}
 #endif
 
 #if KILN_WINO_ONLY_AVX512 /* see kiln_winograd_simd.h: the portable transforms cannot run here */
-static const kiln_winograd_variant f4_portable = {4, 6, f4_input_avx512, f4_output_avx512};
+static const kiln_winograd_variant f4_portable = {4, 6, f4_input_avx512, f4_output_avx512, f4_input_rows_avx512,
+                                                  f4_output_rows_avx512};
 #else
-static const kiln_winograd_variant f4_portable = {4, 6, f4_input_portable, f4_output_portable};
+static const kiln_winograd_variant f4_portable = {4, 6, f4_input_portable, f4_output_portable, NULL, NULL};
 #endif
 #if KILN_WINO_AVX512
-static const kiln_winograd_variant f4_avx512 = {4, 6, f4_input_avx512, f4_output_avx512};
+static const kiln_winograd_variant f4_avx512 = {4, 6, f4_input_avx512, f4_output_avx512, f4_input_rows_avx512,
+                                                f4_output_rows_avx512};
 #define F4_AVX512 (&f4_avx512)
 #else
 #define F4_AVX512 NULL

@@ -88,6 +88,12 @@ typedef struct kiln_winograd_variant {
                   int c0, int c1, float *v, size_t ldv, size_t fs);
     void (*output)(const kiln_conv2d_params *p, const float *m, size_t ldm, size_t fs, int ty,
                    int tx0, int cnt, int o0, int o1, const float *bias, const float *rn, float *yn);
+    /* Optional (NULL: not provided): the same for `rows` >= 2 whole tile rows ty.. of an image
+     * with tw tiles per row, 2 <= tw <= 7 and rows * tw <= 16, as one run of rows * tw tiles. */
+    void (*input_rows)(const kiln_conv2d_params *p, const float *xn, int ty, int rows, int c0, int c1,
+                       float *v, size_t ldv, size_t fs);
+    void (*output_rows)(const kiln_conv2d_params *p, const float *m, size_t ldm, size_t fs, int ty, int rows,
+                        int o0, int o1, const float *bias, const float *rn, float *yn);
 } kiln_winograd_variant;
 int kiln_winograd_use_avx512(void);
 size_t kiln_winograd_packed_size(int alpha, int oc, int c);

@@ -184,6 +184,34 @@ import Testing
         KernelCheck.record(failures)
     }
 
+    /// Narrow images (2–7 tiles per row: widths 5–28 for F(4,3), 3–14 for F(2,3)) run the
+    /// AVX-512 transforms on several whole tile rows per vector: heights whose tile rows do
+    /// not fill the last vector, partial last tiles (odd sizes, 26, 27), padding 0 and 1,
+    /// batches 1–5 and every epilogue; and batches over the split-phase size (31 images of
+    /// 28×28 for F(4,3), 66 of 14×14 for F(2,3)), whose blocks end inside images and inside
+    /// tile rows, so a vector's rows are also limited by the block.
+    @Test func narrowImagesShareVectorsAcrossTileRows() {
+        defer { kiln_winograd_force_portable(0) }
+        let shapes = [(3, 4), (5, 6), (8, 8), (12, 9), (13, 11), (14, 14), (16, 20), (19, 17), (24, 24), (26, 26), (27, 25), (28, 28), (28, 13)]
+        var failures: [String] = []
+        for (path, portable) in Self.paths {
+            kiln_winograd_force_portable(portable)
+            for v in Variant.allCases {
+                for (i, (h, w)) in shapes.enumerated() {
+                    for pad in [0, 1] {
+                        let k = Case(n: 1 + (i + pad) % 3 * 2, c: 9 + i % 3 * 8, h: h, w: w, oc: 7 + i % 4 * 6, pad: pad,
+                                     bias: (i + pad) % 2 == 0, residual: i % 3 != 1, relu: (i + pad) % 3 != 0)
+                        if let f = Self.check(v, k, path: path, seed: 100 + 2 * i + pad) { failures.append(f) }
+                    }
+                }
+                let size = v == .f4x3 ? 28 : 14
+                let blocks = Case(n: v == .f4x3 ? 31 : 66, c: 16, h: size, w: size, oc: 16, pad: 1, bias: true, residual: true, relu: true)
+                if let f = Self.check(v, blocks, path: path, seed: 131) { failures.append(f) }
+            }
+        }
+        KernelCheck.record(failures)
+    }
+
     /// A ResNet-18 layer2 convolution (128→128, 28×28): both variants within 1e-4 · max |ref|,
     /// the tolerance autotune applies before it accepts a candidate.
     @Test func resnetSizedLayersStayWithinAutotuneTolerance() {
