@@ -49,14 +49,12 @@ extension ONNXImporter {
 
     func importExpand() throws(ONNXImportError) -> ImportValue {
         let x = try required(0)
-        guard let target = symbolicInts(try required(1)), shape(try required(1)).count == 1 else {
+        guard let given = symbolicInts(try required(1)), shape(try required(1)).count == 1 else {
             throw unsupported("Expand to a shape computed at run time (or not a 1-D shape)", fix: "export with a constant or Shape-derived shape")
         }
         let xs = shape(x)
-        guard target.count >= xs.count else {
-            throw shapeError("Expand of \(xs.shapeDescription) to \(target.shapeDescription), which has fewer dimensions")
-        }
-        // ONNX's Expand broadcasts both ways: a target 1 keeps x's size.
+        // ONNX's Expand broadcasts both ways: a shorter target or a target 1 keeps x's size.
+        let target = [ShapeScalar](repeating: .static(1), count: Swift.max(0, xs.count - given.count)) + given
         var out: [SymDim] = []
         let pad = target.count - xs.count
         for (i, t) in target.enumerated() {
