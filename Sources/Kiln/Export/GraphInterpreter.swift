@@ -76,6 +76,9 @@ enum GraphInterpreter {
             return try Kernels.concat(x, axis: a.axis!)
         case .slice:
             return Kernels.slice(x[0], starts: a.starts!, ends: a.ends!, axes: a.axes!, steps: a.steps!)
+        case .expand:
+            let target = a.shape!, batch = target[0] != 0 ? target[0] : (x.count > 1 ? x[1] : x[0]).shape[0]
+            return Kernels.expand(x[0], to: [batch] + target.dropFirst())
         case .pad:
             return Kernels.pad(x[0], pads: a.pads!, mode: PadMode(rawValue: a.mode!)!, value: a.value!)
         case .adaptiveAvgPool2d:

@@ -21,6 +21,8 @@
 /// - `matmul(a, b)` — NumPy matmul; `reshape(x)` — shape (0 keeps, -1 infers);
 ///   `transpose(x)` — perm; `concat(x…)` — axis; `slice(x)` — starts, ends, axes, steps;
 ///   `pad(x)` — pads (begins, then ends), mode, value
+/// - `expand(x, like?)` — shape: x broadcast (NumPy) to `shape`, whose 0 in dimension 0 is the
+///   batch of `like` (or of x): how a constant such as a class token gains the batch
 /// `conv2d` also takes rectangular, asymmetric geometry (strides, pads, dilations).
 public enum GraphOp: String, CaseIterable, Hashable, Sendable, Codable, CustomStringConvertible {
     case conv2d
@@ -46,6 +48,7 @@ public enum GraphOp: String, CaseIterable, Hashable, Sendable, Codable, CustomSt
     case maximum = "max", minimum = "min", pow
     case logSoftmax = "log_softmax"
     case erf, gelu
+    case expand
 
     /// The op's name in listings and JSON, e.g. `batch_norm`.
     public var description: String { rawValue }
@@ -57,6 +60,7 @@ public enum GraphOp: String, CaseIterable, Hashable, Sendable, Codable, CustomSt
         case .batchNorm: 5...5
         case .add, .sub, .mul, .div, .maximum, .minimum, .pow, .matmul: 2...2
         case .concat: 1...Self.maxConcatInputs
+        case .expand: 1...2
         default: 1...1
         }
     }
@@ -79,7 +83,7 @@ public enum GraphOp: String, CaseIterable, Hashable, Sendable, Codable, CustomSt
         case .reduceMean: ["axes", "keepdims"]
         case .softmax, .logSoftmax, .concat: ["axis"]
         case .lrn: ["size", "alpha", "beta", "bias"]
-        case .reshape: ["shape"]
+        case .reshape, .expand: ["shape"]
         case .transpose: ["perm"]
         case .slice: ["starts", "ends", "axes", "steps"]
         case .pad: ["pads", "mode", "value"]

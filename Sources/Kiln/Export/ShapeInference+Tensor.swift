@@ -47,6 +47,7 @@ extension ShapeInference {
         case .concat: return try concat(inputs, axis: a.axis!)
         case .slice: return try slice(x, a)
         case .pad: return try pad(x, a)
+        case .expand: return try expand(x, like: inputs.count > 1 ? inputs[1] : nil, a.shape!)
         default: throw .mismatch("\(op) is not a tensor op")
         }
     }
@@ -161,6 +162,30 @@ extension ShapeInference {
             }
             guard n + pads[d] + pads[rank + d] >= 1 else { throw .mismatch("pad: dimension \(d) of \(x.shapeDescription) becomes empty") }
             out[d] = .static(n + pads[d] + pads[rank + d])
+        }
+        return out
+    }
+
+    /// `expand`: x broadcast to `target`, where a 0 in dimension 0 is the batch of `like` (or x's own).
+    static func expand(_ x: [SymDim], like: [SymDim]?, _ target: [Int]) throws(ShapeInferenceFailure) -> [SymDim] {
+        guard let first = target.first, first >= 0, target.dropFirst().allSatisfy({ $0 >= 1 }), x.count <= target.count else {
+            throw .mismatch("expand: target \(target) must list a size ≥ 1 per dimension (0 in dimension 0: the batch) for \(x.shapeDescription)")
+        }
+        let batch: SymDim
+        if first != 0 { batch = .static(first) } else if let like, let b = like.first { batch = b } else if x.count == target.count, let b = x.first { batch = b } else {
+            throw .mismatch("expand: target \(target) keeps a batch that \(x.shapeDescription) does not have")
+        }
+        let out = [batch] + target.dropFirst().map { SymDim.static($0) }
+        let pad = out.count - x.count
+        for (i, d) in x.enumerated() where d != .static(1) && d != out[i + pad] {
+            throw .mismatch("expand: \(x.shapeDescription) does not broadcast to \(out.shapeDescription) (dimension \(i + pad))")
+        }
+        try symbolsFirst(out, .expand)
+        var elements = 1
+        for d in target.dropFirst() {
+            let (p, o) = elements.multipliedReportingOverflow(by: d)
+            guard !o, p <= dimensionLimit else { throw .mismatch("expand: \(out.shapeDescription) has too many elements per batch row") }
+            elements = p
         }
         return out
     }

@@ -58,7 +58,7 @@ enum ShapeInference {
             return x
         case .avgPool2d, .globalMaxPool2d:
             return try pool2d(op, a, x)
-        case .reduceMean, .softmax, .logSoftmax, .lrn, .matmul, .reshape, .transpose, .concat, .slice, .pad:
+        case .reduceMean, .softmax, .logSoftmax, .lrn, .matmul, .reshape, .transpose, .concat, .slice, .pad, .expand:
             return try tensorOp(op, a, inputs)
         case .conv2d:
             return try conv2d(a, inputs)

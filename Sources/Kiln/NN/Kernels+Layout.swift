@@ -35,6 +35,17 @@ extension Kernels {
         return y
     }
 
+    /// NumPy broadcast of `x` to `shape` (ONNX Expand with a known result shape): a strided
+    /// copy reading with stride 0 along the dimensions x repeats. x's rank ≤ shape's rank;
+    /// each dimension of x is 1 or the target's.
+    public static func expand(_ x: Tensor, to shape: [Int], reference: Bool = false) -> Tensor {
+        let own = contiguousStrides(x.shape), pad = shape.count - x.rank
+        let ss = shape.indices.map { i -> Int64 in i < pad || (x.shape[i - pad] == 1 && shape[i] != 1) ? 0 : own[i - pad] }
+        let y = Tensor(uninitializedShape: shape)
+        copyStrided(shape, src: x.storage.base, ss, dst: y.storage.base, contiguousStrides(shape), reference: reference)
+        return y
+    }
+
     /// Joins tensors along `axis` (negative counts from the end); other dimensions must match.
     public static func concat(_ xs: [Tensor], axis: Int, reference: Bool = false) throws -> Tensor {
         guard let first = xs.first else { throw ShapeError("concat: no inputs") }

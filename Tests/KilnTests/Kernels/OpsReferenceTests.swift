@@ -118,4 +118,16 @@ import Testing
         let m = try Kernels.matmul(Tensor(shape: [2, 2], values: [1, 2, 3, 4]), Tensor(shape: [2], values: [5, 6]), reference: reference)
         #expect(m.shape == [2] && m.scalars == [17, 39])
     }
+
+    /// Expand is a strided copy reading with stride 0 where the input repeats; compared with
+    /// NumPy's broadcast written out by hand, -0 and NaN copied bit for bit.
+    @Test(arguments: [false, true]) func expandBroadcastsByHand(reference: Bool) {
+        let token = Tensor(shape: [1, 1, 3], values: [1, -0.0, .nan])
+        let y = Kernels.expand(token, to: [2, 2, 3], reference: reference)
+        #expect(y.shape == [2, 2, 3])
+        #expect(y.scalars.map(\.bitPattern) == [Float](repeating: 0, count: 4).flatMap { _ in token.scalars }.map(\.bitPattern))
+        let column = Tensor(shape: [3, 1], values: [1, 2, 3])
+        #expect(Kernels.expand(column, to: [2, 3, 2], reference: reference).scalars == [1, 1, 2, 2, 3, 3, 1, 1, 2, 2, 3, 3])
+        #expect(Kernels.expand(column, to: [3, 1], reference: reference).scalars == [1, 2, 3])
+    }
 }

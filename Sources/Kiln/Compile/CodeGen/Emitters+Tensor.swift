@@ -64,6 +64,10 @@ extension Emitters {
                 }
                 w.line("const int64_t shape[] = {\(dims(out))}, ss[] = {\(ss.map(String.init).joined(separator: ", "))}, ds[] = {\(contiguousStrides(out).map(String.init).joined(separator: ", "))};")
                 w.line("kiln_copy_strided(\(out.count), shape, \(x) + \(offset), ss, \(y), ds);")
+            case .expand:
+                // A strided copy whose source strides are 0 where x repeats.
+                w.line("const int64_t shape[] = {\(dims(out))}, ss[] = {\(broadcastStrides(s.shapes[0], to: out))}, ds[] = {\(contiguousStrides(out).map(String.init).joined(separator: ", "))};")
+                w.line("kiln_copy_strided(\(out.count), shape, \(x), ss, \(y), ds);")
             case .concat:
                 let ds = contiguousStrides(out), axis = a.axis!
                 w.line("const int64_t ds[] = {\(ds.map(String.init).joined(separator: ", "))};")

@@ -28,7 +28,8 @@ extension TensorStep {
         default: break
         }
         if s.op == .concat, s.operands.contains(where: { $0.valueName == nil }) { throw refuse("concatenates a constant") }
-        if s.operands.first?.valueName == nil, s.op.binaryOp == nil {
+        // An expand of a constant (a class token) takes its batch from its second operand.
+        if s.operands.first?.valueName == nil, s.op.binaryOp == nil, s.op != .expand {
             throw refuse("its input is a constant (fold it before compiling)")
         }
     }

@@ -36,11 +36,12 @@ extension ONNXImporter {
     }
 
     private func binary(_ op: GraphOp, _ a: ImportValue, _ b: ImportValue, suffix: String = "") throws(ONNXImportError) -> ImportValue {
+        if a.isMoved || b.isMoved { return try binaryMoved(op, a, b) }
         let aInts = isIntegral(a), bInts = isIntegral(b)
         // Integer shape arithmetic (add, sub, mul, div) stays integer; max, min and pow of
         // integers fold through the float kernels.
         if aInts, bInts, op.binaryOp.map({ [.add, .sub, .mul, .div].contains($0) }) == true, let x = symbolicInts(a), let y = symbolicInts(b) {
-            return try integerBinary(op, x, shape(a), y, shape(b))
+            return try shapeElementwise(node.opType, x, shape(a), y, shape(b)) { p, q throws(ONNXImportError) in try self.shapeArithmetic(op, p, q) }
         }
         return try apply(op, [a, b], suffix: suffix)
     }
@@ -49,52 +50,31 @@ extension ONNXImporter {
         switch v {
         case .constant(let c): c.isInteger
         case .symbolic: true
-        case .tensor: false
+        case .tensor, .moved: false
         }
-    }
-
-    /// Integer arithmetic on shape values; a symbol survives only `s + 0`, `s - 0`, `s · 1`, `s / 1`.
-    private func integerBinary(_ op: GraphOp, _ x: [SymDim], _ xs: [SymDim], _ y: [SymDim], _ ys: [SymDim]) throws(ONNXImportError) -> ImportValue {
-        guard let xShape = xs.staticShape, let yShape = ys.staticShape, xShape.count <= 1, yShape.count <= 1,
-              x.count == y.count || x.count == 1 || y.count == 1 else {
-            throw unsupported("integer \(op) of shapes \(xs.shapeDescription) and \(ys.shapeDescription) at import", fix: "simplify the model's shape arithmetic (onnxsim)")
-        }
-        let n = Swift.max(x.count, y.count)
-        var out: [SymDim] = []
-        for i in 0..<n {
-            let p = x[x.count == 1 ? 0 : i], q = y[y.count == 1 ? 0 : i]
-            if let u = p.staticValue, let v = q.staticValue {
-                switch op {
-                case .add: out.append(.static(u &+ v))
-                case .sub: out.append(.static(u &- v))
-                case .mul: out.append(.static(u &* v))
-                default:
-                    guard v != 0 else { throw shapeError("integer division by zero in shape arithmetic") }
-                    out.append(.static(ShapeInference.floorDiv(u, v)))
-                }
-            } else if (op == .add || op == .sub) && q == .static(0) || (op == .mul || op == .div) && q == .static(1) {
-                out.append(p)
-            } else if (op == .add && p == .static(0)) || (op == .mul && p == .static(1)) {
-                out.append(q)
-            } else {
-                throw unsupported("shape arithmetic \(p) \(op) \(q) on the symbolic batch cannot be folded",
-                                  fix: "re-export with a static batch, or keep the batch out of the arithmetic (x.flatten(1) instead of x.view(x.size(0) * k, -1))")
-            }
-        }
-        let shape = xs.count >= ys.count ? xShape : yShape
-        return symbolicValue(shape: shape.count == 0 ? [] : [n], out)
     }
 
     /// An integer value: a constant when every element is static.
-    func symbolicValue(shape: [Int], _ values: [SymDim]) -> ImportValue {
+    func symbolicValue(shape: [Int], _ values: [ShapeScalar]) -> ImportValue {
         if let s = values.staticShape { return .constant(ONNXConstant(shape: shape, ints: s.map { Int64($0) })) }
         return .symbolic(shape: shape, values: values)
     }
 
     func importGemm() throws(ONNXImportError) -> ImportValue {
+        let x = try required(0)
+        guard case .moved(let m) = x else { return try gemm(x) }
+        // Rows of a moved batch: only a constant B and a bias per column act row by row.
+        let bias = try input(2) == nil ? nil : try constantInput(2)
+        guard try int("transA", 0) == 0, try constantInput(1) != nil, try input(2) == nil || (bias?.shape.count ?? 2) <= 1 else {
+            throw movedRefusal(m, onnxName: node.inputs[0])
+        }
+        return try rowwise(m) { a throws(ONNXImportError) in try gemm(a) }
+    }
+
+    private func gemm(_ x: ImportValue) throws(ONNXImportError) -> ImportValue {
         let alpha = try float("alpha", 1), beta = try float("beta", 1)
         let transA = try int("transA", 0) != 0, transB = try int("transB", 0) != 0
-        var a = try required(0)
+        var a = x
         if transA { a = try apply(.transpose, [a], perm([1, 0]), suffix: "_a_t") }
         let y: ImportValue
         if let b = try constantInput(1), b.shape.count == 2, case .tensor = a {
@@ -130,6 +110,14 @@ extension ONNXImporter {
 
     func importMatMul() throws(ONNXImportError) -> ImportValue {
         let a = try required(0)
+        if case .moved(let m) = a, let b = try constantInput(1), b.shape.count == 2 {
+            return try rowwise(m) { x throws(ONNXImportError) in
+                let (k, n) = (b.shape[0], b.shape[1]), v = b.floatValues
+                var w = [Float](repeating: 0, count: n * k)
+                for o in 0..<n { for i in 0..<k { w[o * k + i] = v[i * n + o] } }
+                return try apply(.linear, [x, .constant(ONNXConstant(shape: [n, k], floats: w))])
+            }
+        }
         if case .tensor = a, let b = try constantInput(1), b.shape.count == 2 {
             let (k, n) = (b.shape[0], b.shape[1]), v = b.floatValues
             var w = [Float](repeating: 0, count: n * k)

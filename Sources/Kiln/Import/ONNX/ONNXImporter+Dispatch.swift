@@ -1,14 +1,14 @@
 /// Which ONNX operators Kiln imports, and the refusal listing every other one at once.
 extension ONNXImporter {
     /// Operators of the default domain that Kiln imports (some only on values known at
-    /// import: Shape, Gather, Cast, ConstantOfShape, Range-free shape arithmetic).
+    /// import: Shape, Gather, Cast, ConstantOfShape, Equal, Where, Mod, Range-free shape arithmetic).
     static let supportedOps: Set<String> = Set([
         "Conv", "BatchNormalization", "Relu", "LeakyRelu", "Clip", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh",
         "Add", "Sub", "Mul", "Div", "Sum", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool",
         "ReduceMean", "Gemm", "MatMul", "Flatten", "Reshape", "Transpose", "Concat", "Split", "Slice",
         "Squeeze", "Unsqueeze", "Softmax", "Dropout", "Identity", "LRN", "Pad", "Constant", "ConstantOfShape",
         "Shape", "Gather", "Cast", "PRelu", "ConvTranspose", "Resize", "Max", "Min", "Pow", "LogSoftmax",
-        "InstanceNormalization", "ReduceSum", "Tile", "LayerNormalization", "Gelu",
+        "InstanceNormalization", "ReduceSum", "Tile", "LayerNormalization", "Gelu", "Equal", "Where", "Mod", "Expand",
     ]).union(unaryMathOps.keys)
 
     func checkSupported() throws(ONNXImportError) {
@@ -38,6 +38,10 @@ extension ONNXImporter {
         case "Tile": return [try importTile()]
         case "LayerNormalization": return try importLayerNorm()
         case "Gelu": return [try importGelu()]
+        case "Equal": return [try importEqual()]
+        case "Where": return [try importWhere()]
+        case "Mod": return [try importMod()]
+        case "Expand": return [try importExpand()]
         case "MaxPool", "AveragePool": return [try importPool()]
         case "GlobalAveragePool", "GlobalMaxPool": return [try importGlobalPool()]
         case "ReduceMean": return [try importReduceMean()]

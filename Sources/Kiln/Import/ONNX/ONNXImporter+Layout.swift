@@ -4,7 +4,7 @@
 extension ONNXImporter {
     func importReshape() throws(ONNXImportError) -> ImportValue {
         let x = try required(0)
-        let target: [SymDim]
+        let target: [ShapeScalar]
         if opset < 5 {
             target = (try ints("shape") ?? []).map { .static($0) }
         } else {
@@ -20,16 +20,24 @@ extension ONNXImporter {
     }
 
     /// `x` reshaped to ONNX target `target` (0 copies, -1 infers; symbols must be x's batch).
-    func reshape(_ x: ImportValue, to target: [SymDim], suffix: String = "") throws(ONNXImportError) -> ImportValue {
+    func reshape(_ x: ImportValue, to target: [ShapeScalar], suffix: String = "") throws(ONNXImportError) -> ImportValue {
         let xs = shape(x)
         if case .symbolic(_, let v) = x { return try reshapeInts(v, target) }
         if case .constant(let c) = x, c.isInteger, c.shape.count <= 1 { return try reshapeInts(c.intValues.map { .static($0) }, target) }
+        // A target from shape arithmetic that moves the batch or multiplies it (attention's heads).
+        if case .moved(let m) = x { return try reshapeMoved(m, to: target) }
+        if target.enumerated().contains(where: { $0.element.symbol != nil && ($0.offset != 0 || $0.element.factor != 1) }),
+           case .tensor(let g) = x, let m = BatchMovedTensor(plain: g), target.allSatisfy({ $0.symbol == nil || $0.symbol == m.symbol }) {
+            return try reshapeMoved(m, to: target)
+        }
         var t: [Int] = []
         for (i, d) in target.enumerated() {
-            switch d {
-            case .static(let v): t.append(v)
-            case .symbol(let s):
-                guard i == 0, xs.first == .symbol(s) else { throw shapeError("the target shape \(target.shapeDescription) moves the batch symbol \(s) away from dimension 0") }
+            switch d.symDim {
+            case .static(let v)?: t.append(v)
+            default:
+                guard i == 0, let s = d.symbol, xs.first == .symbol(s) else {
+                    throw shapeError("the target shape \(target.shapeDescription) moves the batch symbol \(d) away from dimension 0")
+                }
                 t.append(0)
             }
         }
@@ -44,7 +52,7 @@ extension ONNXImporter {
         return try apply(.reshape, [x], a, suffix: suffix)
     }
 
-    private func reshapeInts(_ v: [SymDim], _ target: [SymDim]) throws(ONNXImportError) -> ImportValue {
+    private func reshapeInts(_ v: [ShapeScalar], _ target: [ShapeScalar]) throws(ONNXImportError) -> ImportValue {
         guard let t = target.staticShape, (t.isEmpty && v.count == 1) || (t.count == 1 && (t[0] == v.count || t[0] == -1)) else {
             throw unsupported("reshape of a shape value to \(target.shapeDescription)", fix: "simplify the model's shape arithmetic (onnxsim)")
         }
@@ -57,7 +65,7 @@ extension ONNXImporter {
         if xs == out { return x }
         if case .symbolic(_, let v) = x { return symbolicValue(shape: out.compactMap(\.staticValue), v) }
         if case .constant(let c) = x, c.isInteger { return .constant(ONNXConstant(shape: out.compactMap(\.staticValue), ints: c.ints!)) }
-        return try reshape(x, to: out)
+        return try reshape(x, to: out.map(ShapeScalar.init))
     }
 
     func importFlatten() throws(ONNXImportError) -> ImportValue {
@@ -79,7 +87,7 @@ extension ONNXImporter {
 
     func importSqueeze(unsqueeze: Bool) throws(ONNXImportError) -> ImportValue {
         let x = try required(0)
-        let xs = shape(x)
+        let xs = logicalShape(x)
         let axes = opset < 13 ? try ints("axes") : (try input(1) == nil ? nil : try staticInts(1, "axes"))
         var out = xs
         if unsqueeze {
@@ -94,12 +102,14 @@ extension ONNXImporter {
             for d in drop where xs[d] != .static(1) { throw shapeError("cannot squeeze dimension \(d) of \(xs.shapeDescription) (not 1)") }
             out = xs.indices.filter { !drop.contains($0) }.map { xs[$0] }
         }
-        return try reshape(x, toShape: out)
+        if case .moved(let m) = x { return try reshapeMoved(m, to: out) }
+        return try reshape(x, toShape: out.map { $0.symDim ?? .static(0) })
     }
 
     func importTranspose() throws(ONNXImportError) -> ImportValue {
         let x = try required(0)
         let p = try ints("perm") ?? Array((0..<shape(x).count).reversed())
+        if let m = movedView(x), x.isMoved || p.first != 0 { return try transposeMoved(m, p) }
         return try apply(.transpose, [x], perm(p))
     }
 
@@ -115,7 +125,7 @@ extension ONNXImporter {
             return try apply(op, [x], attrs)
         }
         // Before opset 13 (Log)Softmax normalises over all dimensions from `axis` on, as one.
-        let flat = try reshape(x, to: xs[..<a].indices.map { _ in SymDim.static(0) } + [.static(-1)], suffix: "_2d")
+        let flat = try reshape(x, to: xs[..<a].indices.map { _ in ShapeScalar.static(0) } + [.static(-1)], suffix: "_2d")
         attrs.axis = a
         let y = try apply(op, [flat], attrs, suffix: "_\(op)")
         return try reshape(y, toShape: xs)

@@ -125,7 +125,7 @@ extension ONNXImporter {
 
     func importGlobalPool() throws(ONNXImportError) -> ImportValue {
         let x = try required(0)
-        let rank: Int = switch x { case .tensor(let t): t.shape.count; case .constant(let c): c.shape.count; case .symbolic: 0 }
+        let rank: Int = switch x { case .tensor(let t): t.shape.count; case .constant(let c): c.shape.count; case .symbolic: 0; case .moved(let m): m.dims.count }
         if node.opType == "GlobalAveragePool" {
             if rank == 4 { return try apply(.adaptiveAvgPool2d, [x], NodeAttributes(outputSize: [1, 1])) }
             var a = NodeAttributes()
@@ -155,6 +155,7 @@ extension ONNXImporter {
         case .tensor(let t): t.shape.count
         case .constant(let c): c.shape.count
         case .symbolic(let s, _): s.count
+        case .moved(let m): m.dims.count
         }
     }
 
@@ -163,6 +164,8 @@ extension ONNXImporter {
         case .tensor(let t): t.shape
         case .constant(let c): .init(static: c.shape)
         case .symbolic(let s, _): .init(static: s)
+        // For messages and rank checks only: every handler refuses a moved value unless it follows it.
+        case .moved(let m): m.logicalShape.map { $0.symDim ?? .symbol($0.description) }
         }
     }
 }

@@ -42,7 +42,8 @@ extension ONNXImporter {
         var start = try int("start", 0), end = try int("end", r)
         start = Swift.min(Swift.max(start < 0 ? start + r : start, 0), r)
         end = Swift.min(Swift.max(end < 0 ? end + r : end, 0), r)
-        let dims = start < end ? Array(xs[start..<end]) : []
+        let all = if case .moved(let m) = try required(0) { m.logicalShape } else { xs.map(ShapeScalar.init) }
+        let dims = start < end ? Array(all[start..<end]) : []
         return symbolicValue(shape: [dims.count], dims)
     }
 
@@ -51,7 +52,7 @@ extension ONNXImporter {
         let to = Int32(try int("to", Int(ONNXDataType.float)))
         let toFloat = [ONNXDataType.float, ONNXDataType.float16, ONNXDataType.double, 16].contains(to)
         switch x {
-        case .tensor:
+        case .tensor, .moved:
             guard to == ONNXDataType.float else {
                 throw unsupported("Cast of a run-time tensor to \(ONNXDataType.name(to)); Kiln computes in FLOAT", fix: "remove the cast from the exported model")
             }

@@ -83,6 +83,7 @@ extension ONNXImporter {
             a.axes!.append(axis); a.starts!.append(s); a.ends!.append(Swift.min(e, n)); a.steps!.append(steps[i])
         }
         if a.axes!.isEmpty { return x }
+        if case .moved(let m) = x { return try sliceMoved(m, a) }
         if case .symbolic(_, let v) = x, xs.count == 1 {
             let (s, count) = ShapeInference.sliceRange(v.count, start: a.starts![0], end: a.ends![0], step: a.steps![0])
             return symbolicValue(shape: [count], (0..<count).map { v[s + $0 * a.steps![0]] })
@@ -127,6 +128,11 @@ extension ONNXImporter {
         }
         let sliced = try slice(data, axes: [a], starts: [first], ends: [first + idx.count], steps: [1])
         guard ishape.isEmpty else { return sliced }
+        if case .moved(let m) = sliced {
+            var out = m.logicalShape
+            out.remove(at: a)
+            return try reshapeMoved(m, to: out)
+        }
         var out = xs
         out.remove(at: a)
         return try reshape(sliced, toShape: out)

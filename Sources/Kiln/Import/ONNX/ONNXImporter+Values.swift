@@ -27,7 +27,8 @@ extension ONNXImporter {
         case .constant(let c): return lift(c, onnxName: onnxName)
         case .symbolic:
             throw unsupported("\"\(onnxName)\" is shape arithmetic on the symbolic batch, used as data",
-                              fix: "Kiln folds shape arithmetic only into Reshape, Expand-free graphs; re-export with a static batch or simplify the model (onnxsim)")
+                              fix: "Kiln folds shape arithmetic only into shapes (Reshape, Expand, Slice); re-export with a static batch or simplify the model (onnxsim)")
+        case .moved(let m): throw movedRefusal(m, onnxName: onnxName)
         }
     }
 
@@ -59,11 +60,11 @@ extension ONNXImporter {
     }
 
     /// An integer input (shape, axes, pads, …) whose elements may be batch symbols.
-    func symbolicInts(_ v: ImportValue) -> [SymDim]? {
+    func symbolicInts(_ v: ImportValue) -> [ShapeScalar]? {
         switch v {
         case .constant(let c): return c.intValues.map { .static($0) }
         case .symbolic(_, let values): return values
-        case .tensor: return nil
+        case .tensor, .moved: return nil
         }
     }
 

@@ -8,7 +8,9 @@ enum ImportValue {
     case constant(ONNXConstant)
     /// An integer tensor (rank 0 or 1) known except for batch symbols: `Shape(x)` and the
     /// arithmetic torch.onnx.export builds on it.
-    case symbolic(shape: [Int], values: [SymDim])
+    case symbolic(shape: [Int], values: [ShapeScalar])
+    /// A run-time tensor whose batch is not (only) dimension 0, stored batch-first.
+    case moved(BatchMovedTensor)
 }
 
 /// Turns an ``ONNXModel`` into an ``ExportedProgram``: checks the graph (names, order,
@@ -78,6 +80,7 @@ final class ONNXImporter {
             guard let v = values[o.name] else { throw invalidGraph("output \"\(o.name)\" is not computed by any node") }
             switch v {
             case .tensor(let t): outputNames.append(t.name)
+            case .moved(let m): throw movedRefusal(m, onnxName: o.name)
             default:
                 throw unsupported("output \"\(o.name)\" is a constant (the graph does not depend on its inputs there)",
                                   fix: "return only values computed from the model's inputs")
