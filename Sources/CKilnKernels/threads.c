@@ -69,8 +69,12 @@ static int default_num_threads(void) {
     return clamp_threads(sysconf(_SC_NPROCESSORS_ONLN));
 }
 
+/* The calling thread's own count (kiln_set_thread_num_threads), 0 when it has none. */
+static _Thread_local int tls_num_threads = 0;
+
 int kiln_get_num_threads(void) {
     if (tls_in_job) return 1;
+    if (tls_num_threads > 0) return tls_num_threads;
     int n = atomic_load_explicit(&g_num_threads, memory_order_relaxed);
     if (n == 0) {
         /* Racing first callers compute the same value; storing it twice is harmless. */
@@ -79,6 +83,8 @@ int kiln_get_num_threads(void) {
     }
     return n;
 }
+
+void kiln_set_thread_num_threads(int n) { tls_num_threads = n > 0 ? clamp_threads(n) : 0; }
 
 /* n <= 0 restores the default (KILN_NUM_THREADS or the online CPU count). */
 void kiln_set_num_threads(int n) {

@@ -27,6 +27,11 @@ extern "C" {
  * kiln_set_num_threads(n <= 0) restores the default; counts are capped at 256. */
 int kiln_get_num_threads(void);
 void kiln_set_num_threads(int n);
+/* The calling thread's own count, over the process-wide one (n <= 0: back to it): a host
+ * running models on several threads at once can give each its share, and a test can vary the
+ * count without changing what kernels compute for other threads (some kernels' summation
+ * order follows the thread count, e.g. Winograd's split-phase layout). */
+void kiln_set_thread_num_threads(int n);
 
 /* Calls fn(ctx, begin, end) on disjoint chunks covering [0, n), on up to
  * kiln_get_num_threads() threads; returns when all chunks are done. Safe to call from

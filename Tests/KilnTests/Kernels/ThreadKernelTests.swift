@@ -76,17 +76,28 @@ import Testing
         KernelCheck.record(failures)
     }
 
+    /// The calling thread's count (other tests' kernels, running at the same time, keep the
+    /// process-wide one: some kernels' summation order follows the count).
     @Test func setNumThreadsControlsChunks() {
-        defer { kiln_set_num_threads(0) }
-        kiln_set_num_threads(3)
+        let processWide = kiln_get_num_threads()
+        defer { kiln_set_thread_num_threads(0) }
+        kiln_set_thread_num_threads(3)
         #expect(kiln_get_num_threads() == 3)
         let m = Self.run(9, minChunk: 1)
         #expect(Set(m.chunkBegin) == [0, 3, 6], "9 items on 3 threads should split as 3+3+3")
         #expect(Self.problems(m, n: 9, minChunk: 1, maxChunks: 3) == nil)
-        kiln_set_num_threads(1)
+        kiln_set_thread_num_threads(1)
         #expect(Set(Self.run(50, minChunk: 1).chunkBegin) == [0], "one thread runs one chunk")
-        kiln_set_num_threads(0)
-        #expect(kiln_get_num_threads() >= 1, "0 restores the default")
+        final class Count: @unchecked Sendable { var value: Int32 = 0 }
+        let other = Count(), done = DispatchSemaphore(value: 0)
+        Thread { other.value = kiln_get_num_threads(); done.signal() }.start()
+        done.wait()
+        #expect(other.value == processWide, "another thread keeps the process-wide count")
+        kiln_set_thread_num_threads(0)
+        #expect(kiln_get_num_threads() == processWide, "0 goes back to the process-wide count")
+        // The process-wide setter, to the value it has (so no concurrent test sees a change).
+        kiln_set_num_threads(processWide)
+        #expect(kiln_get_num_threads() == processWide)
     }
 
     /// A kiln_parallel_for inside a chunk (the pool is busy with the outer call) still covers
