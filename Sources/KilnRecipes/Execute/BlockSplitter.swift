@@ -34,8 +34,7 @@ enum BlockSplitter {
     /// The pieces of `code`, or nil when the block needs the top-level layout.
     /// `tryFunction` names the runtime function a throwing initializer is wrapped in.
     static func split(_ code: String, tryFunction: String) -> [Piece]? {
-        let tree = Parser.parse(source: code)
-        guard !tree.hasError else { return nil }
+        guard let tree = SwiftParsing.parse(code), !tree.hasError else { return nil }
         let converter = SourceLocationConverter(fileName: "", tree: tree)
         let bytes = Array(code.utf8)
         var pieces: [Piece] = []

@@ -51,7 +51,11 @@ public struct RecipeParameter: Sendable, Equatable {
 
     /// The parameters `block` declares (its code parsed with SwiftParser); `path` locates errors.
     static func declared(in block: Block, path: String) throws -> [RecipeParameter] {
-        let tree = Parser.parse(source: block.code)
+        guard let tree = SwiftParsing.parse(block.code) else {
+            throw RecipeError.badInput(path, line: block.codeLines.lowerBound,
+                                       "the parameters block nests `[` more than \(SwiftParsing.maxBracketDepth) deep",
+                                       fix: "write one parameter per line as `let name = 1` (Int, Double, Bool or String literal), e.g. `let batch = 8`.")
+        }
         let converter = SourceLocationConverter(fileName: path, tree: tree)
         func fail(_ node: some SyntaxProtocol, _ what: String) -> RecipeError {
             let line = block.codeLines.lowerBound + converter.location(for: node.positionAfterSkippingLeadingTrivia).line - 1

@@ -26,7 +26,8 @@ public enum SwiftHighlighter {
                 pieces.append((kind, text))
             }
         }
-        for token in Parser.parse(source: code).tokens(viewMode: .sourceAccurate) {
+        guard let tree = SwiftParsing.parse(code) else { return Markup.escape(code) }   // too deep to parse: plain
+        for token in tree.tokens(viewMode: .sourceAccurate) {
             for piece in token.leadingTrivia { add(piece.isComment ? "com" : nil, text(of: piece)) }
             add(tokenClass(token), token.text)
             for piece in token.trailingTrivia { add(piece.isComment ? "com" : nil, text(of: piece)) }
