@@ -49,7 +49,7 @@ public func prebuildKernelObjects(into folder: String? = nil, compiler: String? 
     } catch {
         throw CompileError.writeFailed(path: dir.path, message: AtomicFile.reason(of: error))
     }
-    let held = store.fetch(units, key: key, into: dir)
+    let held = Set(units.filter { store.holds($0, key: key) })   // checked in place: no copies
     let missing = units.filter { !held.contains($0) }
     let commands = toolchain.buildCommands(sources: units, output: "unused.so", buildID: key).compiles
     let stages = try toolchain.compile(commands, sources: units, in: dir, skipping: held)

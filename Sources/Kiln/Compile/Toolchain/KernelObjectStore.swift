@@ -17,13 +17,18 @@ struct KernelObjectStore: Sendable {
         root.appendingPathComponent(String(key.prefix(32))).appendingPathComponent(Toolchain.object(source))
     }
 
+    /// Whether the store holds a whole object of `source` for `key`.
+    func holds(_ source: String, key: String) -> Bool {
+        (try? ELFCheck.checkObject(path(source, key: key).path)) != nil
+    }
+
     /// Copies the stored objects of `sources` into `directory` (as the compiler would have
     /// named them) and returns the sources it found.
     func fetch(_ sources: [String], key: String, into directory: URL) -> Set<String> {
         var found = Set<String>()
         for source in sources {
             let stored = path(source, key: key)
-            guard FileManager.default.fileExists(atPath: stored.path), (try? ELFCheck.checkObject(stored.path)) != nil else { continue }
+            guard holds(source, key: key) else { continue }
             do {
                 try AtomicFile.copy(from: stored, to: directory.appendingPathComponent(Toolchain.object(source)))
                 found.insert(source)
