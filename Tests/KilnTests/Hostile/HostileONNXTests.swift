@@ -96,6 +96,21 @@ import Testing
         #expect(e?.kind == .shapeMismatch)
     }
 
+    /// A graph output whose batch a Transpose moved off dimension 0 (found by the ONNX fuzzer:
+    /// the refusal read the current node after the last one, and trapped).
+    @Test func graphOutputWithTheBatchMovedIsRefused() throws {
+        let dir = Hostile.directory()
+        var b = ONNXModelBuilder()
+        b.input("x", ["batch", 3, 4])
+        b.node("Transpose", ["x"], ["y"], ints: ["perm": [1, 0, 2]])
+        b.output("y")
+        let e = Hostile.expectFailure(ONNXImportError.self, .badInput, naming: ["moved.onnx", "\"y\" has the batch"]) {
+            _ = try importONNX(try b.write(to: dir, name: "moved.onnx"), dynamicShapes: ["x": [0: Dim("batch", min: 1, max: 4)]])
+        }
+        #expect(e?.kind == .unsupportedAttribute)
+        #expect(e?.suggestion?.contains("before the graph's output") == true, "\(String(describing: e?.suggestion))")
+    }
+
     @Test func unsupportedOperatorsAreListedAtOnce() throws {
         let dir = Hostile.directory()
         var b = Self.reluModel()

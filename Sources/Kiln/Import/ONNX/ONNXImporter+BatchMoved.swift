@@ -128,7 +128,7 @@ extension ONNXImporter {
 
     func movedRefusal(_ m: BatchMovedTensor, onnxName: String) -> ONNXImportError {
         unsupported("\"\(onnxName)\" has the batch \(m.symbol) in dimension \(m.batchAxis) of \(m.logicalShape.shapeDescription); Kiln stores the batch first and follows a moved batch only through Transpose, Reshape, Squeeze/Unsqueeze, Slice/Gather of other axes, MatMul/Gemm with constant weights and arithmetic with constants over the dimensions after the batch",
-                    fix: "transpose the batch back to dimension 0 before \(node.opType) (e.g. nn.MultiheadAttention(batch_first=True)), or re-export with a static batch")
+                    fix: "transpose the batch back to dimension 0 before \(current.map { $0.opType } ?? "the graph's output") (e.g. nn.MultiheadAttention(batch_first=True)), or re-export with a static batch")
     }
 }
 
