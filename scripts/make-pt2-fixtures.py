@@ -12,6 +12,8 @@ Tests/KilnTests/Fixtures/PT2/ (needs `pip install torch`; run from anywhere).
   tiny_convnext.pt2, tiny_convnext.safetensors   two ConvNeXt blocks (layer_norm,
                            gelu exact and tanh, permutes, linear, layer scale); alone with
                            --tiny-convnext
+  tiny_reductions.pt2, tiny_reductions.safetensors   amax/amin over channel and spatial
+                           axes; alone with --tiny-reductions
   hostile/*.pt2            broken or malicious variants of a minimal program (micro.pt2):
                            truncated, zip-slip and absolute member names, lying sizes,
                            compressed members, wrong dtypes and shapes, missing and pickled
@@ -158,6 +160,34 @@ def write_tiny_convnext():
     m = tiny_convnext()
     export(m, os.path.join(OUT, "tiny_convnext.pt2"))
     save_safetensors(os.path.join(OUT, "tiny_convnext.safetensors"), references(m, seed=8))
+
+
+def tiny_reductions():
+    """amax and amin (aten.amax/amin.default) over channel and spatial axes, beside mean."""
+    import torch
+    from torch import nn
+
+    class TinyReductions(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(3, 6, 3, padding=1)
+            self.fc = nn.Linear(6 + 6 + 16, 4)
+
+        def forward(self, x):
+            y = self.conv(x)
+            top = y.amax(dim=(2, 3))                                 # (N, 6)
+            low = y.amin(dim=(2, 3), keepdim=True).flatten(1)        # (N, 6)
+            chan = y.amax(dim=1).amin(dim=-1)                        # (N, 16)
+            return self.fc(torch.cat([top, low, chan + y.mean(dim=(1, 3))], 1))
+
+    torch.manual_seed(4)
+    return TinyReductions().eval()
+
+
+def write_tiny_reductions():
+    m = tiny_reductions()
+    export(m, os.path.join(OUT, "tiny_reductions.pt2"))
+    save_safetensors(os.path.join(OUT, "tiny_reductions.safetensors"), references(m, seed=9))
 
 
 def references(model, seed):
@@ -335,6 +365,9 @@ def main():
     if sys.argv[1:] == ["--tiny-convnext"]:  # only these fixtures (the others stay byte-identical)
         write_tiny_convnext()
         return
+    if sys.argv[1:] == ["--tiny-reductions"]:
+        write_tiny_reductions()
+        return
     import torch
     os.makedirs(OUT, exist_ok=True)
     m = tiny_cnn()
@@ -342,6 +375,7 @@ def main():
     export(m, os.path.join(OUT, "tiny_cnn_decomposed.pt2"), decompose=True)
     save_safetensors(os.path.join(OUT, "tiny_cnn.safetensors"), references(m, seed=7))
     write_tiny_convnext()
+    write_tiny_reductions()
     # The recipe recipes/export_pytorch_pt2.md compiles the same program.
     models = os.path.join(ROOT, "recipes", "models")
     shutil.copyfile(os.path.join(OUT, "tiny_cnn.pt2"), os.path.join(models, "tiny_cnn.pt2"))

@@ -24,7 +24,7 @@ warnings.filterwarnings("ignore")
 # Inputs that are parameters (weights, scales, sizes, axes, repeats): the node cases feed
 # them as graph inputs; Kiln needs them known at import, so they become initializers with
 # the same values (the one data set's).
-PARAMETERS = {"Resize": {1, 2, 3}, "ConvTranspose": {1, 2}, "InstanceNormalization": {1, 2}, "ReduceSum": {1}, "Tile": {1}, "Expand": {1}}
+PARAMETERS = {"Resize": {1, 2, 3}, "ConvTranspose": {1, 2}, "InstanceNormalization": {1, 2}, "ReduceSum": {1}, **{op: {1} for op in ("ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2", "ReduceSumSquare", "ReduceLogSum", "ReduceLogSumExp")}, "Tile": {1}, "Expand": {1}}
 
 
 def freeze_parameters(case):

@@ -1,5 +1,5 @@
 /*
- * ops_reduce.c — mean over an axis, softmax and log-softmax, local response normalisation.
+ * ops_reduce.c — mean and the other reductions over an axis, softmax and log-softmax, local response normalisation.
  */
 #include "kiln_kernels.h"
 #include "kiln_ops.h"
@@ -153,4 +153,103 @@ void kiln_lrn(int n, int c, int hw, int size, float alpha, float beta, float bia
     lrn_ctx ctx = {c, hw, size, alpha, beta, bias, x, y};
     const size_t work = (size_t)(hw > 0 ? hw : 1) * (size_t)(size > 0 ? size : 1);
     kiln_parallel_for((size_t)n * c, work >= KILN_REDUCE_GRAIN ? 1 : KILN_REDUCE_GRAIN / work, lrn_planes, &ctx);
+}
+
+// x: (outer, len, inner) -> y: (outer, inner), every kind in double (max and min exactly).
+void kiln_reduce_ref(int kind, size_t outer, size_t len, size_t inner, const float *x, float *y) {
+    for (size_t o = 0; o < outer; o++)
+        for (size_t i = 0; i < inner; i++) {
+            const float *xs = x + o * len * inner + i;
+            double m = -INFINITY;
+            if (kind == KILN_REDUCE_LOG_SUM_EXP) {
+                for (size_t l = 0; l < len; l++) if (xs[l * inner] > m) m = xs[l * inner];
+                if (isinf(m)) m = 0.0; /* all -inf (or +inf somewhere): no shift keeps inf/NaN right */
+            }
+            double acc = kind == KILN_REDUCE_PROD ? 1.0 : kind == KILN_REDUCE_MAX ? -INFINITY : kind == KILN_REDUCE_MIN ? INFINITY : 0.0;
+            int nan = 0;
+            for (size_t l = 0; l < len; l++) {
+                const double v = xs[l * inner];
+                nan |= v != v;
+                switch (kind) {
+                case KILN_REDUCE_MAX: if (v > acc) acc = v; break;
+                case KILN_REDUCE_MIN: if (v < acc) acc = v; break;
+                case KILN_REDUCE_PROD: acc *= v; break;
+                case KILN_REDUCE_L1: acc += fabs(v); break;
+                case KILN_REDUCE_L2: case KILN_REDUCE_SUM_SQUARE: acc += v * v; break;
+                case KILN_REDUCE_LOG_SUM_EXP: acc += exp(v - m); break;
+                default: acc += v; break; /* mean, log_sum */
+                }
+            }
+            switch (kind) {
+            case KILN_REDUCE_MEAN: acc /= (double)len; break;
+            case KILN_REDUCE_MAX: case KILN_REDUCE_MIN: if (nan) acc = NAN; break;
+            case KILN_REDUCE_L2: acc = sqrt(acc); break;
+            case KILN_REDUCE_LOG_SUM: acc = log(acc); break;
+            case KILN_REDUCE_LOG_SUM_EXP: acc = m + log(acc); break;
+            default: break;
+            }
+            y[o * inner + i] = (float)acc;
+        }
+}
+
+/* Columns per work item: accumulators of one item stay in registers/L1. */
+#define KILN_REDUCE_COLS 256
+
+typedef struct {
+    int kind;
+    size_t len, inner, blocks;
+    const float *x;
+    float *y;
+} reduce_ctx;
+
+// Work items [j0, j1), each KILN_REDUCE_COLS columns of one outer row: y's row is the float
+// accumulator, updated a whole row of x at a time (a loop over columns that vectorises).
+static void reduce_items(void *vctx, size_t j0, size_t j1) {
+    const reduce_ctx *c = (const reduce_ctx *)vctx;
+    const size_t len = c->len, inner = c->inner;
+    for (size_t j = j0; j < j1; j++) {
+        const size_t o = j / c->blocks, i0 = (j % c->blocks) * KILN_REDUCE_COLS;
+        const size_t w = inner - i0 < KILN_REDUCE_COLS ? inner - i0 : KILN_REDUCE_COLS;
+        const float *xo = c->x + o * len * inner + i0;
+        float *yo = c->y + o * inner + i0;
+        float shift[KILN_REDUCE_COLS];
+        const int kind = c->kind;
+        if (kind == KILN_REDUCE_LOG_SUM_EXP) {
+            for (size_t i = 0; i < w; i++) shift[i] = -INFINITY;
+            for (size_t l = 0; l < len; l++)
+                for (size_t i = 0; i < w; i++) shift[i] = xo[l * inner + i] > shift[i] ? xo[l * inner + i] : shift[i];
+            for (size_t i = 0; i < w; i++) if (isinf(shift[i])) shift[i] = 0.0f;
+        }
+        const float init = kind == KILN_REDUCE_PROD ? 1.0f : kind == KILN_REDUCE_MAX || kind == KILN_REDUCE_MIN ? xo[0] : 0.0f;
+        for (size_t i = 0; i < w; i++) yo[i] = kind == KILN_REDUCE_MAX || kind == KILN_REDUCE_MIN ? xo[i] : init;
+        for (size_t l = kind == KILN_REDUCE_MAX || kind == KILN_REDUCE_MIN ? 1 : 0; l < len; l++) {
+            const float *xl = xo + l * inner;
+            switch (kind) {
+            /* x != x: a NaN wins and, once in y, stays (comparisons with it are false). */
+            case KILN_REDUCE_MAX: for (size_t i = 0; i < w; i++) yo[i] = xl[i] > yo[i] || xl[i] != xl[i] ? xl[i] : yo[i]; break;
+            case KILN_REDUCE_MIN: for (size_t i = 0; i < w; i++) yo[i] = xl[i] < yo[i] || xl[i] != xl[i] ? xl[i] : yo[i]; break;
+            case KILN_REDUCE_PROD: for (size_t i = 0; i < w; i++) yo[i] *= xl[i]; break;
+            case KILN_REDUCE_L1: for (size_t i = 0; i < w; i++) yo[i] += fabsf(xl[i]); break;
+            case KILN_REDUCE_L2: case KILN_REDUCE_SUM_SQUARE: for (size_t i = 0; i < w; i++) yo[i] += xl[i] * xl[i]; break;
+            case KILN_REDUCE_LOG_SUM_EXP: for (size_t i = 0; i < w; i++) yo[i] += expf(xl[i] - shift[i]); break;
+            default: for (size_t i = 0; i < w; i++) yo[i] += xl[i]; break;
+            }
+        }
+        switch (kind) {
+        case KILN_REDUCE_L2: for (size_t i = 0; i < w; i++) yo[i] = sqrtf(yo[i]); break;
+        case KILN_REDUCE_LOG_SUM: for (size_t i = 0; i < w; i++) yo[i] = logf(yo[i]); break;
+        case KILN_REDUCE_LOG_SUM_EXP: for (size_t i = 0; i < w; i++) yo[i] = shift[i] + logf(yo[i]); break;
+        default: break;
+        }
+    }
+}
+
+// Threaded over (outer row, column block) items; float accumulation (the reference: double).
+void kiln_reduce(int kind, size_t outer, size_t len, size_t inner, const float *x, float *y) {
+    if (kind == KILN_REDUCE_MEAN) { kiln_reduce_mean(outer, len, inner, x, y); return; }
+    if (outer == 0 || len == 0 || inner == 0) return;
+    const size_t blocks = (inner + KILN_REDUCE_COLS - 1) / KILN_REDUCE_COLS;
+    reduce_ctx c = {kind, len, inner, blocks, x, y};
+    const size_t work = len * (inner < KILN_REDUCE_COLS ? inner : KILN_REDUCE_COLS);
+    kiln_parallel_for(outer * blocks, work >= KILN_REDUCE_GRAIN ? 1 : KILN_REDUCE_GRAIN / work, reduce_items, &c);
 }

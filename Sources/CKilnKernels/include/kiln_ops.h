@@ -94,6 +94,17 @@ void kiln_global_maxpool(size_t nc, size_t hw, const float *x, float *y);
 /* x viewed as (outer, len, inner): reduce over len. y: (outer, inner). */
 void kiln_reduce_mean_ref(size_t outer, size_t len, size_t inner, const float *x, float *y);
 void kiln_reduce_mean(size_t outer, size_t len, size_t inner, const float *x, float *y);
+/* The same view, reduced by `kind`. NaN propagates through max and min. */
+typedef enum kiln_reduce_kind {
+    KILN_REDUCE_MEAN = 0, KILN_REDUCE_MAX, KILN_REDUCE_MIN, KILN_REDUCE_PROD,
+    KILN_REDUCE_L1,          /* sum |x| */
+    KILN_REDUCE_L2,          /* sqrt(sum x^2) */
+    KILN_REDUCE_SUM_SQUARE,  /* sum x^2 */
+    KILN_REDUCE_LOG_SUM,     /* log(sum x) */
+    KILN_REDUCE_LOG_SUM_EXP  /* log(sum exp x), max-shifted */
+} kiln_reduce_kind;
+void kiln_reduce_ref(int kind, size_t outer, size_t len, size_t inner, const float *x, float *y);
+void kiln_reduce(int kind, size_t outer, size_t len, size_t inner, const float *x, float *y);
 /* y: (outer, len, inner), softmax over len (max-subtracted). */
 void kiln_softmax_ref(size_t outer, size_t len, size_t inner, const float *x, float *y);
 void kiln_softmax(size_t outer, size_t len, size_t inner, const float *x, float *y);

@@ -58,8 +58,8 @@ enum GraphInterpreter {
         case .clip, .leakyRelu, .sigmoid, .hardSigmoid, .hardSwish, .silu, .tanh,
              .elu, .selu, .softplus, .softsign, .exp, .log, .sqrt, .neg, .abs, .sign, .reciprocal, .shrink, .erf, .gelu:
             return Kernels.activation(x[0], node.activation!)
-        case .reduceMean:
-            return Kernels.reduceMean(x[0], axes: a.axes!, keepDims: a.keepDims!)
+        case .reduceMean, .reduceMax, .reduceMin, .reduceProd, .reduceL1, .reduceL2, .reduceSumSquare, .reduceLogSum, .reduceLogSumExp:
+            return Kernels.reduce(node.op.reduction!, x[0], axes: a.axes!, keepDims: a.keepDims!)
         case .softmax:
             return Kernels.softmax(x[0], axis: a.axis!)
         case .logSoftmax:

@@ -17,7 +17,9 @@
 /// - `add`, `sub`, `mul`, `div`, `max`, `min`, `pow` (a, b) — NumPy broadcasting
 /// - `avg_pool2d(x)` — kernel_shape, strides, pads, ceil_mode, count_include_pad;
 ///   `max_pool2d` also takes these rectangular, asymmetric forms; `global_max_pool2d(x)`
-/// - `reduce_mean(x)` — axes, keepdims; `softmax(x)`, `log_softmax(x)` — axis; `lrn(x)` — size, alpha, beta, bias
+/// - `reduce_mean(x)` — axes, keepdims; likewise `reduce_max`, `reduce_min`, `reduce_prod`,
+///   `reduce_l1`, `reduce_l2`, `reduce_sum_square`, `reduce_log_sum`, `reduce_log_sum_exp`;
+///   `softmax(x)`, `log_softmax(x)` — axis; `lrn(x)` — size, alpha, beta, bias
 /// - `matmul(a, b)` — NumPy matmul; `reshape(x)` — shape (0 keeps, -1 infers);
 ///   `transpose(x)` — perm; `concat(x…)` — axis; `slice(x)` — starts, ends, axes, steps;
 ///   `pad(x)` — pads (begins, then ends), mode, value
@@ -43,6 +45,9 @@ public enum GraphOp: String, CaseIterable, Hashable, Sendable, Codable, CustomSt
     case avgPool2d = "avg_pool2d"
     case globalMaxPool2d = "global_max_pool2d"
     case reduceMean = "reduce_mean"
+    case reduceMax = "reduce_max", reduceMin = "reduce_min", reduceProd = "reduce_prod"
+    case reduceL1 = "reduce_l1", reduceL2 = "reduce_l2", reduceSumSquare = "reduce_sum_square"
+    case reduceLogSum = "reduce_log_sum", reduceLogSumExp = "reduce_log_sum_exp"
     case softmax, lrn, matmul, reshape, transpose, concat, slice, pad
     case elu, selu, softplus, softsign, exp, log, sqrt, neg, abs, sign, reciprocal, shrink
     case maximum = "max", minimum = "min", pow
@@ -80,7 +85,7 @@ public enum GraphOp: String, CaseIterable, Hashable, Sendable, Codable, CustomSt
         case .leakyRelu, .elu: ["alpha"]
         case .selu, .shrink: ["alpha", "beta"]
         case .hardSigmoid: ["alpha", "beta"]
-        case .reduceMean: ["axes", "keepdims"]
+        case _ where reduction != nil: ["axes", "keepdims"]
         case .softmax, .logSoftmax, .concat: ["axis"]
         case .lrn: ["size", "alpha", "beta", "bias"]
         case .reshape, .expand: ["shape"]
@@ -112,6 +117,22 @@ public enum GraphOp: String, CaseIterable, Hashable, Sendable, Codable, CustomSt
         switch self {
         case .elu, .selu, .softplus, .softsign, .exp, .log, .sqrt, .neg, .abs, .sign, .reciprocal, .shrink, .erf: true
         default: false
+        }
+    }
+
+    /// The reduction a `reduce_*` op computes (nil for other ops).
+    public var reduction: Reduction? {
+        switch self {
+        case .reduceMean: .mean
+        case .reduceMax: .max
+        case .reduceMin: .min
+        case .reduceProd: .prod
+        case .reduceL1: .l1
+        case .reduceL2: .l2
+        case .reduceSumSquare: .sumSquare
+        case .reduceLogSum: .logSum
+        case .reduceLogSumExp: .logSumExp
+        default: nil
         }
     }
 

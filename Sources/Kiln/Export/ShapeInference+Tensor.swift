@@ -20,7 +20,7 @@ extension ShapeInference {
     static func tensorOp(_ op: GraphOp, _ a: NodeAttributes, _ inputs: [[SymDim]]) throws(ShapeInferenceFailure) -> [SymDim] {
         let x = inputs[0]
         switch op {
-        case .reduceMean:
+        case .reduceMean, .reduceMax, .reduceMin, .reduceProd, .reduceL1, .reduceL2, .reduceSumSquare, .reduceLogSum, .reduceLogSumExp:
             let axes = try normalizedAxes(a.axes!, rank: x.count, op)
             for d in axes { _ = try staticDim(x, d, inputIndex: 0, op) }
             let keep = a.keepDims!

@@ -58,7 +58,8 @@ enum ShapeInference {
             return x
         case .avgPool2d, .globalMaxPool2d:
             return try pool2d(op, a, x)
-        case .reduceMean, .softmax, .logSoftmax, .lrn, .matmul, .reshape, .transpose, .concat, .slice, .pad, .expand:
+        case .reduceMean, .reduceMax, .reduceMin, .reduceProd, .reduceL1, .reduceL2, .reduceSumSquare, .reduceLogSum, .reduceLogSumExp,
+             .softmax, .logSoftmax, .lrn, .matmul, .reshape, .transpose, .concat, .slice, .pad, .expand:
             return try tensorOp(op, a, inputs)
         case .conv2d:
             return try conv2d(a, inputs)

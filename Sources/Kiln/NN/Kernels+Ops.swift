@@ -115,6 +115,27 @@ extension Kernels {
         return cur.reshaped(cur.shape.enumerated().filter { !set.contains($0.offset) }.map(\.element))
     }
 
+    /// `kind` over `axes` (negative counts from the end; any set, duplicates ignored). The
+    /// reduced axes are moved next to each other first when they are not (one pass over all
+    /// of them: L2 or log-sum-exp of a log-sum-exp is not the whole reduction).
+    public static func reduce(_ kind: Reduction, _ x: Tensor, axes: [Int], keepDims: Bool, reference: Bool = false) -> Tensor {
+        if kind == .mean { return reduceMean(x, axes: axes, keepDims: keepDims, reference: reference) }
+        let set = Set(axes.map { $0 < 0 ? $0 + x.rank : $0 }.filter { $0 >= 0 && $0 < x.rank })
+        let reduced = set.sorted(), kept = (0..<x.rank).filter { !set.contains($0) }
+        var source = x, outer = 1, inner = 1
+        if let first = reduced.first, reduced == Array(first..<(first + reduced.count)) {
+            outer = x.shape.prefix(first).reduce(1, *)
+            inner = x.shape.dropFirst(first + reduced.count).reduce(1, *)
+        } else {
+            source = transpose(x, perm: kept + reduced, reference: reference)
+            outer = kept.map { x.shape[$0] }.reduce(1, *)
+        }
+        let len = reduced.map { x.shape[$0] }.reduce(1, *)
+        let y = Tensor(uninitializedShape: keepDims ? x.shape.enumerated().map { set.contains($0.offset) ? 1 : $0.element } : kept.map { x.shape[$0] })
+        (reference ? kiln_reduce_ref : kiln_reduce)(kind.cKind, outer, len, inner, source.storage.base, y.storage.base)
+        return y
+    }
+
     /// Softmax over `axis` (negative counts from the end); with `log`, log-softmax
     /// (x − max − log Σ exp(x − max), finite where the probability would underflow).
     public static func softmax(_ x: Tensor, axis: Int, log: Bool = false, reference: Bool = false) -> Tensor {

@@ -6,7 +6,7 @@ import Testing
 /// batch: eager (interpreter) within 1e-4 · max|ref|, compiled within 5e-4 · max|ref|.
 @Suite struct ONNXFixtureTests {
     static let names = ["mobilenet_like", "se_block", "shuffle_unit", "mixed_ops", "upsampling", "resize_modes", "math_ops", "resize_general",
-                        "conv_transpose_shapes", "pool3d", "convnext_block", "gelu_ops", "vit_tiny"]
+                        "conv_transpose_shapes", "pool3d", "convnext_block", "gelu_ops", "vit_tiny", "reductions"]
 
     @Test(arguments: names)
     func eagerMatchesONNXRuntime(_ name: String) throws {

@@ -5,7 +5,7 @@ import Testing
 /// ONNX's own node test cases (expected outputs from ONNX's reference implementation) for
 /// the operators whose semantics vary most by attribute: every Resize mode, ConvTranspose
 /// (1-D, output_shape, auto_pad, …), the elementwise math, InstanceNormalization,
-/// LogSoftmax, ReduceSum, Tile, Max/Min/Pow, PRelu, Shrink, Erf, Gelu, LayerNormalization and Expand. `scripts/onnx_node_cases.py`
+/// LogSoftmax, every Reduce*, Tile, Max/Min/Pow, PRelu, Shrink, Erf, Gelu, LayerNormalization and Expand. `scripts/onnx_node_cases.py`
 /// writes them to a scratch folder (the onnx pip package ships their generators, not the
 /// data); skipped with a note when python3 or onnx is missing. Each case that imports runs
 /// eager (≤ 1e-4 · max|ref|); every `compileEvery`-th compiles too (≤ 5e-4 · max|ref|).
@@ -13,7 +13,8 @@ import Testing
 @Suite(.serialized) struct ONNXNodeCaseTests {
     static let operators = ["Resize", "ConvTranspose", "Elu", "Selu", "Softplus", "Softsign", "Exp", "Log", "Sqrt", "Neg", "Abs",
                             "Sign", "Reciprocal", "Max", "Min", "Pow", "LogSoftmax", "InstanceNormalization", "ReduceSum", "Tile",
-                            "PRelu", "Shrink", "Erf", "Gelu", "LayerNormalization", "Expand"]
+                            "PRelu", "Shrink", "Erf", "Gelu", "LayerNormalization", "Expand", "ReduceMean", "ReduceMax", "ReduceMin",
+                            "ReduceProd", "ReduceL1", "ReduceL2", "ReduceSumSquare", "ReduceLogSum", "ReduceLogSumExp"]
     static let compileEvery = 6
 
     /// Writes the cases; nil when python3/onnx are unavailable.

@@ -36,11 +36,15 @@ extension Emitters {
             case .globalMaxPool2d:
                 let r = s.shapes[0].rowShape
                 w.line("kiln_global_maxpool((size_t)n * \(r[0]), \(r[1] * r[2]), \(x), \(y));")
-            case .reduceMean:
+            case .reduceMean, .reduceMax, .reduceMin, .reduceProd, .reduceL1, .reduceL2, .reduceSumSquare, .reduceLogSum, .reduceLogSumExp:
                 let r = [1] + s.shapes[0].rowShape, axes = a.axes!
                 let outer = r[1..<axes[0]].reduce(1, *), len = axes.map { r[$0] }.reduce(1, *)
                 let inner = r[(axes.last! + 1)...].reduce(1, *)
-                w.line("kiln_reduce_mean((size_t)n * \(outer), \(len), \(inner), \(x), \(y));")
+                if s.op == .reduceMean {
+                    w.line("kiln_reduce_mean((size_t)n * \(outer), \(len), \(inner), \(x), \(y));")
+                } else {
+                    w.line("kiln_reduce(\(s.op.reduction!.cName), (size_t)n * \(outer), \(len), \(inner), \(x), \(y));")
+                }
             case .softmax, .logSoftmax:
                 let r = [1] + s.shapes[0].rowShape, axis = a.axis!
                 w.line("\(s.op == .logSoftmax ? "kiln_log_softmax" : "kiln_softmax")((size_t)n * \(r[1..<axis].reduce(1, *)), \(r[axis]), \(r[(axis + 1)...].reduce(1, *)), \(x), \(y));")

@@ -61,6 +61,11 @@ enum Lowering {
             case .linear:
                 op = .linear(x: x, weight: try constant(1), bias: try optionalConstant(2))
             default:
+                var node = node
+                if let gather = try gatherReducedAxes(&node, shapes: shapes) {
+                    nodes.append(gather)
+                    shapes[gather.name] = gather.shape
+                }
                 var operands: [StepOperand] = [], operandShapes: [[SymDim]] = []
                 for name in node.inputs {
                     if let t = source.constants[name] {
@@ -70,13 +75,34 @@ enum Lowering {
                         operands.append(.value(name)); operandShapes.append(s)
                     }
                 }
-                let step = TensorStep(op: node.op, operands: operands, attributes: a, shapes: operandShapes)
+                let step = TensorStep(op: node.op, operands: operands, attributes: node.attributes, shapes: operandShapes)
                 try step.checkCompilable(output: node.shape, node: node.name)
                 op = .tensor(step)
             }
             nodes.append(LoweredNode(name: node.name, op: op, shape: node.shape))
         }
         return LoweredGraph(inputs: sig.inputs, nodes: nodes, outputs: sig.outputs, ranges: source.rangeConstraints)
+    }
+
+    /// A reduction over axes that are not one run (`x.amax(dim=(1, 3))`) reads a transposed
+    /// copy of its input whose reduced axes come last, in order: the kernel reduces one run,
+    /// and the kept axes keep their order, so the output's layout is the same. Returns that
+    /// transpose and points `node` at it; nil when nothing is needed (or axis 0 is reduced,
+    /// which the step check refuses).
+    private static func gatherReducedAxes(_ node: inout GraphNode, shapes: [String: [SymDim]]) throws -> LoweredNode? {
+        guard node.op.reduction != nil, let axes = node.attributes.axes, let first = axes.first, first >= 1,
+              axes != Array(first..<(first + axes.count)), let x = node.inputs.first, let xs = shapes[x] else { return nil }
+        let kept = (0..<xs.count).filter { !axes.contains($0) }
+        let perm = kept + axes
+        var a = NodeAttributes()
+        a.perm = perm
+        let name = node.name + "_reduced_axes_last"
+        let step = TensorStep(op: .transpose, operands: [.value(x)], attributes: a, shapes: [xs])
+        let shape = perm.map { xs[$0] }
+        try step.checkCompilable(output: shape, node: name)
+        node.inputs[0] = name
+        node.attributes.axes = Array(kept.count..<xs.count)
+        return LoweredNode(name: name, op: .tensor(step), shape: shape)
     }
 
     /// Dimension 0 may be symbolic (the batch); the others must be static.

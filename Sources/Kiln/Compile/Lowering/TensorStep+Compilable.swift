@@ -9,10 +9,10 @@ extension TensorStep {
         guard rank <= 6, s.shapes.allSatisfy({ $0.count <= 6 }) else { throw refuse("rank above 6") }
         let a = s.attributes
         switch s.op {
-        case .reduceMean:
+        case .reduceMean, .reduceMax, .reduceMin, .reduceProd, .reduceL1, .reduceL2, .reduceSumSquare, .reduceLogSum, .reduceLogSumExp:
             let axes = a.axes ?? []
             guard let first = axes.first, first >= 1, axes == Array(first..<(first + axes.count)) else {
-                throw refuse("reduces axes \(axes); compiled reductions take one run of axes after the batch")
+                throw refuse("reduces axes \(axes), the batch among them; compiled reductions keep batch rows apart")
             }
         case .softmax, .logSoftmax:
             guard (a.axis ?? 0) >= 1 else { throw refuse("softmax over the batch") }

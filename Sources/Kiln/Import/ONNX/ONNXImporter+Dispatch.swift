@@ -9,7 +9,7 @@ extension ONNXImporter {
         "Squeeze", "Unsqueeze", "Softmax", "Dropout", "Identity", "LRN", "Pad", "Constant", "ConstantOfShape",
         "Shape", "Gather", "Cast", "PRelu", "ConvTranspose", "Resize", "Max", "Min", "Pow", "LogSoftmax",
         "InstanceNormalization", "ReduceSum", "Tile", "LayerNormalization", "Gelu", "Equal", "Where", "Mod", "Expand",
-    ]).union(unaryMathOps.keys)
+    ]).union(unaryMathOps.keys).union(reductionOps.keys)
 
     func checkSupported() throws(ONNXImportError) {
         var missing: [String: [String]] = [:]
@@ -44,7 +44,7 @@ extension ONNXImporter {
         case "Expand": return [try importExpand()]
         case "MaxPool", "AveragePool": return [try importPool()]
         case "GlobalAveragePool", "GlobalMaxPool": return [try importGlobalPool()]
-        case "ReduceMean": return [try importReduceMean()]
+        case _ where Self.reductionOps[n.opType] != nil: return [try importReduce(Self.reductionOps[n.opType]!)]
         case "Gemm": return [try importGemm()]
         case "MatMul": return [try importMatMul()]
         case "LRN": return [try importLRN()]

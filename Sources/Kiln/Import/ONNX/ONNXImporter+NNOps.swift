@@ -136,12 +136,20 @@ extension ONNXImporter {
         return try apply(.globalMaxPool2d, [x])
     }
 
-    func importReduceMean() throws(ONNXImportError) -> ImportValue {
+    /// The reductions Kiln imports, by ONNX operator (ReduceSum: `importReduceSum`). All take
+    /// their axes as an input from opset 18.
+    static let reductionOps: [String: GraphOp] = [
+        "ReduceMean": .reduceMean, "ReduceMax": .reduceMax, "ReduceMin": .reduceMin, "ReduceProd": .reduceProd,
+        "ReduceL1": .reduceL1, "ReduceL2": .reduceL2, "ReduceSumSquare": .reduceSumSquare,
+        "ReduceLogSum": .reduceLogSum, "ReduceLogSumExp": .reduceLogSumExp,
+    ]
+
+    func importReduce(_ op: GraphOp) throws(ONNXImportError) -> ImportValue {
         let x = try required(0)
         guard let axes = try reductionAxes(rank: try rank(x), axesInputSince: 18) else { return x }
         var a = NodeAttributes()
         a.axes = axes; a.keepDims = try int("keepdims", 1) != 0
-        return try apply(.reduceMean, [x], a)
+        return try apply(op, [x], a)
     }
 
     func importLRN() throws(ONNXImportError) -> ImportValue {

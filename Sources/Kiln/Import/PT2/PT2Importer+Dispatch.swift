@@ -13,7 +13,7 @@ extension PT2Importer {
         "aten.add.Tensor", "aten.add_.Tensor", "aten.sub.Tensor", "aten.sub_.Tensor", "aten.mul.Tensor", "aten.mul_.Tensor",
         "aten.div.Tensor", "aten.div_.Tensor", "aten.add.Scalar", "aten.sub.Scalar", "aten.mul.Scalar", "aten.div.Scalar",
         "aten.max_pool2d.default", "aten.max_pool2d_with_indices.default", "aten.avg_pool2d.default",
-        "aten.adaptive_avg_pool2d.default", "aten._adaptive_avg_pool2d.default", "aten.mean.dim",
+        "aten.adaptive_avg_pool2d.default", "aten._adaptive_avg_pool2d.default", "aten.mean.dim", "aten.amax.default", "aten.amin.default",
         "aten.linear.default", "aten.addmm.default", "aten.mm.default",
         "aten.flatten.using_ints", "aten.view.default", "aten.reshape.default", "aten._unsafe_view.default",
         "aten.squeeze.dim", "aten.squeeze.dims", "aten.unsqueeze.default",
@@ -70,7 +70,9 @@ extension PT2Importer {
         case "avg_pool2d": return [try importAvgPool()]
         case "adaptive_avg_pool2d", "_adaptive_avg_pool2d":
             return [try apply(.adaptiveAvgPool2d, [try tensor("self")], NodeAttributes(outputSize: try ints("output_size", [], count: 2)))]
-        case "mean": return [try importMean()]
+        case "mean": return [try importReduction(.reduceMean)]
+        case "amax": return [try importReduction(.reduceMax)]
+        case "amin": return [try importReduction(.reduceMin)]
         case "layer_norm": return [try importLayerNorm()]
         case "native_layer_norm": return [try importLayerNorm(), nil, nil]
         case "linear": return [try importLinear()]

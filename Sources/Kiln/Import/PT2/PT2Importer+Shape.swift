@@ -116,8 +116,9 @@ extension PT2Importer {
         return try apply(.concat, parts, a)
     }
 
-    /// `aten.mean.dim(self, dim, keepdim=False, dtype=None)`.
-    func importMean() throws(PT2ImportError) -> PT2Value {
+    /// `aten.mean.dim(self, dim, keepdim=False, dtype=None)`, `aten.amax`/`aten.amin(self,
+    /// dim=[], keepdim=False)`: an empty `dim` reduces every axis.
+    func importReduction(_ op: GraphOp) throws(PT2ImportError) -> PT2Value {
         let x = try tensor("self")
         let rank = shape(x).count
         let dims = try ints("dim", Array(0..<rank))
@@ -125,7 +126,7 @@ extension PT2Importer {
         for d in (dims.isEmpty ? Array(0..<rank) : dims) { axes.insert(try axis(d, rank: rank)) }
         var a = NodeAttributes()
         a.axes = axes.sorted(); a.keepDims = try bool("keepdim", false)
-        return try apply(.reduceMean, [x], a)
+        return try apply(op, [x], a)
     }
 
     /// `aten.softmax.int(self, dim, dtype=None)` / `aten._softmax(self, dim, half_to_float)`.

@@ -281,6 +281,22 @@ def gelu_ops():
     return b.model([3, 6, 7], b.op("Concat", [b.op("Flatten", [o], axis=1) for o in outs], axis=1), opset=20)
 
 
+def reductions():
+    """Every Reduce* but Mean/Sum (opset 18: axes as an input), over runs of axes after the
+    batch and axes with a gap (1 and 3), with and without keepdims; Prod and LogSum over
+    positive values."""
+    b = Builder()
+    x = b.conv("input", 4, 4)
+    pos = b.op("Add", [b.op("Sigmoid", [x]), b.const(np.float32(0.5), "half")])
+
+    def red(op, v, axes, keep=1):
+        return b.op(op, [v, b.const(np.array(axes, np.int64), "axes")], keepdims=keep)
+    outs = [red("ReduceMax", x, [2, 3]), red("ReduceMin", x, [1], 0), red("ReduceL2", x, [3]), red("ReduceLogSumExp", x, [1, 2], 0),
+            red("ReduceL1", x, [2]), red("ReduceSumSquare", x, [-1]), red("ReduceProd", pos, [1]), red("ReduceLogSum", pos, [2, 3], 0),
+            red("ReduceMax", x, [1, 3]), red("ReduceL2", x, [1, 3], 0)]
+    return b.model([4, 6, 5], b.op("Concat", [b.op("Flatten", [o], axis=1) for o in outs], axis=1), opset=18)
+
+
 def write_safetensors(path, tensors):
     header, offset, blobs = {}, 0, []
     for name, a in tensors.items():
@@ -297,7 +313,8 @@ def write_safetensors(path, tensors):
 def main():
     for name, build in [("mobilenet_like", mobilenet_like), ("se_block", se_block), ("shuffle_unit", shuffle_unit), ("mixed_ops", mixed_ops), ("upsampling", upsampling), ("resize_modes", resize_modes),
                         ("math_ops", math_ops), ("resize_general", resize_general), ("conv_transpose_shapes", conv_transpose_shapes),
-                        ("pool3d", pool3d), ("convnext_block", convnext_block), ("gelu_ops", gelu_ops)]:
+                        ("pool3d", pool3d), ("convnext_block", convnext_block), ("gelu_ops", gelu_ops),
+                        ("reductions", reductions)]:
         m = build()
         path = os.path.join(HERE, name + ".onnx")
         onnx.save(m, path)
