@@ -52,8 +52,8 @@ void kiln_conv2d_winograd_f2x3_bf16(const kiln_conv2d_params *p, const float *x,
 
 static float round_bf16(float v) { return kiln_bf16_to_float(kiln_bf16_from_float(v)); }
 
-/* The naive twin, one tile and output channel at a time: v = B^T d B in fp32 (the fast
- * transform's operation order) and u = G g G^T, each rounded to bf16, the 16 products summed
+/* The naive twin, one tile and output channel at a time: v = B^T d B in fp32 (in the order of
+ * the transforms kiln_winograd_use_avx512 picks, so v rounds to the same bf16) and u = G g G^T, each rounded to bf16, the 16 products summed
  * over C in double, y = A^T m A in double, then bias, residual and the activation in fp32.
  * w: (OC, C, 3, 3); x: (N, C, H, W); y: (N, OC, OH, OW). */
 void kiln_conv2d_winograd_f2x3_bf16_ref(const kiln_conv2d_params *p, const float *x, const float *w,
@@ -78,15 +78,21 @@ void kiln_conv2d_winograd_f2x3_bf16_ref(const kiln_conv2d_params *p, const float
                             const int iy = ty * 2 - p->pad_h + i, ix = tx * 2 - p->pad_w + j;
                             d[i][j] = iy >= 0 && iy < p->h && ix >= 0 && ix < p->w ? xc[(size_t)iy * p->w + ix] : 0.0f;
                         }
-                    for (int j = 0; j < 4; j++)
-                        b[0][j] = d[0][j] - d[2][j], b[1][j] = d[1][j] + d[2][j], b[2][j] = d[2][j] - d[1][j],
-                        b[3][j] = d[1][j] - d[3][j];
-                    for (int i = 0; i < 4; i++) {
-                        v[c * 16 + i * 4 + 0] = round_bf16(b[i][0] - b[i][2]);
-                        v[c * 16 + i * 4 + 1] = round_bf16(b[i][1] + b[i][2]);
-                        v[c * 16 + i * 4 + 2] = round_bf16(b[i][2] - b[i][1]);
-                        v[c * 16 + i * 4 + 3] = round_bf16(b[i][1] - b[i][3]);
-                    }
+                    /* B^T d B as the transforms that run: the AVX-512 ones combine columns first. */
+                    const int cols_first = kiln_winograd_use_avx512();
+                    if (cols_first)
+                        for (int i = 0; i < 4; i++) for (int j = 0; j < 4; j++) b[i][j] = d[j][i];
+                    else
+                        for (int i = 0; i < 4; i++) for (int j = 0; j < 4; j++) b[i][j] = d[i][j];
+                    float t[4][4], e[4][4];
+                    for (int j = 0; j < 4; j++) /* the first pass over the first index */
+                        t[0][j] = b[0][j] - b[2][j], t[1][j] = b[1][j] + b[2][j], t[2][j] = b[2][j] - b[1][j],
+                        t[3][j] = b[1][j] - b[3][j];
+                    for (int i = 0; i < 4; i++) /* the second over the other */
+                        e[i][0] = t[i][0] - t[i][2], e[i][1] = t[i][1] + t[i][2], e[i][2] = t[i][2] - t[i][1],
+                        e[i][3] = t[i][1] - t[i][3];
+                    for (int r = 0; r < 4; r++) /* v[r * 4 + s]: row combination r, column combination s */
+                        for (int q = 0; q < 4; q++) v[c * 16 + r * 4 + q] = round_bf16(cols_first ? e[q][r] : e[r][q]);
                 }
                 for (int o = 0; o < p->oc; o++) {
                     double m[16] = {0}, a[2][4];
