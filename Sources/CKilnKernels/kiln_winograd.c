@@ -228,6 +228,7 @@ size_t kiln_winograd_workspace_size(int alpha, const kiln_conv2d_params *p) {
 
 typedef struct {
     const kiln_winograd_variant *var;
+    const kiln_winograd_gemm *gemm; /* NULL: freq_gemm on kiln_winograd_pack_freqs's weights */
     const kiln_conv2d_params *p;
     const float *x, *u, *bias, *residual;
     float *y, *ws;
@@ -240,6 +241,14 @@ typedef struct {
     float *split_gemm;      /* split-phase mode: runner r's GEMM scratch at split_gemm + r * split_gemm_stride */
     size_t split_gemm_stride;
 } wino_ctx;
+
+static size_t ctx_freq_floats(const wino_ctx *ctx) {
+    return ctx->gemm ? ctx->gemm->freq_floats(ctx->p->oc, ctx->p->c) : freq_size(ctx->p->oc, ctx->p->c);
+}
+static void ctx_gemm(const wino_ctx *ctx, int n, const float *u, const float *v, float *m, float *ws) {
+    if (ctx->gemm) ctx->gemm->run(ctx->p->oc, n, ctx->p->c, u, v, ctx->ldv, m);
+    else freq_gemm(ctx->p->oc, n, ctx->p->c, u, v, ctx->ldv, m, ws);
+}
 
 static float *slot_v(wino_ctx *ctx, int s) { return ctx->ws + (size_t)s * ctx->slot; }
 static float *slot_m(wino_ctx *ctx, int s) {
@@ -299,15 +308,14 @@ static void blocks_job(void *vctx, size_t r0, size_t r1) {
     wino_ctx *ctx = (wino_ctx *)vctx;
     const kiln_conv2d_params *p = ctx->p;
     const int a2 = ctx->var->alpha * ctx->var->alpha;
-    const size_t fu = freq_size(p->oc, p->c);
+    const size_t fu = ctx_freq_floats(ctx);
     for (size_t r = r0; r < r1; r++) {
         float *v = slot_v(ctx, (int)r), *m = slot_m(ctx, (int)r), *gws = slot_gemm(ctx, (int)r);
         for (size_t b = part_start(ctx->nb, ctx->runners, r); b < part_start(ctx->nb, ctx->runners, r + 1); b++) {
             const size_t g0 = b * ctx->ldv, g1 = g0 + ctx->ldv < ctx->total ? g0 + ctx->ldv : ctx->total;
             transform_runs(ctx, g0, g1, 0, 0, p->c, v, m);
             for (int f = 0; f < a2; f++)
-                freq_gemm(p->oc, (int)(g1 - g0), p->c, ctx->u + f * fu, v + (size_t)f * ctx->fsv,
-                          ctx->ldv, m + (size_t)f * ctx->fsm, gws);
+                ctx_gemm(ctx, (int)(g1 - g0), ctx->u + f * fu, v + (size_t)f * ctx->fsv, m + (size_t)f * ctx->fsm, gws);
             transform_runs(ctx, g0, g1, 1, 0, p->oc, v, m);
         }
     }
@@ -320,12 +328,11 @@ static void input_job(void *vctx, size_t c0, size_t c1) {
 }
 static void gemm_job(void *vctx, size_t r0, size_t r1) { /* runners, as blocks_job */
     wino_ctx *ctx = (wino_ctx *)vctx;
-    const kiln_conv2d_params *p = ctx->p;
-    const size_t fu = freq_size(p->oc, p->c), a2 = (size_t)ctx->var->alpha * ctx->var->alpha;
+    const size_t fu = ctx_freq_floats(ctx), a2 = (size_t)ctx->var->alpha * ctx->var->alpha;
     for (size_t r = r0; r < r1; r++)
         for (size_t f = part_start(a2, ctx->runners, r); f < part_start(a2, ctx->runners, r + 1); f++)
-            freq_gemm(p->oc, (int)(ctx->g1 - ctx->g0), p->c, ctx->u + f * fu, slot_v(ctx, 0) + f * ctx->fsv,
-                      ctx->ldv, slot_m(ctx, 0) + f * ctx->fsm, ctx->split_gemm + r * ctx->split_gemm_stride);
+            ctx_gemm(ctx, (int)(ctx->g1 - ctx->g0), ctx->u + f * fu, slot_v(ctx, 0) + f * ctx->fsv,
+                     slot_m(ctx, 0) + f * ctx->fsm, ctx->split_gemm + r * ctx->split_gemm_stride);
 }
 static void output_job(void *vctx, size_t o0, size_t o1) {
     wino_ctx *ctx = (wino_ctx *)vctx;
@@ -336,13 +343,19 @@ static void output_job(void *vctx, size_t o0, size_t o1) {
 void kiln_winograd_run(const kiln_winograd_variant *portable, const kiln_winograd_variant *avx512,
                        const kiln_conv2d_params *p, const float *x, const float *u,
                        const float *bias, const float *residual, float *y, float *workspace) {
+    kiln_winograd_run_with(portable, avx512, NULL, p, x, u, bias, residual, y, workspace);
+}
+
+void kiln_winograd_run_with(const kiln_winograd_variant *portable, const kiln_winograd_variant *avx512,
+                            const kiln_winograd_gemm *gemm, const kiln_conv2d_params *p, const float *x,
+                            const float *u, const float *bias, const float *residual, float *y, float *workspace) {
     const kiln_winograd_variant *var = avx512 && kiln_winograd_use_avx512() ? avx512 : portable;
     const int alpha = var->alpha;
     const size_t cap = block_cap(alpha, p);
     float *owned = NULL, *ws = workspace;
     if (!ws) owned = ws = (float *)malloc(sizeof(float) * kiln_winograd_workspace_size(alpha, p));
     const int th = (p->oh + var->m - 1) / var->m, tw = (p->ow + var->m - 1) / var->m;
-    wino_ctx ctx = {var, p, x, u, bias, residual, y, ws, slot_floats(alpha, p, cap), 0, 0, 0,
+    wino_ctx ctx = {var, gemm, p, x, u, bias, residual, y, ws, slot_floats(alpha, p, cap), 0, 0, 0,
                     (size_t)p->n * th * tw, (size_t)th * tw, tw, 0, 0, 0, 1, NULL, 0};
     size_t k = (size_t)kiln_get_num_threads();
     if (k > KILN_WINO_SLOTS) k = KILN_WINO_SLOTS;

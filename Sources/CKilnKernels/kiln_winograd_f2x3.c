@@ -41,6 +41,8 @@ static void f2_weight_transform(const float *g, size_t stride, float u[16]) {
     }
 }
 
+void kiln_winograd_f2x3_weight_transform(const float *g, size_t stride, float *u) { f2_weight_transform(g, stride, u); }
+
 void kiln_winograd_f2x3_pack(int oc, int c, const float *w, float *packed) {
     const size_t plane = (size_t)oc * c;
     float *u = (float *)malloc(sizeof(float) * 16 * plane);
@@ -295,4 +297,10 @@ void kiln_conv2d_winograd_f2x3(const kiln_conv2d_params *p, const float *x, cons
                                const float *bias, const float *residual, float *y,
                                float *workspace) {
     kiln_winograd_run(&f2_portable, F2_AVX512, p, x, u, bias, residual, y, workspace);
+}
+
+void kiln_conv2d_winograd_f2x3_with(const kiln_winograd_gemm *gemm, const kiln_conv2d_params *p, const float *x,
+                                    const float *u, const float *bias, const float *residual, float *y,
+                                    float *workspace) {
+    kiln_winograd_run_with(&f2_portable, F2_AVX512, gemm, p, x, u, bias, residual, y, workspace);
 }

@@ -54,6 +54,18 @@ void kiln_conv2d_winograd_f2x3(const kiln_conv2d_params *p, const float *x, cons
                                const float *bias, const float *residual, float *y,
                                float *workspace);
 
+/* F(2x2, 3x3) with its 16 GEMMs in bf16 (kiln_winograd_f2x3_bf16.c; bf16 libraries): u and v
+ * rounded to bf16, fp32 accumulation, fp32 transforms and epilogue; applicable as F(2,3).
+ * u: kiln_winograd_f2x3_bf16_packed_size floats (bf16 pairs). */
+size_t kiln_winograd_f2x3_bf16_packed_size(int oc, int c);
+void kiln_winograd_f2x3_bf16_pack(int oc, int c, const float *w, float *u);
+size_t kiln_winograd_f2x3_bf16_workspace_size(const kiln_conv2d_params *p);
+void kiln_conv2d_winograd_f2x3_bf16(const kiln_conv2d_params *p, const float *x, const float *u,
+                                    const float *bias, const float *residual, float *y, float *workspace);
+/* Its naive twin (w: (OC, C, 3, 3)): the same roundings, double sums, one tile at a time. */
+void kiln_conv2d_winograd_f2x3_bf16_ref(const kiln_conv2d_params *p, const float *x, const float *w,
+                                        const float *bias, const float *residual, float *y);
+
 int kiln_winograd_f4x3_applicable(const kiln_conv2d_params *p);
 size_t kiln_winograd_f4x3_packed_size(int oc, int c);
 void kiln_winograd_f4x3_pack(int oc, int c, const float *w, float *u);
@@ -114,6 +126,22 @@ size_t kiln_winograd_workspace_size_for(int alpha, const kiln_conv2d_params *p, 
 void kiln_winograd_run(const kiln_winograd_variant *portable, const kiln_winograd_variant *avx512,
                        const kiln_conv2d_params *p, const float *x, const float *u,
                        const float *bias, const float *residual, float *y, float *workspace);
+/* Another per-frequency GEMM for kiln_winograd_run_with: m (OC, n) = u_f (OC, C) . v (C, n),
+ * v and m with row stride ldv, u_f at u + f * freq_floats(OC, C) (its own packed form). */
+typedef struct kiln_winograd_gemm {
+    void (*run)(int oc, int n, int c, const float *u, const float *v, size_t ldv, float *m);
+    size_t (*freq_floats)(int oc, int c);
+} kiln_winograd_gemm;
+/* kiln_winograd_run with `gemm` (NULL: kiln_gemm on kiln_winograd_pack_freqs's weights). */
+void kiln_winograd_run_with(const kiln_winograd_variant *portable, const kiln_winograd_variant *avx512,
+                            const kiln_winograd_gemm *gemm, const kiln_conv2d_params *p, const float *x,
+                            const float *u, const float *bias, const float *residual, float *y, float *workspace);
+/* F(2x2, 3x3)'s transforms with another GEMM (kiln_winograd_f2x3_bf16.c), and its weight
+ * transform u = G g G^T of one filter (taps at g[tap * stride]; 16 floats, computed in double). */
+void kiln_conv2d_winograd_f2x3_with(const kiln_winograd_gemm *gemm, const kiln_conv2d_params *p, const float *x,
+                                    const float *u, const float *bias, const float *residual, float *y,
+                                    float *workspace);
+void kiln_winograd_f2x3_weight_transform(const float *g, size_t stride, float *u);
 
 /* Packed GEMM (kiln_gemm.h): y (OC, OH*OW) = w (OC, C*KH*KW) . col (C*KH*KW, OH*OW) per
  * image, with im2col fused into the packing of B panels (the column matrix is never

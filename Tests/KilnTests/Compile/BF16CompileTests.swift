@@ -55,8 +55,10 @@ import Testing
         #expect(meta.contains("\"precision\":\"bf16\""))
         #expect(meta.contains("\"requires_cpu_features\":[\"avx512f\",\"avx512bw\",\"avx512vl\",\"avx512_bf16\"]"))
         #expect(meta.contains("\"algorithm\":\"packed_gemm_bf16\""))
-        // The 14x14 3x3 stride-1 layers run the implicit bf16 GEMM.
+        // The strided 3x3 layers run the implicit bf16 GEMM, the 14x14 and 7x7 stride-1 ones
+        // Winograd F(2x2, 3x3) with bf16 GEMMs.
         #expect(meta.contains("\"algorithm\":\"direct_bf16\""))
+        #expect(meta.contains("\"algorithm\":\"winograd_f2x3_bf16\""))
         // Winograd F(4x4, 3x3) layers stay fp32; the others run bf16.
         #expect(meta.contains("\"algorithm\":\"winograd_f4x3\""))
         let fp32Meta = try aotLoad(fp32Path).metadataJSON

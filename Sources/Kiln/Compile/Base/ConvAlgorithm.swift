@@ -25,11 +25,17 @@ public enum ConvAlgorithm: String, CaseIterable, Sendable, Codable {
     /// packed as bf16 at compile time, fp32 accumulation and epilogue. Only in libraries
     /// compiled with `precision: .bf16`; one group, any stride.
     case directBF16 = "direct_bf16"
+    /// Winograd F(2×2, 3×3) with its 16 per-frequency GEMMs in bf16
+    /// (`kiln_conv2d_winograd_f2x3_bf16`): fp32 transforms (entries 0 and ±1, so rounding the
+    /// transformed operands costs about what a direct bf16 product's rounding does), weights
+    /// and transformed tiles rounded to bf16, fp32 accumulation and epilogue. Only in
+    /// libraries compiled with `precision: .bf16`; 3×3, stride 1, no dilation, 1 group.
+    case winogradF2x3BF16 = "winograd_f2x3_bf16"
     /// Direct convolution for at most 4 input channels (`kiln_conv2d_stem`: a CNN's first
     /// layer on the RGB image): input rows split once into even/odd phase lines, tiles of 4
     /// output channels × 96 pixels, weights packed at compile time. 1 group, stride_w 1 or 2.
     case stem
 
     /// The precision the algorithm computes in.
-    public var precision: Precision { self == .packedGemmBF16 || self == .directBF16 ? .bf16 : .fp32 }
+    public var precision: Precision { self == .packedGemmBF16 || self == .directBF16 || self == .winogradF2x3BF16 ? .bf16 : .fp32 }
 }
