@@ -12,7 +12,8 @@
  * Threading: the work is cut into tasks that threads claim dynamically: whole images when
  * the batch gives four per thread, else (image, column block) while there are at least two
  * B panels per block, else (image, output-channel block): at batch 1 the 7x7 layers have
- * 49 pixels (two B panels) but 512 output channels, so they split M. Two special modes:
+ * 49 pixels (two B panels) but 512 output channels, so they split M, one block per thread
+ * (each block packs every B panel again). Two special modes:
  *   - batches of small outputs (fewer than 4 B panels, partial last one: 7x7 = 48 + 1) group
  *     the images' pixels into shared column blocks, so each B panel is full (27-32 ms
  *     per layer4 3x3 at batch 32 on 2 threads, against 43 ms without grouping);
@@ -216,9 +217,12 @@ void kiln_conv2d_gemm(const kiln_conv2d_params *p, const float *x, const float *
     int pieces = threads > 1 && p->n < 4 * threads ? (4 * threads + p->n - 1) / p->n : 1;
     /* Split pixels while there are at least two B panels per piece; otherwise output channels
      * when they have more panels. An M split packs the same B panels once per piece, so it
-     * gets half as many pieces (about two per thread). */
+     * gets half as many pieces (about two per thread), and a single image exactly one per
+     * thread: the 14x14 and 7x7 1x1 layers of MobileNetV2 and EfficientNet at batch 1 (K up
+     * to 1152, 2-5 B panels) did 1.07-1.24x the one-piece work as four pieces and 1.03-1.08x
+     * as two (the squeeze-excitation 1x1 at one pixel: 2.7x and 1.6x). */
     const int split_m = pieces > 1 && n_panels < 2 * pieces && m_panels > n_panels;
-    if (split_m) pieces = (pieces + 1) / 2;
+    if (split_m) pieces = p->n == 1 ? threads : (pieces + 1) / 2;
     conv_gemm_ctx ctx = {p, x, packed, bias, residual, y, pieces, split_m,
                          split_m ? m_panels : n_panels, (size_t)p->n * pieces, 0, NULL};
     /* Group images when one has fewer than four B panels with a partial last one, and the
