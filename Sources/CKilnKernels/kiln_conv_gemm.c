@@ -12,7 +12,8 @@
  * Threading: the work is cut into tasks that threads claim dynamically: whole images when
  * the batch gives four per thread, else (image, column block) while there are at least two
  * B panels per block, else (image, output-channel block): at batch 1 the 7x7 layers have
- * 49 pixels (two B panels) but 512 output channels, so they split M. Two special modes:
+ * 49 pixels (two B panels) but 512 output channels, so they split M, one block per thread
+ * (each block packs every B panel again). Two special modes:
  *   - batches of small outputs (fewer than 4 B panels, partial last one: 7x7 = 48 + 1) group
  *     the images' pixels into shared column blocks, so each B panel is full (27-32 ms
  *     per layer4 3x3 at batch 32 on 2 threads, against 43 ms without grouping);
@@ -24,6 +25,7 @@
 #include "kiln_conv_variants.h"
 #include "kiln_gemm.h"
 #include "kiln_ops_internal.h"
+#include "kiln_act_simd.h"
 
 #include <stdatomic.h>
 #include <stdint.h>
@@ -203,12 +205,66 @@ static void conv_gemm_ksplit_reduce(void *vctx, size_t r0, size_t r1) {
     }
 }
 
+#if KILN_ACT_AVX512
+/* ------------------------------------------------------------------ one pixel */
+
+/* Multiply-adds per chunk of a one-pixel product (below it stays on one thread: a thread
+ * hand-off costs more than such a product takes). */
+#define KILN_MATVEC_GRAIN 32768
+
+// One-pixel 1x1 layers (EfficientNet's squeeze-excitation: 96->4 ... 1152->48 and back, on
+// the pooled (N, C, 1, 1)): per image a product of the packed weights with the input
+// column. The packed GEMM would copy that column into a B panel 48 floats per k apart,
+// once per piece, and run 8-row column tiles on it (hot caches, one thread: 1152->48 11.5
+// us, 48->1152 10.5 us); read in place, with four partial sums per panel, 2.7 and 3.6 us.
+// Tasks t = image * panels + panel, rows [8 * panel, +8) of output channels.
+static void conv_matvec_panels(void *vctx, size_t t0, size_t t1);
+
+KILN_ACT_AVX512_FN static void matvec_panels_avx512(const conv_gemm_ctx *ctx, size_t t0, size_t t1) {
+    const kiln_conv2d_params *p = ctx->p;
+    const int k = p->c, panels = (p->oc + KILN_GEMM_MR - 1) / KILN_GEMM_MR;
+    for (size_t t = t0; t < t1; t++) {
+        const int image = (int)(t / (size_t)panels), panel = (int)(t % (size_t)panels);
+        const float *a = ctx->packed + (size_t)panel * KILN_GEMM_MR * k, *x = ctx->x + (size_t)image * k;
+        __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
+        int kk = 0;
+        for (; kk + 3 < k; kk += 4) { /* four chains hide the FMA latency */
+            s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + (size_t)kk * KILN_GEMM_MR), _mm256_set1_ps(x[kk]), s0);
+            s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + (size_t)(kk + 1) * KILN_GEMM_MR), _mm256_set1_ps(x[kk + 1]), s1);
+            s2 = _mm256_fmadd_ps(_mm256_loadu_ps(a + (size_t)(kk + 2) * KILN_GEMM_MR), _mm256_set1_ps(x[kk + 2]), s2);
+            s3 = _mm256_fmadd_ps(_mm256_loadu_ps(a + (size_t)(kk + 3) * KILN_GEMM_MR), _mm256_set1_ps(x[kk + 3]), s3);
+        }
+        for (; kk < k; kk++) s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + (size_t)kk * KILN_GEMM_MR), _mm256_set1_ps(x[kk]), s0);
+        const int row = panel * KILN_GEMM_MR, rows = p->oc - row < KILN_GEMM_MR ? p->oc - row : KILN_GEMM_MR;
+        const __mmask16 m = (__mmask16)((1u << rows) - 1);
+        const size_t at = (size_t)image * p->oc + row;
+        /* kiln_conv2d's epilogue order: + bias, + residual, activation. */
+        __m512 v = _mm512_castps256_ps512(_mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
+        if (ctx->bias) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, ctx->bias + row));
+        if (ctx->residual) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, ctx->residual + at));
+        if (p->act.kind != KILN_ACT_NONE) v = kiln_act_avx512(&p->act, v);
+        _mm512_mask_storeu_ps(ctx->y + at, m, v);
+    }
+}
+
+static void conv_matvec_panels(void *vctx, size_t t0, size_t t1) { matvec_panels_avx512((const conv_gemm_ctx *)vctx, t0, t1); }
+#endif
+
 // x: (N, C, H, W), packed: kiln_conv2d_gemm_pack(w (OC, C, KH, KW)), bias: (OC) or NULL,
 // residual: (N, OC, OH, OW) or NULL, y: (N, OC, OH, OW).
 void kiln_conv2d_gemm(const kiln_conv2d_params *p, const float *x, const float *packed,
                       const float *bias, const float *residual, float *y, float *workspace) {
     (void)workspace;
     const int npix = p->oh * p->ow, threads = kiln_get_num_threads();
+#if KILN_ACT_AVX512
+    if (npix == 1 && is_pointwise(p) && kiln_gemm_uses_avx512()) {
+        conv_gemm_ctx ctx = {.p = p, .x = x, .packed = packed, .bias = bias, .residual = residual, .y = y};
+        const size_t panels = (size_t)(p->oc + KILN_GEMM_MR - 1) / KILN_GEMM_MR, work = (size_t)KILN_GEMM_MR * p->c;
+        kiln_parallel_for((size_t)p->n * panels, work >= KILN_MATVEC_GRAIN ? 1 : KILN_MATVEC_GRAIN / (work ? work : 1),
+                          conv_matvec_panels, &ctx);
+        return;
+    }
+#endif
     const int n_panels = (npix + KILN_GEMM_NR - 1) / KILN_GEMM_NR;
     const int m_panels = (p->oc + KILN_GEMM_MR - 1) / KILN_GEMM_MR;
     /* About four tasks per thread (whole images when the batch gives that many), so dynamic
@@ -216,9 +272,12 @@ void kiln_conv2d_gemm(const kiln_conv2d_params *p, const float *x, const float *
     int pieces = threads > 1 && p->n < 4 * threads ? (4 * threads + p->n - 1) / p->n : 1;
     /* Split pixels while there are at least two B panels per piece; otherwise output channels
      * when they have more panels. An M split packs the same B panels once per piece, so it
-     * gets half as many pieces (about two per thread). */
+     * gets half as many pieces (about two per thread), and a single image exactly one per
+     * thread: the 14x14 and 7x7 1x1 layers of MobileNetV2 and EfficientNet at batch 1 (K up
+     * to 1152, 2-5 B panels) did 1.07-1.24x the one-piece work as four pieces and 1.03-1.08x
+     * as two (the squeeze-excitation 1x1 at one pixel: 2.7x and 1.6x). */
     const int split_m = pieces > 1 && n_panels < 2 * pieces && m_panels > n_panels;
-    if (split_m) pieces = (pieces + 1) / 2;
+    if (split_m) pieces = p->n == 1 ? threads : (pieces + 1) / 2;
     conv_gemm_ctx ctx = {p, x, packed, bias, residual, y, pieces, split_m,
                          split_m ? m_panels : n_panels, (size_t)p->n * pieces, 0, NULL};
     /* Group images when one has fewer than four B panels with a partial last one, and the

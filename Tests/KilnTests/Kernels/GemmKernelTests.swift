@@ -178,6 +178,13 @@ import Testing
             ConvKernelTests.params(n: 16, c: 16, h: 7, w: 7, oc: 24, k: (3, 3), pad: (1, 1), relu: true),
             ConvKernelTests.params(n: 16, c: 3, h: 13, w: 13, oc: 16, k: (7, 7), stride: (2, 2), pad: (3, 3), relu: true),
             ConvKernelTests.params(n: 40, c: 20, h: 5, w: 5, oc: 9, k: (1, 1)),
+            // Batch 1, a 1x1 with few pixels and more output-channel panels (13, odd) than
+            // pixel panels: one output-channel piece per thread (MobileNetV2's 7x7 and 14x14).
+            ConvKernelTests.params(n: 1, c: 200, h: 7, w: 7, oc: 99, k: (1, 1), relu: true),
+            // One pixel (squeeze-excitation 1x1s): the in-place product, its panels split
+            // across threads, several images, an output-channel count off the panel height.
+            ConvKernelTests.params(n: 1, c: 1152, h: 1, w: 1, oc: 48, k: (1, 1)),
+            ConvKernelTests.params(n: 3, c: 45, h: 1, w: 1, oc: 1150, k: (1, 1), relu: true),
             // Few pixels, long K (8 KC blocks): K split across threads, parts summed.
             ConvKernelTests.params(n: 2, c: 160, h: 5, w: 5, oc: 16, k: (3, 3), pad: (1, 1), relu: true),
             // Inputs over 4 MB: the packer prefetches each next panel's input (stride 2 and 1).
