@@ -48,7 +48,8 @@ import Testing
         defer { kiln_gemm_force_portable(0) }
         let (mr, nr, kc) = (Self.mr, Self.nr, Self.kc)
         let ms = [1, 2, 7, mr - 1, mr, mr + 1, 2 * mr, 2 * mr + 1, 43, 70]
-        let ns = [1, 2, 15, 16, 17, 31, 32, 33, nr - 1, nr, nr + 1, 2 * nr, 2 * nr + 1, 70]
+        // nr + 4 and 2 * nr + 7: narrow last panels (at most 8 columns), one matrix-vector product per column.
+        let ns = [1, 2, 4, 15, 16, 17, 31, 32, 33, nr - 1, nr, nr + 1, nr + 4, 2 * nr, 2 * nr + 1, 2 * nr + 7, 70]
         let ks = [1, 2, 17, kc - 1, kc, kc + 1, 2 * kc + 1]
         let padSets = [(0, 0, 0), (3, 5, 7), (1, 0, 16)]
         var failures: [String] = [], cases = 0
