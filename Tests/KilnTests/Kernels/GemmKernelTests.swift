@@ -181,6 +181,8 @@ import Testing
             ConvKernelTests.params(n: 40, c: 20, h: 5, w: 5, oc: 9, k: (1, 1)),
             // Few pixels, long K (8 KC blocks): K split across threads, parts summed.
             ConvKernelTests.params(n: 2, c: 160, h: 5, w: 5, oc: 16, k: (3, 3), pad: (1, 1), relu: true),
+            // Batch 1, stride 2, 6 KC blocks: one K piece per thread on two threads.
+            ConvKernelTests.params(n: 1, c: 128, h: 10, w: 10, oc: 24, k: (3, 3), stride: (2, 2), pad: (1, 1), relu: true),
             // Inputs over 4 MB: the packer prefetches each next panel's input (stride 2 and 1).
             ConvKernelTests.params(n: 4, c: 64, h: 72, w: 70, oc: 24, k: (3, 3), stride: (2, 2), pad: (1, 1), relu: true),
             ConvKernelTests.params(n: 2, c: 48, h: 110, w: 106, oc: 16, k: (3, 3), pad: (1, 1)),
