@@ -17,10 +17,10 @@
  *   - batches of small outputs (fewer than 4 B panels, partial last one: 7x7 = 48 + 1) group
  *     the images' pixels into shared column blocks, so each B panel is full (27-32 ms
  *     per layer4 3x3 at batch 32 on 2 threads, against 43 ms without grouping);
- *   - an output-channel split with long K (at least two KC blocks per piece) splits K
- *     instead, and sums the parts, so every thread streams a share of the weights (1.23
- *     ms per layer4 3x3 at batch 1 against 1.64 ms, with the one-column edge kernel of
- *     kiln_gemm.c).
+ *   - an output-channel split with long K (at least two KC blocks per piece, one piece per
+ *     thread) splits K instead, and sums the parts, so every thread streams a share of the
+ *     weights and packs only its share of the B panels (1.23 ms per layer4 3x3 at batch 1
+ *     against 1.64 ms, with the one-column edge kernel of kiln_gemm.c).
  */
 #include "kiln_conv_variants.h"
 #include "kiln_gemm.h"
@@ -294,8 +294,12 @@ void kiln_conv2d_gemm(const kiln_conv2d_params *p, const float *x, const float *
         }
     }
     /* Long K with few pixels: split K instead of output channels when every piece gets at
-     * least two K blocks. */
-    const int kpieces = 2 * threads, kblocks = (gemm_k(p) + KILN_GEMM_KC - 1) / KILN_GEMM_KC;
+     * least two K blocks; one piece per thread, since every piece packs its own B panels and
+     * adds a part for the reduction to sum (two threads, batch 1, best wall of 40 in a C
+     * harness, load 6-11: 3x3 stride 2 128->256 to 14x14, 6 K blocks, 0.61 ms against 0.72-0.78
+     * for the output-channel split; 256->512 to 7x7, 12 K blocks, 0.57-0.59 against 0.61-0.77
+     * in four pieces; 512->512 at 7x7, 24 K blocks, 1.18-1.22 against 1.23-1.26). */
+    const int kpieces = threads, kblocks = (gemm_k(p) + KILN_GEMM_KC - 1) / KILN_GEMM_KC;
     if (split_m && threads > 1 && kblocks >= 2 * kpieces) {
         ctx.scratch = malloc(sizeof(float) * (size_t)p->n * kpieces * p->oc * npix);
         if (ctx.scratch) { /* else: fall back to the output-channel split */

@@ -13,7 +13,8 @@
  * per row and loads three vectors of B per k (8 x 48 measured faster than 14 x 32, 12 x 32
  * and 6 x 64 on Zen 5, and wastes no rows on ResNet's channel counts). The first K block
  * stores, later ones add to C, the last one applies the epilogue; edges use masked
- * loads/stores and narrower tiles (N) and skipped rows (M).
+ * loads/stores and narrower tiles (N; at most 8 columns: a matrix-vector product per
+ * column) and skipped rows (M).
  *
  * Why a run-time switch instead of -march: this file is compiled into CKilnKernels without
  * -march (eager kernels, in-process autotune) and into generated libraries with
@@ -223,27 +224,58 @@ tile_avx512(const int np, const int nv, const int col, int kc, const float *a, s
         column_store(cacc, c + NR, ldc, mr < MR ? mr : MR, e->bias, e->residual ? e->residual + NR : NULL, e);
 }
 
-// One column (nr == 1: N = 49 = 48 + 1 at ResNet's 7x7 layers): a matrix-vector product per
-// A panel, 8 rows (one ymm of A per k) times the broadcast B value, instead of a 16-column
-// tile that computes 15 zero columns: the edge then costs 1 FMA per panel and k instead of 8.
-// Two accumulators per panel (even and odd k) hide the FMA latency.
-KILN_AVX512 static void column_avx512(int kc, const float *a, size_t a_stride, int np,
-                                      const float *b, float *c, int ldc, int mr,
-                                      const tile_epilogue *e) {
+// A narrow edge of nc <= NARROW columns (nr == 1: N = 49 = 48 + 1 at ResNet's 7x7 layers;
+// nr == 4: N = 196 = 4 * 48 + 4, the 14x14 pixels and the 56x56 layers' Winograd tiles at
+// batch 1): per A panel a matrix product of 8 rows (one ymm of A per k) times nc broadcast
+// B values, instead of a 16-column tile whose lanes past nc are zero: a column then costs
+// half a zmm FMA per panel and k instead of the tile's 8 / nc. Two accumulator sets (even
+// and odd k) hide the FMA latency. nc is a compile-time constant after inlining.
+#define NARROW 8
+KILN_AVX512 static inline __attribute__((always_inline)) void
+columns_avx512(const int nc, int kc, const float *a, size_t a_stride, int np, const float *b, float *c, int ldc, int mr,
+               const tile_epilogue *e) {
     for (int q = 0; q < np && q * MR < mr; q++) {
         const float *aq = a + q * a_stride;
-        __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+        __m256 acc0[NARROW], acc1[NARROW];
+#pragma GCC unroll 8
+        for (int j = 0; j < nc; j++) acc0[j] = acc1[j] = _mm256_setzero_ps();
         int kk = 0;
         for (; kk + 1 < kc; kk += 2) {
             _mm_prefetch((const char *)(aq + (size_t)kk * MR + 512), _MM_HINT_T0);
-            acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(aq + (size_t)kk * MR), _mm256_set1_ps(b[(size_t)kk * NR]), acc0);
-            acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(aq + (size_t)(kk + 1) * MR),
-                                   _mm256_set1_ps(b[(size_t)(kk + 1) * NR]), acc1);
+            const __m256 a0 = _mm256_loadu_ps(aq + (size_t)kk * MR), a1 = _mm256_loadu_ps(aq + (size_t)(kk + 1) * MR);
+            const float *b0 = b + (size_t)kk * NR;
+#pragma GCC unroll 8
+            for (int j = 0; j < nc; j++) {
+                acc0[j] = _mm256_fmadd_ps(a0, _mm256_set1_ps(b0[j]), acc0[j]);
+                acc1[j] = _mm256_fmadd_ps(a1, _mm256_set1_ps(b0[NR + j]), acc1[j]);
+            }
         }
-        if (kk < kc) acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(aq + (size_t)kk * MR), _mm256_set1_ps(b[(size_t)kk * NR]), acc0);
+        if (kk < kc) {
+            const __m256 a0 = _mm256_loadu_ps(aq + (size_t)kk * MR);
+#pragma GCC unroll 8
+            for (int j = 0; j < nc; j++) acc0[j] = _mm256_fmadd_ps(a0, _mm256_set1_ps(b[(size_t)kk * NR + j]), acc0[j]);
+        }
         const int rows = mr - q * MR < MR ? mr - q * MR : MR;
-        column_store(_mm256_add_ps(acc0, acc1), c + (size_t)q * MR * ldc, ldc, rows, e->bias ? e->bias + q * MR : NULL,
-                     e->residual ? e->residual + (size_t)q * MR * e->ldr : NULL, e);
+        float *cq = c + (size_t)q * MR * ldc;
+        const float *bias = e->bias ? e->bias + q * MR : NULL;
+        const float *res = e->residual ? e->residual + (size_t)q * MR * e->ldr : NULL;
+#pragma GCC unroll 8
+        for (int j = 0; j < nc; j++)
+            column_store(_mm256_add_ps(acc0[j], acc1[j]), cq + j, ldc, rows, bias, res ? res + j : NULL, e);
+    }
+}
+
+KILN_AVX512 static void narrow_avx512(int kc, const float *a, size_t a_stride, int np, const float *b, float *c, int ldc,
+                                      int mr, int nr, const tile_epilogue *e) {
+    switch (nr) {
+    case 1: columns_avx512(1, kc, a, a_stride, np, b, c, ldc, mr, e); break;
+    case 2: columns_avx512(2, kc, a, a_stride, np, b, c, ldc, mr, e); break;
+    case 3: columns_avx512(3, kc, a, a_stride, np, b, c, ldc, mr, e); break;
+    case 4: columns_avx512(4, kc, a, a_stride, np, b, c, ldc, mr, e); break;
+    case 5: columns_avx512(5, kc, a, a_stride, np, b, c, ldc, mr, e); break;
+    case 6: columns_avx512(6, kc, a, a_stride, np, b, c, ldc, mr, e); break;
+    case 7: columns_avx512(7, kc, a, a_stride, np, b, c, ldc, mr, e); break;
+    default: columns_avx512(NARROW, kc, a, a_stride, np, b, c, ldc, mr, e); break;
     }
 }
 
@@ -256,7 +288,7 @@ KILN_AVX512 static void tile49_avx512(int kc, const float *a, const float *b, co
 KILN_AVX512 static void microkernel_avx512(int kc, const float *a, size_t a_stride, int np,
                                            const float *b, float *c, int ldc, int mr, int nr,
                                            const tile_epilogue *e) {
-    if (nr == 1) { column_avx512(kc, a, a_stride, np, b, c, ldc, mr, e); return; }
+    if (nr <= NARROW) { narrow_avx512(kc, a, a_stride, np, b, c, ldc, mr, nr, e); return; }
     if (np == TALL) { tile_avx512(TALL, 1, 0, kc, a, a_stride, b, NULL, c, ldc, mr, nr, e); return; }
 #if NV >= 3
     if (nr > 32) { tile_avx512(1, NV, 0, kc, a, a_stride, b, NULL, c, ldc, mr, nr, e); return; }

@@ -48,7 +48,8 @@ import Testing
         defer { kiln_gemm_force_portable(0) }
         let (mr, nr, kc) = (Self.mr, Self.nr, Self.kc)
         let ms = [1, 2, 7, mr - 1, mr, mr + 1, 2 * mr, 2 * mr + 1, 43, 70]
-        let ns = [1, 2, 15, 16, 17, 31, 32, 33, nr - 1, nr, nr + 1, 2 * nr, 2 * nr + 1, 70]
+        // nr + 4 and 2 * nr + 7: narrow last panels (at most 8 columns), one matrix-vector product per column.
+        let ns = [1, 2, 4, 15, 16, 17, 31, 32, 33, nr - 1, nr, nr + 1, nr + 4, 2 * nr, 2 * nr + 1, 2 * nr + 7, 70]
         let ks = [1, 2, 17, kc - 1, kc, kc + 1, 2 * kc + 1]
         let padSets = [(0, 0, 0), (3, 5, 7), (1, 0, 16)]
         var failures: [String] = [], cases = 0
@@ -187,6 +188,8 @@ import Testing
             ConvKernelTests.params(n: 3, c: 45, h: 1, w: 1, oc: 1150, k: (1, 1), relu: true),
             // Few pixels, long K (8 KC blocks): K split across threads, parts summed.
             ConvKernelTests.params(n: 2, c: 160, h: 5, w: 5, oc: 16, k: (3, 3), pad: (1, 1), relu: true),
+            // Batch 1, stride 2, 6 KC blocks: one K piece per thread on two threads.
+            ConvKernelTests.params(n: 1, c: 128, h: 10, w: 10, oc: 24, k: (3, 3), stride: (2, 2), pad: (1, 1), relu: true),
             // Inputs over 4 MB: the packer prefetches each next panel's input (stride 2 and 1).
             ConvKernelTests.params(n: 4, c: 64, h: 72, w: 70, oc: 24, k: (3, 3), stride: (2, 2), pad: (1, 1), relu: true),
             ConvKernelTests.params(n: 2, c: 48, h: 110, w: 106, oc: 16, k: (3, 3), pad: (1, 1)),
