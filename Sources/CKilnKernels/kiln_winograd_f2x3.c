@@ -43,14 +43,18 @@ static void f2_weight_transform(const float *g, size_t stride, float u[16]) {
 
 void kiln_winograd_f2x3_weight_transform(const float *g, size_t stride, float *u) { f2_weight_transform(g, stride, u); }
 
-void kiln_winograd_f2x3_pack(int oc, int c, const float *w, float *packed) {
+void kiln_winograd_f2x3_planes(int oc, int c, const float *w, float *u) {
     const size_t plane = (size_t)oc * c;
-    float *u = (float *)malloc(sizeof(float) * 16 * plane);
     for (size_t oi = 0; oi < plane; oi++) {
         float f[16];
         f2_weight_transform(w + oi * 9, 1, f);
         for (int k = 0; k < 16; k++) u[(size_t)k * plane + oi] = f[k];
     }
+}
+
+void kiln_winograd_f2x3_pack(int oc, int c, const float *w, float *packed) {
+    float *u = (float *)malloc(sizeof(float) * 16 * (size_t)oc * c);
+    kiln_winograd_f2x3_planes(oc, c, w, u);
     kiln_winograd_pack_freqs(4, oc, c, u, packed);
     free(u);
 }

@@ -11,7 +11,7 @@
  */
 #include "kiln_conv_variants.h"
 #include "kiln_gemm_bf16.h"
-#include "kiln_ops_internal.h" /* kiln_act_scalar */ 
+#include "kiln_ops_internal.h" /* kiln_act_scalar */
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -28,11 +28,7 @@ void kiln_winograd_f2x3_bf16_pack(int oc, int c, const float *w, float *packed) 
     const size_t plane = (size_t)oc * c;
     float *u = (float *)malloc(sizeof(float) * 16 * plane);
     if (!u) return;
-    for (size_t oi = 0; oi < plane; oi++) {
-        float f[16];
-        kiln_winograd_f2x3_weight_transform(w + oi * 9, 1, f);
-        for (int k = 0; k < 16; k++) u[(size_t)k * plane + oi] = f[k];
-    }
+    kiln_winograd_f2x3_planes(oc, c, w, u);
     for (int k = 0; k < 16; k++)
         kiln_gemm_bf16_pack_a(oc, c, u + (size_t)k * plane, c, (uint16_t *)(packed + (size_t)k * freq_floats(oc, c)));
     free(u);

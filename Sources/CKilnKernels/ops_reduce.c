@@ -220,9 +220,11 @@ static void reduce_items(void *vctx, size_t j0, size_t j1) {
                 for (size_t i = 0; i < w; i++) shift[i] = xo[l * inner + i] > shift[i] ? xo[l * inner + i] : shift[i];
             for (size_t i = 0; i < w; i++) if (isinf(shift[i])) shift[i] = 0.0f;
         }
-        const float init = kind == KILN_REDUCE_PROD ? 1.0f : kind == KILN_REDUCE_MAX || kind == KILN_REDUCE_MIN ? xo[0] : 0.0f;
-        for (size_t i = 0; i < w; i++) yo[i] = kind == KILN_REDUCE_MAX || kind == KILN_REDUCE_MIN ? xo[i] : init;
-        for (size_t l = kind == KILN_REDUCE_MAX || kind == KILN_REDUCE_MIN ? 1 : 0; l < len; l++) {
+        /* Max and min start from x's first row, the others from their identity. */
+        const int extremum = kind == KILN_REDUCE_MAX || kind == KILN_REDUCE_MIN;
+        const float identity = kind == KILN_REDUCE_PROD ? 1.0f : 0.0f;
+        for (size_t i = 0; i < w; i++) yo[i] = extremum ? xo[i] : identity;
+        for (size_t l = extremum ? 1 : 0; l < len; l++) {
             const float *xl = xo + l * inner;
             switch (kind) {
             /* x != x: a NaN wins and, once in y, stays (comparisons with it are false). */

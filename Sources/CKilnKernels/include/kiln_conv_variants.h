@@ -136,12 +136,14 @@ typedef struct kiln_winograd_gemm {
 void kiln_winograd_run_with(const kiln_winograd_variant *portable, const kiln_winograd_variant *avx512,
                             const kiln_winograd_gemm *gemm, const kiln_conv2d_params *p, const float *x,
                             const float *u, const float *bias, const float *residual, float *y, float *workspace);
-/* F(2x2, 3x3)'s transforms with another GEMM (kiln_winograd_f2x3_bf16.c), and its weight
- * transform u = G g G^T of one filter (taps at g[tap * stride]; 16 floats, computed in double). */
+/* F(2x2, 3x3)'s transforms with another GEMM (kiln_winograd_f2x3_bf16.c), its weight
+ * transform u = G g G^T of one filter (taps at g[tap * stride]; 16 floats, computed in double),
+ * and that transform of every filter of w (OC, C, 3, 3) as 16 frequency planes u[f] (OC, C). */
 void kiln_conv2d_winograd_f2x3_with(const kiln_winograd_gemm *gemm, const kiln_conv2d_params *p, const float *x,
                                     const float *u, const float *bias, const float *residual, float *y,
                                     float *workspace);
 void kiln_winograd_f2x3_weight_transform(const float *g, size_t stride, float *u);
+void kiln_winograd_f2x3_planes(int oc, int c, const float *w, float *u);
 
 /* Packed GEMM (kiln_gemm.h): y (OC, OH*OW) = w (OC, C*KH*KW) . col (C*KH*KW, OH*OW) per
  * image, with im2col fused into the packing of B panels (the column matrix is never
