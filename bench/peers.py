@@ -33,7 +33,7 @@ import time
 
 import numpy as np
 
-from peers_engines import (OpenVINO, cpu_snapshot, kiln_bench_cmd, kiln_json, kiln_supports, median_of, median_ratio,
+from peers_engines import (OpenVINO, Placement, cpu_snapshot, kiln_bench_cmd, kiln_json, kiln_supports, median_of, median_ratio,
                            ort_runner, ort_session, other_load, paired_rounds, relative_error, run_checked, time_engine,
                            write_temp_onnx)
 from peers_formats import build_resnet_onnx, read_safetensors, write_safetensors
@@ -64,6 +64,9 @@ def parse_args():
     p.add_argument("--rounds", type=int, default=5,
                    help="paired rounds after the main pass: every engine timed back to back per batch, the table reporting "
                         "medians over rounds and the median per-round ratios (0: main pass only)")
+    p.add_argument("--placement-retries", type=int, default=3,
+                   help="time a paired round again, up to this many times, when the core-to-core round trip "
+                        "(bench/core_latency.c) says the hypervisor moved the vCPUs between its engines")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of Markdown")
     p.add_argument("--write-readme", action="store_true",
                    help="replace the table between <!-- bench:begin --> and <!-- bench:end --> in README.md")
@@ -163,7 +166,8 @@ def main():
         if ov:
             engines["ov_f32"] = lambda b: time_engine(ov.runner("f32", shapes[b]), inputs[b], args.warmup, *short)[0]["median_ms"]
             engines["ov_default"] = lambda b: time_engine(ov.runner("default", shapes[b]), inputs[b], args.warmup, *short)[0]["median_ms"]
-        rounds = paired_rounds(args, engines, batches) if args.rounds > 0 else {}
+        placement = Placement(tmp) if args.rounds > 0 else None
+        rounds = paired_rounds(args, engines, batches, placement) if args.rounds > 0 else {}
         print("peers.py: PyTorch (when installed)…", file=sys.stderr)
         torch_version, torch = run_torch(state, args.model, {b: x["x"] for b, x in inputs.items()}, threads, args) \
             if state is not None else (None, {})

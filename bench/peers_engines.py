@@ -103,20 +103,69 @@ def kiln_bench_cmd(args, model_args, batch, in_path, precision, runs, budget):
     return cmd + (["--precision", precision] if precision != "fp32" else [])
 
 
-def paired_rounds(args, engines, batches):
+class Placement:
+    """Where the hypervisor put our CPUs, from bench/core_latency.c's cache-line round trip
+    (compiled once into a temporary folder; None without a C compiler or a second CPU). A
+    probe is "far" when the round trip is over FAR_FACTOR times the fastest seen in this run."""
+    FAR_FACTOR = 2.5
+
+    def __init__(self, tmp):
+        self.exe, self.best = os.path.join(tmp, "core_latency"), None
+        src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "core_latency.c")
+        cc = os.environ.get("CC", "cc")
+        r = subprocess.run([cc, "-O2", "-pthread", src, "-o", self.exe], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        if r.returncode != 0 or self.probe() is None:
+            self.exe = None
+
+    def probe(self):
+        """The round trip in ns, or None."""
+        if not self.exe:
+            return None
+        r = subprocess.run([self.exe], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            ns = float(r.stdout)
+        except ValueError:
+            return None
+        self.best = ns if self.best is None else min(self.best, ns)
+        return ns
+
+    def kind(self, ns):
+        return None if ns is None or self.best is None else ("far" if ns > self.FAR_FACTOR * self.best else "near")
+
+
+def paired_rounds(args, engines, batches, placement=None):
     """Every engine timed back to back, `--rounds` times per batch, the order reversed every
     other round. engines: name -> (batch -> median ms). Why: this machine's speed drifts by
     tens of percent over minutes (other tenants); ratios taken within seconds, as the median
-    over rounds, survive that."""
+    over rounds, survive that. With a Placement, the core-to-core round trip is probed before
+    every engine and after the last; a round whose probes disagree (the hypervisor moved our
+    vCPUs between engines) is timed again, up to `--placement-retries` times, so that a
+    round's engines ran with the same placement. Each round records its probes ("_probes_ns")
+    and placement ("_placement": near, far, or mixed when the retries ran out)."""
     out = {b: [] for b in batches}
     names = list(engines)
+    retries = getattr(args, "placement_retries", 0) if placement else 0
     for r in range(args.rounds):
         for b in batches:
             order = names if r % 2 == 0 else names[::-1]
-            times = {n: engines[n](b) for n in order}
+            for attempt in range(retries + 1):
+                times, probes = {}, []
+                for n in order:
+                    probes.append(placement and placement.probe())
+                    times[n] = engines[n](b)
+                probes.append(placement and placement.probe())
+                kinds = {placement.kind(p) for p in probes} if placement else {None}
+                if len(kinds) == 1:
+                    break
+                print(f"peers.py: round {r + 1}, batch {b}: the vCPUs moved between engines "
+                      f"(round trips {', '.join(f'{p:.0f}' for p in probes)} ns); timing it again", file=sys.stderr)
+            if placement:
+                times["_probes_ns"] = probes
+                times["_placement"] = kinds.pop() if len(kinds) == 1 else "mixed"
             out[b].append(times)
             print(f"peers.py: round {r + 1}/{args.rounds}, batch {b}: "
-                  + ", ".join(f"{n} {t:.2f} ms" for n, t in times.items()), file=sys.stderr)
+                  + ", ".join(f"{n} {t:.2f} ms" for n, t in times.items() if not n.startswith("_"))
+                  + (f" ({times['_placement']})" if placement else ""), file=sys.stderr)
     return out
 
 

@@ -58,6 +58,19 @@ def busy_reason(r):
     return ", ".join(why) or None
 
 
+def placement_line(r):
+    """How the hypervisor placed the vCPUs during the paired rounds (bench/core_latency.c), or None."""
+    rounds = [p for row in r["rows"] for p in row["rounds"] if p.get("_placement")]
+    if not rounds:
+        return None
+    count = {k: sum(p["_placement"] == k for p in rounds) for k in ("near", "far", "mixed")}
+    probes = {k: sorted(ns for p in rounds if p["_placement"] == k for ns in p["_probes_ns"]) for k in ("near", "far")}
+    med = lambda v: f"{v[len(v) // 2]:.0f} ns" if v else "–"
+    return (f"vCPU placement in the paired rounds (core-to-core round trip, probed before every engine; a round "
+            f"whose engines saw different placements is timed again): {count['near']} near ({med(probes['near'])}), "
+            f"{count['far']} far ({med(probes['far'])}), {count['mixed']} mixed after retries.")
+
+
 def render_markdown(r):
     k = r["kiln"] or {}
     ov = r.get("openvino_precisions") or {}
@@ -75,6 +88,7 @@ def render_markdown(r):
            f"times are medians over the rounds and ratios the median of the rounds' ratios; " if rounds else "; ")
         + (f"Kiln compiled = the {k['models'][0]['library']} library. " if k else "") + f"Reproduce: `{r['command']}`.",
         *(["", f"**Warning:** the machine was busy: {busy_reason(r)}; these numbers are noisy."] if busy_reason(r) else []),
+        *(["", placement_line(r)] if placement_line(r) else []),
         "",
         "| model | batch | Kiln fp32 ms | Kiln bf16 ms | ONNX Runtime ms | OpenVINO fp32 ms | OpenVINO bf16 ms | Kiln / ORT "
         "| Kiln fp32 / OV fp32 | Kiln bf16 / OV bf16 | Kiln eager ms | PyTorch ms | Kiln GFLOP/s (of sgemm peak) |",
