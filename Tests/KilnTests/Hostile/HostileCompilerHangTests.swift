@@ -30,7 +30,7 @@ import Testing
         options.compilerTimeout = 1
         let start = Date()
         let e = Hostile.expectFailure(CompileError.self, .compile, naming: [cc, "did not finish within 1 s"]) { try s.compile(options) }
-        #expect(Date().timeIntervalSince(start) < 30)
+        #expect(Date().timeIntervalSince(start) < 120) // the compiler would hang 300 s; a loaded CI machine takes tens of seconds for the rest
         guard case let .compilerTimedOut(compiler, seconds, sources)? = e else {
             Issue.record("expected compilerTimedOut, got \(String(describing: e))"); return
         }
