@@ -14,6 +14,8 @@ Tests/KilnTests/Fixtures/PT2/ (needs `pip install torch`; run from anywhere).
                            --tiny-convnext
   tiny_reductions.pt2, tiny_reductions.safetensors   amax/amin over channel and spatial
                            axes; alone with --tiny-reductions
+  tiny_math.pt2, tiny_math.safetensors   elementwise math (sin … atanh, floor/ceil/round,
+                           mish, exp/log/sqrt/abs/neg/sign/reciprocal); alone with --tiny-math
   hostile/*.pt2            broken or malicious variants of a minimal program (micro.pt2):
                            truncated, zip-slip and absolute member names, lying sizes,
                            compressed members, wrong dtypes and shapes, missing and pickled
@@ -188,6 +190,39 @@ def write_tiny_reductions():
     m = tiny_reductions()
     export(m, os.path.join(OUT, "tiny_reductions.pt2"))
     save_safetensors(os.path.join(OUT, "tiny_reductions.safetensors"), references(m, seed=9))
+
+
+def tiny_math():
+    """One tensor through every elementwise math function Kiln maps from ATen, each kept in
+    its domain (asin/acos/atanh of a tanh, acosh of 1 + |x|, log/sqrt of a positive value).
+    Rounding takes the input times 4, which every engine computes exactly: on a convolution's
+    output, a value a rounding error away from an integer could round either way."""
+    import torch
+    from torch import nn
+
+    class TinyMath(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(3, 4, 3, padding=1)
+
+        def forward(self, x):
+            y = self.conv(x)
+            t = torch.tanh(y) * 0.9
+            parts = [torch.sin(y), torch.cos(y), torch.tan(t), torch.asin(t), torch.acos(t), torch.atan(y),
+                     torch.sinh(t), torch.cosh(t), torch.asinh(y), torch.acosh(1 + y.abs()), torch.atanh(t),
+                     torch.floor(x * 4), torch.ceil(x * 4), torch.round(x * 4), nn.functional.mish(y),
+                     torch.exp(t), torch.log(1 + y.abs()), torch.sqrt(y.abs()), torch.neg(y), torch.sign(y),
+                     torch.reciprocal(2 + t)]
+            return torch.cat(parts, 1).mean(dim=(2, 3))
+
+    torch.manual_seed(5)
+    return TinyMath().eval()
+
+
+def write_tiny_math():
+    m = tiny_math()
+    export(m, os.path.join(OUT, "tiny_math.pt2"))
+    save_safetensors(os.path.join(OUT, "tiny_math.safetensors"), references(m, seed=10))
 
 
 def references(model, seed):
@@ -368,6 +403,9 @@ def main():
     if sys.argv[1:] == ["--tiny-reductions"]:
         write_tiny_reductions()
         return
+    if sys.argv[1:] == ["--tiny-math"]:
+        write_tiny_math()
+        return
     import torch
     os.makedirs(OUT, exist_ok=True)
     m = tiny_cnn()
@@ -376,6 +414,7 @@ def main():
     save_safetensors(os.path.join(OUT, "tiny_cnn.safetensors"), references(m, seed=7))
     write_tiny_convnext()
     write_tiny_reductions()
+    write_tiny_math()
     # The recipe recipes/export_pytorch_pt2.md compiles the same program.
     models = os.path.join(ROOT, "recipes", "models")
     shutil.copyfile(os.path.join(OUT, "tiny_cnn.pt2"), os.path.join(models, "tiny_cnn.pt2"))

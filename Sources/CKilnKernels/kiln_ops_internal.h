@@ -64,6 +64,26 @@ static inline float kiln_act_scalar(const kiln_act *a, float v) {
     case KILN_ACT_GELU:
         return a->a != 0.0f ? v / (1.0f + expf(-2.0f * 0.7978845608028654f * (v + 0.044715f * v * v * v)))
                             : 0.5f * v * erfcf(-v * 0.7071067811865476f);
+    case KILN_ACT_SIN: return sinf(v);
+    case KILN_ACT_COS: return cosf(v);
+    case KILN_ACT_TAN: return tanf(v);
+    case KILN_ACT_ASIN: return asinf(v);
+    case KILN_ACT_ACOS: return acosf(v);
+    case KILN_ACT_ATAN: return atanf(v);
+    case KILN_ACT_SINH: return sinhf(v);
+    case KILN_ACT_COSH: return coshf(v);
+    case KILN_ACT_ASINH: return asinhf(v);
+    case KILN_ACT_ACOSH: return acoshf(v);
+    case KILN_ACT_ATANH: return atanhf(v);
+    case KILN_ACT_FLOOR: return floorf(v);
+    case KILN_ACT_CEIL: return ceilf(v);
+    /* nearbyint rounds in the current mode, which is to nearest with ties to even unless a
+     * host changed it (fesetround); roundf would send halves away from zero. */
+    case KILN_ACT_ROUND: return nearbyintf(v);
+    /* softplus as above (no overflow), then tanh. */
+    case KILN_ACT_MISH: return v != v ? v : v * tanhf(log1pf(expf(-fabsf(v))) + (v > 0.0f ? v : 0.0f));
+    case KILN_ACT_CELU: return (v > 0.0f ? v : 0.0f) + (v < 0.0f ? a->a * expm1f(v / a->a) : (v != v ? v : 0.0f));
+    case KILN_ACT_THRESHOLDED_RELU: return v > a->a ? v : (v != v ? v : 0.0f);
     default: return v;
     }
 }

@@ -78,16 +78,16 @@ import Testing
         #expect(fixedBatch.output.contains("dimension 0 is static (1)"))
         #expect(fixedBatch.output.contains("Suggested fix: drop --dynamic-batch (the model's batch is static), or re-export with a symbolic batch"))
 
-        // relu.onnx with its one operator renamed to Ceil (same length, so the protobuf stays valid).
+        // relu.onnx with its one operator renamed to Loop (same length, so the protobuf stays valid).
         var bytes = try Data(contentsOf: corpus.appendingPathComponent("relu.onnx"))
-        let relu = Data("Relu".utf8), ceil = Data("Ceil".utf8)
-        while let r = bytes.range(of: relu) { bytes.replaceSubrange(r, with: ceil) }
-        let unsupported = dir.appendingPathComponent("ceil.onnx")
+        let relu = Data("Relu".utf8), loop = Data("Loop".utf8)
+        while let r = bytes.range(of: relu) { bytes.replaceSubrange(r, with: loop) }
+        let unsupported = dir.appendingPathComponent("loop.onnx")
         try bytes.write(to: unsupported)
         let ops = try Kiln.run(["compile", unsupported.path, "--dynamic-batch", "1...4", "--output", dir.appendingPathComponent("g.so").path])
         #expect(ops.status == 65, "\(ops.output)")
         #expect(ops.output.contains("1 operator type is not supported by Kiln (opset"), "\(ops.output)")
-        #expect(ops.output.contains("Ceil ("))
+        #expect(ops.output.contains("Loop ("))
         #expect(ops.output.contains("Suggested fix: export without them"))
 
         let infer = try Kiln.run(["infer", "--onnx", pools, "--batch", "1", "--output", dir.appendingPathComponent("y.safetensors").path])

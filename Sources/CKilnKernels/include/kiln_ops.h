@@ -42,7 +42,16 @@ typedef enum kiln_act_kind {
     KILN_ACT_SHRINK = 20,     /* x < -a ? x + b : (x > a ? x - b : 0)  (a=lambd, b=bias)   */
     KILN_ACT_ERF = 21,        /* erf(x)                                                    */
     KILN_ACT_GELU = 22,       /* a=0: x/2 * (1 + erf(x/sqrt 2)); a=1: the tanh approximation */
-    KILN_ACT_KIND_COUNT = 23,
+    /* Trigonometric and hyperbolic functions and their inverses (libm's), then rounding. */
+    KILN_ACT_SIN = 23, KILN_ACT_COS = 24, KILN_ACT_TAN = 25,
+    KILN_ACT_ASIN = 26, KILN_ACT_ACOS = 27, KILN_ACT_ATAN = 28,
+    KILN_ACT_SINH = 29, KILN_ACT_COSH = 30, KILN_ACT_ASINH = 31, KILN_ACT_ACOSH = 32, KILN_ACT_ATANH = 33,
+    KILN_ACT_FLOOR = 34, KILN_ACT_CEIL = 35,
+    KILN_ACT_ROUND = 36,      /* to nearest, halves to even (ONNX Round)                    */
+    KILN_ACT_MISH = 37,       /* x * tanh(softplus(x))                                      */
+    KILN_ACT_CELU = 38,       /* max(0, x) + min(0, a*(exp(x/a)-1)), a != 0                 */
+    KILN_ACT_THRESHOLDED_RELU = 39, /* x > a ? x : 0                                        */
+    KILN_ACT_KIND_COUNT = 40,
 } kiln_act_kind;
 typedef struct kiln_act { int kind; float a, b; } kiln_act;
 /* y = act(x), count elements; y may alias x. */

@@ -56,7 +56,8 @@ enum GraphInterpreter {
         case .globalMaxPool2d:
             return Kernels.globalMaxPool(x[0])
         case .clip, .leakyRelu, .sigmoid, .hardSigmoid, .hardSwish, .silu, .tanh,
-             .elu, .selu, .softplus, .softsign, .exp, .log, .sqrt, .neg, .abs, .sign, .reciprocal, .shrink, .erf, .gelu:
+             .elu, .selu, .softplus, .softsign, .exp, .log, .sqrt, .neg, .abs, .sign, .reciprocal, .shrink, .erf, .gelu,
+             .sin, .cos, .tan, .asin, .acos, .atan, .sinh, .cosh, .asinh, .acosh, .atanh, .floor, .ceil, .round, .mish, .celu, .thresholdedRelu:
             return Kernels.activation(x[0], node.activation!)
         case .reduceMean, .reduceMax, .reduceMin, .reduceProd, .reduceL1, .reduceL2, .reduceSumSquare, .reduceLogSum, .reduceLogSumExp:
             return Kernels.reduce(node.op.reduction!, x[0], axes: a.axes!, keepDims: a.keepDims!)

@@ -12,7 +12,9 @@
 ///   elementwise activations (attributes min/max, alpha/beta)
 /// - `elu` (alpha), `selu` (alpha, beta = gamma), `shrink` (alpha = lambd, beta = bias),
 ///   `softplus`, `softsign`, `exp`, `log`, `sqrt`, `neg`, `abs`, `sign`, `reciprocal`, `erf` (x) —
-///   elementwise math (not fused into convolutions)
+///   elementwise math (not fused into convolutions); likewise `sin`, `cos`, `tan`, `asin`,
+///   `acos`, `atan`, `sinh`, `cosh`, `asinh`, `acosh`, `atanh`, `floor`, `ceil`, `round`
+///   (halves to even), `mish`, `celu` (alpha) and `thresholded_relu` (alpha)
 /// - `gelu(x)` — mode (`none`: exact, with erf; `tanh`: the tanh approximation), an activation
 /// - `add`, `sub`, `mul`, `div`, `max`, `min`, `pow` (a, b) — NumPy broadcasting
 /// - `avg_pool2d(x)` — kernel_shape, strides, pads, ceil_mode, count_include_pad;
@@ -53,6 +55,9 @@ public enum GraphOp: String, CaseIterable, Hashable, Sendable, Codable, CustomSt
     case maximum = "max", minimum = "min", pow
     case logSoftmax = "log_softmax"
     case erf, gelu
+    case sin, cos, tan, asin, acos, atan, sinh, cosh, asinh, acosh, atanh, floor, ceil, round, mish
+    case celu
+    case thresholdedRelu = "thresholded_relu"
     case expand
 
     /// The op's name in listings and JSON, e.g. `batch_norm`.
@@ -82,7 +87,7 @@ public enum GraphOp: String, CaseIterable, Hashable, Sendable, Codable, CustomSt
         case .adaptiveAvgPool2d: ["output_size"]
         case .flatten: ["start_dim"]
         case .clip: ["min", "max"]
-        case .leakyRelu, .elu: ["alpha"]
+        case .leakyRelu, .elu, .celu, .thresholdedRelu: ["alpha"]
         case .selu, .shrink: ["alpha", "beta"]
         case .hardSigmoid: ["alpha", "beta"]
         case _ where reduction != nil: ["axes", "keepdims"]
@@ -115,7 +120,8 @@ public enum GraphOp: String, CaseIterable, Hashable, Sendable, Codable, CustomSt
     /// The elementwise math functions of ONNX models (`exp`, `sqrt`, `elu`, …).
     public var isUnaryMath: Bool {
         switch self {
-        case .elu, .selu, .softplus, .softsign, .exp, .log, .sqrt, .neg, .abs, .sign, .reciprocal, .shrink, .erf: true
+        case .elu, .selu, .softplus, .softsign, .exp, .log, .sqrt, .neg, .abs, .sign, .reciprocal, .shrink, .erf,
+             .sin, .cos, .tan, .asin, .acos, .atan, .sinh, .cosh, .asinh, .acosh, .atanh, .floor, .ceil, .round, .mish, .celu, .thresholdedRelu: true
         default: false
         }
     }
@@ -209,7 +215,9 @@ extension GraphNode {
         case .shrink: return .shrink(lambd: a.alpha ?? 0.5, bias: a.beta ?? 0)
         case .erf: return .erf
         case .gelu: return .gelu(tanh: a.mode == "tanh")
-        default: return nil
+        case .celu: return .celu(alpha: a.alpha ?? 1)
+        case .thresholdedRelu: return .thresholdedRelu(alpha: a.alpha ?? 1)
+        default: return UnaryMath(rawValue: op.rawValue).map { .math($0) }
         }
     }
 }

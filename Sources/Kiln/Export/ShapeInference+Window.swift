@@ -35,6 +35,7 @@ extension ShapeInference {
         let values = [a.min, a.max, a.alpha, a.beta].compactMap { $0 }
         guard values.allSatisfy({ !$0.isNaN }) else { throw .mismatch("\(op): an attribute is NaN") }
         if op == .clip, let lo = a.min, let hi = a.max, lo > hi { throw .mismatch("clip: min \(lo) > max \(hi)") }
+        if op == .celu, a.alpha == 0 { throw .mismatch("celu: alpha is 0 (it divides x)") }
         if op == .gelu, a.mode != "none", a.mode != "tanh" { throw .mismatch("gelu: mode \"\(a.mode ?? "")\" is neither none nor tanh") }
     }
 }

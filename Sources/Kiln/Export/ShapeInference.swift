@@ -53,7 +53,8 @@ enum ShapeInference {
         case .add, .sub, .mul, .div, .maximum, .minimum, .pow:
             return try broadcast(x, inputs[1], op)
         case .clip, .leakyRelu, .sigmoid, .hardSigmoid, .hardSwish, .silu, .tanh,
-             .elu, .selu, .softplus, .softsign, .exp, .log, .sqrt, .neg, .abs, .sign, .reciprocal, .shrink, .erf, .gelu:
+             .elu, .selu, .softplus, .softsign, .exp, .log, .sqrt, .neg, .abs, .sign, .reciprocal, .shrink, .erf, .gelu,
+             .sin, .cos, .tan, .asin, .acos, .atan, .sinh, .cosh, .asinh, .acosh, .atanh, .floor, .ceil, .round, .mish, .celu, .thresholdedRelu:
             try checkActivation(op, a)
             return x
         case .avgPool2d, .globalMaxPool2d:

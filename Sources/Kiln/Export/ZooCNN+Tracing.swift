@@ -28,6 +28,9 @@ extension ActivationLayer: Traceable {
         case let .shrink(lambd, bias): op = .shrink; a.alpha = lambd; a.beta = bias
         case .erf: op = .erf
         case let .gelu(tanh): op = .gelu; a.mode = tanh ? "tanh" : "none"
+        case let .celu(alpha): op = .celu; a.alpha = alpha
+        case let .thresholdedRelu(alpha): op = .thresholdedRelu; a.alpha = alpha
+        case let .math(f): op = f.graphOp
         }
         return try graph.node(op, [x], attributes: a, for: self)
     }

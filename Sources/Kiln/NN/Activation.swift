@@ -35,6 +35,12 @@ public enum Activation: Hashable, Sendable, Codable {
     /// x/2 · (1 + erf(x/√2)), or with `tanh` PyTorch's and ONNX's tanh approximation
     /// x/2 · (1 + tanh(√(2/π) · (x + 0.044715 x³))).
     case gelu(tanh: Bool)
+    /// max(0, x) + min(0, alpha·(e^(x/alpha) − 1)), alpha ≠ 0 (ONNX `Celu`, default alpha 1).
+    case celu(alpha: Float)
+    /// x > alpha ? x : 0 (ONNX `ThresholdedRelu`, default alpha 1).
+    case thresholdedRelu(alpha: Float)
+    /// sin, cos, …, floor, round, mish: see ``UnaryMath``.
+    case math(UnaryMath)
 
     /// The C struct the kernels take.
     var c: kiln_act {
@@ -62,6 +68,9 @@ public enum Activation: Hashable, Sendable, Codable {
         case let .shrink(lambd, bias): kiln_act(kind: Int32(KILN_ACT_SHRINK.rawValue), a: lambd, b: bias)
         case .erf: kiln_act(kind: Int32(KILN_ACT_ERF.rawValue), a: 0, b: 0)
         case let .gelu(tanh): kiln_act(kind: Int32(KILN_ACT_GELU.rawValue), a: tanh ? 1 : 0, b: 0)
+        case let .celu(alpha): kiln_act(kind: Int32(KILN_ACT_CELU.rawValue), a: alpha, b: 0)
+        case let .thresholdedRelu(alpha): kiln_act(kind: Int32(KILN_ACT_THRESHOLDED_RELU.rawValue), a: alpha, b: 0)
+        case let .math(f): kiln_act(kind: Int32(f.cKind.kind.rawValue), a: 0, b: 0)
         }
     }
 
@@ -70,16 +79,28 @@ public enum Activation: Hashable, Sendable, Codable {
     /// constants are exactly the eager kernels'.
     var cLiteral: String {
         let v = c
-        let kind = ["KILN_ACT_NONE", "KILN_ACT_RELU", "KILN_ACT_CLIP", "KILN_ACT_LEAKY_RELU", "KILN_ACT_SIGMOID",
-                    "KILN_ACT_HARD_SIGMOID", "KILN_ACT_HARD_SWISH", "KILN_ACT_SILU", "KILN_ACT_TANH", "KILN_ACT_ELU",
-                    "KILN_ACT_SELU", "KILN_ACT_SOFTPLUS", "KILN_ACT_SOFTSIGN", "KILN_ACT_EXP", "KILN_ACT_LOG", "KILN_ACT_SQRT",
-                    "KILN_ACT_NEG", "KILN_ACT_ABS", "KILN_ACT_SIGN", "KILN_ACT_RECIPROCAL", "KILN_ACT_SHRINK", "KILN_ACT_ERF",
-                    "KILN_ACT_GELU"][Int(v.kind)]
+        let kind = Self.cKindNames[v.kind]!
         switch self {
-        case .clip, .leakyRelu, .hardSigmoid, .elu, .selu, .shrink, .gelu: return "{\(kind), \(Self.cFloat(v.a)), \(Self.cFloat(v.b))}"
+        case .clip, .leakyRelu, .hardSigmoid, .elu, .selu, .shrink, .gelu, .celu, .thresholdedRelu: return "{\(kind), \(Self.cFloat(v.a)), \(Self.cFloat(v.b))}"
         default: return "{\(kind)}"
         }
     }
+
+    /// Every kind's name in kiln_ops.h, by value.
+    static let cKindNames: [Int32: String] = {
+        let kinds: [(kiln_act_kind, String)] = [
+            (KILN_ACT_NONE, "KILN_ACT_NONE"), (KILN_ACT_RELU, "KILN_ACT_RELU"), (KILN_ACT_CLIP, "KILN_ACT_CLIP"),
+            (KILN_ACT_LEAKY_RELU, "KILN_ACT_LEAKY_RELU"), (KILN_ACT_SIGMOID, "KILN_ACT_SIGMOID"),
+            (KILN_ACT_HARD_SIGMOID, "KILN_ACT_HARD_SIGMOID"), (KILN_ACT_HARD_SWISH, "KILN_ACT_HARD_SWISH"),
+            (KILN_ACT_SILU, "KILN_ACT_SILU"), (KILN_ACT_TANH, "KILN_ACT_TANH"), (KILN_ACT_ELU, "KILN_ACT_ELU"),
+            (KILN_ACT_SELU, "KILN_ACT_SELU"), (KILN_ACT_SOFTPLUS, "KILN_ACT_SOFTPLUS"), (KILN_ACT_SOFTSIGN, "KILN_ACT_SOFTSIGN"),
+            (KILN_ACT_EXP, "KILN_ACT_EXP"), (KILN_ACT_LOG, "KILN_ACT_LOG"), (KILN_ACT_SQRT, "KILN_ACT_SQRT"),
+            (KILN_ACT_NEG, "KILN_ACT_NEG"), (KILN_ACT_ABS, "KILN_ACT_ABS"), (KILN_ACT_SIGN, "KILN_ACT_SIGN"),
+            (KILN_ACT_RECIPROCAL, "KILN_ACT_RECIPROCAL"), (KILN_ACT_SHRINK, "KILN_ACT_SHRINK"), (KILN_ACT_ERF, "KILN_ACT_ERF"),
+            (KILN_ACT_GELU, "KILN_ACT_GELU"), (KILN_ACT_CELU, "KILN_ACT_CELU"), (KILN_ACT_THRESHOLDED_RELU, "KILN_ACT_THRESHOLDED_RELU"),
+        ] + UnaryMath.allCases.map(\.cKind)
+        return Dictionary(uniqueKeysWithValues: kinds.map { (Int32($0.0.rawValue), $0.1) })
+    }()
 
     /// Infinities and NaN as compiler builtins: model.c does not include <math.h>.
     static func cFloat(_ f: Float) -> String {

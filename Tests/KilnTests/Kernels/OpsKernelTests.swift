@@ -21,7 +21,8 @@ import Testing
         .hardSigmoid(alpha: 0.2, beta: 0.5), .hardSigmoid(alpha: 1.0 / 6, beta: 0.5), .hardSwish, .silu, .tanh,
         .elu(alpha: 1), .elu(alpha: 0.3), .selu(alpha: 1.6732632, gamma: 1.050701), .softplus, .softsign, .exp, .log, .sqrt,
         .neg, .abs, .sign, .reciprocal, .shrink(lambd: 0.5, bias: 0.25), .erf, .gelu(tanh: false), .gelu(tanh: true),
-    ]
+        .celu(alpha: 1), .celu(alpha: -0.5), .thresholdedRelu(alpha: 0.3),
+    ] + UnaryMath.allCases.map { .math($0) }
 
     /// Elementwise relative error ≤ 1e-6 (+1e-30 absolute, for results that underflow): the
     /// vector exp is a polynomial within a few ulp of expf. NaN must meet NaN.

@@ -5,7 +5,8 @@ import Testing
 /// ONNX's own node test cases (expected outputs from ONNX's reference implementation) for
 /// the operators whose semantics vary most by attribute: every Resize mode, ConvTranspose
 /// (1-D, output_shape, auto_pad, …), the elementwise math, InstanceNormalization,
-/// LogSoftmax, every Reduce*, Tile, Max/Min/Pow, PRelu, Shrink, Erf, Gelu, LayerNormalization and Expand. `scripts/onnx_node_cases.py`
+/// LogSoftmax, every Reduce*, Tile, Max/Min/Pow, PRelu, Shrink, Erf, Gelu, LayerNormalization, Expand, the
+/// trigonometric and hyperbolic functions, Floor/Ceil/Round, Mish, Celu and ThresholdedRelu. `scripts/onnx_node_cases.py`
 /// writes them to a scratch folder (the onnx pip package ships their generators, not the
 /// data); skipped with a note when python3 or onnx is missing. Each case that imports runs
 /// eager (≤ 1e-4 · max|ref|); every `compileEvery`-th compiles too (≤ 5e-4 · max|ref|).
@@ -14,7 +15,9 @@ import Testing
     static let operators = ["Resize", "ConvTranspose", "Elu", "Selu", "Softplus", "Softsign", "Exp", "Log", "Sqrt", "Neg", "Abs",
                             "Sign", "Reciprocal", "Max", "Min", "Pow", "LogSoftmax", "InstanceNormalization", "ReduceSum", "Tile",
                             "PRelu", "Shrink", "Erf", "Gelu", "LayerNormalization", "Expand", "ReduceMean", "ReduceMax", "ReduceMin",
-                            "ReduceProd", "ReduceL1", "ReduceL2", "ReduceSumSquare", "ReduceLogSum", "ReduceLogSumExp"]
+                            "ReduceProd", "ReduceL1", "ReduceL2", "ReduceSumSquare", "ReduceLogSum", "ReduceLogSumExp",
+                            "Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh", "Atanh", "Floor", "Ceil",
+                            "Round", "Mish", "Celu", "ThresholdedRelu"]
     static let compileEvery = 6
 
     /// Writes the cases; nil when python3/onnx are unavailable.
@@ -48,7 +51,9 @@ import Testing
         #expect(t.failures.isEmpty, "\(t.failures.count) imported node cases failed:\n\(t.failures.joined(separator: "\n"))")
         // Every float case of these families must import: a refusal here is a regression.
         for family in ["test_resize_", "test_convtranspose", "test_elu", "test_selu", "test_instancenorm", "test_logsoftmax", "test_tile",
-                       "test_erf", "test_gelu", "test_layer_normalization", "test_expand"] {
+                       "test_erf", "test_gelu", "test_layer_normalization", "test_expand",
+                       "test_sin", "test_cos", "test_tan", "test_asin", "test_acos", "test_atan", "test_sinh", "test_cosh", "test_asinh",
+                       "test_acosh", "test_atanh", "test_floor", "test_ceil", "test_round", "test_mish", "test_celu", "test_thresholdedrelu"] {
             #expect(imported.contains { $0.hasPrefix(family) }, "no \(family)* case imported")
         }
     }

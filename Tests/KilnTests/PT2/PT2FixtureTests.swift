@@ -8,7 +8,7 @@ import Testing
 @Suite struct PT2FixtureTests {
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Fixtures/PT2")
-    static let names = ["tiny_cnn", "tiny_cnn_decomposed", "tiny_convnext", "tiny_reductions"]
+    static let names = ["tiny_cnn", "tiny_cnn_decomposed", "tiny_convnext", "tiny_reductions", "tiny_math"]
 
     static func program(_ name: String) throws -> ExportedProgram {
         try importPT2(directory.appendingPathComponent(name + ".pt2"))

@@ -18,7 +18,8 @@ extension Emitters {
         w.block("{") { w in
             switch s.op {
             case .clip, .leakyRelu, .sigmoid, .hardSigmoid, .hardSwish, .silu, .tanh, .relu,
-                 .elu, .selu, .softplus, .softsign, .exp, .log, .sqrt, .neg, .abs, .sign, .reciprocal, .shrink, .erf, .gelu:
+                 .elu, .selu, .softplus, .softsign, .exp, .log, .sqrt, .neg, .abs, .sign, .reciprocal, .shrink, .erf, .gelu,
+             .sin, .cos, .tan, .asin, .acos, .atan, .sinh, .cosh, .asinh, .acosh, .atanh, .floor, .ceil, .round, .mish, .celu, .thresholdedRelu:
                 let act = GraphNode(name: node.name, op: s.op, inputs: [], attributes: a, shape: out).activation!
                 w.line("kiln_activation((kiln_act)\(act.cLiteral), (size_t)n * \(row), \(x), \(y));")
             case .add, .sub, .mul, .div, .maximum, .minimum, .pow:

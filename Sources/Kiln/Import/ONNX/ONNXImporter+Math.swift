@@ -4,6 +4,9 @@ extension ONNXImporter {
     static let unaryMathOps: [String: GraphOp] = [
         "Elu": .elu, "Selu": .selu, "Softplus": .softplus, "Softsign": .softsign, "Exp": .exp, "Log": .log,
         "Sqrt": .sqrt, "Neg": .neg, "Abs": .abs, "Sign": .sign, "Reciprocal": .reciprocal, "Shrink": .shrink, "Erf": .erf,
+        "Sin": .sin, "Cos": .cos, "Tan": .tan, "Asin": .asin, "Acos": .acos, "Atan": .atan, "Sinh": .sinh, "Cosh": .cosh,
+        "Asinh": .asinh, "Acosh": .acosh, "Atanh": .atanh, "Floor": .floor, "Ceil": .ceil, "Round": .round, "Mish": .mish,
+        "Celu": .celu, "ThresholdedRelu": .thresholdedRelu,
     ]
 
     /// The attributes' meaning has not changed since opset 6 (opset 1's `consumed_inputs`
@@ -16,6 +19,10 @@ extension ONNXImporter {
         case .elu: a.alpha = try finite("alpha", 1)
         case .selu: a.alpha = try finite("alpha", 1.67326319217681884765625); a.beta = try finite("gamma", 1.05070102214813232421875)
         case .shrink: a.alpha = try finite("lambd", 0.5); a.beta = try finite("bias", 0)
+        case .celu:
+            a.alpha = try finite("alpha", 1)
+            guard a.alpha != 0 else { throw unsupported("Celu's alpha is 0; it divides x", fix: "re-export the model with a nonzero alpha") }
+        case .thresholdedRelu: a.alpha = try finite("alpha", 1)
         default: break
         }
         return try apply(op, [try required(0)], a)

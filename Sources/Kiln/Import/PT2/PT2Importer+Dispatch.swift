@@ -20,7 +20,11 @@ extension PT2Importer {
         "aten.permute.default", "aten.transpose.int", "aten.t.default", "aten.cat.default",
         "aten.softmax.int", "aten._softmax.default",
         "aten.dropout.default", "aten.dropout_.default", "aten.clone.default", "aten.alias.default", "aten.detach.default",
-        "aten.sym_size.int", "aten.gelu.default", "aten.gelu_.default", "aten.layer_norm.default", "aten.native_layer_norm.default",
+        "aten.sym_size.int", "aten.exp.default", "aten.log.default", "aten.sqrt.default", "aten.neg.default", "aten.abs.default",
+        "aten.sign.default", "aten.reciprocal.default", "aten.mish.default",
+        "aten.sin.default", "aten.cos.default", "aten.tan.default", "aten.asin.default", "aten.acos.default", "aten.atan.default",
+        "aten.sinh.default", "aten.cosh.default", "aten.asinh.default", "aten.acosh.default", "aten.atanh.default",
+        "aten.floor.default", "aten.ceil.default", "aten.round.default", "aten.gelu.default", "aten.gelu_.default", "aten.layer_norm.default", "aten.native_layer_norm.default",
     ]
 
     static func checkSupported(_ model: PT2Model, path: String) throws(PT2ImportError) {
@@ -87,6 +91,12 @@ extension PT2Importer {
             if try bool("train", false) { throw unsupported("dropout in training mode", fix: "export the model in eval mode (model.eval())") }
             return [try tensor(n.inputs.first?.name ?? "input")]
         case "clone", "alias", "detach": return [try tensor("self")]
+        // Elementwise math of one tensor, the graph op of the same name (torch.round also
+        // rounds halves to even).
+        case "exp", "log", "sqrt", "neg", "abs", "sign", "reciprocal":
+            return [try apply(GraphOp(rawValue: base)!, [try tensor("self")])]
+        case _ where UnaryMath(rawValue: base) != nil:
+            return [try apply(UnaryMath(rawValue: base)!.graphOp, [try tensor("self")])]
         case "sym_size":
             let x = try tensor("self")
             let s = shape(x)
