@@ -66,7 +66,7 @@ def parse_args():
                         "medians over rounds and the median per-round ratios (0: main pass only)")
     p.add_argument("--placement-retries", type=int, default=3,
                    help="time a paired round again, up to this many times, when the core-to-core round trip "
-                        "(bench/core_latency.c) says the hypervisor moved the vCPUs between its engines")
+                        "(Sources/CKilnKernels/kiln_core_latency.c) says the hypervisor moved the vCPUs between its engines")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of Markdown")
     p.add_argument("--write-readme", action="store_true",
                    help="replace the table between <!-- bench:begin --> and <!-- bench:end --> in README.md")

@@ -104,16 +104,19 @@ def kiln_bench_cmd(args, model_args, batch, in_path, precision, runs, budget):
 
 
 class Placement:
-    """Where the hypervisor put our CPUs, from bench/core_latency.c's cache-line round trip
-    (compiled once into a temporary folder; None without a C compiler or a second CPU). A
-    probe is "far" when the round trip is over FAR_FACTOR times the fastest seen in this run."""
+    """Where the hypervisor put our CPUs: the cache-line round trip of Kiln's
+    Sources/CKilnKernels/kiln_core_latency.c (what `kiln doctor` and `kiln bench` report),
+    compiled alone into a program in a temporary folder (exe None without a C compiler or a
+    second CPU). A probe is "far" when the round trip is over FAR_FACTOR times the fastest
+    seen in this run."""
     FAR_FACTOR = 2.5
 
     def __init__(self, tmp):
         self.exe, self.best = os.path.join(tmp, "core_latency"), None
-        src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "core_latency.c")
+        kernels = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "Sources", "CKilnKernels")
         cc = os.environ.get("CC", "cc")
-        r = subprocess.run([cc, "-O2", "-pthread", src, "-o", self.exe], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        r = subprocess.run([cc, "-O2", "-pthread", "-DKILN_CORE_LATENCY_MAIN", "-I", os.path.join(kernels, "include"),
+                            os.path.join(kernels, "kiln_core_latency.c"), "-o", self.exe], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         if r.returncode != 0 or self.probe() is None:
             self.exe = None
 

@@ -59,7 +59,7 @@ def busy_reason(r):
 
 
 def placement_line(r):
-    """How the hypervisor placed the vCPUs during the paired rounds (bench/core_latency.c), or None."""
+    """How the hypervisor placed the vCPUs during the paired rounds (kiln_core_latency.c), or None."""
     rounds = [p for row in r["rows"] for p in row["rounds"] if p.get("_placement")]
     if not rounds:
         return None

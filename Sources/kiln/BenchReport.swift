@@ -16,6 +16,9 @@ struct BenchReport {
         var precision: Precision
         var statistics: LatencyStatistics
         var flops: FLOPCount
+        /// The core-to-core round trip probed right before and after the timing (compiled
+        /// rows; nil entries: not measured), so a number can be read with the vCPU placement.
+        var coreRoundTrip: [CoreRoundTrip?] = []
         var gflops: Double { flops.gflops(milliseconds: statistics.median) }
     }
 
@@ -84,6 +87,7 @@ struct BenchReport {
                     "min_ms": r(res.statistics.min), "runs": res.statistics.samples.count,
                     "gflops": r(res.gflops, 10),
                     "fraction_of_peak": peakGFLOPS > 0 ? r(res.gflops / peakGFLOPS, 10000) : NSNull(),
+                    "core_round_trip_ns": res.coreRoundTrip.isEmpty ? NSNull() : res.coreRoundTrip.map { $0.map { r($0.nanoseconds, 1) } ?? NSNull() } as [Any],
                 ]
             },
             "models": models.map { m -> [String: Any] in
@@ -131,6 +135,13 @@ struct BenchReport {
             lines.append(row([res.model, "\(res.batch)", res.path + (res.precision == .fp32 ? "" : " " + res.precision.rawValue), String(format: "%.2f", res.statistics.median),
                               String(format: "%.2f", res.statistics.p90), String(format: "%.1f", res.gflops), frac,
                               "\(res.statistics.samples.count)"]))
+        }
+        let probed = results.filter { !$0.coreRoundTrip.isEmpty }
+        if !probed.isEmpty {
+            // Far placements (a round trip several times the usual) explain slow two-thread rows.
+            lines.append("core-to-core round trip before/after each compiled timing: " + probed.map { res in
+                "batch \(res.batch) " + res.coreRoundTrip.map { $0.map { String(format: "%.0f", $0.nanoseconds) } ?? "–" }.joined(separator: "/") + " ns"
+            }.joined(separator: ", "))
         }
         for m in models {
             lines.append("")

@@ -79,11 +79,12 @@ struct BenchSession {
             let flops = try program.flops(batch: b)
             benchProgress("batch \(b): compiled…")
             var y = Tensor.zeros([1])
+            let probeBefore = CoreRoundTrip.measure()
             let c = try LatencyStatistics.measure(warmup: options.warmup, runs: options.runs, budgetSeconds: options.budget) {
                 y = try compiled(x)
             }
             report.results.append(.init(model: name, batch: b, path: "compiled", precision: options.precision,
-                                        statistics: c, flops: flops))
+                                        statistics: c, flops: flops, coreRoundTrip: [probeBefore, CoreRoundTrip.measure()]))
             outputs.append(("compiled_b\(b)", y))
             if !options.noEager {
                 benchProgress("batch \(b): eager…")

@@ -17,6 +17,7 @@ struct DoctorCommand: ParsableCommand {
         print("BLAS: \(BLAS.summary)")
         print("Kiln kernels: \(Kernels.threadCount) threads (KILN_NUM_THREADS)")
         print(FMAPeak.measure())
+        print(CoreRoundTrip.measure().map(\.description) ?? "core-to-core round trip: not measured (fewer than two CPUs)")
         if let relaunched = ProcessInfo.processInfo.environment["KILN_BLAS_RELAUNCHED"], relaunched == "1" {
             print("note: relaunched with OPENBLAS_CORETYPE=\(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "?") because OpenBLAS picked a core below this CPU")
         }

@@ -135,6 +135,26 @@ import Testing
         #expect(peak.description.contains("vdpbf16ps zmm"))
     }
 
+    /// Two CPUs (this project's machines have at least two): a positive round trip well under
+    /// a millisecond, and the caller's affinity unchanged afterwards; one CPU: nil.
+    @Test func coreRoundTripNeedsTwoCPUsAndRestoresAffinity() {
+        // This thread's CPUs, as the kernel lists them (the probe pins the calling thread).
+        func allowed() -> String? {
+            (try? String(contentsOfFile: "/proc/thread-self/status", encoding: .utf8))?
+                .split(separator: "\n").first { $0.hasPrefix("Cpus_allowed_list:") }.map(String.init)
+        }
+        let before = allowed()
+        let probe = CoreRoundTrip.measure(batches: 5)
+        #expect(before != nil && allowed() == before)
+        if ProcessInfo.processInfo.activeProcessorCount >= 2 {
+            let ns = try? #require(probe?.nanoseconds)
+            #expect((ns ?? 0) > 1 && (ns ?? .infinity) < 1_000_000, "\(String(describing: ns)) ns")
+            #expect(probe?.description.hasPrefix("core-to-core round trip: ") == true)
+        } else {
+            #expect(probe.map(\.nanoseconds) == nil)
+        }
+    }
+
     @Test func residentMemoryComesFromProcStatus() throws {
         #expect(ProcessMemory.parseStatusField("VmHWM", in: "Name:\tx\nVmHWM:\t   1234 kB\nVmRSS:\t 1000 kB\n") == 1234 * 1024)
         #expect(ProcessMemory.parseStatusField("VmSwap", in: "VmHWM:\t1 kB\n") == nil)
