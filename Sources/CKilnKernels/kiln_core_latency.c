@@ -27,8 +27,10 @@ enum { TRIPS = 200 };
 
 typedef struct {
     _Alignas(64) _Atomic long flag; /* odd: a ping in flight; even: answered */
-    int far_cpu;
-    long trips;
+    _Atomic int abandon;            /* set when the other side could not be started */
+    int near_cpu, far_cpu;
+    long batches;
+    double best_ns;                 /* the fastest batch's average, written by ping */
 } ping_pong;
 
 static void pin(int cpu) {
@@ -38,25 +40,44 @@ static void pin(int cpu) {
     pthread_setaffinity_np(pthread_self(), sizeof s, &s);
 }
 
-/* The far side: waits for each odd value and answers with the next even one. */
-static void *pong(void *arg) {
-    ping_pong *p = (ping_pong *)arg;
-    pin(p->far_cpu);
-    for (long i = 0; i < p->trips; i++) {
-        while (atomic_load_explicit(&p->flag, memory_order_acquire) != 2 * i + 1) {}
-        atomic_store_explicit(&p->flag, 2 * i + 2, memory_order_release);
-    }
-    return NULL;
-}
-
 static double now_ns(void) {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return t.tv_sec * 1e9 + t.tv_nsec;
 }
 
+/* The far side: waits for each odd value and answers with the next even one. */
+static void *pong(void *arg) {
+    ping_pong *p = (ping_pong *)arg;
+    pin(p->far_cpu);
+    for (long i = 0; i < p->batches * TRIPS; i++) {
+        while (atomic_load_explicit(&p->flag, memory_order_acquire) != 2 * i + 1)
+            if (atomic_load_explicit(&p->abandon, memory_order_relaxed)) return NULL;
+        atomic_store_explicit(&p->flag, 2 * i + 2, memory_order_release);
+    }
+    return NULL;
+}
+
+/* The near side: sends each ping, waits for its answer, times batches of TRIPS. */
+static void *ping(void *arg) {
+    ping_pong *p = (ping_pong *)arg;
+    pin(p->near_cpu);
+    for (long b = 0; b < p->batches; b++) {
+        const double t0 = now_ns();
+        for (long i = b * TRIPS; i < (b + 1) * TRIPS; i++) {
+            atomic_store_explicit(&p->flag, 2 * i + 1, memory_order_release);
+            while (atomic_load_explicit(&p->flag, memory_order_acquire) != 2 * i + 2) {}
+        }
+        const double ns = (now_ns() - t0) / TRIPS;
+        if (p->best_ns < 0 || ns < p->best_ns) p->best_ns = ns;
+    }
+    return NULL;
+}
+
+/* Both sides run on threads of their own, so the caller's thread keeps its CPU and affinity
+ * (kiln bench probes between timings, beside Kiln's pinned workers). */
 double kiln_core_round_trip_ns(int cpu_a, int cpu_b, int batches) {
-    cpu_set_t allowed, before;
+    cpu_set_t allowed;
     if (batches < 1 || sched_getaffinity(0, sizeof allowed, &allowed) != 0) return -1;
     if (cpu_a < 0 || cpu_b < 0) {
         cpu_a = cpu_b = -1;
@@ -67,26 +88,19 @@ double kiln_core_round_trip_ns(int cpu_a, int cpu_b, int batches) {
             }
     }
     if (cpu_a < 0 || cpu_b < 0 || cpu_a == cpu_b || cpu_a >= CPU_SETSIZE || cpu_b >= CPU_SETSIZE) return -1;
-    /* The caller's thread is pinned for the measurement and given its affinity back. */
-    if (pthread_getaffinity_np(pthread_self(), sizeof before, &before) != 0) return -1;
-    ping_pong p = {.far_cpu = cpu_b, .trips = (long)batches * TRIPS};
+    ping_pong p = {.near_cpu = cpu_a, .far_cpu = cpu_b, .batches = batches, .best_ns = -1};
     atomic_init(&p.flag, 0);
-    pthread_t t;
-    if (pthread_create(&t, NULL, pong, &p) != 0) return -1;
-    pin(cpu_a);
-    double best = -1;
-    for (long b = 0; b < batches; b++) {
-        const double t0 = now_ns();
-        for (long i = b * TRIPS; i < (b + 1) * TRIPS; i++) {
-            atomic_store_explicit(&p.flag, 2 * i + 1, memory_order_release);
-            while (atomic_load_explicit(&p.flag, memory_order_acquire) != 2 * i + 2) {}
-        }
-        const double ns = (now_ns() - t0) / TRIPS;
-        if (best < 0 || ns < best) best = ns;
+    atomic_init(&p.abandon, 0);
+    pthread_t far, near;
+    if (pthread_create(&far, NULL, pong, &p) != 0) return -1;
+    if (pthread_create(&near, NULL, ping, &p) != 0) {
+        atomic_store(&p.abandon, 1); /* pong would wait for pings that never come */
+        pthread_join(far, NULL);
+        return -1;
     }
-    pthread_join(t, NULL);
-    pthread_setaffinity_np(pthread_self(), sizeof before, &before);
-    return best;
+    pthread_join(near, NULL);
+    pthread_join(far, NULL);
+    return p.best_ns;
 }
 
 #ifdef KILN_CORE_LATENCY_MAIN

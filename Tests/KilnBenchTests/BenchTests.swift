@@ -136,8 +136,9 @@ import Testing
     }
 
     /// Two CPUs (this project's machines have at least two): a positive round trip well under
-    /// a millisecond, and the caller's affinity unchanged afterwards; one CPU: nil.
-    @Test func coreRoundTripNeedsTwoCPUsAndRestoresAffinity() {
+    /// a millisecond, and the caller's affinity untouched (the probe runs on threads of its
+    /// own); one CPU: nil.
+    @Test func coreRoundTripNeedsTwoCPUsAndLeavesTheCallerAlone() {
         // This thread's CPUs, as the kernel lists them (the probe pins the calling thread).
         func allowed() -> String? {
             (try? String(contentsOfFile: "/proc/thread-self/status", encoding: .utf8))?

@@ -15,7 +15,8 @@ extern "C" {
 /* Nanoseconds per round trip between CPUs cpu_a and cpu_b (both -1: the first two CPUs this
  * process may use): the fastest of `batches` batches of 200 round trips, so that moments
  * when either thread was descheduled do not count. -1 when there are not two CPUs to use or
- * a thread cannot be started. Takes batches x 10-70 us. */
+ * a thread cannot be started. Runs on two threads of its own (the caller's thread keeps its
+ * CPU and affinity). Takes batches x 10-70 us. */
 double kiln_core_round_trip_ns(int cpu_a, int cpu_b, int batches);
 
 #ifdef __cplusplus
