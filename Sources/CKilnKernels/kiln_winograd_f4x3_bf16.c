@@ -11,40 +11,29 @@
  * section). 36 multiplies per 4x4 outputs (4x fewer than direct) at the bf16 rate.
  */
 #include "kiln_conv_variants.h"
-#include "kiln_gemm_bf16.h"
+#include "kiln_gemm_bf16.h" /* kiln_bf16_from_float */
 #include "kiln_ops_internal.h" /* kiln_act_scalar */
 
 #include <stdint.h>
 #include <stdlib.h>
 
-/* Floats of one frequency's packed bf16 u (kiln_gemm_bf16's A panels; an even count of bf16). */
-static size_t freq_floats(int oc, int c) { return kiln_gemm_bf16_packed_a_size(oc, c) / 2; }
-
-size_t kiln_winograd_f4x3_bf16_packed_size(int oc, int c) { return 36 * freq_floats(oc, c); }
+size_t kiln_winograd_f4x3_bf16_packed_size(int oc, int c) { return 36 * kiln_winograd_bf16_gemm.freq_floats(oc, c); }
 
 size_t kiln_winograd_f4x3_bf16_workspace_size(const kiln_conv2d_params *p) { return kiln_winograd_f4x3_workspace_size(p); }
 
 // w: (OC, C, 3, 3) -> per frequency f the (OC, C) matrix (G g G^T)[f] packed as bf16 A panels.
 void kiln_winograd_f4x3_bf16_pack(int oc, int c, const float *w, float *packed) {
-    const size_t plane = (size_t)oc * c;
-    float *u = (float *)malloc(sizeof(float) * 36 * plane);
+    float *u = (float *)malloc(sizeof(float) * 36 * (size_t)oc * c);
     if (!u) return;
     kiln_winograd_f4x3_planes(oc, c, w, u);
-    for (int k = 0; k < 36; k++)
-        kiln_gemm_bf16_pack_a(oc, c, u + (size_t)k * plane, c, (uint16_t *)(packed + (size_t)k * freq_floats(oc, c)));
+    kiln_winograd_bf16_pack_planes(36, oc, c, u, packed);
     free(u);
 }
-
-static void gemm_bf16(int oc, int n, int c, const float *u, const float *v, size_t ldv, float *m) {
-    kiln_gemm_bf16(oc, n, c, (const uint16_t *)u, v, (int)ldv, m, (int)ldv, NULL, NULL, 0, NULL);
-}
-
-static const kiln_winograd_gemm bf16_gemm = {gemm_bf16, freq_floats};
 
 // x: (N, C, H, W), u: kiln_winograd_f4x3_bf16_pack's, y: (N, OC, OH, OW).
 void kiln_conv2d_winograd_f4x3_bf16(const kiln_conv2d_params *p, const float *x, const float *u,
                                     const float *bias, const float *residual, float *y, float *workspace) {
-    kiln_conv2d_winograd_f4x3_with(&bf16_gemm, p, x, u, bias, residual, y, workspace);
+    kiln_conv2d_winograd_f4x3_with(&kiln_winograd_bf16_gemm, p, x, u, bias, residual, y, workspace);
 }
 
 static float round_bf16(float v) { return kiln_bf16_to_float(kiln_bf16_from_float(v)); }

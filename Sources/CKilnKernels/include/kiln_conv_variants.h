@@ -161,6 +161,11 @@ void kiln_conv2d_winograd_f4x3_with(const kiln_winograd_gemm *gemm, const kiln_c
                                     float *workspace);
 void kiln_winograd_f4x3_weight_transform(const float *g, size_t stride, float *u);
 void kiln_winograd_f4x3_planes(int oc, int c, const float *w, float *u);
+/* The bf16 variants' per-frequency GEMM (kiln_gemm_bf16 on bf16-packed u; kiln_winograd_f2x3_bf16.c)
+ * and their weight packing: `planes` (OC, C) frequency planes u[f] -> bf16 A panels, one
+ * kiln_winograd_bf16_gemm.freq_floats(OC, C) apart. */
+extern const kiln_winograd_gemm kiln_winograd_bf16_gemm;
+void kiln_winograd_bf16_pack_planes(int planes, int oc, int c, const float *u, float *packed);
 
 /* Packed GEMM (kiln_gemm.h): y (OC, OH*OW) = w (OC, C*KH*KW) . col (C*KH*KW, OH*OW) per
  * image, with im2col fused into the packing of B panels (the column matrix is never
