@@ -89,6 +89,9 @@ static const char winograd_f2x3_c[] = {
 static const char winograd_f2x3_bf16_c[] = {
 #embed "kiln_winograd_f2x3_bf16.c"
     , 0};
+static const char winograd_f4x3_bf16_c[] = {
+#embed "kiln_winograd_f4x3_bf16.c"
+    , 0};
 static const char lazy_weights_h[] = {
 #embed "kiln_lazy_weights.h"
     , 0};
@@ -160,6 +163,7 @@ static const kiln_source_file files[] = {
     FILE_ENTRY("kiln_winograd_f2x3.c", winograd_f2x3_c),
     FILE_ENTRY("kiln_winograd_f2x3_bf16.c", winograd_f2x3_bf16_c),
     FILE_ENTRY("kiln_winograd_f4x3.c", winograd_f4x3_c),
+    FILE_ENTRY("kiln_winograd_f4x3_bf16.c", winograd_f4x3_bf16_c),
     FILE_ENTRY("kiln_gemm.c", gemm_c),
     FILE_ENTRY("kiln_gemm_im2col.c", gemm_im2col_c),
     FILE_ENTRY("kiln_conv_gemm.c", conv_gemm_c),

@@ -21,6 +21,12 @@ static size_t freq_floats(int oc, int c) { return kiln_gemm_bf16_packed_a_size(o
 
 size_t kiln_winograd_f2x3_bf16_packed_size(int oc, int c) { return 16 * freq_floats(oc, c); }
 
+void kiln_winograd_bf16_pack_planes(int planes, int oc, int c, const float *u, float *packed) {
+    const size_t plane = (size_t)oc * c;
+    for (int k = 0; k < planes; k++)
+        kiln_gemm_bf16_pack_a(oc, c, u + (size_t)k * plane, c, (uint16_t *)(packed + (size_t)k * freq_floats(oc, c)));
+}
+
 size_t kiln_winograd_f2x3_bf16_workspace_size(const kiln_conv2d_params *p) { return kiln_winograd_f2x3_workspace_size(p); }
 
 // w: (OC, C, 3, 3) -> per frequency f the (OC, C) matrix (G g G^T)[f] packed as bf16 A panels.
@@ -29,8 +35,7 @@ void kiln_winograd_f2x3_bf16_pack(int oc, int c, const float *w, float *packed) 
     float *u = (float *)malloc(sizeof(float) * 16 * plane);
     if (!u) return;
     kiln_winograd_f2x3_planes(oc, c, w, u);
-    for (int k = 0; k < 16; k++)
-        kiln_gemm_bf16_pack_a(oc, c, u + (size_t)k * plane, c, (uint16_t *)(packed + (size_t)k * freq_floats(oc, c)));
+    kiln_winograd_bf16_pack_planes(16, oc, c, u, packed);
     free(u);
 }
 
@@ -38,12 +43,12 @@ static void gemm_bf16(int oc, int n, int c, const float *u, const float *v, size
     kiln_gemm_bf16(oc, n, c, (const uint16_t *)u, v, (int)ldv, m, (int)ldv, NULL, NULL, 0, NULL);
 }
 
-static const kiln_winograd_gemm bf16_gemm = {gemm_bf16, freq_floats};
+const kiln_winograd_gemm kiln_winograd_bf16_gemm = {gemm_bf16, freq_floats};
 
 // x: (N, C, H, W), u: kiln_winograd_f2x3_bf16_pack's, y: (N, OC, OH, OW).
 void kiln_conv2d_winograd_f2x3_bf16(const kiln_conv2d_params *p, const float *x, const float *u,
                                     const float *bias, const float *residual, float *y, float *workspace) {
-    kiln_conv2d_winograd_f2x3_with(&bf16_gemm, p, x, u, bias, residual, y, workspace);
+    kiln_conv2d_winograd_f2x3_with(&kiln_winograd_bf16_gemm, p, x, u, bias, residual, y, workspace);
 }
 
 static float round_bf16(float v) { return kiln_bf16_to_float(kiln_bf16_from_float(v)); }

@@ -40,15 +40,23 @@ static void f4_weight_transform(const float *g, size_t stride, float u[36]) {
         for (int s = 0; s < 6; s++) u[r * 6 + s] = (float)(t[r][0] * G[s][0] + t[r][1] * G[s][1] + t[r][2] * G[s][2]);
 }
 
-// w: (OC, C, 3, 3) -> (G g G^T)[f / 6][f % 6] as 36 (OC, C) matrices, then packed.
-void kiln_winograd_f4x3_pack(int oc, int c, const float *w, float *packed) {
+void kiln_winograd_f4x3_weight_transform(const float *g, size_t stride, float *u) { f4_weight_transform(g, stride, u); }
+
+// w: (OC, C, 3, 3) -> u: (G g G^T)[f / 6][f % 6] as 36 (OC, C) matrices.
+void kiln_winograd_f4x3_planes(int oc, int c, const float *w, float *u) {
     const size_t plane = (size_t)oc * c;
-    float *u = (float *)malloc(sizeof(float) * 36 * plane);
     for (size_t oi = 0; oi < plane; oi++) {
         float f[36];
         f4_weight_transform(w + oi * 9, 1, f);
         for (int k = 0; k < 36; k++) u[(size_t)k * plane + oi] = f[k];
     }
+}
+
+// w: (OC, C, 3, 3) -> the 36 planes of kiln_winograd_f4x3_planes, packed.
+void kiln_winograd_f4x3_pack(int oc, int c, const float *w, float *packed) {
+    float *u = (float *)malloc(sizeof(float) * 36 * (size_t)oc * c);
+    if (!u) return;
+    kiln_winograd_f4x3_planes(oc, c, w, u);
     kiln_winograd_pack_freqs(6, oc, c, u, packed);
     free(u);
 }
@@ -396,4 +404,10 @@ void kiln_conv2d_winograd_f4x3(const kiln_conv2d_params *p, const float *x, cons
                                const float *bias, const float *residual, float *y,
                                float *workspace) {
     kiln_winograd_run(&f4_portable, F4_AVX512, p, x, u, bias, residual, y, workspace);
+}
+
+void kiln_conv2d_winograd_f4x3_with(const kiln_winograd_gemm *gemm, const kiln_conv2d_params *p, const float *x,
+                                    const float *u, const float *bias, const float *residual, float *y,
+                                    float *workspace) {
+    kiln_winograd_run_with(&f4_portable, F4_AVX512, gemm, p, x, u, bias, residual, y, workspace);
 }

@@ -66,6 +66,17 @@ void kiln_conv2d_winograd_f2x3_bf16(const kiln_conv2d_params *p, const float *x,
 void kiln_conv2d_winograd_f2x3_bf16_ref(const kiln_conv2d_params *p, const float *x, const float *w,
                                         const float *bias, const float *residual, float *y);
 
+/* F(4x4, 3x3) with its 36 GEMMs in bf16 (kiln_winograd_f4x3_bf16.c; bf16 libraries): as the
+ * F(2,3) variant above, on F(4,3)'s transforms; applicable as F(4,3). */
+size_t kiln_winograd_f4x3_bf16_packed_size(int oc, int c);
+void kiln_winograd_f4x3_bf16_pack(int oc, int c, const float *w, float *u);
+size_t kiln_winograd_f4x3_bf16_workspace_size(const kiln_conv2d_params *p);
+void kiln_conv2d_winograd_f4x3_bf16(const kiln_conv2d_params *p, const float *x, const float *u,
+                                    const float *bias, const float *residual, float *y, float *workspace);
+/* Its naive twin (w: (OC, C, 3, 3)): the same roundings, double sums, one tile at a time. */
+void kiln_conv2d_winograd_f4x3_bf16_ref(const kiln_conv2d_params *p, const float *x, const float *w,
+                                        const float *bias, const float *residual, float *y);
+
 int kiln_winograd_f4x3_applicable(const kiln_conv2d_params *p);
 size_t kiln_winograd_f4x3_packed_size(int oc, int c);
 void kiln_winograd_f4x3_pack(int oc, int c, const float *w, float *u);
@@ -144,6 +155,17 @@ void kiln_conv2d_winograd_f2x3_with(const kiln_winograd_gemm *gemm, const kiln_c
                                     float *workspace);
 void kiln_winograd_f2x3_weight_transform(const float *g, size_t stride, float *u);
 void kiln_winograd_f2x3_planes(int oc, int c, const float *w, float *u);
+/* The same for F(4x4, 3x3) (36 values per filter and 36 planes; kiln_winograd_f4x3_bf16.c). */
+void kiln_conv2d_winograd_f4x3_with(const kiln_winograd_gemm *gemm, const kiln_conv2d_params *p, const float *x,
+                                    const float *u, const float *bias, const float *residual, float *y,
+                                    float *workspace);
+void kiln_winograd_f4x3_weight_transform(const float *g, size_t stride, float *u);
+void kiln_winograd_f4x3_planes(int oc, int c, const float *w, float *u);
+/* The bf16 variants' per-frequency GEMM (kiln_gemm_bf16 on bf16-packed u; kiln_winograd_f2x3_bf16.c)
+ * and their weight packing: `planes` (OC, C) frequency planes u[f] -> bf16 A panels, one
+ * kiln_winograd_bf16_gemm.freq_floats(OC, C) apart. */
+extern const kiln_winograd_gemm kiln_winograd_bf16_gemm;
+void kiln_winograd_bf16_pack_planes(int planes, int oc, int c, const float *u, float *packed);
 
 /* Packed GEMM (kiln_gemm.h): y (OC, OH*OW) = w (OC, C*KH*KW) . col (C*KH*KW, OH*OW) per
  * image, with im2col fused into the packing of B panels (the column matrix is never

@@ -59,8 +59,10 @@ import Testing
         // Winograd F(2x2, 3x3) with bf16 GEMMs.
         #expect(meta.contains("\"algorithm\":\"direct_bf16\""))
         #expect(meta.contains("\"algorithm\":\"winograd_f2x3_bf16\""))
-        // Winograd F(4x4, 3x3) layers stay fp32; the others run bf16.
-        #expect(meta.contains("\"algorithm\":\"winograd_f4x3\""))
+        // The 56x56 and 28x28 stride-1 layers run Winograd F(4x4, 3x3) with bf16 GEMMs; no
+        // layer stays fp32.
+        #expect(meta.contains("\"algorithm\":\"winograd_f4x3_bf16\""))
+        #expect(!meta.contains("\"algorithm\":\"winograd_f4x3\""))
         let fp32Meta = try aotLoad(fp32Path).metadataJSON
         #expect(!fp32Meta.contains("requires_cpu_features") && !fp32Meta.contains("\"precision\"") && !fp32Meta.contains("packed_gemm_bf16"))
     }

@@ -31,11 +31,19 @@ public enum ConvAlgorithm: String, CaseIterable, Sendable, Codable {
     /// and transformed tiles rounded to bf16, fp32 accumulation and epilogue. Only in
     /// libraries compiled with `precision: .bf16`; 3×3, stride 1, no dilation, 1 group.
     case winogradF2x3BF16 = "winograd_f2x3_bf16"
+    /// Winograd F(4×4, 3×3) with its 36 per-frequency GEMMs in bf16
+    /// (`kiln_conv2d_winograd_f4x3_bf16`): F(4,3)'s fp32 transforms, weights and transformed
+    /// tiles rounded to bf16, fp32 accumulation and epilogue. Its transforms amplify that
+    /// rounding (~20× a direct bf16 product's on one layer), but the error is independent
+    /// across tiles and channels, so later layers average it out (ResNet-18's logits: see
+    /// ``AlgorithmSelection``). Only in libraries compiled with `precision: .bf16`; applicable
+    /// as F(4,3).
+    case winogradF4x3BF16 = "winograd_f4x3_bf16"
     /// Direct convolution for at most 4 input channels (`kiln_conv2d_stem`: a CNN's first
     /// layer on the RGB image): input rows split once into even/odd phase lines, tiles of 4
     /// output channels × 96 pixels, weights packed at compile time. 1 group, stride_w 1 or 2.
     case stem
 
     /// The precision the algorithm computes in.
-    public var precision: Precision { self == .packedGemmBF16 || self == .directBF16 || self == .winogradF2x3BF16 ? .bf16 : .fp32 }
+    public var precision: Precision { self == .packedGemmBF16 || self == .directBF16 || self == .winogradF2x3BF16 || self == .winogradF4x3BF16 ? .bf16 : .fp32 }
 }

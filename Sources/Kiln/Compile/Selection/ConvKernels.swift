@@ -36,7 +36,7 @@ struct ConvShape: Hashable, Sendable {
         case .im2colSgemm, .direct: return true
         case .pointwiseSgemm: return kiln_conv2d_pointwise_applicable(&p) != 0
         case .winogradF2x3, .winogradF2x3BF16: return kiln_winograd_f2x3_applicable(&p) != 0
-        case .winogradF4x3: return kiln_winograd_f4x3_applicable(&p) != 0
+        case .winogradF4x3, .winogradF4x3BF16: return kiln_winograd_f4x3_applicable(&p) != 0
         case .packedGemm: return kiln_conv2d_gemm_applicable(&p) != 0
         case .depthwise: return kiln_conv2d_depthwise_applicable(&p) != 0
         case .packedGemmBF16: return kiln_conv2d_gemm_bf16_applicable(&p) != 0
@@ -55,6 +55,7 @@ struct ConvShape: Hashable, Sendable {
         case .winogradF2x3: return kiln_winograd_f2x3_workspace_size(&p)
         case .winogradF2x3BF16: return kiln_winograd_f2x3_bf16_workspace_size(&p)
         case .winogradF4x3: return kiln_winograd_f4x3_workspace_size(&p)
+        case .winogradF4x3BF16: return kiln_winograd_f4x3_bf16_workspace_size(&p)
         case .packedGemm: return kiln_conv2d_gemm_workspace_size(&p)
         case .depthwise: return 0
         case .packedGemmBF16, .directBF16, .stem: return 0
@@ -67,7 +68,7 @@ struct ConvShape: Hashable, Sendable {
         var p = params
         switch a {
         case .winogradF2x3, .winogradF2x3BF16: return kiln_winograd_workspace_size_for(4, &p, Int32(Toolchain.winogradSlots))
-        case .winogradF4x3: return kiln_winograd_workspace_size_for(6, &p, Int32(Toolchain.winogradSlots))
+        case .winogradF4x3, .winogradF4x3BF16: return kiln_winograd_workspace_size_for(6, &p, Int32(Toolchain.winogradSlots))
         default: return workspace(a)
         }
     }
@@ -106,6 +107,12 @@ struct ConvShape: Hashable, Sendable {
             // 16 transformed (OC, C) matrices as bf16 pair panels (kiln_gemm_bf16.h), two per float.
             var u = [Float](repeating: 0, count: kiln_winograd_f2x3_bf16_packed_size(Int32(oc), Int32(c)))
             weight.withUnsafeBufferPointer { w in kiln_winograd_f2x3_bf16_pack(Int32(oc), Int32(c), w.baseAddress, &u) }
+            return u
+        }
+        if a == .winogradF4x3BF16 {
+            // 36 transformed (OC, C) matrices as bf16 pair panels (kiln_gemm_bf16.h), two per float.
+            var u = [Float](repeating: 0, count: kiln_winograd_f4x3_bf16_packed_size(Int32(oc), Int32(c)))
+            weight.withUnsafeBufferPointer { w in kiln_winograd_f4x3_bf16_pack(Int32(oc), Int32(c), w.baseAddress, &u) }
             return u
         }
         if a == .winogradF4x3 {
@@ -158,6 +165,7 @@ struct ConvShape: Hashable, Sendable {
         case .depthwise: ("kiln_conv2d_depthwise", false, { p, x, w, b, r, y, _ in kiln_conv2d_depthwise(&p, x, w, b, r, y) })
         case .packedGemmBF16: ("kiln_conv2d_gemm_bf16", true, { kiln_conv2d_gemm_bf16(&$0, $1, $2, $3, $4, $5, $6) })
         case .winogradF2x3BF16: ("kiln_conv2d_winograd_f2x3_bf16", true, { kiln_conv2d_winograd_f2x3_bf16(&$0, $1, $2, $3, $4, $5, $6) })
+        case .winogradF4x3BF16: ("kiln_conv2d_winograd_f4x3_bf16", true, { kiln_conv2d_winograd_f4x3_bf16(&$0, $1, $2, $3, $4, $5, $6) })
         case .directBF16: ("kiln_conv2d_direct_bf16", false, { p, x, w, b, r, y, _ in kiln_conv2d_direct_bf16(&p, x, w, b, r, y) })
         case .stem: ("kiln_conv2d_stem", false, { p, x, w, b, r, y, _ in kiln_conv2d_stem(&p, x, w, b, r, y) })
         }
