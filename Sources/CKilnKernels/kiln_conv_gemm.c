@@ -13,7 +13,10 @@
  * the batch gives four per thread, else (image, column block) while there are at least two
  * B panels per block, else (image, output-channel block): at batch 1 the 7x7 layers have
  * 49 pixels (two B panels) but 512 output channels, so they split M, one block per thread
- * (each block packs every B panel again). Two special modes:
+ * (each block packs every B panel again). When there is one task per thread, chunk i of the
+ * fork/join runs task i, so at batch 1 the caller (chunk 0) computes the first block of
+ * output channels of every such layer, the planes the depthwise layer after it gives to
+ * the caller too. Two special modes:
  *   - batches of small outputs (fewer than 4 B panels, partial last one: 7x7 = 48 + 1) group
  *     the images' pixels into shared column blocks, so each B panel is full (27-32 ms
  *     per layer4 3x3 at batch 32 on 2 threads, against 43 ms without grouping);
@@ -73,45 +76,56 @@ typedef struct {
  * feed 192 columns instead of one image's few pixels). */
 #define GROUP_COLS (4 * KILN_GEMM_NR)
 
-// One runner per thread: claims tasks t = (image t / pieces, piece t % pieces) until none is
-// left and runs each (its block of rows or columns of the image's GEMM) single-threaded with
-// this thread's own packed-B buffer. Claiming dynamically keeps both cores busy when one is
-// slowed by other work; each task's result does not depend on which thread runs it.
-static void conv_gemm_runner(void *vctx, size_t r0, size_t r1) {
-    (void)r0; (void)r1;
-    conv_gemm_ctx *ctx = (conv_gemm_ctx *)vctx;
+// Task t = (image t / pieces, piece t % pieces): its block of rows or columns of the image's
+// GEMM, single-threaded with this thread's packed-B buffer.
+static void conv_gemm_task(const conv_gemm_ctx *ctx, size_t t, float *bpack) {
     const kiln_conv2d_params *p = ctx->p;
     const int k = gemm_k(p), npix = p->oh * p->ow;
     const size_t in_image = (size_t)p->c * p->h * p->w, out_image = (size_t)p->oc * npix;
+    const int image = (int)(t / (size_t)ctx->pieces), piece = (int)(t % (size_t)ctx->pieces);
+    /* Piece i covers units [i*U/P, (i+1)*U/P) of the split dimension. */
+    const int u0 = (int)((long)piece * ctx->unit_panels / ctx->pieces);
+    const int u1 = (int)((long)(piece + 1) * ctx->unit_panels / ctx->pieces);
+    if (u0 >= u1) return;
+    int m0 = 0, m1 = p->oc, n0 = 0, n1 = npix;
+    if (ctx->split_m) {
+        m0 = u0 * KILN_GEMM_MR;
+        m1 = u1 * KILN_GEMM_MR < p->oc ? u1 * KILN_GEMM_MR : p->oc;
+    } else {
+        n0 = u0 * KILN_GEMM_NR;
+        n1 = u1 * KILN_GEMM_NR < npix ? u1 * KILN_GEMM_NR : npix;
+    }
+    const float *xi = ctx->x + image * in_image;
+    float *yi = ctx->y + image * out_image + (size_t)m0 * npix + n0;
+    const float *ri = ctx->residual ? ctx->residual + image * out_image + (size_t)m0 * npix + n0 : NULL;
+    const float *a = ctx->packed + (size_t)m0 * k; /* m0 is a multiple of MR */
+    const float *bias = ctx->bias ? ctx->bias + m0 : NULL;
+    if (is_pointwise(p)) {
+        kiln_gemm(m1 - m0, n1 - n0, k, a, xi + n0, npix, yi, npix, bias, ri, npix, &p->act, bpack);
+    } else {
+        kiln_gemm_im2col b = {p, xi, n0};
+        kiln_gemm_with_packer(m1 - m0, n1 - n0, k, a, kiln_gemm_im2col_packer(p), &b, yi, npix,
+                              bias, ri, npix, &p->act, bpack);
+    }
+}
+
+// One runner per thread: claims tasks until none is left. Claiming dynamically keeps both
+// cores busy when one is slowed by other work; each task's result does not depend on which
+// thread runs it.
+static void conv_gemm_runner(void *vctx, size_t r0, size_t r1) {
+    (void)r0; (void)r1;
+    conv_gemm_ctx *ctx = (conv_gemm_ctx *)vctx;
     /* One KC x NR panel (36 KB): on this thread's stack, so no shared workspace. */
     _Alignas(64) float bpack[KILN_GEMM_KC * KILN_GEMM_NR];
-    for (size_t t; (t = atomic_fetch_add_explicit(&ctx->next, 1, memory_order_relaxed)) < ctx->tasks;) {
-        const int image = (int)(t / (size_t)ctx->pieces), piece = (int)(t % (size_t)ctx->pieces);
-        /* Piece i covers units [i*U/P, (i+1)*U/P) of the split dimension. */
-        const int u0 = (int)((long)piece * ctx->unit_panels / ctx->pieces);
-        const int u1 = (int)((long)(piece + 1) * ctx->unit_panels / ctx->pieces);
-        if (u0 >= u1) continue;
-        int m0 = 0, m1 = p->oc, n0 = 0, n1 = npix;
-        if (ctx->split_m) {
-            m0 = u0 * KILN_GEMM_MR;
-            m1 = u1 * KILN_GEMM_MR < p->oc ? u1 * KILN_GEMM_MR : p->oc;
-        } else {
-            n0 = u0 * KILN_GEMM_NR;
-            n1 = u1 * KILN_GEMM_NR < npix ? u1 * KILN_GEMM_NR : npix;
-        }
-        const float *xi = ctx->x + image * in_image;
-        float *yi = ctx->y + image * out_image + (size_t)m0 * npix + n0;
-        const float *ri = ctx->residual ? ctx->residual + image * out_image + (size_t)m0 * npix + n0 : NULL;
-        const float *a = ctx->packed + (size_t)m0 * k; /* m0 is a multiple of MR */
-        const float *bias = ctx->bias ? ctx->bias + m0 : NULL;
-        if (is_pointwise(p)) {
-            kiln_gemm(m1 - m0, n1 - n0, k, a, xi + n0, npix, yi, npix, bias, ri, npix, &p->act, bpack);
-        } else {
-            kiln_gemm_im2col b = {p, xi, n0};
-            kiln_gemm_with_packer(m1 - m0, n1 - n0, k, a, kiln_gemm_im2col_packer(p), &b, yi, npix,
-                                  bias, ri, npix, &p->act, bpack);
-        }
-    }
+    for (size_t t; (t = atomic_fetch_add_explicit(&ctx->next, 1, memory_order_relaxed)) < ctx->tasks;)
+        conv_gemm_task(ctx, t, bpack);
+}
+
+// One task per thread (batch 1's one output-channel block per thread): chunk i runs task i,
+// so each thread gets the same piece of every such layer (chunk 0 runs on the caller).
+static void conv_gemm_static_runner(void *vctx, size_t t0, size_t t1) {
+    _Alignas(64) float bpack[KILN_GEMM_KC * KILN_GEMM_NR];
+    for (size_t t = t0; t < t1; t++) conv_gemm_task((const conv_gemm_ctx *)vctx, t, bpack);
 }
 
 // Grouped images (batches of small outputs, e.g. ResNet's 7x7 layers, 49 pixels = 48 + 1
@@ -312,5 +326,5 @@ void kiln_conv2d_gemm(const kiln_conv2d_params *p, const float *x, const float *
         }
     }
     const size_t runners = ctx.tasks < (size_t)threads ? ctx.tasks : (size_t)threads;
-    kiln_parallel_for(runners, 1, conv_gemm_runner, &ctx);
+    kiln_parallel_for(runners, 1, ctx.tasks == runners ? conv_gemm_static_runner : conv_gemm_runner, &ctx);
 }

@@ -35,7 +35,9 @@ void kiln_set_thread_num_threads(int n);
 
 /* Calls fn(ctx, begin, end) on disjoint chunks covering [0, n), on up to
  * kiln_get_num_threads() threads; returns when all chunks are done. Safe to call from
- * several threads at once (each call has its own threads). */
+ * several threads at once (each call has its own threads). Chunk 0 (the one starting at 0)
+ * runs on the calling thread, so consecutive layers split the same way give the caller the
+ * same share each time (data in its own cache). */
 typedef void (*kiln_range_fn)(void *ctx, size_t begin, size_t end);
 void kiln_parallel_for(size_t n, size_t min_chunk, kiln_range_fn fn, void *ctx);
 

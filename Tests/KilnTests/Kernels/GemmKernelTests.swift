@@ -1,5 +1,6 @@
 import CKilnKernels
 import Testing
+@testable import Kiln
 
 /// Kiln's packed GEMM (`kiln_gemm`) against its naive twin `kiln_gemm_ref`, and the
 /// packed-GEMM convolution (`kiln_conv2d_gemm`) against `kiln_conv2d_ref`, on both the
@@ -203,6 +204,37 @@ import Testing
                 if let f = Self.checkConv(p, bias: true, residual: i % 2 == 0, seed: 100 + i, path: path) { failures.append(f) }
             }
         }
+        KernelCheck.record(failures)
+    }
+
+    /// Batch 1 with one output-channel block per thread (chunk i of the fork/join runs block
+    /// i): MobileNetV2's 14x14 expansion and projection (with a residual), a 7x7 layer with an
+    /// odd panel count, and channel counts off the panel height, on 2, 3 and 4 threads and
+    /// both microkernels.
+    @Test func oneBlockPerThreadMatchesReference() {
+        defer { kiln_gemm_force_portable(0); kiln_set_thread_num_threads(0) }
+        let shapes = [
+            ConvKernelTests.params(n: 1, c: 96, h: 14, w: 14, oc: 576, k: (1, 1), act: Activation.clip(min: 0, max: 6).c),
+            ConvKernelTests.params(n: 1, c: 576, h: 14, w: 14, oc: 96, k: (1, 1)),
+            ConvKernelTests.params(n: 1, c: 200, h: 7, w: 7, oc: 99, k: (1, 1), act: Activation.silu.c),
+            ConvKernelTests.params(n: 1, c: 30, h: 6, w: 9, oc: 203, k: (1, 1), relu: true),
+        ]
+        var failures: [String] = [], cases = 0
+        for (path, portable) in Self.paths {
+            kiln_gemm_force_portable(portable)
+            for threads in [2, 3, 4] {
+                kiln_set_thread_num_threads(Int32(threads))
+                for (i, p) in shapes.enumerated() {
+                    var p = p
+                    guard kiln_conv2d_init(&p) == 0 else { failures.append("shape \(i) rejected by init"); continue }
+                    cases += 1
+                    if let f = Self.checkConv(p, bias: true, residual: i % 2 == 1, seed: 700 + i, path: path + " \(threads) threads") {
+                        failures.append(f)
+                    }
+                }
+            }
+        }
+        #expect(cases == 24)
         KernelCheck.record(failures)
     }
 

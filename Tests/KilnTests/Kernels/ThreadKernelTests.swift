@@ -131,6 +131,32 @@ import Testing
         #expect(kiln_get_num_threads() >= 1)
     }
 
+    /// Chunk 0 runs on the calling thread, every time (on the pool, and with 3 threads), even
+    /// when the chunks take long enough that a spinning worker could claim it first: the
+    /// batch-1 row-band kernels rely on it to give the caller the rows it wrote before.
+    @Test func chunkZeroRunsOnTheCaller() {
+        defer { kiln_set_thread_num_threads(0) }
+        var misses: [String] = []
+        for threads in [2, 3] {
+            kiln_set_thread_num_threads(Int32(threads))
+            var elsewhere = 0
+            for _ in 0..<2000 {
+                var flags: (caller: pthread_t, first: Int32) = (pthread_self(), -1)
+                withUnsafeMutablePointer(to: &flags) { ptr in
+                    kiln_parallel_for(threads, 1, { raw, begin, _ in
+                        let f = raw!.assumingMemoryBound(to: (caller: pthread_t, first: Int32).self)
+                        var spin = 0.0
+                        for i in 0..<2000 { spin += Double(i) } // a few microseconds of work per chunk
+                        if begin == 0 { f.pointee.first = pthread_equal(pthread_self(), f.pointee.caller) != 0 && spin > 0 ? 1 : 0 }
+                    }, ptr)
+                }
+                if flags.first != 1 { elsewhere += 1 }
+            }
+            if elsewhere > 0 { misses.append("\(threads) threads: chunk 0 ran off the caller \(elsewhere) of 2000 times") }
+        }
+        KernelCheck.record(misses)
+    }
+
     /// Four threads hammer kiln_parallel_for at once; each call must still see exactly its
     /// own indices, once each.
     @Test func concurrentCallersFromFourThreads() {
