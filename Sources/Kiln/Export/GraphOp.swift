@@ -188,6 +188,11 @@ public struct GraphNode: Hashable, Sendable, Codable {
     }
 }
 
+extension GraphOp {
+    /// The op computing `f` (the op of the same name).
+    public init(_ f: UnaryMath) { self = GraphOp(rawValue: f.rawValue)! }
+}
+
 extension GraphNode {
     /// The activation an elementwise activation node computes (nil for other ops).
     public var activation: Activation? {

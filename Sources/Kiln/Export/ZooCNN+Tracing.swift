@@ -30,7 +30,7 @@ extension ActivationLayer: Traceable {
         case let .gelu(tanh): op = .gelu; a.mode = tanh ? "tanh" : "none"
         case let .celu(alpha): op = .celu; a.alpha = alpha
         case let .thresholdedRelu(alpha): op = .thresholdedRelu; a.alpha = alpha
-        case let .math(f): op = f.graphOp
+        case let .math(f): op = GraphOp(f)
         }
         return try graph.node(op, [x], attributes: a, for: self)
     }

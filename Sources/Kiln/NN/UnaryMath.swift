@@ -32,7 +32,4 @@ public enum UnaryMath: String, CaseIterable, Hashable, Sendable, Codable {
         case .mish: (KILN_ACT_MISH, "KILN_ACT_MISH")
         }
     }
-
-    /// The graph op computing it.
-    public var graphOp: GraphOp { GraphOp(rawValue: rawValue)! }
 }

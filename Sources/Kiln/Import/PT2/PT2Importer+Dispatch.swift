@@ -96,7 +96,7 @@ extension PT2Importer {
         case "exp", "log", "sqrt", "neg", "abs", "sign", "reciprocal":
             return [try apply(GraphOp(rawValue: base)!, [try tensor("self")])]
         case _ where UnaryMath(rawValue: base) != nil:
-            return [try apply(UnaryMath(rawValue: base)!.graphOp, [try tensor("self")])]
+            return [try apply(GraphOp(UnaryMath(rawValue: base)!), [try tensor("self")])]
         case "sym_size":
             let x = try tensor("self")
             let s = shape(x)
