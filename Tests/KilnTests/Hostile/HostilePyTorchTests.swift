@@ -53,6 +53,20 @@ import Testing
     }
 
     /// Cases built in Swift: lies in the zip directory and tensor geometry past its storage.
+    /// ZIP64 fields over Int64.max (here the central directory offset) made ZIPFoundation trap
+    /// converting them to off_t; Kiln refuses them first (found by CI's fuzz run).
+    @Test func zip64OffsetsBeyondAnyArchiveAreRefused() throws {
+        let file = Fixtures.packageRoot.appendingPathComponent("fuzz/regressions/pytorch/zip64_central_directory_offset_over_int64.pth")
+        let image = try Data(contentsOf: file)
+        do {
+            _ = try PyTorchCheckpoint(data: image, url: URL(fileURLWithPath: "/z.pth"))
+            Issue.record("accepted")
+        } catch {
+            #expect(error.description.contains("/z.pth") && error.description.contains("the ZIP64 end record's central directory offset is 16717361816799283192"),
+                    "\(error)")
+        }
+    }
+
     @Test func lyingSizesAndGeometryAreRefused() throws {
         let url = URL(fileURLWithPath: "/h.pth")
         func refuse(_ image: Data, _ expected: String, sourceLocation: SourceLocation = #_sourceLocation) {

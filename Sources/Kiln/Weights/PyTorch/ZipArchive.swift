@@ -41,7 +41,14 @@ final class ZipArchive {
             try? handle.seek(toOffset: byteCount > tailLength ? byteCount - tailLength : 0)
             tail = (try? handle.read(upToCount: Int(tailLength))) ?? Data()
         }
-        try Self.checkEndRecord([UInt8](tail))
+        let end = try Self.checkEndRecord([UInt8](tail))
+        if let handle = FileHandle(forReadingAtPath: url.path) {
+            defer { try? handle.close() }
+            try Self.checkZip64Fields(endRecord: byteCount - UInt64(tail.count) + UInt64(end), maxMembers: maxMembers) { offset, count in
+                guard (try? handle.seek(toOffset: offset)) != nil else { return [] }
+                return [UInt8]((try? handle.read(upToCount: count)) ?? Data())
+            }
+        }
         let archive: Archive
         do { archive = try Archive(url: url, accessMode: .read) } catch { throw .malformed(Self.describe(error)) }
         try self.init(archive: archive, byteCount: byteCount, maxMembers: maxMembers)
@@ -52,7 +59,13 @@ final class ZipArchive {
     /// past the end (a central directory offset beyond the image is enough), where a FILE on
     /// a real file just reads nothing.
     convenience init(data: Data, maxMembers: Int) throws(Failure) {
-        try Self.checkEndRecord([UInt8](data.suffix(Self.maxEndRecordDistance)))
+        let tail = data.suffix(Self.maxEndRecordDistance)
+        let end = try Self.checkEndRecord([UInt8](tail))
+        try Self.checkZip64Fields(endRecord: UInt64(data.count - tail.count + end), maxMembers: maxMembers) { offset, count in
+            guard offset < UInt64(data.count) else { return [] }
+            let start = data.startIndex + Int(offset)
+            return [UInt8](data[start..<min(start + count, data.endIndex)])
+        }
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-zip-\(UUID().uuidString)")
         do { try data.write(to: url) } catch { throw .malformed("cannot stage the image in \(url.path): \(error)") }
         defer { try? FileManager.default.removeItem(at: url) }   // the open FILE keeps the bytes
@@ -80,7 +93,9 @@ final class ZipArchive {
     /// at least 22 bytes before the end), but only in the last 64 KiB: where ZIPFoundation
     /// finds none or a damaged one, it scans every byte back to the start with one fread each
     /// (and its in-memory archive leaks its FILE).
-    static func checkEndRecord(_ tail: [UInt8]) throws(Failure) {
+    /// Returns the record's offset in `tail`.
+    @discardableResult
+    static func checkEndRecord(_ tail: [UInt8]) throws(Failure) -> Int {
         guard tail.count >= 22 else { throw .malformed("no end-of-central-directory record (truncated, or not a zip)") }
         for o in stride(from: tail.count - 22, through: 0, by: -1)
         where tail[o] == 0x50 && tail[o + 1] == 0x4B && tail[o + 2] == 0x05 && tail[o + 3] == 0x06 {
@@ -88,9 +103,67 @@ final class ZipArchive {
             guard o + 22 + comment <= tail.count else {
                 throw .malformed("the end-of-central-directory record claims a \(comment)-byte comment past the end of the archive")
             }
-            return
+            return o
         }
         throw .malformed("no end-of-central-directory record (truncated, or not a zip)")
+    }
+
+    /// ZIP64's 64-bit fields below this are accepted: far beyond any archive Kiln reads, and far
+    /// enough below Int64.max that ZIPFoundation's sums of them with header sizes cannot overflow.
+    static let maxZip64Field: UInt64 = 1 << 62
+
+    /// Checks the ZIP64 fields ZIPFoundation will use before it does: it converts them to
+    /// `off_t` and `Int64` without checking, so a value over Int64.max (an offset of a ZIP64
+    /// record, a central directory offset, size or count, an entry's ZIP64 local-header offset
+    /// or sizes) traps instead of failing. Walks the central directory as ZIPFoundation does,
+    /// at most `maxMembers` + 1 entries. `read(offset, count)` returns up to `count` bytes.
+    static func checkZip64Fields(endRecord: UInt64, maxMembers: Int, read: (UInt64, Int) -> [UInt8]) throws(Failure) {
+        func u16(_ b: [UInt8], _ at: Int) -> UInt64 { UInt64(b[at]) | UInt64(b[at + 1]) << 8 }
+        func u32(_ b: [UInt8], _ at: Int) -> UInt64 { u16(b, at) | u16(b, at + 2) << 16 }
+        func u64(_ b: [UInt8], _ at: Int) -> UInt64 { u32(b, at) | u32(b, at + 4) << 32 }
+        func check(_ value: UInt64, _ what: String) throws(Failure) {
+            guard value < maxZip64Field else { throw .malformed("\(what) is \(value), beyond any archive (a ZIP64 field over 2^62)") }
+        }
+        let end = read(endRecord, 22)
+        guard end.count == 22 else { return }
+        var entries = u16(end, 10), directory = u32(end, 16)
+        if endRecord >= 20 {
+            let locator = read(endRecord - 20, 20)
+            if locator.count == 20, u32(locator, 0) == 0x0706_4b50 {
+                let recordOffset = u64(locator, 8)
+                try check(recordOffset, "the ZIP64 end-of-central-directory locator's record offset")
+                let record = read(recordOffset, 56)
+                if record.count == 56, u32(record, 0) == 0x0606_4b50 {
+                    try check(u64(record, 24), "the ZIP64 end record's entries on this disk")
+                    entries = u64(record, 32)
+                    try check(entries, "the ZIP64 end record's entry count")
+                    try check(u64(record, 40), "the ZIP64 end record's central directory size")
+                    directory = u64(record, 48)
+                    try check(directory, "the ZIP64 end record's central directory offset")
+                }
+            }
+        }
+        var at = directory
+        for _ in 0..<min(entries, UInt64(maxMembers) + 1) {
+            let header = read(at, 46)
+            guard header.count == 46, u32(header, 0) == 0x0201_4b50 else { return }
+            let name = u16(header, 28), extraLength = u16(header, 30), comment = u16(header, 32)
+            let extra = read(at + 46 + name, Int(extraLength))
+            var field = 0
+            while field + 4 <= extra.count {
+                let id = u16(extra, field), size = Int(u16(extra, field + 2))
+                if id == 0x0001 {
+                    // ZIP64 extended information: 64-bit sizes and local-header offset, then a disk number.
+                    var value = field + 4
+                    while value + 8 <= min(field + 4 + size, extra.count) {
+                        try check(u64(extra, value), "a ZIP64 size or offset of central directory entry at \(at)")
+                        value += 8
+                    }
+                }
+                field += 4 + size
+            }
+            at += 46 + name + extraLength + comment
+        }
     }
 
     /// The bytes of a STORED member, exactly `uncompressedSize` of them, CRC-checked.
