@@ -67,6 +67,18 @@ import Testing
         }
     }
 
+    /// The ZIP64 end record ZIPFoundation reads sits right before the locator, whatever the
+    /// locator's own offset says; that one is checked too.
+    @Test func zip64EndRecordBeforeItsLocatorIsChecked() throws {
+        let file = Fixtures.packageRoot.appendingPathComponent("fuzz/regressions/pytorch/zip64_end_record_before_its_locator.pth")
+        do {
+            _ = try PyTorchCheckpoint(data: try Data(contentsOf: file), url: URL(fileURLWithPath: "/z.pth"))
+            Issue.record("accepted")
+        } catch {
+            #expect(error.description.contains("the ZIP64 end record's central directory offset is 16717361816799283192"), "\(error)")
+        }
+    }
+
     @Test func lyingSizesAndGeometryAreRefused() throws {
         let url = URL(fileURLWithPath: "/h.pth")
         func refuse(_ image: Data, _ expected: String, sourceLocation: SourceLocation = #_sourceLocation) {

@@ -126,25 +126,38 @@ final class ZipArchive {
         }
         let end = read(endRecord, 22)
         guard end.count == 22 else { return }
-        var entries = u16(end, 10), directory = u32(end, 16)
+        // The central directories to walk: the end record's, and each ZIP64 end record's. A
+        // ZIP64 end record is looked for where the locator says and right before the locator
+        // (where ZIPFoundation reads it), since a damaged archive can disagree.
+        var directories: [(offset: UInt64, entries: UInt64)] = [(u32(end, 16), u16(end, 10))]
         if endRecord >= 20 {
             let locator = read(endRecord - 20, 20)
             if locator.count == 20, u32(locator, 0) == 0x0706_4b50 {
                 let recordOffset = u64(locator, 8)
                 try check(recordOffset, "the ZIP64 end-of-central-directory locator's record offset")
-                let record = read(recordOffset, 56)
-                if record.count == 56, u32(record, 0) == 0x0606_4b50 {
+                for offset in Set([recordOffset] + (endRecord >= 76 ? [endRecord - 76] : [])) {
+                    let record = read(offset, 56)
+                    guard record.count == 56, u32(record, 0) == 0x0606_4b50 else { continue }
                     try check(u64(record, 24), "the ZIP64 end record's entries on this disk")
-                    entries = u64(record, 32)
-                    try check(entries, "the ZIP64 end record's entry count")
+                    try check(u64(record, 32), "the ZIP64 end record's entry count")
                     try check(u64(record, 40), "the ZIP64 end record's central directory size")
-                    directory = u64(record, 48)
-                    try check(directory, "the ZIP64 end record's central directory offset")
+                    try check(u64(record, 48), "the ZIP64 end record's central directory offset")
+                    directories.append((u64(record, 48), u64(record, 32)))
                 }
             }
         }
+        for (directory, entries) in directories {
+            try checkEntries(from: directory, count: min(entries, UInt64(maxMembers) + 1), read: read)
+        }
+    }
+
+    /// The ZIP64 extra fields of `count` central-directory entries from `directory` on.
+    private static func checkEntries(from directory: UInt64, count: UInt64, read: (UInt64, Int) -> [UInt8]) throws(Failure) {
+        func u16(_ b: [UInt8], _ at: Int) -> UInt64 { UInt64(b[at]) | UInt64(b[at + 1]) << 8 }
+        func u32(_ b: [UInt8], _ at: Int) -> UInt64 { u16(b, at) | u16(b, at + 2) << 16 }
+        func u64(_ b: [UInt8], _ at: Int) -> UInt64 { u32(b, at) | u32(b, at + 4) << 32 }
         var at = directory
-        for _ in 0..<min(entries, UInt64(maxMembers) + 1) {
+        for _ in 0..<count {
             let header = read(at, 46)
             guard header.count == 46, u32(header, 0) == 0x0201_4b50 else { return }
             let name = u16(header, 28), extraLength = u16(header, 30), comment = u16(header, 32)
@@ -156,7 +169,10 @@ final class ZipArchive {
                     // ZIP64 extended information: 64-bit sizes and local-header offset, then a disk number.
                     var value = field + 4
                     while value + 8 <= min(field + 4 + size, extra.count) {
-                        try check(u64(extra, value), "a ZIP64 size or offset of central directory entry at \(at)")
+                        let v = u64(extra, value)
+                        guard v < maxZip64Field else {
+                            throw .malformed("a ZIP64 size or offset of the central directory entry at \(at) is \(v), beyond any archive (a ZIP64 field over 2^62)")
+                        }
                         value += 8
                     }
                 }
