@@ -35,15 +35,12 @@ final class ZipArchive {
     /// Opens the file at `url`, which the caller has checked is a regular file.
     convenience init(url: URL, byteCount: UInt64, maxMembers: Int) throws(Failure) {
         let tailLength = UInt64(Self.maxEndRecordDistance)
-        var tail = Data()
-        if let handle = FileHandle(forReadingAtPath: url.path) {
-            defer { try? handle.close() }
-            try? handle.seek(toOffset: byteCount > tailLength ? byteCount - tailLength : 0)
-            tail = (try? handle.read(upToCount: Int(tailLength))) ?? Data()
-        }
+        let handle = FileHandle(forReadingAtPath: url.path)
+        defer { try? handle?.close() }
+        try? handle?.seek(toOffset: byteCount > tailLength ? byteCount - tailLength : 0)
+        let tail = (try? handle?.read(upToCount: Int(tailLength))) ?? Data()
         let end = try Self.checkEndRecord([UInt8](tail))
-        if let handle = FileHandle(forReadingAtPath: url.path) {
-            defer { try? handle.close() }
+        if let handle {
             try Self.checkZip64Fields(endRecord: byteCount - UInt64(tail.count) + UInt64(end), maxMembers: maxMembers) { offset, count in
                 guard (try? handle.seek(toOffset: offset)) != nil else { return [] }
                 return [UInt8]((try? handle.read(upToCount: count)) ?? Data())
@@ -108,6 +105,11 @@ final class ZipArchive {
         throw .malformed("no end-of-central-directory record (truncated, or not a zip)")
     }
 
+    /// Little-endian fields of zip records.
+    private static func u16(_ b: [UInt8], _ at: Int) -> UInt64 { UInt64(b[at]) | UInt64(b[at + 1]) << 8 }
+    private static func u32(_ b: [UInt8], _ at: Int) -> UInt64 { u16(b, at) | u16(b, at + 2) << 16 }
+    private static func u64(_ b: [UInt8], _ at: Int) -> UInt64 { u32(b, at) | u32(b, at + 4) << 32 }
+
     /// ZIP64's 64-bit fields below this are accepted: far beyond any archive Kiln reads, and far
     /// enough below Int64.max that ZIPFoundation's sums of them with header sizes cannot overflow.
     static let maxZip64Field: UInt64 = 1 << 62
@@ -118,9 +120,6 @@ final class ZipArchive {
     /// or sizes) traps instead of failing. Walks the central directory as ZIPFoundation does,
     /// at most `maxMembers` + 1 entries. `read(offset, count)` returns up to `count` bytes.
     static func checkZip64Fields(endRecord: UInt64, maxMembers: Int, read: (UInt64, Int) -> [UInt8]) throws(Failure) {
-        func u16(_ b: [UInt8], _ at: Int) -> UInt64 { UInt64(b[at]) | UInt64(b[at + 1]) << 8 }
-        func u32(_ b: [UInt8], _ at: Int) -> UInt64 { u16(b, at) | u16(b, at + 2) << 16 }
-        func u64(_ b: [UInt8], _ at: Int) -> UInt64 { u32(b, at) | u32(b, at + 4) << 32 }
         func check(_ value: UInt64, _ what: String) throws(Failure) {
             guard value < maxZip64Field else { throw .malformed("\(what) is \(value), beyond any archive (a ZIP64 field over 2^62)") }
         }
@@ -153,9 +152,6 @@ final class ZipArchive {
 
     /// The ZIP64 extra fields of `count` central-directory entries from `directory` on.
     private static func checkEntries(from directory: UInt64, count: UInt64, read: (UInt64, Int) -> [UInt8]) throws(Failure) {
-        func u16(_ b: [UInt8], _ at: Int) -> UInt64 { UInt64(b[at]) | UInt64(b[at + 1]) << 8 }
-        func u32(_ b: [UInt8], _ at: Int) -> UInt64 { u16(b, at) | u16(b, at + 2) << 16 }
-        func u64(_ b: [UInt8], _ at: Int) -> UInt64 { u32(b, at) | u32(b, at + 4) << 32 }
         var at = directory
         for _ in 0..<count {
             let header = read(at, 46)
