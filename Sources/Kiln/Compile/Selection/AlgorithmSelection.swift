@@ -22,17 +22,14 @@ struct AlgorithmSelection {
     /// Without autotune, on AVX-512 CPUs: Kiln's packed GEMM for one-group convolutions (it
     /// packs the weights at compile time, fuses im2col and the epilogue, beats OpenBLAS's
     /// SkylakeX sgemm on ResNet-18's layers and does not depend on OpenBLAS's core
-    /// detection), and Winograd on the same GEMM for 3×3 stride-1 layers where it wins:
-    /// F(4×4, 3×3) from 28×28 outputs up, F(2×2, 3×3) at 14×14 at batch 1 (F(4,3) would pad
-    /// 14 to 16), switching to F(4,3) from batch 2.
-    /// Smaller outputs (ResNet's 7×7) get the packed GEMM, switching to F(2,3) from batch 2
-    /// and F(4,3) from batch 8 (``largeBatchSwitches(_:chosen:)``) whatever the example batch:
-    /// at batch 1 the layer is bound by reading its weights, which Winograd makes 1.8× (F(2,3))
-    /// or 4× (F(4,3)) larger (512 channels: 0.63 ms packed vs 0.98 ms F(2,3)); from batch 2
-    /// F(2,3) wins (0.65 vs 1.14 ms; batch 32: 12.3 vs 16.1 ms), and from batch 8 F(4,3),
-    /// although it pads 7 to 8 (one thread, CPU time, 512 channels: batch 2 10.4–10.9 vs
-    /// 3.7–4.0 ms, batch 4 9.8 vs 9.0–9.5, batch 8 10.5–10.7 vs 13.7–13.9, batch 32 36–38 vs
-    /// 50–52 ms).
+    /// detection), and Winograd on the same GEMM for 3×3 stride-1 layers: F(4×4, 3×3) from
+    /// 14×14 outputs up (14 pads to 16, yet its 4× fewer multiplies beat F(2,3)'s 2.25× even
+    /// at batch 1, weights 2.25× as large and read from memory included), and F(2×2, 3×3) for
+    /// 7×7 to 13×13 outputs (ResNet's 7×7), switching to F(4,3) from batch 8
+    /// (``largeBatchSwitches(_:chosen:)``): at batch 1 its 16 tiles run the narrow GEMM, whose
+    /// multiplies beat the packed GEMM's although its weights are 1.8× as large; F(4,3) would
+    /// pad 7 to 8 and read 4× the weights. One thread, CPU time, in ResNet-18 at batch 1:
+    /// see README "Winograd at batch 1". Smaller outputs keep the packed GEMM.
     /// Elsewhere (no AVX-512: only portable fallbacks; grouped convolutions) im2col + sgemm,
     /// and 1×1-as-sgemm for strided 1×1, which skips im2col's copy of the whole padded input.
     ///
@@ -52,8 +49,8 @@ struct AlgorithmSelection {
         if kiln_gemm_cpu_has_avx512() != 0 {
             if s.applies(.winogradF4x3) {
                 let (oh, ow) = s.outputSize
-                if min(oh, ow) >= 28 { return .winogradF4x3 }
-                if min(oh, ow) >= 14 { return .winogradF2x3 }
+                if min(oh, ow) >= 14 { return .winogradF4x3 }
+                if min(oh, ow) >= 7, s.applies(.winogradF2x3) { return .winogradF2x3 }
             }
             if s.applies(.stem), s.outputSize.1 >= 64 { return .stem }
             if s.applies(.packedGemm) { return .packedGemm }
@@ -90,36 +87,39 @@ struct AlgorithmSelection {
     static func heuristic(_ s: ConvShape, precision: Precision) -> ConvAlgorithm {
         let fp32 = heuristic(s)
         guard precision == .bf16, s.applies(.packedGemmBF16) else { return fp32 }
-        if fp32 == .winogradF4x3 { return .winogradF4x3BF16 }
+        if fp32 == .winogradF4x3, min(s.outputSize.0, s.outputSize.1) >= 28 { return .winogradF4x3BF16 }
         if s.applies(.winogradF2x3BF16), s.c >= 16 { return .winogradF2x3BF16 }
         if s.applies(.directBF16), s.kh == 3, s.kw == 3, s.c >= 16 { return .directBF16 }
         return .packedGemmBF16
     }
 
     /// The heuristic's switches for larger batches, each one's weights built from the
-    /// embedded ones on its first call: a 3×3 stride-1 layer with outputs under 14×14 that runs
-    /// the packed GEMM runs Winograd F(2×2, 3×3) from batch 2 and F(4×4, 3×3) from batch 8 on
-    /// (see ``heuristic(_:)`` for the measurements); one with 14×14 to 27×27 outputs on F(2×2,
-    /// 3×3) runs F(4×4, 3×3) from batch 2 (at batch 1 F(4,3)'s padding of 14 to 16 and weights
-    /// 2.25× as large cost more than its fewer multiplies save: one thread, CPU time, 256
-    /// channels, 2.7–3.1 vs 2.4–2.7 ms; batch 2 2.9–3.1 vs 3.6–3.7 ms, batch 8 10.8–11.0 vs
-    /// 11.8–12.7, batch 32 37–44 vs 44–52 ms).
+    /// embedded ones on its first call: a 3×3 stride-1 layer with 7×7 to 13×13 outputs on
+    /// Winograd F(2×2, 3×3) runs F(4×4, 3×3) from batch 8 on, where its fewer multiplies
+    /// outweigh padding 7 to 8 (one thread, CPU time, 512 channels: batch 8 10.5–10.7 vs
+    /// 13.7–13.9 ms, batch 32 36–38 vs 50–52 ms).
     static func largeBatchSwitches(_ s: ConvShape, chosen: ConvAlgorithm) -> [(fromBatch: Int, algorithm: ConvAlgorithm)] {
         guard s.applies(.winogradF2x3), s.applies(.winogradF4x3) else { return [] }
         let (oh, ow) = s.outputSize
         switch chosen {
-        case .packedGemm where min(oh, ow) < 14: return [(2, .winogradF2x3), (8, .winogradF4x3)]
-        case .winogradF2x3 where min(oh, ow) >= 14 && min(oh, ow) < 28: return [(2, .winogradF4x3)]
+        case .winogradF2x3 where min(oh, ow) < 14: return [(8, .winogradF4x3)]
         default: return []
         }
     }
 
     /// Sets `algorithm` on every convolution of `g`.
-    static func choose(_ g: inout LoweredGraph, batch: Int, options: AOTCompileOptions, cache: CompileCache) throws -> AlgorithmSelection {
+    /// With max-autotune and a `toolchain`, candidates are timed as that toolchain builds them (``KernelBench``).
+    static func choose(_ g: inout LoweredGraph, batch: Int, options: AOTCompileOptions, cache: CompileCache,
+                       toolchain: Toolchain? = nil) throws -> AlgorithmSelection {
         var sel = AlgorithmSelection()
         let shapes = g.shapes
         let convs = g.nodes.indices.filter { if case .conv = g.nodes[$0].op { true } else { false } }
-        var tuner = options.maxAutotune && options.forcedAlgorithm == nil ? Autotuner(cache: cache, precision: options.precision, log: options.log) : nil
+        let cold = weightsLeaveTheCache(g, precision: options.precision)
+        var tuner: Autotuner?
+        if options.maxAutotune && options.forcedAlgorithm == nil {
+            tuner = Autotuner(cache: cache, precision: options.precision, coldWeights: cold,
+                              bench: kernelBench(toolchain: toolchain, cache: cache, options: options), log: options.log)
+        }
         for (k, i) in convs.enumerated() {
             guard case var .conv(c) = g.nodes[i].op else { continue }
             let shape = ConvShape(step: c, inputRow: shapes[c.x]?.rowShape ?? [], batch: max(batch, 1))
@@ -146,5 +146,27 @@ struct AlgorithmSelection {
             options.log("autotune: \(sel.cachedWinners) of \(convs.count) winners from the cache (\(Autotuner.file(cache).path))")
         }
         return sel
+    }
+
+    /// Whether a run of `g` evicts each convolution's weights before its next run: when the
+    /// convolutions' weights (at the precision's bytes per weight, before any algorithm's
+    /// packing enlarges them) exceed half the last-level cache, which also holds the
+    /// activations and the other core's data. ResNet-18 (46 MB fp32) does on a 32 MB cache,
+    /// MobileNetV2 (14 MB) does not. Unknown cache size: no.
+    static func weightsLeaveTheCache(_ g: LoweredGraph, precision: Precision) -> Bool {
+        guard let llc = CPUInfo.current.lastLevelCacheBytes else { return false }
+        let count = g.nodes.reduce(0) { n, node in if case let .conv(c) = node.op { n + c.weight.count } else { n } }
+        return count * (precision == .bf16 ? 2 : 4) > llc / 2
+    }
+
+    /// The library-built kernels for autotune, or nil (logged) when they cannot be built.
+    static func kernelBench(toolchain: Toolchain?, cache: CompileCache, options: AOTCompileOptions) -> KernelBench? {
+        guard let toolchain else { return nil }
+        do {
+            return try KernelBench.load(toolchain: toolchain, cache: cache, options: options)
+        } catch {
+            options.log("autotune: timing the in-process kernels; the library's build of them failed: \(error)")
+            return nil
+        }
     }
 }
