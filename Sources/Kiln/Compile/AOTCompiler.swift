@@ -30,7 +30,7 @@ enum AOTCompiler {
         let cache = CompileCache(root: options.resolvedCacheDirectory)
         var graph = try clock.measure("lower + fuse") { FusionPasses.run(try Lowering.lower(source)) }
         let selection = try clock.measure("select") {
-            try AlgorithmSelection.choose(&graph, batch: exampleInputs.first?.shape.first ?? 1, options: options, cache: cache)
+            try AlgorithmSelection.choose(&graph, batch: exampleInputs.first?.shape.first ?? 1, options: options, cache: cache, toolchain: toolchain)
         }
         let model = try clock.measure("plan + codegen") {
             try CodeGenerator.generate(graph, plan: MemoryPlan.plan(graph),

@@ -53,6 +53,12 @@ import Testing
         #expect(rows.contains { $0.contains("winograd_f2x3") } && rows.contains { $0.contains("im2col_sgemm") } && rows.contains { $0.contains("direct") })
         for row in rows { #expect(row.range(of: #"^  [a-z0-9_]+ \d+\.\d{4} ms \d+\.\d%$"#, options: .regularExpression) != nil, "\(row)") }
 
+        // Candidates were timed as the library's toolchain builds them, not in-process.
+        #expect(!text.contains("timing the in-process kernels"), "\(text.prefix(1500))")
+        let autotuneFolder = URL(fileURLWithPath: cache).appendingPathComponent("autotune")
+        let benches = try FileManager.default.contentsOfDirectory(atPath: autotuneFolder.path).filter { $0.hasPrefix("kernels-") && $0.hasSuffix(".so") }
+        #expect(benches.count == 1, "\(benches)")
+
         // The library is correct whatever won.
         let model = try aotLoad(first.path)
         CompileFixtures.expectMatches(try model(x), try program.run([x])[0], "autotuned library")
@@ -73,5 +79,46 @@ import Testing
             let path = try aotCompile(CompileFixtures.smallProgram, exampleInputs: [x], options: CompileFixtures.options(forced: a))
             CompileFixtures.expectMatches(try aotLoad(path)(x), want, "forced \(a.rawValue)", tolerance: 1e-4)
         }
+    }
+
+    /// Every kernel of the table, as the library's toolchain builds it (the autotune bench
+    /// library), against the reference over swept small shapes (fp32 and, where the CPU has
+    /// it, bf16 candidates at bf16's tolerance; one F(4,3) bf16 layer's error is 5–9e-2, see
+    /// AlgorithmSelection), with the library's Winograd workspace.
+    @Test func libraryBuiltKernelsMatchReference() throws {
+        let toolchain = try Toolchain.detect()
+        // The shared test cache: its kernel objects (from other tests' libraries) build the bench faster.
+        let cache = CompileCache(root: URL(fileURLWithPath: CompileFixtures.cacheDirectory))
+        let bench = try KernelBench.load(toolchain: toolchain, cache: cache, options: CompileFixtures.options())
+        let bf16 = CPUInfo.current.missingFeatures(Precision.bf16.requiredCPUFeatures).isEmpty
+        let shapes: [(c: Int, h: Int, oc: Int, k: Int, s: Int, p: Int, g: Int)] = [
+            (3, 20, 8, 3, 2, 1, 1), (16, 9, 20, 3, 1, 1, 1), (16, 8, 16, 1, 1, 0, 1), (24, 7, 24, 3, 1, 1, 24), (32, 14, 16, 3, 1, 1, 1), (3, 70, 16, 7, 2, 3, 1),
+        ]
+        var tested = 0
+        for (i, sh) in shapes.enumerated() {
+            let w = Tensor.randn([sh.oc, sh.c / sh.g, sh.k, sh.k], seed: UInt64(60 + i))
+            var step = ConvStep(x: "x", weight: w, bias: Tensor.randn([sh.oc], seed: 70), stride: sh.s, padding: sh.p, dilation: 1, groups: sh.g)
+            step.relu = true
+            let shape = ConvShape(step: step, inputRow: [sh.c, sh.h, sh.h], batch: 2)
+            let (oh, ow) = shape.outputSize
+            let x = Tensor.randn([2, sh.c, sh.h, sh.h], seed: 71), r = Tensor.randn([2, sh.oc, oh, ow], seed: 72)
+            let want = Tensor.zeros([2, sh.oc, oh, ow])
+            shape.runReference(x: x.storage.base, weight: w.storage.base, bias: step.bias!.storage.base, residual: r.storage.base,
+                               activation: .relu, y: want.storage.base)
+            for a in ConvAlgorithm.allCases where shape.applies(a) && (a.precision == .fp32 || bf16) {
+                let kernel = try #require(bench.kernel(a), "\(a.rawValue) missing from \(bench.path)")
+                let packed = shape.packedWeights(w, for: a)
+                let y = Tensor.zeros([2, sh.oc, oh, ow])
+                var ws = [Float](repeating: 0, count: max(shape.libraryWorkspace(a), 1))
+                packed.withUnsafeBufferPointer { p in
+                    shape.run(kernel, x: x.storage.base, packed: p.baseAddress!, bias: step.bias!.storage.base, residual: r.storage.base,
+                              activation: .relu, y: y.storage.base, workspace: &ws)
+                }
+                CompileFixtures.expectMatches(y, want, "library-built \(a.rawValue) \(shape.description) s\(sh.s) p\(sh.p) g\(sh.g)",
+                                              tolerance: a == .winogradF4x3BF16 ? 1e-1 : a.precision == .bf16 ? 5e-3 : 1e-5)
+                tested += 1
+            }
+        }
+        #expect(tested >= 20, "only \(tested) kernel runs")
     }
 }

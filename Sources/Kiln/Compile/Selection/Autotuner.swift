@@ -1,4 +1,5 @@
 import Foundation
+internal import CKilnKernels
 
 /// max-autotune: benchmarks every applicable convolution algorithm on the example shape,
 /// after checking each against the reference kernel (a candidate that disagrees is dropped
@@ -15,6 +16,14 @@ struct Autotuner {
     let cache: CompileCache
     /// `.bf16`: bf16 candidates compete too, each checked against its own tolerance.
     let precision: Precision
+    /// Evict each candidate's packed weights from the caches before every timed run: the
+    /// network's weights exceed the last-level cache, so inside it every layer reads its weights
+    /// from memory (``AlgorithmSelection/weightsLeaveTheCache(_:precision:)``). Timed hot, the
+    /// algorithms with larger packed weights (Winograd's) win layers they lose in the network.
+    let coldWeights: Bool
+    /// The kernels as the library builds them (``KernelBench``); nil: the in-process ones
+    /// (the toolchain could not build them, which the log says).
+    let bench: KernelBench?
     let log: @Sendable (String) -> Void
     private(set) var tables: [String] = []
     private var winners: [String: String]
@@ -27,9 +36,12 @@ struct Autotuner {
     /// Each candidate runs until this much time has passed (and at least 3 times).
     static let budgetSeconds = 0.05
 
-    init(cache: CompileCache, precision: Precision = .fp32, log: @escaping @Sendable (String) -> Void) {
+    init(cache: CompileCache, precision: Precision = .fp32, coldWeights: Bool = false, bench: KernelBench? = nil,
+         log: @escaping @Sendable (String) -> Void) {
         self.cache = cache
+        self.bench = bench
         self.precision = precision
+        self.coldWeights = coldWeights
         self.log = log
         let data = try? Data(contentsOf: Self.file(cache))
         winners = data.flatMap { try? JSONDecoder().decode([String: String].self, from: $0) } ?? [:]
@@ -51,7 +63,7 @@ struct Autotuner {
             FileHandle.standardError.write(Data("\rautotune: layer \(index + 1)/\(total) \(step) (\(total - index - 1) left)\u{1b}[K".utf8))
             if index + 1 == total { FileHandle.standardError.write(Data("\n".utf8)) }
         }
-        let key = Self.key(c, s) + (precision == .fp32 ? "" : " precision \(precision.rawValue)")
+        let key = Self.key(c, s) + (precision == .fp32 ? "" : " precision \(precision.rawValue)") + (coldWeights ? " cold weights" : "")
         if let name = winners[key], let a = ConvAlgorithm(rawValue: name), s.applies(a) { return (a, true) }
 
         let x = Tensor.randn([s.n, s.c, s.h, s.w], seed: 1)
@@ -70,7 +82,8 @@ struct Autotuner {
             let (packed, packMs) = timed { s.packedWeights(weight, for: a) }
             precompileSeconds += packMs / 1000
             let y = Tensor.zeros([s.n, s.oc, oh, ow])
-            var ws = [Float](repeating: 0, count: max(s.workspace(a), 1))
+            let kernel = bench?.kernel(a)
+            var ws = [Float](repeating: 0, count: max(kernel != nil ? s.libraryWorkspace(a) : s.workspace(a), 1))
             let started = monotonicNanoseconds()
             var runs = 0
             var best = Double.infinity
@@ -78,8 +91,13 @@ struct Autotuner {
                 ws.withUnsafeMutableBufferPointer { wsp in
                     withPointers(x, weight, bias, residual) { xp, _, bp, rp in
                         repeat {
-                            let (_, ms) = timed { s.run(a, x: xp, packed: pp.baseAddress!, bias: bp, residual: rp, activation: c.activation,
-                                                        y: y.storage.base, workspace: wsp.baseAddress) }
+                            if coldWeights { kiln_cache_evict(pp.baseAddress, pp.count * MemoryLayout<Float>.stride) }
+                            let (_, ms) = timed {
+                                if let kernel { s.run(kernel, x: xp, packed: pp.baseAddress!, bias: bp, residual: rp, activation: c.activation,
+                                                      y: y.storage.base, workspace: wsp.baseAddress)
+                                } else { s.run(a, x: xp, packed: pp.baseAddress!, bias: bp, residual: rp, activation: c.activation,
+                                               y: y.storage.base, workspace: wsp.baseAddress) }
+                            }
                             best = min(best, ms)
                             runs += 1
                             if runs == 1 && !y.isClose(to: reference, rtol: 0, atol: limit) { break } // verify before timing

@@ -134,6 +134,14 @@ struct ConvShape: Hashable, Sendable {
         Self.kernel(a).run(&p, x, packed, bias, residual, y, workspace)
     }
 
+    /// Runs a kernel of a ``KernelBench`` (the library's build of the algorithm's kernel).
+    func run(_ kernel: KernelBench.ConvFn, x: UnsafePointer<Float>, packed: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+             residual: UnsafePointer<Float>?, activation: Activation, y: UnsafeMutablePointer<Float>, workspace: UnsafeMutablePointer<Float>?) {
+        var p = params
+        p.act = activation.c
+        kernel(&p, x, packed, bias, residual, y, workspace)
+    }
+
     /// The reference (naive loops, double accumulation) that candidates are checked against.
     func runReference(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                       residual: UnsafePointer<Float>?, activation: Activation, y: UnsafeMutablePointer<Float>) {
