@@ -11,25 +11,13 @@ import Testing
         ]
         for (i, sh) in shapes.enumerated() {
             for relu in [false, true] {
-                let w = Tensor.randn([sh.oc, sh.c, sh.k, sh.k], seed: UInt64(i))
-                var step = ConvStep(x: "x", weight: w, bias: Tensor.randn([sh.oc], seed: 50), stride: sh.s, padding: sh.p, dilation: 1, groups: 1)
-                step.relu = relu
-                let shape = ConvShape(step: step, inputRow: [sh.c, sh.h, sh.h], batch: 2)
-                let (oh, ow) = shape.outputSize
-                let x = Tensor.randn([2, sh.c, sh.h, sh.h], seed: 7), r = Tensor.randn([2, sh.oc, oh, ow], seed: 8)
-                let want = Tensor.zeros([2, sh.oc, oh, ow])
-                shape.runReference(x: x.storage.base, weight: w.storage.base, bias: step.bias!.storage.base, residual: r.storage.base,
-                                   activation: relu ? .relu : .none, y: want.storage.base)
+                let cc = ConvCase(c: sh.c, h: sh.h, oc: sh.oc, k: sh.k, stride: sh.s, padding: sh.p, relu: relu, seed: UInt64(i))
                 // fp32 candidates (bf16 ones: GemmBF16KernelTests, BF16CompileTests).
-                for a in ConvAlgorithm.allCases where shape.applies(a) && a.precision == .fp32 {
-                    let packed = shape.packedWeights(w, for: a)
-                    let y = Tensor.zeros([2, sh.oc, oh, ow])
-                    var ws = [Float](repeating: 0, count: max(shape.workspace(a), 1))
-                    packed.withUnsafeBufferPointer { p in
-                        shape.run(a, x: x.storage.base, packed: p.baseAddress!, bias: step.bias!.storage.base, residual: r.storage.base,
-                                  activation: relu ? .relu : .none, y: y.storage.base, workspace: &ws)
+                for a in ConvAlgorithm.allCases where cc.shape.applies(a) && a.precision == .fp32 {
+                    cc.check(a, workspace: cc.shape.workspace(a), tolerance: 1e-5, "in-process") { w, ws, y in
+                        cc.shape.run(a, x: cc.x.storage.base, packed: w, bias: cc.bias.storage.base, residual: cc.residual.storage.base,
+                                     activation: cc.activation, y: y, workspace: ws)
                     }
-                    CompileFixtures.expectMatches(y, want, "\(a.rawValue) \(shape.description) s\(sh.s) p\(sh.p) relu \(relu)", tolerance: 1e-5)
                 }
             }
         }
@@ -96,26 +84,14 @@ import Testing
         ]
         var tested = 0
         for (i, sh) in shapes.enumerated() {
-            let w = Tensor.randn([sh.oc, sh.c / sh.g, sh.k, sh.k], seed: UInt64(60 + i))
-            var step = ConvStep(x: "x", weight: w, bias: Tensor.randn([sh.oc], seed: 70), stride: sh.s, padding: sh.p, dilation: 1, groups: sh.g)
-            step.relu = true
-            let shape = ConvShape(step: step, inputRow: [sh.c, sh.h, sh.h], batch: 2)
-            let (oh, ow) = shape.outputSize
-            let x = Tensor.randn([2, sh.c, sh.h, sh.h], seed: 71), r = Tensor.randn([2, sh.oc, oh, ow], seed: 72)
-            let want = Tensor.zeros([2, sh.oc, oh, ow])
-            shape.runReference(x: x.storage.base, weight: w.storage.base, bias: step.bias!.storage.base, residual: r.storage.base,
-                               activation: .relu, y: want.storage.base)
-            for a in ConvAlgorithm.allCases where shape.applies(a) && (a.precision == .fp32 || bf16) {
+            let cc = ConvCase(c: sh.c, h: sh.h, oc: sh.oc, k: sh.k, stride: sh.s, padding: sh.p, groups: sh.g, relu: true, seed: UInt64(60 + i))
+            for a in ConvAlgorithm.allCases where cc.shape.applies(a) && (a.precision == .fp32 || bf16) {
                 let kernel = try #require(bench.kernel(a), "\(a.rawValue) missing from \(bench.path)")
-                let packed = shape.packedWeights(w, for: a)
-                let y = Tensor.zeros([2, sh.oc, oh, ow])
-                var ws = [Float](repeating: 0, count: max(shape.libraryWorkspace(a), 1))
-                packed.withUnsafeBufferPointer { p in
-                    shape.run(kernel, x: x.storage.base, packed: p.baseAddress!, bias: step.bias!.storage.base, residual: r.storage.base,
-                              activation: .relu, y: y.storage.base, workspace: &ws)
+                cc.check(a, workspace: cc.shape.libraryWorkspace(a), tolerance: a == .winogradF4x3BF16 ? 1e-1 : a.precision == .bf16 ? 5e-3 : 1e-5,
+                         "library-built") { w, ws, y in
+                    cc.shape.run(kernel, x: cc.x.storage.base, packed: w, bias: cc.bias.storage.base, residual: cc.residual.storage.base,
+                                 activation: cc.activation, y: y, workspace: ws)
                 }
-                CompileFixtures.expectMatches(y, want, "library-built \(a.rawValue) \(shape.description) s\(sh.s) p\(sh.p) g\(sh.g)",
-                                              tolerance: a == .winogradF4x3BF16 ? 1e-1 : a.precision == .bf16 ? 5e-3 : 1e-5)
                 tested += 1
             }
         }
