@@ -67,9 +67,8 @@ struct BenchSession {
         let inputFile = try options.inputs.map { try SafetensorsFile(contentsOf: URL(fileURLWithPath: $0)) }
         // One library for every batch, as deployed with a dynamic batch: the default one
         // (heuristic kernels, compiled at batch 1), or with --time-autotuned the max-autotune
-        // one (tuned at batch 1: it benchmarks each layer with its weights hot in cache, and
-        // its Winograd picks for the 512-channel layers make it larger and, measured, slower
-        // in the whole network). Cached by the compiles above.
+        // one (tuned at batch 1, each layer alone: a whole network's timing noise can flip its
+        // closest picks). Cached by the compiles above.
         let autotuned = options.timeAutotuned && !options.skipAutotune
         let library = try compile(program, batch: 1, autotune: autotuned, cache: libraryCache).path
         let compiled = try aotLoad(library)

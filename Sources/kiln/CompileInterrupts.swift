@@ -15,8 +15,11 @@ enum CompileInterrupts {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler {
+                // Listed before the compiler dies: its caller then fails, unwinds and may remove
+                // its temporary folders itself before removeAll sees them.
+                let registered = TemporaryFolders.shared.registered
                 let (groups, builds) = CompileInterruption.stopAll()
-                let temporaries = TemporaryFolders.shared.removeAll()
+                let temporaries = Set(registered).union(TemporaryFolders.shared.removeAll()).sorted()
                 let name = sig == SIGINT ? "SIGINT" : "SIGTERM"
                 let killed = groups > 0 ? "killed the C compiler (\(groups) process group\(groups == 1 ? "" : "s"))" : "no C compiler was running"
                 func list(_ what: String, _ paths: [String]) -> String {

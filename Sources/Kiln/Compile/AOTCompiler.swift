@@ -30,7 +30,8 @@ enum AOTCompiler {
         let cache = CompileCache(root: options.resolvedCacheDirectory)
         var graph = try clock.measure("lower + fuse") { FusionPasses.run(try Lowering.lower(source)) }
         let selection = try clock.measure("select") {
-            try AlgorithmSelection.choose(&graph, batch: exampleInputs.first?.shape.first ?? 1, options: options, cache: cache, toolchain: toolchain)
+            try AlgorithmSelection.choose(&graph, batch: exampleInputs.first?.shape.first ?? 1, options: options, cache: cache,
+                                          libraryKernels: { KernelBench.kernels(toolchain: toolchain, cache: cache, options: options) })
         }
         let model = try clock.measure("plan + codegen") {
             try CodeGenerator.generate(graph, plan: MemoryPlan.plan(graph),

@@ -56,6 +56,9 @@ public final class TemporaryFolders: @unchecked Sendable {
         lock.withLock { _ = folders.remove(path) }
     }
 
+    /// The registered folders, sorted.
+    public var registered: [String] { lock.withLock { folders }.sorted() }
+
     /// Removes every registered folder (the process is about to exit); returns them, sorted.
     @discardableResult
     public func removeAll() -> [String] {

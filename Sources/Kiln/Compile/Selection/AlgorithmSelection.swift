@@ -108,9 +108,10 @@ struct AlgorithmSelection {
     }
 
     /// Sets `algorithm` on every convolution of `g`.
-    /// With max-autotune and a `toolchain`, candidates are timed as that toolchain builds them (``KernelBench``).
+    /// With max-autotune, candidates are timed as `libraryKernels` (called once, only then)
+    /// provides them: the library's own build of each kernel.
     static func choose(_ g: inout LoweredGraph, batch: Int, options: AOTCompileOptions, cache: CompileCache,
-                       toolchain: Toolchain? = nil) throws -> AlgorithmSelection {
+                       libraryKernels: () -> LibraryKernels? = { nil }) throws -> AlgorithmSelection {
         var sel = AlgorithmSelection()
         let shapes = g.shapes
         let convs = g.nodes.indices.filter { if case .conv = g.nodes[$0].op { true } else { false } }
@@ -118,7 +119,7 @@ struct AlgorithmSelection {
         var tuner: Autotuner?
         if options.maxAutotune && options.forcedAlgorithm == nil {
             tuner = Autotuner(cache: cache, precision: options.precision, coldWeights: cold,
-                              bench: kernelBench(toolchain: toolchain, cache: cache, options: options), log: options.log)
+                              libraryKernels: libraryKernels(), log: options.log)
         }
         for (k, i) in convs.enumerated() {
             guard case var .conv(c) = g.nodes[i].op else { continue }
@@ -157,16 +158,5 @@ struct AlgorithmSelection {
         guard let llc = CPUInfo.current.lastLevelCacheBytes else { return false }
         let count = g.nodes.reduce(0) { n, node in if case let .conv(c) = node.op { n + c.weight.count } else { n } }
         return count * (precision == .bf16 ? 2 : 4) > llc / 2
-    }
-
-    /// The library-built kernels for autotune, or nil (logged) when they cannot be built.
-    static func kernelBench(toolchain: Toolchain?, cache: CompileCache, options: AOTCompileOptions) -> KernelBench? {
-        guard let toolchain else { return nil }
-        do {
-            return try KernelBench.load(toolchain: toolchain, cache: cache, options: options)
-        } catch {
-            options.log("autotune: timing the in-process kernels; the library's build of them failed: \(error)")
-            return nil
-        }
     }
 }

@@ -21,9 +21,9 @@ struct Autotuner {
     /// from memory (``AlgorithmSelection/weightsLeaveTheCache(_:precision:)``). Timed hot, the
     /// algorithms with larger packed weights (Winograd's) win layers they lose in the network.
     let coldWeights: Bool
-    /// The kernels as the library builds them (``KernelBench``); nil: the in-process ones
-    /// (the toolchain could not build them, which the log says).
-    let bench: KernelBench?
+    /// The kernels as the library builds them; nil: the in-process ones (the toolchain could
+    /// not build them, which the log says).
+    let libraryKernels: LibraryKernels?
     let log: @Sendable (String) -> Void
     private(set) var tables: [String] = []
     private var winners: [String: String]
@@ -36,10 +36,10 @@ struct Autotuner {
     /// Each candidate runs until this much time has passed (and at least 3 times).
     static let budgetSeconds = 0.05
 
-    init(cache: CompileCache, precision: Precision = .fp32, coldWeights: Bool = false, bench: KernelBench? = nil,
+    init(cache: CompileCache, precision: Precision = .fp32, coldWeights: Bool = false, libraryKernels: LibraryKernels? = nil,
          log: @escaping @Sendable (String) -> Void) {
         self.cache = cache
-        self.bench = bench
+        self.libraryKernels = libraryKernels
         self.precision = precision
         self.coldWeights = coldWeights
         self.log = log
@@ -82,7 +82,7 @@ struct Autotuner {
             let (packed, packMs) = timed { s.packedWeights(weight, for: a) }
             precompileSeconds += packMs / 1000
             let y = Tensor.zeros([s.n, s.oc, oh, ow])
-            let kernel = bench?.kernel(a)
+            let kernel = libraryKernels?(a)
             var ws = [Float](repeating: 0, count: max(kernel != nil ? s.libraryWorkspace(a) : s.workspace(a), 1))
             let started = monotonicNanoseconds()
             var runs = 0

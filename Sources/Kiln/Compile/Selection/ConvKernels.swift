@@ -134,8 +134,8 @@ struct ConvShape: Hashable, Sendable {
         Self.kernel(a).run(&p, x, packed, bias, residual, y, workspace)
     }
 
-    /// Runs a kernel of a ``KernelBench`` (the library's build of the algorithm's kernel).
-    func run(_ kernel: KernelBench.ConvFn, x: UnsafePointer<Float>, packed: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+    /// Runs a library's build of an algorithm's kernel (autotune's ``LibraryKernels``).
+    func run(_ kernel: LibraryConvKernel, x: UnsafePointer<Float>, packed: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
              residual: UnsafePointer<Float>?, activation: Activation, y: UnsafeMutablePointer<Float>, workspace: UnsafeMutablePointer<Float>?) {
         var p = params
         p.act = activation.c
@@ -179,3 +179,12 @@ struct ConvShape: Hashable, Sendable {
         }
     }
 }
+
+/// A convolution kernel as a generated library builds it: (params, x, weights as packed, bias,
+/// residual, y, workspace), the table's uniform signature.
+typealias LibraryConvKernel = @convention(c) (UnsafePointer<kiln_conv2d_params>?, UnsafePointer<Float>?, UnsafePointer<Float>?,
+                                              UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?,
+                                              UnsafeMutablePointer<Float>?) -> Void
+/// Where max-autotune finds the library's build of each algorithm's kernel (the driver's
+/// `KernelBench`); nil for an algorithm: time the in-process one.
+typealias LibraryKernels = (ConvAlgorithm) -> LibraryConvKernel?

@@ -15,15 +15,11 @@ internal import CKilnKernels
 /// kernel objects: sources, compiler, flags, CPU), from objects the cache or the prebuilt
 /// store already holds, so a warm cache costs one dlopen.
 final class KernelBench: @unchecked Sendable {
-    /// A kernel of the table: (params, x, weights as packed, bias, residual, y, workspace).
-    typealias ConvFn = @convention(c) (UnsafePointer<kiln_conv2d_params>?, UnsafePointer<Float>?, UnsafePointer<Float>?,
-                                       UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?,
-                                       UnsafeMutablePointer<Float>?) -> Void
     private typealias LookupFn = @convention(c) (UnsafePointer<CChar>?) -> UnsafeMutableRawPointer?
 
     let path: String
     private let handle: UnsafeMutableRawPointer
-    private let kernels: [ConvAlgorithm: ConvFn]
+    private let kernels: [ConvAlgorithm: LibraryConvKernel]
 
     /// The shim's exported lookup.
     static let lookupSymbol = "kiln_autotune_conv_kernel"
@@ -98,9 +94,9 @@ final class KernelBench: @unchecked Sendable {
             throw CompileError.compilerFailed(compiler: "dlopen", message: "\(Self.lookupSymbol) missing", sourceDirectory: path)
         }
         let lookup = unsafeBitCast(sym, to: LookupFn.self)
-        var kernels: [ConvAlgorithm: ConvFn] = [:]
+        var kernels: [ConvAlgorithm: LibraryConvKernel] = [:]
         for a in ConvAlgorithm.allCases {
-            if let f = ConvShape.kernel(a).name.withCString({ lookup($0) }) { kernels[a] = unsafeBitCast(f, to: ConvFn.self) }
+            if let f = ConvShape.kernel(a).name.withCString({ lookup($0) }) { kernels[a] = unsafeBitCast(f, to: LibraryConvKernel.self) }
         }
         self.path = path
         handle = h
@@ -110,5 +106,16 @@ final class KernelBench: @unchecked Sendable {
     deinit { dlclose(handle) }
 
     /// The library's kernel for `a` (nil only if the table and the shim disagree).
-    func kernel(_ a: ConvAlgorithm) -> ConvFn? { kernels[a] }
+    func kernel(_ a: ConvAlgorithm) -> LibraryConvKernel? { kernels[a] }
+
+    /// The library-built kernels for autotune, or nil (logged) when they cannot be built.
+    static func kernels(toolchain: Toolchain, cache: CompileCache, options: AOTCompileOptions) -> LibraryKernels? {
+        do {
+            let bench = try load(toolchain: toolchain, cache: cache, options: options)
+            return { bench.kernel($0) }
+        } catch {
+            options.log("autotune: timing the in-process kernels; the library's build of them failed: \(error)")
+            return nil
+        }
+    }
 }
