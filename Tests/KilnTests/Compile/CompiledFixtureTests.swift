@@ -29,22 +29,23 @@ import Testing
         }
     }
 
-    /// layer4's 3×3 convolutions (7×7 outputs) run Winograd F(2,3) up to batch 7 and F(4,3)
-    /// from batch 8, with weights built on the first such call; layer3's (14×14) run F(4,3) at
-    /// every batch. The library records the switches, and a row gives the same logits either
-    /// way (batch 8 vs the same image alone).
-    @Test func sevenBySevenLayersSwitchToF4x3FromBatch8() throws {
+    /// layer4's 3×3 convolutions run the packed GEMM at batch 1, Winograd F(2,3) from batch
+    /// 2 and F(4,3) from batch 8, and layer3's F(2,3) at batch 1 and F(4,3) from batch 2,
+    /// with weights built on the first such calls; the library records the switches, and a
+    /// row gives the same logits either way (batch 2 and 8 vs the same image alone).
+    @Test func sevenBySevenLayersSwitchToWinogradFromBatch2() throws {
         guard let path = CompileFixtures.fixtureLibrary else { return }
         let model = try aotLoad(path)
-        let switches = "\"large_batch\":\"winograd_f4x3 from batch 8\""
+        let switches = "\"large_batch\":\"winograd_f2x3 from batch 2, winograd_f4x3 from batch 8\""
         #expect(model.metadataJSON.components(separatedBy: switches).count - 1 == 3,
                 "expected layer4's three 3x3 stride-1 convolutions to switch: \(model.metadataJSON)")
-        #expect(model.metadataJSON.components(separatedBy: "\"large_batch\"").count - 1 == 3, "only layer4 switches: \(model.metadataJSON)")
+        #expect(model.metadataJSON.components(separatedBy: "\"large_batch\":\"winograd_f4x3 from batch 2\"").count - 1 == 3,
+                "expected layer3's three 3x3 stride-1 convolutions to switch: \(model.metadataJSON)")
         let x = Tensor.randn([8, 3, 224, 224], seed: 22)
         let alone = try model(x.slice(batch: 1..<2))
         let pair = try model(x.slice(batch: 0..<2)), eight = try model(x)
-        CompileFixtures.expectMatches(eight.slice(batch: 1..<2), alone, "row 1 of batch 8 (Winograd F(4,3)) vs alone (F(2,3))", tolerance: 1e-5)
-        CompileFixtures.expectMatches(pair.slice(batch: 1..<2), alone, "row 1 of batch 2 vs alone (both F(2,3))", tolerance: 1e-5)
+        CompileFixtures.expectMatches(eight.slice(batch: 1..<2), alone, "row 1 of batch 8 (Winograd F(4,3)) vs alone (packed GEMM, F(2,3))", tolerance: 1e-5)
+        CompileFixtures.expectMatches(pair.slice(batch: 1..<2), alone, "row 1 of batch 2 (Winograd F(2,3), F(4,3)) vs alone (packed GEMM, F(2,3))", tolerance: 1e-5)
     }
 
     @Test func batch32RunsAndRowsAreIndependent() throws {

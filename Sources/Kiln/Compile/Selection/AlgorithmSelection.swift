@@ -23,13 +23,18 @@ struct AlgorithmSelection {
     /// packs the weights at compile time, fuses im2col and the epilogue, beats OpenBLAS's
     /// SkylakeX sgemm on ResNet-18's layers and does not depend on OpenBLAS's core
     /// detection), and Winograd on the same GEMM for 3×3 stride-1 layers: F(4×4, 3×3) from
-    /// 14×14 outputs up (14 pads to 16, yet its 4× fewer multiplies beat F(2,3)'s 2.25× even
-    /// at batch 1, weights 2.25× as large and read from memory included), and F(2×2, 3×3) for
-    /// 7×7 to 13×13 outputs (ResNet's 7×7), switching to F(4,3) from batch 8
-    /// (``largeBatchSwitches(_:chosen:)``): at batch 1 its 16 tiles run the narrow GEMM, whose
-    /// multiplies beat the packed GEMM's although its weights are 1.8× as large; F(4,3) would
-    /// pad 7 to 8 and read 4× the weights. One thread, CPU time, in ResNet-18 at batch 1:
-    /// see README "Winograd at batch 1". Smaller outputs keep the packed GEMM.
+    /// 28×28 outputs up, F(2×2, 3×3) at 14×14 at batch 1, switching to F(4,3) from batch 2.
+    /// Smaller outputs (ResNet's 7×7) get the packed GEMM, switching to F(2,3) from batch 2
+    /// and F(4,3) from batch 8 (``largeBatchSwitches(_:chosen:)``) whatever the example batch.
+    /// Why the compact choices at batch 1: the larger-batch algorithms' weights are built only
+    /// in processes that run such batches, so a batch-1 process keeps ResNet-18's resident
+    /// weights near their fp32 size. F(4,3) at 14×14 and F(2,3) at 7×7 do run those layers
+    /// faster at batch 1 (one thread, CPU time, in ResNet-18: 0.91–0.96 vs 1.15–1.17 ms and
+    /// 2.03 vs 2.21 ms) but add ~37 MB of weights for 1–3% of the whole network (two threads,
+    /// quiet machine; README "Winograd at batch 1"), which --max-autotune may still choose.
+    /// From batch 2, F(2,3) beats the packed GEMM at 7×7 (0.65 vs 1.14 ms; batch 32: 12.3 vs
+    /// 16.1 ms), and from batch 8 F(4,3) although it pads 7 to 8 (one thread, CPU time, 512
+    /// channels: batch 8 10.5–10.7 vs 13.7–13.9 ms, batch 32 36–38 vs 50–52 ms).
     /// Elsewhere (no AVX-512: only portable fallbacks; grouped convolutions) im2col + sgemm,
     /// and 1×1-as-sgemm for strided 1×1, which skips im2col's copy of the whole padded input.
     ///
@@ -49,8 +54,8 @@ struct AlgorithmSelection {
         if kiln_gemm_cpu_has_avx512() != 0 {
             if s.applies(.winogradF4x3) {
                 let (oh, ow) = s.outputSize
-                if min(oh, ow) >= 14 { return .winogradF4x3 }
-                if min(oh, ow) >= 7, s.applies(.winogradF2x3) { return .winogradF2x3 }
+                if min(oh, ow) >= 28 { return .winogradF4x3 }
+                if min(oh, ow) >= 14 { return .winogradF2x3 }
             }
             if s.applies(.stem), s.outputSize.1 >= 64 { return .stem }
             if s.applies(.packedGemm) { return .packedGemm }
@@ -87,22 +92,24 @@ struct AlgorithmSelection {
     static func heuristic(_ s: ConvShape, precision: Precision) -> ConvAlgorithm {
         let fp32 = heuristic(s)
         guard precision == .bf16, s.applies(.packedGemmBF16) else { return fp32 }
-        if fp32 == .winogradF4x3, min(s.outputSize.0, s.outputSize.1) >= 28 { return .winogradF4x3BF16 }
+        if fp32 == .winogradF4x3 { return .winogradF4x3BF16 }
         if s.applies(.winogradF2x3BF16), s.c >= 16 { return .winogradF2x3BF16 }
         if s.applies(.directBF16), s.kh == 3, s.kw == 3, s.c >= 16 { return .directBF16 }
         return .packedGemmBF16
     }
 
     /// The heuristic's switches for larger batches, each one's weights built from the
-    /// embedded ones on its first call: a 3×3 stride-1 layer with 7×7 to 13×13 outputs on
-    /// Winograd F(2×2, 3×3) runs F(4×4, 3×3) from batch 8 on, where its fewer multiplies
-    /// outweigh padding 7 to 8 (one thread, CPU time, 512 channels: batch 8 10.5–10.7 vs
-    /// 13.7–13.9 ms, batch 32 36–38 vs 50–52 ms).
+    /// embedded ones on its first call: a 3×3 stride-1 layer with outputs under 14×14 that runs
+    /// the packed GEMM runs Winograd F(2×2, 3×3) from batch 2 and F(4×4, 3×3) from batch 8 on;
+    /// one with 14×14 to 27×27 outputs on F(2×2, 3×3) runs F(4×4, 3×3) from batch 2 (one
+    /// thread, CPU time, 256 channels: batch 2 2.9–3.1 vs 3.6–3.7 ms, batch 8 10.8–11.0 vs
+    /// 11.8–12.7, batch 32 37–44 vs 44–52 ms). See ``heuristic(_:)`` for batch 1.
     static func largeBatchSwitches(_ s: ConvShape, chosen: ConvAlgorithm) -> [(fromBatch: Int, algorithm: ConvAlgorithm)] {
         guard s.applies(.winogradF2x3), s.applies(.winogradF4x3) else { return [] }
         let (oh, ow) = s.outputSize
         switch chosen {
-        case .winogradF2x3 where min(oh, ow) < 14: return [(8, .winogradF4x3)]
+        case .packedGemm where min(oh, ow) < 14: return [(2, .winogradF2x3), (8, .winogradF4x3)]
+        case .winogradF2x3 where min(oh, ow) >= 14 && min(oh, ow) < 28: return [(2, .winogradF4x3)]
         default: return []
         }
     }
