@@ -2,9 +2,11 @@
 /// make, so results are bit-identical to the model's eager forward pass.
 enum GraphInterpreter {
     /// Runs `graph` on `inputs` (already checked by the guards, which bound the symbols in
-    /// `bindings`) with `constants` for the lifted parameters and buffers.
+    /// `bindings`) with `constants` for the lifted parameters and buffers. `conv`, when given,
+    /// may compute a conv2d node itself (nil: the eager kernel does): the bf16 accuracy
+    /// budget runs chosen layers on their compiled kernels this way (``BF16Budget``).
     static func run(_ graph: Graph, signature: GraphSignature, constants: [String: Tensor], inputs: [Tensor],
-                    bindings: [String: Int]) throws -> [Tensor] {
+                    bindings: [String: Int], conv: ((GraphNode, [Tensor]) throws -> Tensor?)? = nil) throws -> [Tensor] {
         var env: [String: Tensor] = constants
         for (spec, x) in zip(signature.inputs, inputs) { env[spec.name] = x }
         // Drop intermediates after their last use to keep peak memory down.
@@ -17,7 +19,7 @@ enum GraphInterpreter {
                 guard let t = env[name] else { throw KilnInternalError("graph value %\(name) is undefined at node %\(node.name)") }
                 return t
             }
-            let y = try execute(node, args)
+            let y = try (node.op == .conv2d ? conv?(node, args) : nil) ?? execute(node, args)
             guard let expected = node.shape.resolved(bindings), expected == y.shape else {
                 throw KilnInternalError("node %\(node.name) produced shape \(y.shape), the graph says \(node.shape.shapeDescription) with \(bindings)")
             }

@@ -1,0 +1,91 @@
+import Foundation
+
+/// The bf16 accuracy budget: after kernel selection, a `.bf16` compile runs the program on
+/// seeded inputs twice in-process — every convolution in fp32 (the eager kernels), and every
+/// convolution the selection gave a bf16 kernel on that very kernel (``ConvShape/run``, the
+/// code the library calls) — and when the outputs differ by more than ``budget`` · max |fp32
+/// output|, keeps in fp32 the layers that contribute most until the whole network is within
+/// it. Each layer's contribution is measured alone (only that layer in bf16); rounding errors
+/// of different layers are independent, so they add in quadrature, and the layers are moved
+/// largest first until the estimate is within the budget, then the network is measured again
+/// (and more layers moved while it is not).
+///
+/// A layer moved back runs the fp32 heuristic's kernel; the library records it with source
+/// `accuracy` in its `autotune` list and the measurements under `bf16_accuracy`.
+struct BF16Budget {
+    /// The contract: max |Δ| ≤ 5e-3 · max |fp32 reference| (README, bf16).
+    static let contract: Float = 5e-3
+    /// What the compile aims for on its check inputs: half the contract, leaving the other
+    /// half for inputs and batches the check did not see.
+    static let budget: Float = contract / 2
+    /// The check's batch (the example's, when smaller).
+    static let checkBatch = 2
+
+    /// Error of the network with every bf16 layer in bf16.
+    var allBF16: Float = 0
+    /// Error of the network as compiled (after the moves).
+    var final: Float = 0
+    /// Steps moved back to fp32, largest contribution first, with that contribution.
+    var moved: [(step: String, error: Float)] = []
+    /// Interpreter runs the check took.
+    var runs = 0
+
+    /// The metadata entry (`bf16_accuracy`).
+    var metadata: [String: Any] {
+        ["budget": Double(Self.budget), "error_all_bf16": Double(allBF16), "error": Double(final),
+         "fp32_for_accuracy": moved.map { ["step": $0.step, "error_alone": Double($0.error)] as [String: Any] }]
+    }
+
+    /// Checks the bf16 choices of `selection` on `graph` and moves layers to fp32 until the
+    /// network is within ``budget``; nil when there is nothing to check (no bf16 layer).
+    static func apply(_ graph: inout LoweredGraph, selection: inout AlgorithmSelection, source: CompileSource,
+                      exampleInputs: [Tensor], log: (String) -> Void) throws -> BF16Budget? {
+        var bf16: [String: ConvAlgorithm] = [:]
+        for c in selection.choices where c.algorithm.precision == .bf16 { bf16[c.step] = c.algorithm }
+        guard !bf16.isEmpty else { return nil }
+        let check = BF16Check(source: source, exampleInputs: exampleInputs, batch: checkBatch)
+        var result = BF16Budget()
+        let reference = try check.run(bf16: [:])
+        result.allBF16 = try check.error(check.run(bf16: bf16), reference)
+        result.runs = 2
+        result.final = result.allBF16
+        if result.allBF16 > budget {
+            // Each layer alone, in execution order (ties keep it).
+            var alone: [(step: String, error: Float)] = []
+            for c in selection.choices where bf16[c.step] != nil {
+                alone.append((c.step, try check.error(check.run(bf16: [c.step: bf16[c.step]!]), reference)))
+            }
+            result.runs += alone.count
+            let order = alone.enumerated().sorted { ($0.element.error, -$0.offset) > ($1.element.error, -$1.offset) }.map(\.element)
+            var kept = bf16
+            var next = 0
+            var estimate = alone.reduce(0) { $0 + $1.error * $1.error }.squareRoot()
+            while next < order.count && estimate > budget * 0.9 {
+                kept[order[next].step] = nil
+                estimate = (estimate * estimate - order[next].error * order[next].error).squareRoot()
+                next += 1
+            }
+            result.final = try check.error(check.run(bf16: kept), reference)
+            result.runs += 1
+            while result.final > budget && next < order.count {
+                kept[order[next].step] = nil
+                next += 1
+                result.final = try check.error(check.run(bf16: kept), reference)
+                result.runs += 1
+            }
+            result.moved = Array(order[..<next])
+            let movedSteps = Set(result.moved.map(\.step))
+            AlgorithmSelection.keepFP32(movedSteps, in: &graph, selection: &selection)
+        }
+        log(result.summary(layers: bf16.count))
+        return result
+    }
+
+    /// One line for the compile log.
+    func summary(layers: Int) -> String {
+        let head = String(format: "bf16 accuracy: max |Δ| / max |fp32| %.2e with all %d bf16 layers (budget %.1e)", allBF16, layers, Self.budget)
+        guard !moved.isEmpty else { return head + "; every layer stays bf16" }
+        return head + String(format: "; %d kept in fp32 → %.2e: ", moved.count, final)
+            + moved.map { String(format: "%@ (%.1e)", $0.step, $0.error) }.joined(separator: ", ")
+    }
+}
