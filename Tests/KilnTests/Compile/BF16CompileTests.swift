@@ -52,6 +52,10 @@ import Testing
     @Test func libraryRecordsPrecisionKernelsAndNeededFeatures() throws {
         guard Self.hasBF16, let path = Self.fixtureLibrary, let fp32Path = CompileFixtures.fixtureLibrary else { return }
         let meta = try aotLoad(path).metadataJSON
+        // The accuracy budget's check ran and recorded what it measured.
+        let budget = try #require(meta.range(of: "\"bf16_accuracy\":").map { String(meta[$0.lowerBound...].prefix { $0 != "]" }) + "]" })
+        print("ResNet-18 bf16 library: \(budget)")
+        #expect(budget.contains("\"error_all_bf16\":"))
         #expect(meta.contains("\"precision\":\"bf16\""))
         #expect(meta.contains("\"requires_cpu_features\":[\"avx512f\",\"avx512bw\",\"avx512vl\",\"avx512_bf16\"]"))
         #expect(meta.contains("\"algorithm\":\"packed_gemm_bf16\""))
