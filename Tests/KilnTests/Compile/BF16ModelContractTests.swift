@@ -36,6 +36,8 @@ import Testing
         return worst
     }
 
+    /// Against ONNX's own fp32 reference output for its runner's input (arange / n); the
+    /// compile's accuracy check has already run each network on seeded normal inputs.
     @Test func onnxBackendWholeNetworksMeetTheContract() throws {
         guard BF16CompileTests.hasBF16 else { print("skipped: this CPU lacks avx512_bf16"); return }
         guard let root = ONNXBackendTests.dataDirectory else {
@@ -44,19 +46,25 @@ import Testing
         }
         var checked: [String] = [], skipped: [String] = []
         for c in try ONNXBackendTests.cases(root.appendingPathComponent("light")) {
-            guard let program = try? ONNXBackendTests.importCase(c) else { skipped.append("\(c.name) (not imported)"); continue }
-            let shapes = program.signature.inputs.map { $0.shape.map { $0.staticValue ?? 1 } }
-            let dummy = shapes.map(ONNXBackendTests.dummyInput)
-            let libs: (fp32: CompiledModel, bf16: CompiledModel)
+            guard let program = try? ONNXBackendTests.importCase(c), let (_, want) = try c.sets().first else { skipped.append("\(c.name) (not imported)"); continue }
+            let dummy = program.signature.inputs.map { ONNXBackendTests.dummyInput($0.shape.map { $0.staticValue ?? 1 }) }
+            let log = LogLines()
+            var o = CompileFixtures.options(log: log.append)
+            o.precision = .bf16
+            let library: CompiledModel
             do {
-                libs = try Self.libraries(program, example: dummy)
+                library = try aotLoad(try aotCompile(program, exampleInputs: dummy, options: o))
             } catch CompileError.unsupported(let why) {
                 skipped.append("\(c.name) (\(why.prefix(80)))")
                 continue
             }
-            // ONNX's runner input (arange / n) and a seeded normal one.
-            try Self.expectContract(c.name, libs, dummy)
-            try Self.expectContract(c.name + " randn", libs, shapes.enumerated().map { Tensor.randn($1, seed: 7 + UInt64($0)) })
+            for line in log.text.split(separator: "\n") where line.hasPrefix("bf16 accuracy") { print("  \(c.name): \(line)") }
+            for (y, ref) in zip(try library.run(dummy), want) {
+                let r = ref.reshaped(y.shape)
+                let d = y.compare(to: r, rtol: 0, atol: Self.contract * r.maxAbs)
+                print(String(format: "bf16 %@: max |Δ| / max |ONNX reference| = %.2e", c.name, d.maxAbsDifference / max(r.maxAbs, .leastNormalMagnitude)))
+                #expect(d.isClose, "\(c.name): bf16 vs ONNX's reference \(d)")
+            }
             checked.append(c.name)
         }
         print("bf16 ONNX light: \(checked.count) networks checked (\(checked.joined(separator: ", "))); not compiled: \(skipped.joined(separator: "; "))")
@@ -66,9 +74,10 @@ import Testing
     /// A zoo model exported with a dynamic batch at `size`×`size`: seeded weights, and every
     /// batch norm randomised as `scripts/torchvision_zoo_reference.py` does (weight and
     /// running variance U(0.5, 1.5), bias and running mean 0.1·N(0, 1)). With torchvision's
-    /// initialisation alone the features die out within a few blocks (its depthwise weights
-    /// are scaled by fan-out 9·C) and the logits are the classifier's bias, which no bf16 layer
-    /// can change.
+    /// initialisation alone the features die out within a few blocks and the logits are the
+    /// classifier's bias, which no bf16 layer can change. (Even so the logits hardly depend on
+    /// the input: every seeded input gets the same top-1 class, so ResNet-18's fixture test is
+    /// the top-1 check with meaning; this one still fails if bf16 reorders the top classes.)
     static func zooProgram(_ name: ModelName, size: Int) throws -> ExportedProgram {
         let net = try model(name, weights: .seeded(3))
         var state = Dictionary(uniqueKeysWithValues: net.stateDict())
@@ -96,7 +105,7 @@ import Testing
             let a = try libs.bf16(x).topK(1).map { $0[0].index }, b = try libs.fp32(x).topK(1).map { $0[0].index }
             let disagree = (0..<32).filter { a[$0] != b[$0] }
             #expect(disagree.isEmpty, "rows whose top-1 differs: \(disagree)")
-            print("bf16 \(name.rawValue): top-1 agrees with fp32 on \(32 - disagree.count) of 32 seeded inputs")
+            print("bf16 \(name.rawValue): top-1 agrees with fp32 on \(32 - disagree.count) of 32 seeded inputs (\(Set(b).count) distinct classes)")
         }
     }
 

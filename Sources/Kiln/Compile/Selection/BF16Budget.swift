@@ -19,7 +19,7 @@ struct BF16Budget {
     /// What the compile aims for on its check inputs: 0.7 of the contract, leaving 30% for
     /// inputs and batches the check did not see.
     static let budget: Float = contract * 0.7
-    /// The check's batch (the example's, when smaller).
+    /// The check's batch where the program's batch is symbolic.
     static let checkBatch = 2
 
     /// Error of the network with every bf16 layer in bf16.
