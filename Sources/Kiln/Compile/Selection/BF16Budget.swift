@@ -46,7 +46,7 @@ struct BF16Budget {
         guard !bf16.isEmpty else { return nil }
         let check = BF16Check(source: source, exampleInputs: exampleInputs, batch: checkBatch)
         var result = BF16Budget()
-        let reference = try check.run(bf16: [:])
+        let (reference, values) = try check.reference()
         result.allBF16 = try check.error(check.run(bf16: bf16), reference)
         result.runs = 2
         result.final = result.allBF16
@@ -54,7 +54,7 @@ struct BF16Budget {
             // Each layer alone, in execution order (ties keep it).
             var alone: [(step: String, error: Float)] = []
             for c in selection.choices where bf16[c.step] != nil {
-                alone.append((c.step, try check.error(check.run(bf16: [c.step: bf16[c.step]!]), reference)))
+                alone.append((c.step, try check.error(check.run(alone: c.step, bf16[c.step]!, from: values), reference)))
             }
             result.runs += alone.count
             // Most error removed per multiply-add given back to fp32 first (the greedy answer

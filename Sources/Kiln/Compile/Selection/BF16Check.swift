@@ -33,9 +33,29 @@ struct BF16Check {
     /// The outputs with the convolutions named in `bf16` (graph node → algorithm) on that kernel.
     func run(bf16: [String: ConvAlgorithm]) throws -> [Tensor] {
         try GraphInterpreter.run(source.graph, signature: source.signature, constants: source.constants, inputs: inputs,
-                                 bindings: bindings) { node, args in
+                                 bindings: bindings, conv: Self.hook(bf16))
+    }
+
+    /// The all-fp32 outputs and every node's output on the way (for ``run(alone:_:from:)``).
+    func reference() throws -> (outputs: [Tensor], values: [String: Tensor]) {
+        var values: [String: Tensor] = [:]
+        let outputs = try GraphInterpreter.run(source.graph, signature: source.signature, constants: source.constants,
+                                               inputs: inputs, bindings: bindings, record: { values[$0] = $1 })
+        return (outputs, values)
+    }
+
+    /// The outputs with only convolution `step` on `algorithm`'s kernel: the nodes before it
+    /// are not run again but read from the reference's `values`.
+    func run(alone step: String, _ algorithm: ConvAlgorithm, from values: [String: Tensor]) throws -> [Tensor] {
+        let start = source.graph.nodes.firstIndex { $0.name == step } ?? 0
+        return try GraphInterpreter.run(source.graph, signature: source.signature, constants: source.constants, inputs: inputs,
+                                        bindings: bindings, conv: Self.hook([step: algorithm]), resume: (start, values))
+    }
+
+    static func hook(_ bf16: [String: ConvAlgorithm]) -> (GraphNode, [Tensor]) throws -> Tensor? {
+        { node, args in
             guard let a = bf16[node.name], args.count >= 2, args[0].rank == 4, args[1].rank == 4 else { return nil }
-            return Self.conv(a, node: node, x: args[0], weight: args[1], bias: args.count > 2 ? args[2] : nil)
+            return conv(a, node: node, x: args[0], weight: args[1], bias: args.count > 2 ? args[2] : nil)
         }
     }
 
