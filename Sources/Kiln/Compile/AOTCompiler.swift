@@ -34,7 +34,7 @@ enum AOTCompiler {
         }
         // A forced algorithm is the caller's experiment: compiled as asked, unchecked.
         let budget = options.precision == .bf16 && options.forcedAlgorithm == nil ? try clock.measure("bf16 accuracy") {
-            try BF16Budget.apply(&graph, selection: &selection, source: source, exampleInputs: exampleInputs, log: options.log)
+            try BF16Budget.apply(&graph, selection: &selection, source: source, exampleInputs: exampleInputs, cache: cache, log: options.log)
         } : nil
         let model = try clock.measure("plan + codegen") {
             try CodeGenerator.generate(graph, plan: MemoryPlan.plan(graph),
