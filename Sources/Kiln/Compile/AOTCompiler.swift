@@ -29,14 +29,18 @@ enum AOTCompiler {
         }
         let cache = CompileCache(root: options.resolvedCacheDirectory)
         var graph = try clock.measure("lower + fuse") { FusionPasses.run(try Lowering.lower(source)) }
-        let selection = try clock.measure("select") {
+        var selection = try clock.measure("select") {
             try AlgorithmSelection.choose(&graph, batch: exampleInputs.first?.shape.first ?? 1, options: options, cache: cache,
                                           libraryKernels: { KernelBench.kernels(toolchain: toolchain, cache: cache, options: options) })
         }
+        // A forced algorithm is the caller's experiment: compiled as asked, unchecked.
+        let budget = options.precision == .bf16 && options.forcedAlgorithm == nil ? try clock.measure("bf16 accuracy") {
+            try BF16Budget.apply(&graph, selection: &selection, source: source, exampleInputs: exampleInputs, cache: cache, log: options.log)
+        } : nil
         let model = try clock.measure("plan + codegen") {
             try CodeGenerator.generate(graph, plan: MemoryPlan.plan(graph),
                                        names: .init(model: source.model, graphHash: source.graphHash, outputs: source.signature.outputs),
-                                       metadata: try metadata(source, graph: graph, selection: selection, options: options, toolchain: toolchain))
+                                       metadata: try metadata(source, graph: graph, selection: selection, options: options, toolchain: toolchain, budget: budget))
         }
         let output = options.outputPath.map { URL(fileURLWithPath: $0) }
         let build = try buildOrReuse(model, toolchain: toolchain, cache: cache, options: options, output: output, clock: &clock)
@@ -57,7 +61,7 @@ enum AOTCompiler {
     /// The library's metadata (`kiln_metadata_json`, `kiln inspect`), but for what only the
     /// code generator knows (arena, workspace and weight sizes), which it adds.
     static func metadata(_ source: CompileSource, graph: LoweredGraph, selection: AlgorithmSelection, options: AOTCompileOptions,
-                         toolchain: Toolchain) throws -> [String: Any] {
+                         toolchain: Toolchain, budget: BF16Budget? = nil) throws -> [String: Any] {
         let shapes = graph.shapes
         let outputs = zip(source.signature.outputs, graph.outputs).map { GraphInput(name: $0, shape: shapes[$1] ?? []) }
         // What the library's kernels need beyond the build's -march=native baseline, checked by aotLoad.
@@ -81,6 +85,7 @@ enum AOTCompiler {
             "flags": Toolchain.flags + toolchain.blasFlags.filter { $0.hasPrefix("-l") },
         ]
         if !needs.isEmpty { metadata["requires_cpu_features"] = needs }
+        if let budget { metadata["bf16_accuracy"] = budget.metadata }
         return metadata
     }
 

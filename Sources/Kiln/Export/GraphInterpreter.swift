@@ -2,26 +2,34 @@
 /// make, so results are bit-identical to the model's eager forward pass.
 enum GraphInterpreter {
     /// Runs `graph` on `inputs` (already checked by the guards, which bound the symbols in
-    /// `bindings`) with `constants` for the lifted parameters and buffers.
+    /// `bindings`) with `constants` for the lifted parameters and buffers. `conv`, when given,
+    /// may compute a conv2d node itself (nil: the eager kernel does): the bf16 accuracy
+    /// budget runs chosen layers on their compiled kernels this way (``BF16Budget``). `record`
+    /// sees every node's output; `resume` starts at node `from` of a run on the same inputs
+    /// whose earlier outputs `values` holds (what `record` saw), so a run that changes only
+    /// later nodes skips the rest.
     static func run(_ graph: Graph, signature: GraphSignature, constants: [String: Tensor], inputs: [Tensor],
-                    bindings: [String: Int]) throws -> [Tensor] {
-        var env: [String: Tensor] = constants
+                    bindings: [String: Int], conv: ((GraphNode, [Tensor]) throws -> Tensor?)? = nil,
+                    record: ((String, Tensor) -> Void)? = nil, resume: (from: Int, values: [String: Tensor])? = nil) throws -> [Tensor] {
+        var env: [String: Tensor] = resume?.values ?? [:]
+        env.merge(constants) { a, _ in a }
         for (spec, x) in zip(signature.inputs, inputs) { env[spec.name] = x }
         // Drop intermediates after their last use to keep peak memory down.
         var lastUse: [String: Int] = [:]
         for (i, node) in graph.nodes.enumerated() { for input in node.inputs { lastUse[input] = i } }
         let keep = Set(signature.outputs).union(constants.keys)
 
-        for (i, node) in graph.nodes.enumerated() {
+        for (i, node) in graph.nodes.enumerated() where i >= resume?.from ?? 0 {
             let args = try node.inputs.map { name -> Tensor in
                 guard let t = env[name] else { throw KilnInternalError("graph value %\(name) is undefined at node %\(node.name)") }
                 return t
             }
-            let y = try execute(node, args)
+            let y = try (node.op == .conv2d ? conv?(node, args) : nil) ?? execute(node, args)
             guard let expected = node.shape.resolved(bindings), expected == y.shape else {
                 throw KilnInternalError("node %\(node.name) produced shape \(y.shape), the graph says \(node.shape.shapeDescription) with \(bindings)")
             }
             env[node.name] = y
+            record?(node.name, y)
             for name in node.inputs where lastUse[name] == i && !keep.contains(name) { env[name] = nil }
         }
         return signature.outputs.map { env[$0]! }

@@ -52,6 +52,20 @@ import Testing
     @Test func libraryRecordsPrecisionKernelsAndNeededFeatures() throws {
         guard Self.hasBF16, let path = Self.fixtureLibrary, let fp32Path = CompileFixtures.fixtureLibrary else { return }
         let meta = try aotLoad(path).metadataJSON
+        // The accuracy budget's check ran, the library is within it, and the layers it kept in
+        // fp32 are fp32 kernels marked "accuracy".
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(meta.utf8)) as? [String: Any])
+        let budget = try #require(json["bf16_accuracy"] as? [String: Any])
+        print("ResNet-18 bf16 library: \(budget)")
+        let error = try #require(budget["error"] as? Double), all = try #require(budget["error_all_bf16"] as? Double)
+        #expect(error <= Double(BF16Budget.budget) && error <= all, "bf16_accuracy: \(budget)")
+        let moved = Set(((budget["fp32_for_accuracy"] as? [[String: Any]]) ?? []).compactMap { $0["step"] as? String })
+        #expect(moved.isEmpty == (all <= Double(BF16Budget.budget)))
+        for layer in (json["autotune"] as? [[String: Any]]) ?? [] {
+            let step = layer["step"] as? String ?? "", algorithm = ConvAlgorithm(rawValue: layer["algorithm"] as? String ?? "")
+            #expect((layer["source"] as? String == "accuracy") == moved.contains(step), "\(layer)")
+            if moved.contains(step) { #expect(algorithm?.precision == .fp32, "\(layer)") }
+        }
         #expect(meta.contains("\"precision\":\"bf16\""))
         #expect(meta.contains("\"requires_cpu_features\":[\"avx512f\",\"avx512bw\",\"avx512vl\",\"avx512_bf16\"]"))
         #expect(meta.contains("\"algorithm\":\"packed_gemm_bf16\""))

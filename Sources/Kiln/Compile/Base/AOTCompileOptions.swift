@@ -28,7 +28,9 @@ public struct AOTCompileOptions: Sendable {
     /// `KILN_KERNEL_OBJECTS`, else `kiln-kernel-objects/` beside the executable when it exists.
     public var prebuiltKernelObjects: String?
     /// The arithmetic convolutions may use: `.fp32` (default) or `.bf16` (see ``Precision``).
-    /// Part of the cache key. `.bf16` on a CPU without AVX512_BF16 throws
+    /// With `.bf16` the compile runs the program on seeded inputs in fp32 and with its bf16
+    /// kernels, and keeps layers in fp32 until the error is within budget (unless
+    /// ``forcedAlgorithm`` is set). Part of the cache key. `.bf16` on a CPU without AVX512_BF16 throws
     /// ``CompileError/missingCPUFeatures(precision:features:)`` (no silent fp32 fallback).
     public var precision: Precision
     /// Progress and the AUTOTUNE tables go here. Default: standard error.

@@ -166,4 +166,23 @@ struct AlgorithmSelection {
         let count = g.nodes.reduce(0) { n, node in if case let .conv(c) = node.op { n + c.weight.count } else { n } }
         return count * (precision == .bf16 ? 2 : 4) > llc / 2
     }
+
+    /// Moves the convolutions named in `steps` to the fp32 heuristic's kernel (the bf16
+    /// accuracy budget's choice, ``BF16Budget``), recorded with source `accuracy`.
+    static func keepFP32(_ steps: Set<String>, in g: inout LoweredGraph, selection: inout AlgorithmSelection) {
+        let shapes = g.shapes
+        for i in g.nodes.indices {
+            guard case var .conv(c) = g.nodes[i].op, steps.contains(c.fused.first ?? g.nodes[i].name) else { continue }
+            let shape = ConvShape(step: c, inputRow: shapes[c.x]?.rowShape ?? [], batch: 1)
+            c.algorithm = heuristic(shape)
+            c.largeBatch = largeBatchSwitches(shape, chosen: c.algorithm)
+            g.nodes[i].op = .conv(c)
+            for k in selection.choices.indices where selection.choices[k].step == (c.fused.first ?? g.nodes[i].name) {
+                selection.choices[k].algorithm = c.algorithm
+                selection.choices[k].source = "accuracy"
+                selection.choices[k].largeBatch = c.largeBatch.isEmpty ? nil
+                    : c.largeBatch.map { "\($0.algorithm.rawValue) from batch \($0.fromBatch)" }.joined(separator: ", ")
+            }
+        }
+    }
 }
