@@ -17,7 +17,6 @@
 #include "kiln_conv_variants.h"
 #include "kiln_gemm.h" /* kiln_gemm_uses_avx512: the kernels' one CPU switch */
 #include "kiln_act_simd.h"
-#include "kiln_ops.h" /* kiln_global_avgpool_serial */
 
 #include <string.h>
 
@@ -378,7 +377,6 @@ typedef struct {
     const kiln_conv2d_params *p;
     const float *x, *w, *bias, *residual;
     float *y;
-    float *pooled; /* (N * C) plane means of y, or NULL */
     dw_plane_fn plane;
 #if KILN_ACT_AVX512
     dw_pair_fn pair; /* NULL, or the two-planes-per-vector kernel for planes <= 8 wide */
@@ -400,14 +398,12 @@ static void dw_planes(void *vctx, size_t i0, size_t i1) {
                       ctx->bias ? ctx->bias[ca] : 0.0f, ctx->bias ? ctx->bias[cb] : 0.0f,
                       ctx->residual ? ctx->residual + i * npix : NULL, ctx->residual ? ctx->residual + (i + 1) * npix : NULL,
                       ctx->y + i * npix, ctx->y + (i + 1) * npix);
-            if (ctx->pooled) kiln_global_avgpool_serial(2, npix, ctx->y + i * npix, ctx->pooled + i);
         }
 #endif
     for (; i < i1; i++) {
         const size_t c = i % (size_t)p->c;
         ctx->plane(p, ctx->x + i * in_plane, ctx->w + c * taps, ctx->bias ? ctx->bias[c] : 0.0f,
                    ctx->residual ? ctx->residual + i * npix : NULL, ctx->y + i * npix);
-        if (ctx->pooled) kiln_global_avgpool_serial(1, npix, ctx->y + i * npix, ctx->pooled + i);
     }
 }
 
@@ -415,15 +411,7 @@ static void dw_planes(void *vctx, size_t i0, size_t i1) {
 // y: (N, C, OH, OW).
 void kiln_conv2d_depthwise(const kiln_conv2d_params *p, const float *x, const float *w,
                            const float *bias, const float *residual, float *y) {
-    kiln_conv2d_depthwise_pooled(p, x, w, bias, residual, y, NULL);
-}
-
-// The same, and pooled: (N, C) or NULL, each plane's mean of y, summed while the plane is
-// still in cache (a squeeze-excitation block's global average pool) instead of read back
-// from memory by a step of its own.
-void kiln_conv2d_depthwise_pooled(const kiln_conv2d_params *p, const float *x, const float *w,
-                                  const float *bias, const float *residual, float *y, float *pooled) {
-    dw_ctx ctx = {p, x, w, bias, residual, y, pooled, dw_pick(p)};
+    dw_ctx ctx = {p, x, w, bias, residual, y, dw_pick(p)};
     const size_t work = (size_t)p->oh * p->ow * p->kh * p->kw;
     size_t grain = work >= KILN_DW_GRAIN ? 1 : KILN_DW_GRAIN / (work ? work : 1);
 #if KILN_ACT_AVX512

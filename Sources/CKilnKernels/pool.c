@@ -341,16 +341,6 @@ void kiln_global_avgpool(size_t nc, size_t hw, const float *x, float *y) {
     kiln_parallel_for(nc, hw >= KILN_POOL_GRAIN ? 1 : KILN_POOL_GRAIN / (hw ? hw : 1), global_avg_rows, &c);
 }
 
-// The same on the calling thread only (kiln_conv2d_depthwise_pooled: each thread pools the
-// planes it just wrote).
-void kiln_global_avgpool_serial(size_t nc, size_t hw, const float *x, float *y) {
-    global_avg_ctx c = {hw, x, y, 0};
-#if KILN_POOL_AVX512
-    c.avx512 = kiln_gemm_uses_avx512();
-#endif
-    global_avg_rows(&c, 0, nc);
-}
-
 // x: (N, C, H, W), y: (N, C, OH, OW). Parallel over (n, c) planes; column bins computed once.
 // OH = OW = 1 (global pooling, e.g. every squeeze-excitation block) sums whole planes as vectors.
 void kiln_adaptive_avgpool2d(int n, int c, int h, int w, int oh, int ow,

@@ -27,11 +27,6 @@ void kiln_conv2d_direct(const kiln_conv2d_params *p, const float *x, const float
 int kiln_conv2d_depthwise_applicable(const kiln_conv2d_params *p);
 void kiln_conv2d_depthwise(const kiln_conv2d_params *p, const float *x, const float *w,
                            const float *bias, const float *residual, float *y);
-/* The same, also writing pooled (N, C): the mean of each output plane (kiln_global_avgpool's
- * sums, so bit-identical to pooling y afterwards); each plane is pooled right after it is
- * computed, while it is in cache. */
-void kiln_conv2d_depthwise_pooled(const kiln_conv2d_params *p, const float *x, const float *w,
-                                  const float *bias, const float *residual, float *y, float *pooled);
 
 /* 1x1 convolution with no padding as one sgemm per image: for stride > 1 the strided
  * input is gathered first. groups must be 1. */

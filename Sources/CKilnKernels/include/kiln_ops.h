@@ -95,8 +95,6 @@ void kiln_maxpool2d_pads(const kiln_pool2d_params *p, const float *x, float *y);
 /* x: (NC, HW) -> y: (NC): mean / max over each row. */
 void kiln_global_avgpool_ref(size_t nc, size_t hw, const float *x, float *y);
 void kiln_global_avgpool(size_t nc, size_t hw, const float *x, float *y);
-/* kiln_global_avgpool on the calling thread only, same sums. */
-void kiln_global_avgpool_serial(size_t nc, size_t hw, const float *x, float *y);
 void kiln_global_maxpool_ref(size_t nc, size_t hw, const float *x, float *y);
 void kiln_global_maxpool(size_t nc, size_t hw, const float *x, float *y);
 

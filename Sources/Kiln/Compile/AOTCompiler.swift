@@ -32,7 +32,7 @@ enum AOTCompiler {
         let selection = try clock.measure("select") {
             try AlgorithmSelection.choose(&graph, batch: exampleInputs.first?.shape.first ?? 1, options: options, cache: cache)
         }
-        graph = FusionPasses.fusePool(FusionPasses.fuseInputScale(graph))
+        graph = FusionPasses.fuseInputScale(graph)
         let model = try clock.measure("plan + codegen") {
             try CodeGenerator.generate(graph, plan: MemoryPlan.plan(graph),
                                        names: .init(model: source.model, graphHash: source.graphHash, outputs: source.signature.outputs),

@@ -106,8 +106,6 @@ enum Emitters {
                 }
                 w.line("if (" + tries.joined(separator: " && ") + ")")
                 w.line("    " + ConvShape.cCall(c.algorithm) + ";")
-            } else if let pooled = c.pooled {
-                w.line("kiln_conv2d_depthwise_pooled(&p, x, w, b, r, y, \(ctx.pointer(pooled.name)));")
             } else if let scale = c.inputScale {
                 w.line("kiln_conv2d_gemm_scaled(&p, x, \(ctx.pointer(scale)), w, b, r, y);")
             } else {

@@ -7,8 +7,7 @@ import Foundation
 /// 3. ``fuseActivation(_:)`` — `act(conv(…))` (ReLU, Clip/ReLU6, LeakyReLU, sigmoid,
 ///    hard sigmoid, HardSwish, SiLU, tanh) becomes the convolution's epilogue.
 /// A fusion applies only when the convolution's output has no other reader.
-/// ``fuseInputScale(_:)`` and ``fusePool(_:)`` run after algorithm selection, since they
-/// depend on the kernels chosen.
+/// ``fuseInputScale(_:)`` runs after algorithm selection, since it needs the packed GEMM.
 enum FusionPasses {
     static func run(_ g: LoweredGraph) -> LoweredGraph {
         fuseActivation(fuseResidualAdd(foldBatchNorm(g)))
@@ -121,27 +120,6 @@ enum FusionPasses {
             c.x = x
             c.inputScale = scale
             c.fused.insert(g.nodes[i].name, at: 0)
-            g.nodes[p].op = .conv(c)
-            g.nodes.remove(at: i)
-        }
-        return g
-    }
-
-    /// A global average pool of a depthwise convolution's output (a squeeze-excitation
-    /// block's squeeze) becomes that convolution's second output
-    /// (`kiln_conv2d_depthwise_pooled`): each plane is summed right after it is computed,
-    /// while it is in cache, instead of read back by a step of its own. The convolution keeps
-    /// its other readers; the pool must not be a graph output.
-    static func fusePool(_ graph: LoweredGraph) -> LoweredGraph {
-        var g = graph
-        var i = 0
-        while i < g.nodes.count {
-            guard case let .adaptiveAvgPool(x, 1, 1) = g.nodes[i].op, !g.outputs.contains(g.nodes[i].name),
-                  !g.outputs.contains(x), let p = g.producers[x], g.nodes[p].name == x,
-                  case var .conv(c) = g.nodes[p].op, c.algorithm == .depthwise, c.pooled == nil, c.largeBatch.isEmpty,
-                  g.nodes[p].shape.count == 4 else { i += 1; continue }
-            c.pooled = (g.nodes[i].name, g.nodes[i].shape)
-            c.fused.append(g.nodes[i].name)
             g.nodes[p].op = .conv(c)
             g.nodes.remove(at: i)
         }

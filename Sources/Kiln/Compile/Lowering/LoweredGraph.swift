@@ -10,9 +10,6 @@ struct ConvStep {
     /// squeeze-excitation `mul`; packed-GEMM pointwise layers only, see
     /// ``FusionPasses/fuseInputScale(_:)``).
     var inputScale: String?
-    /// A second output: the global average pool of this (depthwise) convolution's output,
-    /// (N, C, 1, 1), computed while each plane is in cache (``FusionPasses/fusePool(_:)``).
-    var pooled: (name: String, shape: [SymDim])?
     /// The epilogue's activation (a fused ReLU, Clip, HardSwish, SiLU, …).
     var activation: Activation = .none
     var algorithm: ConvAlgorithm = .im2colSgemm
@@ -70,12 +67,6 @@ enum LoweredOp {
     }
 
     /// Names of the values the op reads.
-    /// Values this op writes besides its own (a convolution's fused pool).
-    var extraOutputs: [String] {
-        if case .conv(let c) = self, let p = c.pooled { return [p.name] }
-        return []
-    }
-
     var inputs: [String] {
         switch self {
         case .conv(let c): [c.x] + (c.residual.map { [$0] } ?? []) + (c.inputScale.map { [$0] } ?? [])
@@ -134,10 +125,7 @@ struct LoweredGraph {
     var shapes: [String: [SymDim]] {
         var out: [String: [SymDim]] = [:]
         for i in inputs { out[i.name] = i.shape }
-        for n in nodes {
-            out[n.name] = n.shape
-            if case .conv(let c) = n.op, let p = c.pooled { out[p.name] = p.shape }
-        }
+        for n in nodes { out[n.name] = n.shape }
         return out
     }
 
@@ -149,9 +137,9 @@ struct LoweredGraph {
         return uses
     }
 
-    /// Node index by output name (a convolution's pooled second output included).
+    /// Node index by output name.
     var producers: [String: Int] {
-        Dictionary(uniqueKeysWithValues: nodes.enumerated().flatMap { i, n in [(n.name, i)] + n.op.extraOutputs.map { ($0, i) } })
+        Dictionary(uniqueKeysWithValues: nodes.enumerated().map { ($1.name, $0) })
     }
 }
 

@@ -87,17 +87,10 @@ struct MemoryPlan {
                 plan.unplannedPerRow += size
                 plan.storage[n.name] = .arena(offset: allocate(size))
             }
-            // A second output (a depthwise convolution's fused pool) is written by the same step.
-            for extra in n.op.extraOutputs {
-                let size = ((g.shapes[extra]?.rowElements ?? 0) + alignment - 1) / alignment * alignment
-                sizes[extra] = size
-                plan.unplannedPerRow += size
-                plan.storage[extra] = .arena(offset: allocate(size))
-            }
             // Ordered, not a Set: the plan (and so the library's bytes) must not depend on
             // hash-seed iteration order.
             var seen: [String] = []
-            for v in n.op.inputs + [n.name] + n.op.extraOutputs where !seen.contains(v) {
+            for v in n.op.inputs + [n.name] where !seen.contains(v) {
                 seen.append(v)
                 let r = root[v] ?? v
                 guard lastUse[r, default: i] <= i, let size = sizes[r], case .arena(let off) = plan.storage[r] else { continue }

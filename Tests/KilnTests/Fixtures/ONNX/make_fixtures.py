@@ -96,23 +96,19 @@ def se_block():
 
 
 def se_project():
-    """Two EfficientNet-style blocks: a depthwise convolution with SiLU, squeeze-excitation
-    on it, the gated output into a 1x1 projection (the compiled library pools inside the
-    depthwise step and folds each Mul into the projection's packing); the second block's
-    depthwise convolution is 5x5 stride 1, its Mul has the operands swapped, and its
-    projection adds a residual."""
+    """Two EfficientNet-style squeeze-excitation blocks whose gated output feeds a 1x1
+    projection (the compiled library folds each Mul into that convolution's packing); the
+    second multiplies with the operands swapped, and its projection adds a residual."""
     b = Builder()
     x = b.conv("input", 3, 16)
     x = b.op("Mul", [x, b.op("Sigmoid", [x])])
     ys = []
     for i, (cin, cout) in enumerate([(16, 24), (24, 24)]):
-        d = b.conv(x, cin, cin, k=3 + 2 * i, group=cin)
-        d = b.op("Mul", [d, b.op("Sigmoid", [d])])
-        s = b.op("GlobalAveragePool", [d])
+        s = b.op("GlobalAveragePool", [x])
         s = b.conv(s, cin, 4, k=1)
         s = b.op("Mul", [s, b.op("Sigmoid", [s])])
         s = b.op("Sigmoid", [b.conv(s, 4, cin, k=1)])
-        g = b.op("Mul", [d, s] if i == 0 else [s, d])
+        g = b.op("Mul", [x, s] if i == 0 else [s, x])
         y = b.bn(b.conv(g, cin, cout, k=1, bias=False), cout)
         x = y if i == 0 else b.op("Add", [y, x])
     return b.model([3, 10, 10], x)
