@@ -3,6 +3,9 @@
  */
 #include "kiln_kernels.h"
 #include "kiln_ops_internal.h"
+#include "kiln_conv_variants.h"
+
+#include <stdlib.h>
 
 /* Floor division for a possibly negative numerator (C's '/' truncates toward zero). */
 static int floor_div(int a, int b) {
@@ -72,4 +75,18 @@ void kiln_conv2d_ref(const kiln_conv2d_params *p, const float *x, const float *w
             }
         }
     }
+}
+
+// x: (N, C, H, W), scale: (N, C), w: (OC, C, KH, KW) unpacked: kiln_conv2d_ref of x * scale,
+// the oracle of kiln_conv2d_gemm_scaled.
+int kiln_conv2d_gemm_scaled_ref(const kiln_conv2d_params *p, const float *x, const float *scale, const float *w,
+                                const float *bias, const float *residual, float *y) {
+    const size_t plane = (size_t)p->h * p->w, planes = (size_t)p->n * p->c;
+    float *xs = (float *)malloc(sizeof(float) * planes * plane);
+    if (!xs) return -1;
+    for (size_t i = 0; i < planes; i++)
+        for (size_t j = 0; j < plane; j++) xs[i * plane + j] = x[i * plane + j] * scale[i];
+    kiln_conv2d_ref(p, xs, w, bias, residual, y);
+    free(xs);
+    return 0;
 }

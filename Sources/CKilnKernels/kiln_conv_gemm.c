@@ -70,7 +70,13 @@ typedef struct {
     size_t tasks;     /* images * pieces, or column blocks when grouped */
     _Atomic size_t next; /* next unclaimed task */
     float *scratch;   /* grouped: one (OC, GROUP_COLS) block per runner, else NULL */
+    const float *scale; /* (N, C) input channel scales (kiln_conv2d_gemm_scaled), or NULL */
 } conv_gemm_ctx;
+
+/* B's packer: im2col's, or the scaled pointwise one. */
+static kiln_gemm_pack_b_fn conv_packer(const conv_gemm_ctx *ctx) {
+    return ctx->scale ? kiln_gemm_pack_b_scaled : kiln_gemm_im2col_packer(ctx->p);
+}
 
 /* Columns per task when images are grouped (4 B panels: the A panels streamed per task
  * feed 192 columns instead of one image's few pixels). */
@@ -100,11 +106,11 @@ static void conv_gemm_task(const conv_gemm_ctx *ctx, size_t t, float *bpack) {
     const float *ri = ctx->residual ? ctx->residual + image * out_image + (size_t)m0 * npix + n0 : NULL;
     const float *a = ctx->packed + (size_t)m0 * k; /* m0 is a multiple of MR */
     const float *bias = ctx->bias ? ctx->bias + m0 : NULL;
-    if (is_pointwise(p)) {
+    if (is_pointwise(p) && !ctx->scale) {
         kiln_gemm(m1 - m0, n1 - n0, k, a, xi + n0, npix, yi, npix, bias, ri, npix, &p->act, bpack);
     } else {
-        kiln_gemm_im2col b = {p, xi, n0};
-        kiln_gemm_with_packer(m1 - m0, n1 - n0, k, a, kiln_gemm_im2col_packer(p), &b, yi, npix,
+        kiln_gemm_im2col b = {p, xi, n0, ctx->scale ? ctx->scale + (size_t)image * p->c : NULL};
+        kiln_gemm_with_packer(m1 - m0, n1 - n0, k, a, conv_packer(ctx), &b, yi, npix,
                               bias, ri, npix, &p->act, bpack);
     }
 }
@@ -146,8 +152,8 @@ static void conv_gemm_grouped_runner(void *vctx, size_t r0, size_t r1) {
     for (size_t t; (t = atomic_fetch_add_explicit(&ctx->next, 1, memory_order_relaxed)) < ctx->tasks;) {
         const int n0 = (int)t * GROUP_COLS;
         const int cols = total - n0 < GROUP_COLS ? total - n0 : GROUP_COLS;
-        kiln_gemm_im2col b = {p, ctx->x, n0};
-        kiln_gemm_with_packer(oc, cols, k, ctx->packed, kiln_gemm_im2col_packer(p), &b, scratch, cols,
+        kiln_gemm_im2col b = {p, ctx->x, n0, ctx->scale};
+        kiln_gemm_with_packer(oc, cols, k, ctx->packed, conv_packer(ctx), &b, scratch, cols,
                               NULL, NULL, 0, NULL, bpack);
         for (int j = 0; j < cols;) { /* one image's run of columns at a time */
             const int image = (n0 + j) / npix, pix = (n0 + j) % npix;
@@ -186,8 +192,8 @@ static void conv_gemm_ksplit_runner(void *vctx, size_t r0, size_t r1) {
         const int image = (int)(t / (size_t)ctx->pieces), piece = (int)(t % (size_t)ctx->pieces);
         const int b0 = (int)((long)piece * blocks / ctx->pieces), b1 = (int)((long)(piece + 1) * blocks / ctx->pieces);
         const int k0 = b0 * KILN_GEMM_KC, k1 = b1 * KILN_GEMM_KC < k ? b1 * KILN_GEMM_KC : k;
-        kiln_gemm_im2col b = {p, ctx->x + image * in_image, 0};
-        kiln_gemm_with_packer_range(p->oc, npix, k0, k1, k, ctx->packed, kiln_gemm_im2col_packer(p),
+        kiln_gemm_im2col b = {p, ctx->x + image * in_image, 0, ctx->scale ? ctx->scale + (size_t)image * p->c : NULL};
+        kiln_gemm_with_packer_range(p->oc, npix, k0, k1, k, ctx->packed, conv_packer(ctx),
                                     &b, ctx->scratch + t * out_image, npix, NULL, NULL, 0, NULL, bpack);
     }
 }
@@ -264,14 +270,14 @@ KILN_ACT_AVX512_FN static void matvec_panels_avx512(const conv_gemm_ctx *ctx, si
 static void conv_matvec_panels(void *vctx, size_t t0, size_t t1) { matvec_panels_avx512((const conv_gemm_ctx *)vctx, t0, t1); }
 #endif
 
-// x: (N, C, H, W), packed: kiln_conv2d_gemm_pack(w (OC, C, KH, KW)), bias: (OC) or NULL,
+// x: (N, C, H, W), scale: (N, C) or NULL (x's channels are read times it; pointwise only),
+// packed: kiln_conv2d_gemm_pack(w (OC, C, KH, KW)), bias: (OC) or NULL,
 // residual: (N, OC, OH, OW) or NULL, y: (N, OC, OH, OW).
-void kiln_conv2d_gemm(const kiln_conv2d_params *p, const float *x, const float *packed,
-                      const float *bias, const float *residual, float *y, float *workspace) {
-    (void)workspace;
+static void conv_gemm_run(const kiln_conv2d_params *p, const float *x, const float *scale, const float *packed,
+                          const float *bias, const float *residual, float *y) {
     const int npix = p->oh * p->ow, threads = kiln_get_num_threads();
 #if KILN_ACT_AVX512
-    if (npix == 1 && is_pointwise(p) && kiln_gemm_uses_avx512()) {
+    if (npix == 1 && is_pointwise(p) && !scale && kiln_gemm_uses_avx512()) {
         conv_gemm_ctx ctx = {.p = p, .x = x, .packed = packed, .bias = bias, .residual = residual, .y = y};
         const size_t panels = (size_t)(p->oc + KILN_GEMM_MR - 1) / KILN_GEMM_MR, work = (size_t)KILN_GEMM_MR * p->c;
         kiln_parallel_for((size_t)p->n * panels, work >= KILN_MATVEC_GRAIN ? 1 : KILN_MATVEC_GRAIN / (work ? work : 1),
@@ -293,7 +299,7 @@ void kiln_conv2d_gemm(const kiln_conv2d_params *p, const float *x, const float *
     const int split_m = pieces > 1 && n_panels < 2 * pieces && m_panels > n_panels;
     if (split_m) pieces = p->n == 1 ? threads : (pieces + 1) / 2;
     conv_gemm_ctx ctx = {p, x, packed, bias, residual, y, pieces, split_m,
-                         split_m ? m_panels : n_panels, (size_t)p->n * pieces, 0, NULL};
+                         split_m ? m_panels : n_panels, (size_t)p->n * pieces, 0, NULL, scale};
     /* Group images when one has fewer than four B panels with a partial last one, and the
      * batch gives every thread at least two column blocks. */
     const size_t blocks = ((size_t)p->n * npix + GROUP_COLS - 1) / GROUP_COLS;
@@ -327,4 +333,19 @@ void kiln_conv2d_gemm(const kiln_conv2d_params *p, const float *x, const float *
     }
     const size_t runners = ctx.tasks < (size_t)threads ? ctx.tasks : (size_t)threads;
     kiln_parallel_for(runners, 1, ctx.tasks == runners ? conv_gemm_static_runner : conv_gemm_runner, &ctx);
+}
+
+void kiln_conv2d_gemm(const kiln_conv2d_params *p, const float *x, const float *packed,
+                      const float *bias, const float *residual, float *y, float *workspace) {
+    (void)workspace;
+    conv_gemm_run(p, x, NULL, packed, bias, residual, y);
+}
+
+int kiln_conv2d_gemm_scaled_applicable(const kiln_conv2d_params *p) { return p->groups == 1 && is_pointwise(p); }
+
+// x: (N, C, H, W), scale: (N, C) (e.g. a squeeze-excitation gate (N, C, 1, 1)), the rest as
+// kiln_conv2d_gemm: y = conv(x * scale) with p pointwise (kiln_conv2d_gemm_scaled_applicable).
+void kiln_conv2d_gemm_scaled(const kiln_conv2d_params *p, const float *x, const float *scale, const float *packed,
+                             const float *bias, const float *residual, float *y) {
+    conv_gemm_run(p, x, scale, packed, bias, residual, y);
 }

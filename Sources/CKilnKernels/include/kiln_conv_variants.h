@@ -179,6 +179,16 @@ void kiln_conv2d_gemm_pack(const kiln_conv2d_params *p, const float *w, float *p
 size_t kiln_conv2d_gemm_workspace_size(const kiln_conv2d_params *p);
 void kiln_conv2d_gemm(const kiln_conv2d_params *p, const float *x, const float *packed,
                       const float *bias, const float *residual, float *y, float *workspace);
+/* The same product on x whose channels are scaled first, y = conv(x * scale) with scale
+ * (N, C): the multiply happens while B is packed, so a squeeze-excitation block's
+ * (N, C, H, W) * (N, C, 1, 1) needs no step of its own. Pointwise layers only (1x1, stride
+ * 1, no padding, groups 1: _applicable). Reference twin: kiln_conv2d_gemm_scaled_ref. */
+int kiln_conv2d_gemm_scaled_applicable(const kiln_conv2d_params *p);
+void kiln_conv2d_gemm_scaled(const kiln_conv2d_params *p, const float *x, const float *scale, const float *packed,
+                             const float *bias, const float *residual, float *y);
+/* kiln_conv2d_ref of x * scale (unpacked weights w (OC, C, 1, 1)); returns -1 when out of memory. */
+int kiln_conv2d_gemm_scaled_ref(const kiln_conv2d_params *p, const float *x, const float *scale, const float *w,
+                                const float *bias, const float *residual, float *y);
 
 /* Direct convolution for few input channels (kiln_conv_stem.c: a CNN's first layer, 3
  * channels): each input row split once into zero-margined phase lines (stride 2: even and

@@ -84,9 +84,14 @@ typedef struct kiln_gemm_im2col {
     const struct kiln_conv2d_params *p;
     const float *x;
     int n_offset;
+    /* (N, C) or NULL: input channel c of image i is read times scale[i * C + c] (a squeeze-
+     * excitation multiply folded into a pointwise convolution's packing). */
+    const float *scale;
 } kiln_gemm_im2col;
 /* The packer (ctx: a kiln_gemm_im2col) best suited to this CPU and geometry. */
 kiln_gemm_pack_b_fn kiln_gemm_im2col_packer(const struct kiln_conv2d_params *p);
+/* The packer for a pointwise (1x1, stride 1, unpadded) convolution whose ctx has a scale. */
+void kiln_gemm_pack_b_scaled(const void *ctx, int k0, int kc, int n0, int nc, float *dst);
 
 /* The naive reference twin: the obvious triple loop with double accumulation, a (M, K)
  * unpacked with row stride lda, same epilogue and arguments otherwise. */

@@ -6,7 +6,7 @@ import Testing
 /// batch: eager (interpreter) within 1e-4 · max|ref|, compiled within 5e-4 · max|ref|.
 @Suite struct ONNXFixtureTests {
     static let names = ["mobilenet_like", "se_block", "shuffle_unit", "mixed_ops", "upsampling", "resize_modes", "math_ops", "resize_general",
-                        "conv_transpose_shapes", "pool3d", "convnext_block", "gelu_ops", "vit_tiny", "reductions"]
+                        "conv_transpose_shapes", "pool3d", "convnext_block", "gelu_ops", "vit_tiny", "reductions", "se_project"]
 
     @Test(arguments: names)
     func eagerMatchesONNXRuntime(_ name: String) throws {
@@ -72,5 +72,25 @@ import Testing
         #expect(convs.filter { $0.activation == .clip(min: 0, max: 6) }.count == 6)
         #expect(convs.filter { $0.residual != nil }.count == 2)
         #expect(!lowered.nodes.contains { if case .batchNorm = $0.op { true } else { false } })
+    }
+
+    /// Each squeeze-excitation Mul whose product feeds a 1x1 convolution becomes part of that
+    /// convolution (`kiln_conv2d_gemm_scaled`), whichever operand the gate is; se_block's Mul
+    /// feeds a 3x3 convolution and stays a step. (Values: compiledMatchesONNXRuntime.)
+    @Test func squeezeExcitationMulIsFoldedIntoTheProjection() throws {
+        func model(_ name: String) throws -> String {
+            let program = try importONNX(ONNXFixtures.model(name), dynamicShapes: ONNXFixtures.batch)
+            let dir = CompileFixtures.scratch()
+            let out = dir.appendingPathComponent("\(name).so").path
+            _ = try aotCompile(program, exampleInputs: [Tensor.randn([1, 3, name == "se_block" ? 12 : 10, name == "se_block" ? 12 : 10], seed: 1)],
+                               options: CompileFixtures.options(out, keepSource: true))
+            return try String(contentsOf: dir.appendingPathComponent("\(name).so.src/model.c"), encoding: .utf8)
+        }
+        let projected = try model("se_project")
+        #expect(projected.components(separatedBy: "kiln_conv2d_gemm_scaled(").count - 1 == 2)
+        #expect(!projected.contains("kiln_binary("))
+        let block = try model("se_block")
+        #expect(!block.contains("kiln_conv2d_gemm_scaled("))
+        #expect(block.contains("kiln_binary("))
     }
 }

@@ -106,6 +106,8 @@ enum Emitters {
                 }
                 w.line("if (" + tries.joined(separator: " && ") + ")")
                 w.line("    " + ConvShape.cCall(c.algorithm) + ";")
+            } else if let scale = c.inputScale {
+                w.line("kiln_conv2d_gemm_scaled(&p, x, \(ctx.pointer(scale)), w, b, r, y);")
             } else {
                 w.line(ConvShape.cCall(c.algorithm) + ";")
             }

@@ -7,6 +7,7 @@ import Foundation
 /// 3. ``fuseActivation(_:)`` — `act(conv(…))` (ReLU, Clip/ReLU6, LeakyReLU, sigmoid,
 ///    hard sigmoid, HardSwish, SiLU, tanh) becomes the convolution's epilogue.
 /// A fusion applies only when the convolution's output has no other reader.
+/// ``fuseInputScale(_:)`` runs after algorithm selection, since it needs the packed GEMM.
 enum FusionPasses {
     static func run(_ g: LoweredGraph) -> LoweredGraph {
         fuseActivation(fuseResidualAdd(foldBatchNorm(g)))
@@ -88,6 +89,39 @@ enum FusionPasses {
             c.fused.append(g.nodes[i].name)
             g.nodes[p].op = .conv(c)
             replace(&g, removing: i, with: x)
+        }
+        return g
+    }
+
+    /// `conv(x * s)` with `s` (N, C, 1, 1) — a squeeze-excitation block's gate times the
+    /// depthwise output, then the projecting 1×1 — becomes one convolution that multiplies
+    /// while it packs its input (`kiln_conv2d_gemm_scaled`), so the (N, C, H, W) product is
+    /// never written and read back. Only for pointwise layers already on the fp32 packed GEMM
+    /// with no large-batch switch, and when the product has no other reader.
+    static func fuseInputScale(_ graph: LoweredGraph) -> LoweredGraph {
+        var g = graph
+        var i = 0
+        while i < g.nodes.count {
+            guard case let .tensor(t) = g.nodes[i].op, t.op == .mul, t.operands.count == 2, t.shapes.count == 2,
+                  g.useCounts[g.nodes[i].name] == 1,
+                  let p = g.nodes.indices.first(where: { j in
+                      if case let .conv(c) = g.nodes[j].op { return c.x == g.nodes[i].name } else { return false } }),
+                  case var .conv(c) = g.nodes[p].op, c.inputScale == nil, c.algorithm == .packedGemm, c.largeBatch.isEmpty,
+                  c.geometry.groups == 1, c.geometry.kernel == (1, 1), c.geometry.stride == (1, 1),
+                  c.geometry.pads == (0, 0, 0, 0), c.geometry.dilation == (1, 1) else { i += 1; continue }
+            let shape = g.nodes[i].shape
+            // Which operand is the gate: (N, C, 1, 1) against the product's own (N, C, H, W).
+            let gate = t.shapes.firstIndex { s in
+                s.count == 4 && shape.count == 4 && s[0] == shape[0] && s[1] == shape[1] && s[1].staticValue != nil
+                    && s[2] == .static(1) && s[3] == .static(1)
+            }
+            guard let gi = gate, t.shapes[1 - gi] == shape, let scale = t.operands[gi].valueName,
+                  let x = t.operands[1 - gi].valueName else { i += 1; continue }
+            c.x = x
+            c.inputScale = scale
+            c.fused.insert(g.nodes[i].name, at: 0)
+            g.nodes[p].op = .conv(c)
+            g.nodes.remove(at: i)
         }
         return g
     }

@@ -6,6 +6,10 @@ struct ConvStep {
     var geometry: Conv2dGeometry
     /// A value added in the epilogue (the fused residual `add`).
     var residual: String?
+    /// Per-image channel scales (N, C, 1, 1) the input is multiplied by first (a fused
+    /// squeeze-excitation `mul`; packed-GEMM pointwise layers only, see
+    /// ``FusionPasses/fuseInputScale(_:)``).
+    var inputScale: String?
     /// The epilogue's activation (a fused ReLU, Clip, HardSwish, SiLU, …).
     var activation: Activation = .none
     var algorithm: ConvAlgorithm = .im2colSgemm
@@ -65,7 +69,7 @@ enum LoweredOp {
     /// Names of the values the op reads.
     var inputs: [String] {
         switch self {
-        case .conv(let c): [c.x] + (c.residual.map { [$0] } ?? [])
+        case .conv(let c): [c.x] + (c.residual.map { [$0] } ?? []) + (c.inputScale.map { [$0] } ?? [])
         case .batchNorm(let x, _, _, _, _, _), .relu(let x), .flatten(let x): [x]
         case .add(let a, let b): [a, b]
         case .maxPool(let x, _, _, _, _, _), .adaptiveAvgPool(let x, _, _), .linear(let x, _, _): [x]
@@ -87,6 +91,7 @@ enum LoweredOp {
         case .conv(var c):
             c.x = r(c.x)
             c.residual = c.residual.map(r)
+            c.inputScale = c.inputScale.map(r)
             return .conv(c)
         case let .batchNorm(x, w, b, m, v, e): return .batchNorm(x: r(x), weight: w, bias: b, mean: m, variance: v, eps: e)
         case .relu(let x): return .relu(r(x))

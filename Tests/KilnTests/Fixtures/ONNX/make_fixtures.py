@@ -95,6 +95,25 @@ def se_block():
     return b.model([3, 12, 12], y)
 
 
+def se_project():
+    """Two EfficientNet-style squeeze-excitation blocks whose gated output feeds a 1x1
+    projection (the compiled library folds each Mul into that convolution's packing); the
+    second multiplies with the operands swapped, and its projection adds a residual."""
+    b = Builder()
+    x = b.conv("input", 3, 16)
+    x = b.op("Mul", [x, b.op("Sigmoid", [x])])
+    ys = []
+    for i, (cin, cout) in enumerate([(16, 24), (24, 24)]):
+        s = b.op("GlobalAveragePool", [x])
+        s = b.conv(s, cin, 4, k=1)
+        s = b.op("Mul", [s, b.op("Sigmoid", [s])])
+        s = b.op("Sigmoid", [b.conv(s, 4, cin, k=1)])
+        g = b.op("Mul", [x, s] if i == 0 else [s, x])
+        y = b.bn(b.conv(g, cin, cout, k=1, bias=False), cout)
+        x = y if i == 0 else b.op("Add", [y, x])
+    return b.model([3, 10, 10], x)
+
+
 def shuffle_unit():
     b = Builder()
     x = b.op("Relu", [b.conv("input", 3, 8)])
@@ -314,7 +333,7 @@ def main():
     for name, build in [("mobilenet_like", mobilenet_like), ("se_block", se_block), ("shuffle_unit", shuffle_unit), ("mixed_ops", mixed_ops), ("upsampling", upsampling), ("resize_modes", resize_modes),
                         ("math_ops", math_ops), ("resize_general", resize_general), ("conv_transpose_shapes", conv_transpose_shapes),
                         ("pool3d", pool3d), ("convnext_block", convnext_block), ("gelu_ops", gelu_ops),
-                        ("reductions", reductions)]:
+                        ("reductions", reductions), ("se_project", se_project)]:
         m = build()
         path = os.path.join(HERE, name + ".onnx")
         onnx.save(m, path)
