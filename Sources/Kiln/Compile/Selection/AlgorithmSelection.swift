@@ -13,6 +13,11 @@ struct AlgorithmSelection {
         /// `winograd_f2x3 from batch 2, winograd_f4x3 from batch 8`, when the step switches for
         /// larger batches.
         var largeBatch: String?
+
+        /// `c`'s switches in ``largeBatch``'s words, nil when it has none.
+        static func largeBatchText(_ c: ConvStep) -> String? {
+            c.largeBatch.isEmpty ? nil : c.largeBatch.map { "\($0.algorithm.rawValue) from batch \($0.fromBatch)" }.joined(separator: ", ")
+        }
     }
     var choices: [Choice] = []
     var tables: [String] = []
@@ -146,8 +151,7 @@ struct AlgorithmSelection {
             }
             g.nodes[i].op = .conv(c)
             sel.choices.append(Choice(step: c.fused.first ?? g.nodes[i].name, algorithm: c.algorithm, shape: shape.description, source: source,
-                                      largeBatch: c.largeBatch.isEmpty ? nil
-                                          : c.largeBatch.map { "\($0.algorithm.rawValue) from batch \($0.fromBatch)" }.joined(separator: ", ")))
+                                      largeBatch: Choice.largeBatchText(c)))
         }
         if let tuner { sel.tables = tuner.tables; tuner.finish() }
         if sel.cachedWinners > 0 {
@@ -180,8 +184,7 @@ struct AlgorithmSelection {
             for k in selection.choices.indices where selection.choices[k].step == (c.fused.first ?? g.nodes[i].name) {
                 selection.choices[k].algorithm = c.algorithm
                 selection.choices[k].source = "accuracy"
-                selection.choices[k].largeBatch = c.largeBatch.isEmpty ? nil
-                    : c.largeBatch.map { "\($0.algorithm.rawValue) from batch \($0.fromBatch)" }.joined(separator: ", ")
+                selection.choices[k].largeBatch = Choice.largeBatchText(c)
             }
         }
     }

@@ -2,8 +2,8 @@ import Foundation
 
 /// The bf16 accuracy budget: after kernel selection, a `.bf16` compile runs the program on
 /// seeded inputs twice in-process — every convolution in fp32 (the eager kernels), and every
-/// convolution the selection gave a bf16 kernel on that very kernel (``ConvShape/run``, the
-/// code the library calls) — and when the outputs differ by more than ``budget`` · max |fp32
+/// convolution the selection gave a bf16 kernel on that kernel (``ConvShape/run``, the
+/// library's kernel source built in-process) — and when the outputs differ by more than ``budget`` · max |fp32
 /// output|, keeps in fp32 the layers that contribute most until the whole network is within
 /// it. Each layer's contribution e is measured alone (only that layer in bf16); rounding errors
 /// of different layers are independent, so they add in quadrature, and the layers are moved

@@ -2,9 +2,10 @@ import Foundation
 
 /// Runs a program in-process on seeded inputs with chosen convolutions on their bf16 kernels
 /// (``BF16Budget``): the graph interpreter computes every other node (and every other
-/// convolution, in fp32), and a convolution named in `bf16` runs the library's own kernel for
-/// its algorithm on its unfolded weights and bias (``ConvShape/run``), so the check sees the
-/// kernel's rounding, Winograd transforms included.
+/// convolution, in fp32), and a convolution named in `bf16` runs its algorithm's kernel
+/// in-process (``ConvShape/run``: Kiln's own build of the library's kernel source) on its
+/// unfolded weights and bias, so the check sees the kernel's rounding, Winograd transforms
+/// included.
 struct BF16Check {
     let source: CompileSource
     let inputs: [Tensor]
