@@ -70,7 +70,12 @@ def parse_args():
     p.add_argument("--json", action="store_true", help="print one JSON object instead of Markdown")
     p.add_argument("--write-readme", action="store_true",
                    help="replace the table between <!-- bench:begin --> and <!-- bench:end --> in README.md")
-    return p.parse_args()
+    args = p.parse_args()
+    if args.write_readme and args.onnx:
+        # The README's bench block is ResNet-18's table; an --onnx run would replace it.
+        p.error("--write-readme writes the ResNet-18 table between the README's bench markers; "
+                "for --onnx, copy the printed table into README \"ONNX import\" by hand")
+    return args
 
 
 def resolve_weights(args, tmp):
@@ -251,7 +256,7 @@ def assemble(args, kiln, batches, label, ort_version, ort, ov, ov_main, torch_ve
         "fma_peak": k.get("fma_peak"), "kiln_version": k.get("kiln_version"), "onnxruntime": ort_version,
         "openvino": ov and ov.version, "openvino_precisions": ov and ov.precisions, "pytorch": torch_version,
         "python": platform.python_version(), "weights": label, "max_relative_diff": errors, "rows": rows, "kiln": kiln,
-        "targets": targets(args.model if not args.onnx else None, kiln, rows),
+        "targets": targets(os.path.basename(args.onnx) if args.onnx else args.model, kiln, rows, onnx=bool(args.onnx)),
     }
 
 
