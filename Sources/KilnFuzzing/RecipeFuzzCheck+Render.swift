@@ -52,12 +52,26 @@ extension RecipeFuzzCheck {
     /// The text HTML shows: tags dropped (the highlighter escapes every `<` of the code), the
     /// four entities it writes decoded.
     static func visibleText(_ html: String) -> String {
-        var text = "", inTag = false
-        for c in html {
-            if c == "<" { inTag = true } else if c == ">" && inTag { inTag = false } else if !inTag { text.append(c) }
+        // Unicode scalars, not Characters, as an HTML parser reads: a combining mark right after
+        // a tag's ">" or an entity's ";" (code starting with U+0742) would otherwise fuse with it
+        // into one Character, and the tag or entity would not end there.
+        let entities: [(name: [Unicode.Scalar], text: Unicode.Scalar)] =
+            [("lt;", "<"), ("gt;", ">"), ("quot;", "\""), ("amp;", "&")].map { (Array($0.0.unicodeScalars), $0.1) }
+        let scalars = Array(html.unicodeScalars)
+        var text = String.UnicodeScalarView(), inTag = false, i = 0
+        while i < scalars.count {
+            let c = scalars[i]
+            i += 1
+            if inTag { inTag = c != ">"; continue }
+            if c == "<" { inTag = true; continue }
+            if c == "&", let e = entities.first(where: { scalars[i...].starts(with: $0.name) }) {
+                text.append(e.text)
+                i += e.name.count
+                continue
+            }
+            text.append(c)
         }
-        return text.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
-            .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&amp;", with: "&")
+        return String(text)
     }
 
     /// `code` without the characters HTML cannot show (``Markup``'s rule: controls other than

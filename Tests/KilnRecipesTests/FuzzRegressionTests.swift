@@ -24,6 +24,13 @@ import Testing
         }
     }
 
+    /// The highlighted-code check reads HTML by Unicode scalars: a combining mark right after a
+    /// tag's `>` or an entity's `;` ends neither for a String's Characters.
+    @Test func visibleTextReadsScalarsNotCharacters() {
+        #expect(RecipeFuzzCheck.visibleText("<span class=\"str\">&quot;a&quot;</span>\u{0742}b") == "\"a\"\u{0742}b")
+        #expect(RecipeFuzzCheck.visibleText("&lt;\u{0301}x&amp;lt;") == "<\u{0301}x&lt;")
+    }
+
     @Test func invariantsCatchABrokenPlan() throws {
         let good = try Recipe(path: "recipes/x.md", source: "# X\n\n```swift\nprint(1)\n```\n")
         #expect(RecipeFuzzCheck.violations(in: good).isEmpty)
