@@ -172,9 +172,14 @@ def paired_rounds(args, engines, batches, placement=None):
     return out
 
 
+def round_ratios(rounds, num, den):
+    """num/den in each round that timed both."""
+    return [p[num] / p[den] for p in rounds if p.get(num) and p.get(den)]
+
+
 def median_ratio(rounds, num, den):
     """The median over rounds of num/den, or None when either was not timed."""
-    vals = [p[num] / p[den] for p in rounds if p.get(num) and p.get(den)]
+    vals = round_ratios(rounds, num, den)
     return float(np.median(vals)) if vals else None
 
 

@@ -3,6 +3,8 @@ block it replaces."""
 import os
 import sys
 
+from peers_engines import round_ratios
+
 def targets(model, kiln, rows, onnx=False):
     """The issues' targets, each with its measured value and PASS/MISS: compiled ResNet18's
     (issue 13), or for an --onnx model compiled Kiln <= 0.9x ONNX Runtime per batch (issue 11)."""
@@ -24,7 +26,7 @@ def targets(model, kiln, rows, onnx=False):
                     "miss_by": None if value is None or ok(value) else how_far(value), "rounds": spread})
 
     def per_round(r, num, den):
-        return [p[num] / p[den] for p in (r or {}).get("rounds") or [] if p.get(num) and p.get(den)]
+        return round_ratios((r or {}).get("rounds") or [], num, den)
 
     if onnx:
         for b, r in sorted(by_batch.items()):
