@@ -326,7 +326,17 @@ static void conv_gemm_run(const kiln_conv2d_params *p, const float *x, const flo
      * for the output-channel split; 256->512 to 7x7, 12 K blocks, 0.57-0.59 against 0.61-0.77
      * in four pieces; 512->512 at 7x7, 24 K blocks, 1.18-1.22 against 1.23-1.26). */
     const int kpieces = threads, kblocks = (gemm_k(p) + KILN_GEMM_KC - 1) / KILN_GEMM_KC;
-    if (split_m && threads > 1 && kblocks >= 2 * kpieces) {
+    /* Batch 1 also splits K when it is at least twice the output channels over more than one
+     * B panel of pixels: the 14x14 projections after a depthwise layer (MobileNetV2's 384->64
+     * and 576->96, EfficientNet's 480->80). The depthwise layer gave each thread half the
+     * channels, so each thread now packs only the channels it computed, where an output-channel
+     * split has every thread pack all of them, half from the other core; the parts summed are
+     * small (K >= 2 OC). Two libraries alternating, batch 1: MobileNetV2 0.92-0.94x with the
+     * vCPUs far apart (core round trip ~320 ns), 0.98-1.00x near; EfficientNet-B0 0.96-0.97x
+     * and 0.99-1.02x. Not at 7x7 (49 pixels): there 320->1280 took 0.32 ms as a K split
+     * against 0.24. */
+    const int short_k_split = p->n == 1 && kblocks >= 2 && gemm_k(p) >= 2 * p->oc && npix > KILN_GEMM_NR + 1;
+    if (split_m && threads > 1 && (kblocks >= 2 * kpieces || short_k_split)) {
         ctx.scratch = malloc(sizeof(float) * (size_t)p->n * kpieces * p->oc * npix);
         if (ctx.scratch) { /* else: fall back to the output-channel split */
             ctx.pieces = kpieces;

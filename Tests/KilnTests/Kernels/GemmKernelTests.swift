@@ -195,6 +195,9 @@ import Testing
             // threads K is cut into equal shares, not whole blocks (ReLU6 epilogue).
             ConvKernelTests.params(n: 1, c: 960, h: 7, w: 7, oc: 40, k: (1, 1),
                                    act: kiln_act(kind: Int32(KILN_ACT_CLIP.rawValue), a: 0, b: 6)),
+            // Batch 1, a 14x14 1x1 with K >= 2 OC over two KC blocks (MobileNetV2's 384->64):
+            // K split on two threads, though K has fewer than four blocks.
+            ConvKernelTests.params(n: 1, c: 384, h: 14, w: 14, oc: 64, k: (1, 1)),
             // Inputs over 4 MB: the packer prefetches each next panel's input (stride 2 and 1).
             ConvKernelTests.params(n: 4, c: 64, h: 72, w: 70, oc: 24, k: (3, 3), stride: (2, 2), pad: (1, 1), relu: true),
             ConvKernelTests.params(n: 2, c: 48, h: 110, w: 106, oc: 16, k: (3, 3), pad: (1, 1)),
