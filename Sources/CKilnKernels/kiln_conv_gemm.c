@@ -21,9 +21,11 @@
  *     the images' pixels into shared column blocks, so each B panel is full (27-32 ms
  *     per layer4 3x3 at batch 32 on 2 threads, against 43 ms without grouping);
  *   - an output-channel split with long K (at least two KC blocks per piece, one piece per
- *     thread) splits K instead, and sums the parts, so every thread streams a share of the
- *     weights and packs only its share of the B panels (1.23 ms per layer4 3x3 at batch 1
- *     against 1.64 ms, with the one-column edge kernel of kiln_gemm.c).
+ *     thread; at batch 1 also K >= 2 OC over more than one B panel, the 14x14 projections
+ *     after a depthwise layer) splits K into equal shares instead, and sums the parts, so
+ *     every thread streams a share of the weights and packs only its share of the B panels
+ *     (1.23 ms per layer4 3x3 at batch 1 against 1.64 ms, with the one-column edge kernel of
+ *     kiln_gemm.c).
  */
 #include "kiln_conv_variants.h"
 #include "kiln_gemm.h"
