@@ -200,9 +200,15 @@ static void conv_gemm_ksplit_runner(void *vctx, size_t r0, size_t r1) {
     for (size_t t; (t = atomic_fetch_add_explicit(&ctx->next, 1, memory_order_relaxed)) < ctx->tasks;) {
         const int image = (int)(t / (size_t)ctx->pieces), piece = (int)(t % (size_t)ctx->pieces);
         const int k0 = ksplit_start(k, piece, ctx->pieces), k1 = ksplit_start(k, piece + 1, ctx->pieces);
+        float *part = ctx->scratch + t * out_image;
+        if (is_pointwise(p) && !ctx->scale) {
+            kiln_gemm_range(p->oc, npix, k0, k1, k, ctx->packed, ctx->x + image * in_image, npix, part, npix, NULL,
+                            NULL, 0, NULL, bpack);
+            continue;
+        }
         kiln_gemm_im2col b = {p, ctx->x + image * in_image, 0, ctx->scale ? ctx->scale + (size_t)image * p->c : NULL};
         kiln_gemm_with_packer_range(p->oc, npix, k0, k1, k, ctx->packed, conv_packer(ctx),
-                                    &b, ctx->scratch + t * out_image, npix, NULL, NULL, 0, NULL, bpack);
+                                    &b, part, npix, NULL, NULL, 0, NULL, bpack);
     }
 }
 

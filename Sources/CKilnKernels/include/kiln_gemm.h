@@ -58,6 +58,13 @@ void kiln_gemm(int m, int n, int k, const float *a_packed, const float *b, int l
                float *c, int ldc, const float *bias, const float *residual, int ldr,
                const kiln_act *act, float *workspace);
 
+/* The part of that product over K columns [k0, k1) of a packed A of k_total columns (b's row
+ * 0 is K column 0). On AVX-512 the full 48-column panels read B in place, unpacked (the rest,
+ * and other CPUs, pack it). */
+void kiln_gemm_range(int m, int n, int k0, int k1, int k_total, const float *a_packed, const float *b, int ldb,
+                     float *c, int ldc, const float *bias, const float *residual, int ldr,
+                     const kiln_act *act, float *workspace);
+
 /* The same product with B supplied by a packing callback instead of a matrix (used to fuse
  * im2col into the packing: the column matrix is never materialised).
  * pack_b(ctx, k0, kc, n0, nc, dst) must write dst[kk*NR + j] = B(k0 + kk, n0 + j) for

@@ -80,7 +80,9 @@ import Testing
     /// Short K (kc <= KC / 4), where the GEMM packs a group of B panels and runs each A panel
     /// across the group: groups cut by the NC block (M = 300) and by the matrix's end, a
     /// partial last panel after them, rows not a multiple of MR, and a short last K block
-    /// after full ones (it adds to C); every epilogue, both microkernels.
+    /// after full ones (it adds to C); every epilogue, both microkernels. On AVX-512,
+    /// kiln_gemm reads a B matrix in place, so the groups are reached there through
+    /// convolutions whose B is gathered (3x3 with few channels, a strided 1x1).
     @Test func shortKGroupsMatchReference() {
         defer { kiln_gemm_force_portable(0) }
         let (nr, kc) = (Self.nr, Self.kc)
@@ -99,7 +101,51 @@ import Testing
                 }
             }
         }
-        #expect(cases >= shapes.count * 4)
+        let convs = [
+            ConvKernelTests.params(n: 1, c: 2, h: 20, w: 30, oc: 40, k: (3, 3), pad: (1, 1), relu: true),
+            ConvKernelTests.params(n: 2, c: 16, h: 40, w: 40, oc: 13, k: (1, 1), stride: (2, 2)),
+            ConvKernelTests.params(n: 1, c: 5, h: 31, w: 33, oc: 21, k: (3, 3), relu: true),
+        ]
+        for (path, portable) in Self.paths {
+            kiln_gemm_force_portable(portable)
+            for (i, p) in convs.enumerated() {
+                var p = p
+                guard kiln_conv2d_init(&p) == 0 else { failures.append("conv \(i) rejected by init"); continue }
+                cases += 1
+                if let f = Self.checkConv(p, bias: true, residual: i % 2 == 0, seed: 950 + i, path: path) { failures.append(f) }
+            }
+        }
+        #expect(cases >= shapes.count * 4 + convs.count)
+        KernelCheck.record(failures)
+    }
+
+    /// kiln_gemm_range over [0, k1) plus [k1, k) is the whole product (the K split of the
+    /// 1x1 convolutions): panels read in place on AVX-512, a packed tail of 16 and 1 columns.
+    @Test func kRangesSumToTheProduct() {
+        defer { kiln_gemm_force_portable(0) }
+        let nr = Self.nr
+        var failures: [String] = []
+        for (path, portable) in Self.paths {
+            kiln_gemm_force_portable(portable)
+            for (m, n, k, k1) in [(24, 3 * nr + 16, 144, 64), (13, nr + 1, 400, 208), (64, 2 * nr, 384, 192)] {
+                let ldb = n + 3
+                let a = KernelCheck.inputs(m * k, seed: m), b = KernelCheck.inputs(k * ldb, seed: n)
+                var packed = KernelCheck.guarded(kiln_gemm_packed_a_size(Int32(m), Int32(k)))
+                kiln_gemm_pack_a(Int32(m), Int32(k), a, Int32(k), &packed)
+                var ws = KernelCheck.guarded(kiln_gemm_workspace_size(Int32(m), Int32(n), Int32(k)))
+                var lo = [Float](repeating: .nan, count: m * n), hi = lo, ref = lo
+                kiln_gemm_range(Int32(m), Int32(n), 0, Int32(k1), Int32(k), packed, b, Int32(ldb), &lo, Int32(n), nil, nil, 0,
+                                nil, &ws)
+                kiln_gemm_range(Int32(m), Int32(n), Int32(k1), Int32(k), Int32(k), packed, b, Int32(ldb), &hi, Int32(n), nil,
+                                nil, 0, nil, &ws)
+                kiln_gemm_ref(Int32(m), Int32(n), Int32(k), a, Int32(k), b, Int32(ldb), &ref, Int32(n), nil, nil, 0, nil)
+                let sum = zip(lo, hi).map { $0 + $1 }
+                if let f = KernelCheck.mismatch(sum, ref, count: m * n,
+                                                params: "gemm_range[\(path)] m=\(m) n=\(n) k=\(k) split at \(k1)") {
+                    failures.append(f)
+                }
+            }
+        }
         KernelCheck.record(failures)
     }
 
