@@ -356,9 +356,11 @@ int32_t kiln_run(kiln_model *m, const kiln_tensor *inputs, int32_t num_inputs,
         }
         out_ptrs[o] = t->data;
     }
-    /* Split batches: one batch-1 arena per thread, 64-byte aligned each. */
+    /* Split batches: one batch-1 arena per thread, 64-byte aligned each. One thread splits
+     * too: image by image, the activations stay in cache (MobileNetV2 batch 16 on one thread:
+     * the whole batch through each step took 1.28x ONNX Runtime's time). */
     const int threads = kiln_get_num_threads();
-    const int split = m->split_batch && batch > 1 && threads > 1;
+    const int split = m->split_batch && batch > 1;
     const size_t runners = split ? (size_t)(batch < threads ? batch : threads) : 1;
     const size_t stride = (G->arena_per_row + G->arena_fixed + 15) / 16 * 16;
     const size_t floats = split ? runners * stride : G->arena_per_row * (size_t)batch + G->arena_fixed;
