@@ -188,7 +188,7 @@ KILN_AVX512 static inline void column_store(__m256 acc, float *c, int ldc, int r
     }
 }
 
-// col (1 with np = 1, nv = NV; bcol: its packed panel, value k at bcol[k * NR]): also the
+// col (1 with np = 1, nv = NV; bcol: its packed panel or B in place, value k at bcol[k * b_stride]): also the
 // matrix's single last column (N = 48 + 1: ResNet's 7x7 layers, and the 49 Winograd tiles of
 // its 14x14 and 28x28 layers at batch 1) in the same pass over A, one ymm FMA per k beside the
 // tile's 24, where a separate column pass would read the A block a second time.
@@ -220,7 +220,7 @@ tile_avx512(const int np, const int nv, const int col, int kc, const float *a, s
 #pragma GCC unroll 4
             for (int v = 0; v < nv; v++) acc[i][v] = _mm512_fmadd_ps(av, bv[v], acc[i][v]);
         }
-        if (col) cacc = _mm256_fmadd_ps(_mm256_loadu_ps(a), _mm256_set1_ps(bcol[(size_t)kk * NR]), cacc);
+        if (col) cacc = _mm256_fmadd_ps(_mm256_loadu_ps(a), _mm256_set1_ps(bcol[(size_t)kk * b_stride]), cacc);
     }
     kiln_tile_store_avx512(np * MR, nv, acc, c, ldc, mr, nr, e);
     if (col)
@@ -292,6 +292,12 @@ KILN_AVX512 static void tile49_avx512(int kc, const float *a, const float *b, co
 KILN_AVX512 static void direct_tile_avx512(int kc, const float *a, const float *b, size_t ldb, float *c, int ldc,
                                            int mr, const tile_epilogue *e) {
     tile_avx512(1, NV, 0, kc, a, 0, b, ldb, NULL, c, ldc, mr, NR, e);
+}
+
+// The same with the single column after the tile (B's last, N = 48 + 1), in place too.
+KILN_AVX512 static void direct_tile49_avx512(int kc, const float *a, const float *b, size_t ldb, float *c, int ldc,
+                                             int mr, const tile_epilogue *e) {
+    tile_avx512(1, NV, 1, kc, a, 0, b, ldb, b + NR, c, ldc, mr, NR, e);
 }
 
 KILN_AVX512 static void microkernel_avx512(int kc, const float *a, size_t a_stride, int np,
@@ -472,15 +478,21 @@ KILN_AVX512 static int gemm_in_place(int m, int n, int k0, int k1, int k_total, 
     tile_epilogue e = kiln_tile_epilogue(0, k, k, act, ldr);
     b += (size_t)k0 * ldb;
     a_packed += (size_t)k0 * MR;
+    /* N = 48j + 1 (49: 7x7 layers, Winograd's 7x7 tiles): the last column joins the last
+     * panel's tiles, one pass over A instead of a second one for the column. */
+    const int fused = n % NR == 1 && full > 0;
     for (int jr = 0; jr < full; jr += NR)
         for (int ip = 0; ip < panels; ip++) {
             const int row = ip * MR;
             e.bias = bias ? bias + row : NULL;
             e.residual = residual ? residual + (size_t)row * ldr + jr : NULL;
-            direct_tile_avx512(k, a_packed + (size_t)row * k_total, b + jr, (size_t)ldb, c + (size_t)row * ldc + jr,
-                               ldc, m - row < MR ? m - row : MR, &e);
+            const float *ar = a_packed + (size_t)row * k_total;
+            float *cr = c + (size_t)row * ldc + jr;
+            const int mr = m - row < MR ? m - row : MR;
+            if (fused && jr + NR == full) direct_tile49_avx512(k, ar, b + jr, (size_t)ldb, cr, ldc, mr, &e);
+            else direct_tile_avx512(k, ar, b + jr, (size_t)ldb, cr, ldc, mr, &e);
         }
-    return full;
+    return fused ? n : full;
 }
 #endif
 
