@@ -11,7 +11,8 @@
  *       (short K blocks: a group of B panels packed at once, each A panel across the group)
  * That nest serves B produced by a packer (im2col). A B matrix already in memory (kiln_gemm,
  * kiln_gemm_range: 1x1 convolutions, Winograd's products) is read in place by the AVX-512
- * tile instead, over all of K per tile (gemm_in_place); only its last partial panel is packed.
+ * tile instead, over all of K per tile (gemm_in_place); a partial last panel is spread over
+ * the first panels as one extra column each where it fits, else packed.
  * The microkernel keeps the 8 x 48 tile of C in 24 zmm registers, broadcasts one A value
  * per row and loads three vectors of B per k (8 x 48 measured faster than 14 x 32, 12 x 32
  * and 6 x 64 on Zen 5, and wastes no rows on ResNet's channel counts). The first K block
@@ -463,9 +464,9 @@ void kiln_gemm_with_packer(int m, int n, int k, const float *a_packed,
 }
 
 #ifdef KILN_GEMM_HAVE_AVX512
-// The full NR-column panels of c (M, N) = a_packed[:, k0:k1] . b[k0:k1, :] with B read in
-// place: per panel, each A panel's tile runs over all of K in registers. Returns the columns
-// done. Why not pack B: a B matrix in memory needs no gathering, and its panels are used by
+// The column panels of c (M, N) = a_packed[:, k0:k1] . b[k0:k1, :] with B read in place: per
+// panel, each A panel's tile runs over all of K in registers. Returns the columns done (the
+// rest, a partial panel, is left to the packed path). Why not pack B: a B matrix in memory needs no gathering, and its panels are used by
 // few A panels in the 1x1 layers (2-4 in MobileNetV2's projections), so the packing copy
 // cost as much as it saved; read in place, three rows of 48 floats per k stay in L1/L2 across
 // the A panels. K is not blocked, so C is written once with its epilogue. One thread, hot
@@ -478,10 +479,15 @@ KILN_AVX512 static int gemm_in_place(int m, int n, int k0, int k1, int k_total, 
     tile_epilogue e = kiln_tile_epilogue(0, k, k, act, ldr);
     b += (size_t)k0 * ldb;
     a_packed += (size_t)k0 * MR;
-    /* N = 48j + 1 (49: 7x7 layers, Winograd's 7x7 tiles): the last column joins the last
-     * panel's tiles, one pass over A instead of a second one for the column. */
-    const int fused = n % NR == 1 && full > 0;
-    for (int jr = 0; jr < full; jr += NR)
+    /* N = 48j + r with 0 < r <= j (49 at 7x7, 196 = 4 * 49 at 14x14, 784 = 16 * 49 at 28x28,
+     * 48j + 16 at 56x56 and 112x112): the first r column panels take one more column each,
+     * computed inside their tiles (tile49), so no partial panel is left for a second pass
+     * over A with the narrow or packed kernels. Not for short K (< 64), where the unaligned
+     * rows of the wider panels cost more than the pass saves (one thread, hot caches, GFLOP/s:
+     * 96x196x576 108 -> 115, 384x196x64 103 -> 106, but 192x784x32 104 -> 96). */
+    const int wide = k >= 64 && n > full && n - full <= full / NR ? n - full : 0;
+    for (int g = 0, jr = 0; jr + NR <= n && (wide || jr < full); g++) {
+        const int extra = g < wide;
         for (int ip = 0; ip < panels; ip++) {
             const int row = ip * MR;
             e.bias = bias ? bias + row : NULL;
@@ -489,10 +495,12 @@ KILN_AVX512 static int gemm_in_place(int m, int n, int k0, int k1, int k_total, 
             const float *ar = a_packed + (size_t)row * k_total;
             float *cr = c + (size_t)row * ldc + jr;
             const int mr = m - row < MR ? m - row : MR;
-            if (fused && jr + NR == full) direct_tile49_avx512(k, ar, b + jr, (size_t)ldb, cr, ldc, mr, &e);
+            if (extra) direct_tile49_avx512(k, ar, b + jr, (size_t)ldb, cr, ldc, mr, &e);
             else direct_tile_avx512(k, ar, b + jr, (size_t)ldb, cr, ldc, mr, &e);
         }
-    return fused ? n : full;
+        jr += NR + extra;
+    }
+    return wide ? n : full;
 }
 #endif
 

@@ -64,9 +64,11 @@ import Testing
             } } }
             // Larger shapes: several MC, NC and K blocks, and an empty K (just the epilogue);
             // N = NR + 1 with the fused last column across K blocks, and with an NC block of
-            // one panel (M = 1400), where the column cannot join it.
+            // one panel (M = 1400), where the column cannot join it; N = j NR + r with r <= j
+            // (14x14 = 4 * 49, 28x28 = 16 * 49, and r < j), where the first r panels of the
+            // in-place GEMM are one column wider (K >= 64; with K = 32 the tail is packed).
             for (m, n, k) in [(300, 130, 600), (300, 500, 200), (64, 1100, 70), (5, 3, 0), (300, nr + 1, 2 * kc + 5),
-                              (1400, nr + 1, 20)] {
+                              (1400, nr + 1, 20), (24, 4 * nr + 4, 576), (16, 16 * nr + 16, 64), (70, 3 * nr + 2, 80), (16, 4 * nr + 4, 32)] {
                 for epi in [0, 7] {
                     if let f = Self.check(m: m, n: n, k: k, pads: (2, 3, 4), bias: epi != 0, residual: epi != 0, relu: epi != 0,
                                           seed: m + n + epi, path: path) { failures.append(f) }
