@@ -466,12 +466,13 @@ void kiln_gemm_with_packer(int m, int n, int k, const float *a_packed,
 #ifdef KILN_GEMM_HAVE_AVX512
 // The column panels of c (M, N) = a_packed[:, k0:k1] . b[k0:k1, :] with B read in place: per
 // panel, each A panel's tile runs over all of K in registers. Returns the columns done (the
-// rest, a partial panel, is left to the packed path). Why not pack B: a B matrix in memory needs no gathering, and its panels are used by
-// few A panels in the 1x1 layers (2-4 in MobileNetV2's projections), so the packing copy
-// cost as much as it saved; read in place, three rows of 48 floats per k stay in L1/L2 across
-// the A panels. K is not blocked, so C is written once with its epilogue. One thread, hot
-// caches, GFLOP/s packed -> in place: 16x12544x32 (M x N x K) 76 -> 99, 24x3136x144 89 -> 110,
-// 96x196x576 101 -> 108, 576x196x96 101 -> 104, 1280x49x320 101 -> 105, 160x49x960 108 -> 104.
+// rest, a partial panel, is left to the packed path). Why not pack B: a B matrix in memory
+// needs no gathering, and its panels are used by few A panels in the 1x1 layers (2-4 in
+// MobileNetV2's projections), so the packing copy cost as much as it saved; read in place,
+// three rows of 48 floats per k stay in L1/L2 across the A panels. K is not blocked, so C is
+// written once with its epilogue. One thread, hot caches, GFLOP/s packed -> in place (M x N x
+// K): 16x12544x32 76 -> 99, 24x3136x144 89 -> 110, 96x196x576 101 -> 108 (115 with the wider
+// panels below), 576x196x96 101 -> 104, 1280x49x320 101 -> 109-111, 160x49x960 108 -> 110-113.
 KILN_AVX512 static int gemm_in_place(int m, int n, int k0, int k1, int k_total, const float *a_packed, const float *b,
                                      int ldb, float *c, int ldc, const float *bias, const float *residual, int ldr,
                                      const kiln_act *act) {
