@@ -23,7 +23,7 @@
  *   - an output-channel split with long K (at least two KC blocks per piece, one piece per
  *     thread; at batch 1 also K >= 2 OC over more than one B panel, the 14x14 projections
  *     after a depthwise layer) splits K into equal shares instead, and sums the parts, so
- *     every thread streams a share of the weights and packs only its share of the B panels
+ *     every thread streams a share of the weights and reads or packs only its share of B
  *     (1.23 ms per layer4 3x3 at batch 1 against 1.64 ms, with the one-column edge kernel of
  *     kiln_gemm.c).
  */
@@ -204,11 +204,11 @@ static void conv_gemm_ksplit_runner(void *vctx, size_t r0, size_t r1) {
         if (is_pointwise(p) && !ctx->scale) {
             kiln_gemm_range(p->oc, npix, k0, k1, k, ctx->packed, ctx->x + image * in_image, npix, part, npix, NULL,
                             NULL, 0, NULL, bpack);
-            continue;
+        } else {
+            kiln_gemm_im2col b = {p, ctx->x + image * in_image, 0, ctx->scale ? ctx->scale + (size_t)image * p->c : NULL};
+            kiln_gemm_with_packer_range(p->oc, npix, k0, k1, k, ctx->packed, conv_packer(ctx),
+                                        &b, part, npix, NULL, NULL, 0, NULL, bpack);
         }
-        kiln_gemm_im2col b = {p, ctx->x + image * in_image, 0, ctx->scale ? ctx->scale + (size_t)image * p->c : NULL};
-        kiln_gemm_with_packer_range(p->oc, npix, k0, k1, k, ctx->packed, conv_packer(ctx),
-                                    &b, part, npix, NULL, NULL, 0, NULL, bpack);
     }
 }
 
@@ -337,9 +337,10 @@ static void conv_gemm_run(const kiln_conv2d_params *p, const float *x, const flo
     /* Batch 1 also splits K when it is at least twice the output channels over more than one
      * B panel of pixels: the 14x14 projections after a depthwise layer (MobileNetV2's 384->64
      * and 576->96, EfficientNet's 480->80). The depthwise layer gave each thread half the
-     * channels, so each thread now packs only the channels it computed, where an output-channel
-     * split has every thread pack all of them, half from the other core; the parts summed are
-     * small (K >= 2 OC). Two libraries alternating, batch 1: MobileNetV2 0.92-0.94x with the
+     * channels, so each thread reads only the channels it computed, where an output-channel
+     * split has every thread read all of them, half from the other core; the parts summed are
+     * small (K >= 2 OC). Still 1.02-1.04x faster for MobileNetV2 than the output-channel split
+     * once B was read in place instead of packed. Two libraries alternating, batch 1: MobileNetV2 0.92-0.94x with the
      * vCPUs far apart (core round trip ~320 ns), 0.98-1.00x near; EfficientNet-B0 0.96-0.97x
      * and 0.99-1.02x. Not at 7x7 (49 pixels): there 320->1280 took 0.32 ms as a K split
      * against 0.24. */

@@ -352,8 +352,8 @@ static microkernel_fn pick_microkernel(void) {
 /* Short K blocks (kc <= KC / SHORT_K_GROUP) take the grouped order below. */
 #define SHORT_K_GROUP 4
 
-// A short K block (e.g. K = 16: MobileNetV2's 16->96 1x1 at 112x112) over full B panels
-// from column jr: packs as many panels as the KC x NR workspace holds (KC / kc, ending by
+// A short K block of gathered B (e.g. a strided 1x1 with 16 input channels, or a 3x3 with
+// few; a B matrix in memory takes gemm_in_place instead) over full B panels from column jr: packs as many panels as the KC x NR workspace holds (KC / kc, ending by
 // column `end`), then runs each A panel across all of them. Why: with few k per tile, writing
 // C dominates; panel by panel, each B panel's tiles write MR-row strips down all M rows (96
 // rows of C, 192 bytes each), while here each A panel writes MR rows in runs of up to
