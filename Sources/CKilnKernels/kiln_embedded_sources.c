@@ -35,6 +35,9 @@ static const char gemm_bf16_h[] = {
 static const char gemm_bf16_c[] = {
 #embed "kiln_gemm_bf16.c"
     , 0};
+static const char gemm_bf16_amx_c[] = {
+#embed "kiln_gemm_bf16_amx.c"
+    , 0};
 static const char conv_gemm_bf16_c[] = {
 #embed "kiln_conv_gemm_bf16.c"
     , 0};
@@ -176,6 +179,7 @@ static const kiln_source_file files[] = {
     FILE_ENTRY("ops_matmul.c", ops_matmul_c),
     FILE_ENTRY("conv_depthwise.c", conv_depthwise_c),
     FILE_ENTRY("kiln_gemm_bf16.c", gemm_bf16_c),
+    FILE_ENTRY("kiln_gemm_bf16_amx.c", gemm_bf16_amx_c),
     FILE_ENTRY("kiln_conv_gemm_bf16.c", conv_gemm_bf16_c),
     FILE_ENTRY("kiln_conv_direct_bf16.c", conv_direct_bf16_c),
     FILE_ENTRY("kiln_conv_stem.c", conv_stem_c),

@@ -253,6 +253,7 @@ void kiln_gemm_bf16_with_packer_range(int m, int n, int k0, int k1, int k_total,
     if (k1 < k0) k1 = k0;
     const int k = k1 - k0, kp_total = 2 * pairs_of(k_total);
     a_packed += (size_t)k0 * MR; /* pair k0/2 of every panel (2 * MR elements per pair) */
+    if (kiln_gemm_bf16_amx_range(m, n, k0, k, kp_total, a_packed, pack_b, ctx, c, ldc, bias, residual, ldr, act)) return;
     microkernel_fn kernel = microkernel_portable;
     void (*convert)(int, const float *, uint16_t *) = convert_panel_portable;
 #ifdef KILN_BF16_HAVE_AVX512

@@ -80,6 +80,26 @@ void kiln_gemm_bf16_force_portable(int force);
 /* Internal: 1 while kiln_gemm_bf16_force_portable(1) is in effect. */
 int kiln_gemm_bf16_portable_forced(void);
 
+/* ---- AMX (kiln_gemm_bf16_amx.c): the same products on AMX-BF16 tiles, over the same packed
+ * weights, where the CPU has AMX-TILE and AMX-BF16, Linux grants the tile state and a
+ * self-check agrees (else a line on stderr says why not); KILN_AMX=0 in the environment
+ * turns it off. Every kiln_gemm_bf16 call (and so the bf16 packed-GEMM convolutions and
+ * Winograd products) takes it; kiln_conv2d_direct_bf16 keeps vdpbf16ps. */
+/* 1 when this process runs bf16 GEMMs on AMX tiles (cached; the first call asks Linux for
+ * the tile state and runs the self-check). */
+int kiln_cpu_has_amx_bf16(void);
+/* For the calling thread and its calls' chunks (tests): KILN_AMX_DETECT (the default),
+ * KILN_AMX_OFF (vdpbf16ps even on AMX CPUs) or KILN_AMX_EMULATED (the AMX path on an
+ * emulated tile unit, TDPBF16PS in C: any AVX512_BF16 CPU; slow). */
+enum { KILN_AMX_DETECT = 0, KILN_AMX_OFF = 1, KILN_AMX_EMULATED = 2 };
+void kiln_gemm_bf16_set_amx(int mode);
+/* Internal (kiln_gemm_bf16_with_packer_range): runs the product over K [k0, k0 + k) on AMX
+ * tiles, a_packed already at pair k0 / 2 of panels kp_total wide, and returns 1; or returns
+ * 0 (no AMX, or switched off) without touching c. */
+int kiln_gemm_bf16_amx_range(int m, int n, int k0, int k, int kp_total, const uint16_t *a_packed,
+                             kiln_gemm_pack_b_fn pack_b, const void *ctx, float *c, int ldc, const float *bias,
+                             const float *residual, int ldr, const kiln_act *act);
+
 /* ---- convolution on it (kiln_conv_gemm_bf16.c): kiln_conv2d_gemm's contract in bf16. */
 struct kiln_conv2d_params;
 /* 1 for one-group convolutions (every CPU: without AVX512_BF16 the portable kernel runs). */

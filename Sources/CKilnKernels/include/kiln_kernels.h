@@ -48,6 +48,8 @@ enum {
     KILN_SWITCH_PORTABLE_GEMM = 1u << 0,
     KILN_SWITCH_PORTABLE_GEMM_BF16 = 1u << 1,
     KILN_SWITCH_PORTABLE_WINOGRAD = 1u << 2,
+    KILN_SWITCH_NO_AMX = 1u << 3,       /* kiln_gemm_bf16_set_amx(KILN_AMX_OFF) */
+    KILN_SWITCH_EMULATED_AMX = 1u << 4, /* kiln_gemm_bf16_set_amx(KILN_AMX_EMULATED) */
 };
 unsigned kiln_thread_switches(void);
 void kiln_thread_set_switch(unsigned bit, int on);

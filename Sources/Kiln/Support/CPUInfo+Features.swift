@@ -19,3 +19,17 @@ extension CPUInfo {
         return missing
     }
 }
+
+extension CPUInfo {
+    /// What bf16 GEMMs run on in this process: AMX tiles (AMX-BF16, granted by Linux and
+    /// self-checked; `KILN_AMX=0` turns them off), AVX512_BF16's vdpbf16ps, or the portable C
+    /// kernel. Asking may run the AMX self-check once.
+    public static var bf16GemmEngine: String {
+        if kiln_cpu_has_amx_bf16() != 0 { return "AMX tiles (amx_bf16; KILN_AMX=0 for vdpbf16ps)" }
+        let amx = current.flags.contains("amx_bf16")
+        let why = amx ? (ProcessInfo.processInfo.environment["KILN_AMX"] == "0" ? "AMX off by KILN_AMX=0" : "AMX not usable (see stderr)")
+                      : "no AMX on this CPU"
+        if kiln_cpu_has_avx512_bf16() != 0 { return "AVX512_BF16 vdpbf16ps (\(why))" }
+        return "portable C (no AVX512_BF16: bf16 libraries refuse to load)"
+    }
+}

@@ -2,8 +2,9 @@ import CKilnKernels
 import Testing
 
 /// The bf16 packed GEMM (`kiln_gemm_bf16`) and its convolution (`kiln_conv2d_gemm_bf16`)
-/// against their naive twins, on the AVX512_BF16 microkernel (when the CPU has it) and the
-/// portable one over the same layouts.
+/// against their naive twins, on the AVX512_BF16 microkernel (when the CPU has it), the AMX
+/// tiles (emulated, and real where the CPU has AMX-BF16) and the portable microkernel, all
+/// over the same layouts.
 ///
 /// Two tolerances, both stated:
 /// - against the twin (`kiln_gemm_bf16_ref`, or `kiln_conv2d_ref` on bf16-rounded inputs),
@@ -19,8 +20,29 @@ import Testing
 @Suite struct GemmBF16KernelTests {
     static let contract: Float = 5e-3
 
-    static var paths: [(name: String, portable: Int32)] {
-        (kiln_cpu_has_avx512_bf16() != 0 ? [("avx512_bf16", 0)] : []) + [("portable", 1)]
+    /// A microkernel choice for the calling thread: the portable one, vdpbf16ps (AMX off),
+    /// the AMX tiles on the emulated tile unit (any AVX512_BF16 CPU) and, on CPUs with
+    /// AMX-BF16, the real tiles.
+    struct Path {
+        let name: String
+        let portable: Int32, amx: Int32
+
+        func select() {
+            kiln_gemm_bf16_force_portable(portable)
+            kiln_gemm_bf16_set_amx(amx)
+        }
+
+        static func reset() { Path(name: "default", portable: 0, amx: Int32(KILN_AMX_DETECT)).select() }
+    }
+
+    static var paths: [Path] {
+        var paths: [Path] = []
+        if kiln_cpu_has_avx512_bf16() != 0 {
+            paths.append(Path(name: "avx512_bf16", portable: 0, amx: Int32(KILN_AMX_OFF)))
+            paths.append(Path(name: "amx emulated", portable: 0, amx: Int32(KILN_AMX_EMULATED)))
+            if kiln_cpu_has_amx_bf16() != 0 { paths.append(Path(name: "amx", portable: 0, amx: Int32(KILN_AMX_DETECT))) }
+        }
+        return paths + [Path(name: "portable", portable: 1, amx: Int32(KILN_AMX_DETECT))]
     }
 
     /// Epilogue activations rotated through the cases: none, ReLU, Clip(0, 6) (clamped in
@@ -95,21 +117,23 @@ import Testing
     /// Sizes around the MR, NR and KC boundaries, odd K (a zero-padded last pair), every
     /// epilogue variant rotated through, on both microkernels.
     @Test func gemmSweepMatchesTwinAndContract() {
-        defer { kiln_gemm_bf16_force_portable(0) }
+        defer { Path.reset() }
         let (mr, nr, kc) = (Int(KILN_GEMM_BF16_MR), Int(KILN_GEMM_BF16_NR), Int(KILN_GEMM_BF16_KC))
         var failures: [String] = [], cases = 0
-        for (path, portable) in Self.paths {
-            kiln_gemm_bf16_force_portable(portable)
-            for m in [1, 7, mr, mr + 1, 3 * mr, 43] { for n in [1, 15, 16, 17, 33, nr, nr + 1, 2 * nr + 5] {
+        for path in Self.paths {
+            path.select()
+            // 2 * mr + 1 and 43: AMX's pairs of weight panels and a panel left over; n: its
+            // groups of 16 pixels; k 17, 33 and 2 * kc + 3: a partial step of 16 K pairs.
+            for m in [1, 7, mr, mr + 1, 2 * mr + 1, 3 * mr, 43] { for n in [1, 15, 16, 17, 33, nr, nr + 1, 2 * nr + 5] {
                 for k in [1, 2, 3, 17, kc - 1, kc, kc + 1, 2 * kc + 3] {
                     cases += 1
                     let epi = cases % 16
                     if let f = Self.check(m: m, n: n, k: k, ldPad: cases % 3 == 0 ? 5 : 0, bias: epi & 1 != 0, residual: epi & 2 != 0,
-                                          act: epi >> 2, seed: cases, path: path) { failures.append(f) }
+                                          act: epi >> 2, seed: cases, path: path.name) { failures.append(f) }
                 }
             } }
         }
-        #expect(cases >= 384)
+        #expect(cases >= 448)
         KernelCheck.record(failures)
     }
 
@@ -168,21 +192,21 @@ import Testing
         KernelCheck.record(failures)
     }
 
-    /// Runs `check` on every valid, applicable shape on each path (AVX512_BF16 and portable),
+    /// Runs `check` on every valid, applicable shape on each path (see ``paths``),
     /// rotating bias, residual and the activations (for shapes without one) through the cases.
     /// Returns the number of cases and the failure messages.
     static func sweepConv(_ shapes: [kiln_conv2d_params], applies: (inout kiln_conv2d_params) -> Bool,
                           check: (kiln_conv2d_params, Bool, Bool, Int, String) -> String?) -> (Int, [String]) {
-        defer { kiln_gemm_bf16_force_portable(0) }
+        defer { Path.reset() }
         var failures: [String] = [], cases = 0
-        for (path, portable) in paths {
-            kiln_gemm_bf16_force_portable(portable)
+        for path in paths {
+            path.select()
             for var p in shapes {
                 guard kiln_conv2d_init(&p) == 0, applies(&p) else { continue }
                 cases += 1
                 let epi = cases % 16
                 if p.act.kind == Int32(KILN_ACT_NONE.rawValue) { p.act = activations[epi >> 2].act }
-                if let f = check(p, epi & 1 != 0, epi & 2 != 0, cases, path) { failures.append(f) }
+                if let f = check(p, epi & 1 != 0, epi & 2 != 0, cases, path.name) { failures.append(f) }
             }
         }
         return (cases, failures)

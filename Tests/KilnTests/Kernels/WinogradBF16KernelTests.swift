@@ -3,8 +3,9 @@ import Testing
 
 /// Winograd with bf16 GEMMs — F(2×2, 3×3) (`kiln_conv2d_winograd_f2x3_bf16`) and F(4×4, 3×3)
 /// (`kiln_conv2d_winograd_f4x3_bf16`) — against their naive twins (`…_ref`: the same
-/// transformed operands rounded to bf16, double sums, one tile at a time), on every pair of
-/// paths: AVX-512 or portable transforms × AVX512_BF16 or portable GEMM microkernel.
+/// transformed operands rounded to bf16, double sums, one tile at a time), on the AVX-512
+/// transforms before every GEMM path (AVX512_BF16, AMX emulated and real, portable) and the
+/// portable transforms before the first and the portable GEMM (``paths``).
 ///
 /// Tolerances, stated (per variant, ``Variant``):
 /// - F(2,3) against its twin: `KernelCheck`'s 1e-4 · max(1, max |ref|). The twin computes
@@ -52,9 +53,13 @@ import Testing
         run: { kiln_conv2d_winograd_f4x3_bf16($0, $1, $2, $3, $4, $5, $6) },
         ref: { kiln_conv2d_winograd_f4x3_bf16_ref($0, $1, $2, $3, $4, $5) }, twinTolerance: 6e-2, fp32Tolerance: 1.5e-1)
 
-    static var paths: [(name: String, portableTransforms: Int32, portableGemm: Int32)] {
-        let fast: [Int32] = kiln_cpu_has_avx512_bf16() != 0 ? [0, 1] : [1]
-        return [0, 1].flatMap { t in fast.map { g in ("transforms \(t == 0 ? "avx512" : "portable"), gemm \(g == 0 ? "avx512_bf16" : "portable")", Int32(t), g) } }
+    /// Every GEMM path (GemmBF16KernelTests.paths) after the AVX-512 transforms, and the
+    /// portable transforms before the first GEMM path and the portable one.
+    static var paths: [(name: String, portableTransforms: Int32, gemm: GemmBF16KernelTests.Path)] {
+        let gemms = GemmBF16KernelTests.paths
+        let withPortable = gemms.filter { $0.name == "portable" || $0.name == gemms[0].name }
+        return gemms.map { ("transforms avx512, gemm \($0.name)", 0, $0) }
+            + withPortable.map { ("transforms portable, gemm \($0.name)", 1, $0) }
     }
 
     static func check(_ v: Variant, _ p: kiln_conv2d_params, _ useBias: Bool, _ useResidual: Bool, _ seed: Int, _ path: String) -> String? {
@@ -98,11 +103,11 @@ import Testing
             ConvKernelTests.params(n: 1, c: 256, h: 3, w: 3, oc: 64, k: (3, 3), pad: (1, 1), relu: true),
             ConvKernelTests.params(n: 2, c: 64, h: 56, w: 56, oc: 64, k: (3, 3), pad: (1, 1), relu: true),
         ]
-        defer { kiln_winograd_force_portable(0); kiln_gemm_bf16_force_portable(0) }
+        defer { kiln_winograd_force_portable(0); GemmBF16KernelTests.Path.reset() }
         var failures: [String] = [], cases = 0
         for path in Self.paths {
             kiln_winograd_force_portable(path.portableTransforms)
-            kiln_gemm_bf16_force_portable(path.portableGemm)
+            path.gemm.select()
             for var p in shapes {
                 guard kiln_conv2d_init(&p) == 0, v.applicable(&p) else { continue }
                 cases += 1
