@@ -56,6 +56,24 @@
 
 #define KILN_AMX __attribute__((target("amx-tile,amx-bf16,avx512f,avx512bw,avx512vl,avx512bf16,fma")))
 
+/* ------------------------------------------------------------------ tile shapes */
+
+typedef struct {
+    uint8_t palette, start_row, reserved[14];
+    uint16_t colsb[16];
+    uint8_t rows[16];
+} __attribute__((packed, aligned(64))) amx_config;
+
+/* The tile shapes every kernel call configures: C^T tiles 16 x 8 fp32 (tmm0-5), X^T 16 x 32
+ * bf16 (tmm6), W 16 pairs x 8 rows (tmm7). Constant, so no store to it can be lost: gcc's
+ * _tile_loadconfig tells the compiler it reads only the first 8 bytes, and stores to a
+ * local's other 56 would be dead to it. */
+static const amx_config tile_config = {
+    .palette = 1,
+    .colsb = {32, 32, 32, 32, 32, 32, 64, 32},
+    .rows = {16, 16, 16, 16, 16, 16, 16, 16},
+};
+
 /* ------------------------------------------------------------------ the emulated tile unit */
 
 typedef struct {
@@ -63,13 +81,9 @@ typedef struct {
     int rows[8], colsb[8];
 } amx_emu;
 
-/* The tile shapes every kernel call configures: C^T tiles 16 x 8 fp32, X^T 16 x 32 bf16,
- * W 16 pairs x 8 rows. */
-static const int tile_colsb[8] = {32, 32, 32, 32, 32, 32, 64, 32};
-
 static void emu_configure(amx_emu *u) {
     memset(u->t, 0, sizeof u->t);
-    for (int i = 0; i < 8; i++) u->rows[i] = 16, u->colsb[i] = tile_colsb[i];
+    for (int i = 0; i < 8; i++) u->rows[i] = tile_config.rows[i], u->colsb[i] = tile_config.colsb[i];
 }
 static void emu_zero(amx_emu *u, int t) { memset(u->t[t], 0, sizeof u->t[t]); }
 static void emu_load(amx_emu *u, int t, const void *p, size_t stride) {
@@ -105,11 +119,6 @@ static void emu_dp(amx_emu *u, int c, int a, int b) {
 #define T_DP(c, a, b) do { if (emu) emu_dp(emu, c, a, b); else _tile_dpbf16ps(c, a, b); } while (0)
 #define T_STORE(t, p, s) do { if (emu) emu_store(emu, t, p, s); else _tile_stored(t, p, s); } while (0)
 
-typedef struct {
-    uint8_t palette, start_row, reserved[14];
-    uint16_t colsb[16];
-    uint8_t rows[16];
-} __attribute__((packed, aligned(64))) amx_config;
 
 /* ------------------------------------------------------------------ X^T */
 
@@ -140,6 +149,9 @@ KILN_AMX static inline __attribute__((always_inline)) void
 block_tiles(amx_emu *emu, int steps, int full, const uint16_t *xt, const uint16_t *w0, const uint16_t *w1,
             const uint16_t *t0, const uint16_t *t1, int np, int nt, float *ct) {
     const size_t xs = (size_t)LDX * 2, ws = (size_t)2 * MR * 2; /* row strides in bytes */
+    /* gcc's tileloadd is an asm without a memory operand: this barrier keeps the stores to xt
+     * and the tails before the loads that read them. */
+    if (!emu) __asm__ volatile("" ::: "memory");
     T_ZERO(0); T_ZERO(1); T_ZERO(2); T_ZERO(3); T_ZERO(4); T_ZERO(5);
     for (int s = 0; s < steps; s++) {
         const uint16_t *p0 = s < full ? w0 + (size_t)s * 16 * 2 * MR : t0;
@@ -187,13 +199,7 @@ amx_range(amx_emu *emu, int m, int n, int k, int kp_total, const uint16_t *a_pac
     _Alignas(64) float ct[6 * 16 * MR];  /* C^T tiles (3 KB) */
     _Alignas(64) uint16_t tails[2][16 * 2 * MR];
     if (emu) emu_configure(emu);
-    else {
-        amx_config cfg;
-        memset(&cfg, 0, sizeof cfg);
-        cfg.palette = 1;
-        for (int i = 0; i < 8; i++) cfg.rows[i] = 16, cfg.colsb[i] = (uint16_t)tile_colsb[i];
-        _tile_loadconfig(&cfg);
-    }
+    else _tile_loadconfig(&tile_config);
     const int panels = (m + MR - 1) / MR;
     int nc_block = C_BLOCK_FLOATS / (panels * MR) / NR * NR;
     if (nc_block < NR) nc_block = NR;
