@@ -94,14 +94,9 @@ size_t kiln_gemm_workspace_size(int m, int n, int k) {
     return (size_t)KC * NR;
 }
 
-typedef struct {
-    const float *b;
-    int ldb;
-} matrix_b;
-
 // b: (K, N), row stride ldb -> dst (kc, NR): rows k0.., columns n0..n0+nc, zero past nc.
-static void pack_b_matrix(const void *vctx, int k0, int kc, int n0, int nc, float *dst) {
-    const matrix_b *ctx = (const matrix_b *)vctx;
+void kiln_gemm_pack_b_matrix(const void *vctx, int k0, int kc, int n0, int nc, float *dst) {
+    const kiln_gemm_matrix *ctx = (const kiln_gemm_matrix *)vctx;
     const float *src = ctx->b + (size_t)k0 * ctx->ldb + n0;
     if (nc == NR) {
         for (int kk = 0; kk < kc; kk++, src += ctx->ldb, dst += NR) memcpy(dst, src, sizeof(float) * NR);
@@ -519,8 +514,8 @@ void kiln_gemm_range(int m, int n, int k0, int k1, int k_total, const float *a_p
         if (residual) residual += done;
     }
 #endif
-    matrix_b ctx = {b, ldb};
-    kiln_gemm_with_packer_range(m, n, k0, k1, k_total, a_packed, pack_b_matrix, &ctx, c, ldc, bias, residual,
+    const kiln_gemm_matrix ctx = {b, ldb};
+    kiln_gemm_with_packer_range(m, n, k0, k1, k_total, a_packed, kiln_gemm_pack_b_matrix, &ctx, c, ldc, bias, residual,
                                 ldr, act, workspace);
 }
 

@@ -314,25 +314,11 @@ void kiln_gemm_bf16_with_packer_range(int m, int n, int k0, int k1, int k_total,
     }
 }
 
-typedef struct {
-    const float *b;
-    int ldb;
-} matrix_b;
-
-// b: (K, N), row stride ldb -> dst (kc, NR) fp32, zero past nc.
-static void pack_b_matrix(const void *vctx, int k0, int kc, int n0, int nc, float *dst) {
-    const matrix_b *ctx = (const matrix_b *)vctx;
-    for (int kk = 0; kk < kc; kk++, dst += NR) {
-        memcpy(dst, ctx->b + (size_t)(k0 + kk) * ctx->ldb + n0, sizeof(float) * nc);
-        memset(dst + nc, 0, sizeof(float) * (NR - nc));
-    }
-}
-
 void kiln_gemm_bf16(int m, int n, int k, const uint16_t *a_packed, const float *b, int ldb,
                     float *c, int ldc, const float *bias, const float *residual, int ldr, const kiln_act *act) {
-    matrix_b ctx = {b, ldb};
+    const kiln_gemm_matrix ctx = {b, ldb};
     if (k < 0) k = 0;
-    kiln_gemm_bf16_with_packer_range(m, n, 0, k, k, a_packed, pack_b_matrix, &ctx, c, ldc, bias, residual, ldr, act);
+    kiln_gemm_bf16_with_packer_range(m, n, 0, k, k, a_packed, kiln_gemm_pack_b_matrix, &ctx, c, ldc, bias, residual, ldr, act);
 }
 
 // a: (M, K) lda, b: (K, N) ldb, c: (M, N) ldc, residual: (M, N) ldr; operands rounded to bf16.

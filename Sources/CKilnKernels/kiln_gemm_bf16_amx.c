@@ -258,19 +258,6 @@ KILN_AMX static void amx_range_emulated(int m, int n, int k, int kp_total, const
 
 /* ------------------------------------------------------------------ detection */
 
-typedef struct {
-    const float *b;
-    int ldb;
-} matrix_b;
-
-static void pack_b_matrix(const void *vctx, int k0, int kc, int n0, int nc, float *dst) {
-    const matrix_b *ctx = (const matrix_b *)vctx;
-    for (int kk = 0; kk < kc; kk++, dst += NR) {
-        memcpy(dst, ctx->b + (size_t)(k0 + kk) * ctx->ldb + n0, sizeof(float) * nc);
-        memset(dst + nc, 0, sizeof(float) * (NR - nc));
-    }
-}
-
 // One product with every tail the driver has (2 panels and a partial one, 3 pixel groups and
 // a partial one, a partial K step) on the real tiles and on the emulated ones; 1 when they agree.
 static int self_check(void) {
@@ -281,9 +268,9 @@ static int self_check(void) {
     for (int i = 0; i < M * K; i++) a[i] = (float)((seed = seed * 1664525u + 1013904223u) >> 8) / 16777216.0f - 0.5f;
     for (int i = 0; i < K * N; i++) b[i] = (float)((seed = seed * 1664525u + 1013904223u) >> 8) / 16777216.0f - 0.5f;
     kiln_gemm_bf16_pack_a(M, K, a, K, packed);
-    const matrix_b ctx = {b, N};
-    amx_range_hw(M, N, K, 76, packed, pack_b_matrix, &ctx, 0, hw, N, NULL, NULL, 0, NULL);
-    amx_range_emulated(M, N, K, 76, packed, pack_b_matrix, &ctx, 0, em, N, NULL, NULL, 0, NULL);
+    const kiln_gemm_matrix ctx = {b, N};
+    amx_range_hw(M, N, K, 76, packed, kiln_gemm_pack_b_matrix, &ctx, 0, hw, N, NULL, NULL, 0, NULL);
+    amx_range_emulated(M, N, K, 76, packed, kiln_gemm_pack_b_matrix, &ctx, 0, em, N, NULL, NULL, 0, NULL);
     float worst = 0;
     for (int i = 0; i < M * N; i++) {
         const float d = fabsf(hw[i] - em[i]);

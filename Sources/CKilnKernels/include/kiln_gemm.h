@@ -70,6 +70,13 @@ void kiln_gemm_range(int m, int n, int k0, int k1, int k_total, const float *a_p
  * pack_b(ctx, k0, kc, n0, nc, dst) must write dst[kk*NR + j] = B(k0 + kk, n0 + j) for
  * kk < kc, j < nc, and 0 for nc <= j < NR (nc <= KILN_GEMM_NR). */
 typedef void (*kiln_gemm_pack_b_fn)(const void *ctx, int k0, int kc, int n0, int nc, float *dst);
+/* The packer of a plain row-major (K, N) matrix B with row stride ldb (its ctx: a
+ * kiln_gemm_matrix), for the packed GEMMs and their tests. */
+typedef struct {
+    const float *b;
+    int ldb;
+} kiln_gemm_matrix;
+void kiln_gemm_pack_b_matrix(const void *ctx, int k0, int kc, int n0, int nc, float *dst);
 void kiln_gemm_with_packer(int m, int n, int k, const float *a_packed,
                            kiln_gemm_pack_b_fn pack_b, const void *ctx,
                            float *c, int ldc, const float *bias, const float *residual, int ldr,
