@@ -260,10 +260,16 @@ KILN_AMX static void amx_range_emulated(int m, int n, int k, int kp_total, const
 
 // One product with every tail the driver has (2 panels and a partial one, 3 pixel groups and
 // a partial one, a partial K step) on the real tiles and on the emulated ones; 1 when they agree.
+// Its buffers are its own: the first bf16 GEMMs of a run call this from every thread at once.
 static int self_check(void) {
     enum { M = 20, N = 53, K = 75 };
-    static float a[M * K], b[K * N], hw[M * N], em[M * N];
-    static uint16_t packed[3 * MR * 76];
+    float *a = malloc(sizeof(float) * (M * K + K * N + 2 * M * N));
+    uint16_t *packed = malloc(sizeof(uint16_t) * 3 * MR * 76);
+    if (!a || !packed) {
+        free(a), free(packed);
+        return 0;
+    }
+    float *b = a + M * K, *hw = b + K * N, *em = hw + M * N;
     uint32_t seed = 12345u;
     for (int i = 0; i < M * K; i++) a[i] = (float)((seed = seed * 1664525u + 1013904223u) >> 8) / 16777216.0f - 0.5f;
     for (int i = 0; i < K * N; i++) b[i] = (float)((seed = seed * 1664525u + 1013904223u) >> 8) / 16777216.0f - 0.5f;
@@ -276,9 +282,10 @@ static int self_check(void) {
         const float d = fabsf(hw[i] - em[i]);
         if (!(d <= worst)) worst = d; /* NaN propagates */
     }
+    free(a), free(packed);
     if (!(worst <= 1e-4f)) {
         fprintf(stderr, "kiln: the AMX self-check differs from the emulated tiles by %g; using AVX512_BF16 instead "
-                        "(set KILN_AMX=0 to skip the check)\n", (double)worst);
+                        "(KILN_AMX=0 skips AMX and this check)\n", (double)worst);
         return 0;
     }
     return 1;
