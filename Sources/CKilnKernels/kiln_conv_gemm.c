@@ -339,10 +339,10 @@ static void conv_gemm_run(const kiln_conv2d_params *p, const float *x, const flo
      * and 576->96, EfficientNet's 480->80). The depthwise layer gave each thread half the
      * channels, so each thread reads only the channels it computed, where an output-channel
      * split has every thread read all of them, half from the other core; the parts summed are
-     * small (K >= 2 OC). Still 1.02-1.04x faster for MobileNetV2 than the output-channel split
-     * once B was read in place instead of packed. Two libraries alternating, batch 1: MobileNetV2 0.92-0.94x with the
+     * small (K >= 2 OC). Two libraries alternating, batch 1: MobileNetV2 0.92-0.94x with the
      * vCPUs far apart (core round trip ~320 ns), 0.98-1.00x near; EfficientNet-B0 0.96-0.97x
-     * and 0.99-1.02x. Not at 7x7 (49 pixels): there 320->1280 took 0.32 ms as a K split
+     * and 0.99-1.02x; with B read in place rather than packed, still 1.02-1.04x faster for
+     * MobileNetV2 than the output-channel split. Not at 7x7 (49 pixels): there 320->1280 took 0.32 ms as a K split
      * against 0.24. */
     const int short_k_split = p->n == 1 && kblocks >= 2 && gemm_k(p) >= 2 * p->oc && npix > KILN_GEMM_NR + 1;
     if (split_m && threads > 1 && (kblocks >= 2 * kpieces || short_k_split)) {

@@ -348,8 +348,9 @@ static microkernel_fn pick_microkernel(void) {
 #define SHORT_K_GROUP 4
 
 // A short K block of gathered B (e.g. a strided 1x1 with 16 input channels, or a 3x3 with
-// few; a B matrix in memory takes gemm_in_place instead) over full B panels from column jr: packs as many panels as the KC x NR workspace holds (KC / kc, ending by
-// column `end`), then runs each A panel across all of them. Why: with few k per tile, writing
+// few; a B matrix in memory takes gemm_in_place instead) over full B panels from column jr:
+// packs as many panels as the KC x NR workspace holds (KC / kc, ending by column `end`),
+// then runs each A panel across all of them. Why: with few k per tile, writing
 // C dominates; panel by panel, each B panel's tiles write MR-row strips down all M rows (96
 // rows of C, 192 bytes each), while here each A panel writes MR rows in runs of up to
 // 12 panels (2.3 KB per row), which the caches and prefetchers follow far better, above all
