@@ -3,7 +3,9 @@
  *
  * A compiled library holds one exported model: its graph as generated C, Kiln's kernels,
  * and its weights (embedded in .rodata). It needs no compiler and no Kiln at run time,
- * only libopenblas, libpthread and libm.
+ * only libc and libm, and libopenblas when a step calls BLAS (MatMul of two run-time
+ * tensors, the sgemm convolutions of CPUs without AVX-512): the link keeps only what the
+ * objects reference (`readelf -d` lists it).
  *
  * Lifecycle
  *   kiln_model *m = kiln_create();          // NULL on failure: see kiln_last_error()

@@ -63,7 +63,7 @@ public enum LoadError: KilnError, Equatable {
         case .fileNotFound: return "Suggested fix: compile one first: kiln compile MODEL.kep --output MODEL.so"
         case .notELF, .notKilnLibrary, .malformed: return "Suggested fix: pass a library written by aotCompile / kiln compile"
         case .truncated: return "Suggested fix: copy or compile the library again (kiln compile MODEL.kep --output MODEL.so)"
-        case .dlopenFailed: return "Suggested fix: check that libopenblas is installed (apt-get install libopenblas0) and that the library was built for this CPU"
+        case .dlopenFailed: return "Suggested fix: check that the libraries `readelf -d` lists for it are installed (libopenblas0 when it links OpenBLAS) and that it was built for this CPU"
         case .abiVersion: return "Suggested fix: recompile the program with this Kiln: kiln compile MODEL.kep --output MODEL.so"
         case .missingCPUFeatures: return "Suggested fix: recompile the program on this machine with precision fp32: kiln compile MODEL.kep --precision fp32 --output MODEL.so"
         case .runFailed: return nil

@@ -6,9 +6,11 @@ import Testing
 @Suite struct DenseKernelTests {
     @Test func linearMatchesReference() {
         var failures: [String] = [], seed = 0
-        for n in [1, 3, 8] {
+        // n above 4 runs on the packed GEMM (x packed as A, w^T packed from w's rows); out over
+        // 48 spans several B panels, so each panel's bias offset and columns are checked.
+        for n in [1, 3, 5, 8, 17] {
             for inFeatures in [1, 7, 37, 64] {
-                for out in [1, 5, 33] {
+                for out in [1, 5, 33, 100] {
                     for bias in [false, true] {
                         seed += 1
                         let x = KernelCheck.inputs(n * inFeatures, seed: seed), w = KernelCheck.inputs(out * inFeatures, seed: seed + 1)
@@ -21,6 +23,14 @@ import Testing
                     }
                 }
             }
+        }
+        // ResNet-18's classifier at batch 32 (21 B panels, both threads).
+        do {
+            let x = KernelCheck.inputs(32 * 512, seed: 8), w = KernelCheck.inputs(1000 * 512, seed: 9), b = KernelCheck.inputs(1000, seed: 10)
+            var ref = KernelCheck.guarded(32_000), fast = ref
+            kiln_linear_ref(32, 512, 1000, x, w, b, &ref)
+            kiln_linear(32, 512, 1000, x, w, b, &fast)
+            if let m = KernelCheck.mismatch(fast, ref, count: 32_000, params: "linear n=32 in=512 out=1000 bias=true") { failures.append(m) }
         }
         // ResNet's classifier head.
         let x = KernelCheck.inputs(2 * 2048, seed: 5), w = KernelCheck.inputs(1000 * 2048, seed: 6), b = KernelCheck.inputs(1000, seed: 7)

@@ -74,6 +74,7 @@ struct Toolchain: Sendable {
         ("-DKILN_GENERATED_MODEL", "compiles kiln_model_runtime.c, which is empty in Kiln's own build"),
         ("-DKILN_WINO_SLOTS=\(winogradSlots)", "Winograd workspace slots for this machine's cores (at most 4): the workspace, resident from load, holds none that no thread can use (3.3 MB less for ResNet-18 on 2 cores)"),
         ("-Wl,--no-undefined", "a missing symbol fails the build here instead of dlopen later"),
+        ("-Wl,--as-needed", "link libopenblas only when an object calls it: a CNN whose steps all run on Kiln's own kernels loads without it and starts no BLAS threads"),
         ("-Wl,--build-id=0x\(buildIDPlaceholder)", "the cache key (a SHA-256 of every input of the library) as build id: same inputs, byte-identical library, and the linker need not hash its output (=sha1 over ResNet-18's 47 MB of weights costs ~0.2 s of CPU at the end of every cold build)"),
     ]
 

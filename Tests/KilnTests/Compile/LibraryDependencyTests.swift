@@ -1,0 +1,53 @@
+import CKilnKernels
+import Foundation
+import Testing
+@testable import Kiln
+
+/// What a compiled library needs at run time: its DT_NEEDED entries (`readelf -d`). A CNN
+/// whose steps all run on Kiln's own kernels (every convolution on an AVX-512 host, the
+/// classifier's `linear` at any batch) must not need libopenblas: `-Wl,--as-needed` drops it,
+/// and loading the library then starts no BLAS threads.
+@Suite struct LibraryDependencyTests {
+    /// The shared libraries `path` names as DT_NEEDED, or nil (with a printed reason) when
+    /// `readelf` is missing.
+    static func needed(_ path: String) throws -> [String]? {
+        guard let r = try? Subprocess.run(["readelf", "-d", path]), r.succeeded else {
+            print("LibraryDependencyTests: skipped, `readelf -d` did not run (binutils missing?)")
+            return nil
+        }
+        // Lines like ` 0x0000000000000001 (NEEDED)             Shared library: [libm.so.6]`.
+        return r.output.split(separator: "\n").filter { $0.contains("(NEEDED)") }.compactMap { line in
+            guard let open = line.firstIndex(of: "["), let close = line.lastIndex(of: "]") else { return nil }
+            return String(line[line.index(after: open)..<close])
+        }
+    }
+
+    @Test func resnetLibraryNeedsNoBLAS() throws {
+        guard kiln_gemm_cpu_has_avx512() != 0 else {
+            print("LibraryDependencyTests: skipped, no AVX-512 here (convolutions fall back to OpenBLAS's sgemm)")
+            return
+        }
+        guard let needed = try Self.needed(CompileFixtures.smallLibrary) else { return }
+        #expect(needed.contains { $0.hasPrefix("libm.") }, "\(needed)")
+        #expect(!needed.contains { $0.contains("openblas") || $0.contains("blas") }, "a ResNet library needs \(needed)")
+    }
+
+    /// A library whose steps do call BLAS (the ViT fixture's MatMul of two run-time tensors)
+    /// keeps libopenblas: `--as-needed` drops only what nothing references.
+    @Test func libraryCallingBLASLinksIt() throws {
+        let program = try importONNX(ONNXFixtures.model("vit_tiny"), dynamicShapes: ONNXFixtures.batch)
+        let x = try ONNXFixtures.references("vit_tiny").tensor(named: "input_b3")
+        let library = try aotCompile(program, exampleInputs: [x], options: CompileFixtures.options())
+        guard let needed = try Self.needed(library) else { return }
+        #expect(needed.contains { $0.contains("openblas") }, "the ViT library needs \(needed)")
+    }
+
+    /// The same library still computes the classifier at batches above the dot-product path's
+    /// (the fc on Kiln's GEMM, its bias through the epilogue).
+    @Test func resnetLibraryMatchesInterpreterAtBatch8() throws {
+        let model = try aotLoad(CompileFixtures.smallLibrary)
+        let x = Tensor.randn([8, 3, 32, 32], seed: 21)
+        let want = try CompileFixtures.smallProgram.run([x])[0]
+        CompileFixtures.expectMatches(try model.run([x])[0], want, "batch 8")
+    }
+}
