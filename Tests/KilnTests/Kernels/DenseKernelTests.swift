@@ -41,6 +41,26 @@ import Testing
         KernelCheck.record(failures)
     }
 
+    /// Batches over 4 on the GEMM's portable microkernel (what CPUs without AVX-512 run; the
+    /// switch is per thread and travels with the pool's chunks).
+    @Test func linearMatchesReferenceOnPortableGemm() {
+        kiln_gemm_force_portable(1)
+        defer { kiln_gemm_force_portable(0) }
+        var failures: [String] = [], seed = 100
+        for (n, inFeatures, out) in [(5, 37, 100), (17, 64, 49), (32, 512, 1000)] {
+            seed += 3
+            let x = KernelCheck.inputs(n * inFeatures, seed: seed), w = KernelCheck.inputs(out * inFeatures, seed: seed + 1)
+            let b = KernelCheck.inputs(out, seed: seed + 2)
+            var ref = KernelCheck.guarded(n * out), fast = ref
+            kiln_linear_ref(Int32(n), Int32(inFeatures), Int32(out), x, w, b, &ref)
+            kiln_linear(Int32(n), Int32(inFeatures), Int32(out), x, w, b, &fast)
+            if let m = KernelCheck.mismatch(fast, ref, count: n * out, params: "portable linear n=\(n) in=\(inFeatures) out=\(out)") {
+                failures.append(m)
+            }
+        }
+        KernelCheck.record(failures)
+    }
+
     @Test func linearReferenceHandComputed() {
         var y: [Float] = [0, 0, 0, 0]
         // x: (2, 2), w: (2, 2): y = x wᵀ + b.
