@@ -10,7 +10,7 @@ import Testing
 @Suite struct LibraryDependencyTests {
     /// The shared libraries `path` names as DT_NEEDED, or nil (with a printed reason) when
     /// `readelf` is missing.
-    static func needed(_ path: String) throws -> [String]? {
+    static func needed(_ path: String) -> [String]? {
         guard let r = try? Subprocess.run(["readelf", "-d", path]), r.succeeded else {
             print("LibraryDependencyTests: skipped, `readelf -d` did not run (binutils missing?)")
             return nil
@@ -27,9 +27,9 @@ import Testing
             print("LibraryDependencyTests: skipped, no AVX-512 here (convolutions fall back to OpenBLAS's sgemm)")
             return
         }
-        guard let needed = try Self.needed(CompileFixtures.smallLibrary) else { return }
+        guard let needed = Self.needed(CompileFixtures.smallLibrary) else { return }
         #expect(needed.contains { $0.hasPrefix("libm.") }, "\(needed)")
-        #expect(!needed.contains { $0.contains("openblas") || $0.contains("blas") }, "a ResNet library needs \(needed)")
+        #expect(!needed.contains { $0.contains("blas") }, "a ResNet library needs \(needed)")
     }
 
     /// A library whose steps do call BLAS (the ViT fixture's MatMul of two run-time tensors)
@@ -38,7 +38,7 @@ import Testing
         let program = try importONNX(ONNXFixtures.model("vit_tiny"), dynamicShapes: ONNXFixtures.batch)
         let x = try ONNXFixtures.references("vit_tiny").tensor(named: "input_b3")
         let library = try aotCompile(program, exampleInputs: [x], options: CompileFixtures.options())
-        guard let needed = try Self.needed(library) else { return }
+        guard let needed = Self.needed(library) else { return }
         #expect(needed.contains { $0.contains("openblas") }, "the ViT library needs \(needed)")
     }
 

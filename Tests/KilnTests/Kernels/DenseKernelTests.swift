@@ -4,6 +4,17 @@ import Testing
 /// Linear, batch norm, ReLU and add: fast against reference (including the aliasing the
 /// header allows), and the references against hand-computed values.
 @Suite struct DenseKernelTests {
+    /// kiln_linear against kiln_linear_ref on seeded x (seed), w (seed + 1) and bias (seed + 2);
+    /// the failure with its parameters, or nil.
+    static func linearMismatch(n: Int, in inFeatures: Int, out: Int, bias: Bool, seed: Int, label: String = "linear") -> String? {
+        let x = KernelCheck.inputs(n * inFeatures, seed: seed), w = KernelCheck.inputs(out * inFeatures, seed: seed + 1)
+        let b = bias ? KernelCheck.inputs(out, seed: seed + 2) : nil
+        var ref = KernelCheck.guarded(n * out), fast = ref
+        kiln_linear_ref(Int32(n), Int32(inFeatures), Int32(out), x, w, b, &ref)
+        kiln_linear(Int32(n), Int32(inFeatures), Int32(out), x, w, b, &fast)
+        return KernelCheck.mismatch(fast, ref, count: n * out, params: "\(label) n=\(n) in=\(inFeatures) out=\(out) bias=\(bias)")
+    }
+
     @Test func linearMatchesReference() {
         var failures: [String] = [], seed = 0
         // n above 4 runs on the packed GEMM (x packed as A, w^T packed from w's rows); out over
@@ -13,31 +24,15 @@ import Testing
                 for out in [1, 5, 33, 100] {
                     for bias in [false, true] {
                         seed += 1
-                        let x = KernelCheck.inputs(n * inFeatures, seed: seed), w = KernelCheck.inputs(out * inFeatures, seed: seed + 1)
-                        let b = bias ? KernelCheck.inputs(out, seed: seed + 2) : nil
-                        var ref = KernelCheck.guarded(n * out), fast = ref
-                        kiln_linear_ref(Int32(n), Int32(inFeatures), Int32(out), x, w, b, &ref)
-                        kiln_linear(Int32(n), Int32(inFeatures), Int32(out), x, w, b, &fast)
-                        let name = "linear n=\(n) in=\(inFeatures) out=\(out) bias=\(bias)"
-                        if let m = KernelCheck.mismatch(fast, ref, count: n * out, params: name) { failures.append(m) }
+                        if let m = Self.linearMismatch(n: n, in: inFeatures, out: out, bias: bias, seed: seed) { failures.append(m) }
                     }
                 }
             }
         }
-        // ResNet-18's classifier at batch 32 (21 B panels, both threads).
-        do {
-            let x = KernelCheck.inputs(32 * 512, seed: 8), w = KernelCheck.inputs(1000 * 512, seed: 9), b = KernelCheck.inputs(1000, seed: 10)
-            var ref = KernelCheck.guarded(32_000), fast = ref
-            kiln_linear_ref(32, 512, 1000, x, w, b, &ref)
-            kiln_linear(32, 512, 1000, x, w, b, &fast)
-            if let m = KernelCheck.mismatch(fast, ref, count: 32_000, params: "linear n=32 in=512 out=1000 bias=true") { failures.append(m) }
+        // ResNet-18's classifier at batch 32 (21 B panels, both threads), and ResNet's head.
+        for (n, inFeatures, seed) in [(32, 512, 8), (2, 2048, 5)] {
+            if let m = Self.linearMismatch(n: n, in: inFeatures, out: 1000, bias: true, seed: seed) { failures.append(m) }
         }
-        // ResNet's classifier head.
-        let x = KernelCheck.inputs(2 * 2048, seed: 5), w = KernelCheck.inputs(1000 * 2048, seed: 6), b = KernelCheck.inputs(1000, seed: 7)
-        var ref = KernelCheck.guarded(2000), fast = ref
-        kiln_linear_ref(2, 2048, 1000, x, w, b, &ref)
-        kiln_linear(2, 2048, 1000, x, w, b, &fast)
-        if let m = KernelCheck.mismatch(fast, ref, count: 2000, params: "linear n=2 in=2048 out=1000 bias=true") { failures.append(m) }
         KernelCheck.record(failures)
     }
 
@@ -49,12 +44,7 @@ import Testing
         var failures: [String] = [], seed = 100
         for (n, inFeatures, out) in [(5, 37, 100), (17, 64, 49), (32, 512, 1000)] {
             seed += 3
-            let x = KernelCheck.inputs(n * inFeatures, seed: seed), w = KernelCheck.inputs(out * inFeatures, seed: seed + 1)
-            let b = KernelCheck.inputs(out, seed: seed + 2)
-            var ref = KernelCheck.guarded(n * out), fast = ref
-            kiln_linear_ref(Int32(n), Int32(inFeatures), Int32(out), x, w, b, &ref)
-            kiln_linear(Int32(n), Int32(inFeatures), Int32(out), x, w, b, &fast)
-            if let m = KernelCheck.mismatch(fast, ref, count: n * out, params: "portable linear n=\(n) in=\(inFeatures) out=\(out)") {
+            if let m = Self.linearMismatch(n: n, in: inFeatures, out: out, bias: true, seed: seed, label: "portable linear") {
                 failures.append(m)
             }
         }
