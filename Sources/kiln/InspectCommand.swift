@@ -46,6 +46,7 @@ struct InspectCommand: ParsableCommand {
                 print("built for: \(cpu["model"] ?? "?") with -march=\(cpu["march"] ?? "?"), features \((cpu["features"] as? [String])?.joined(separator: " ") ?? "?")")
             }
             print("compiler: \(text("compiler"))")
+            print("needs: \(model.neededLibraries.map { $0.isEmpty ? "nothing (static)" : $0.joined(separator: " ") } ?? "? (the dynamic section is unreadable)")")
             if let flags = meta["flags"] as? [String] { print("flags: \(flags.joined(separator: " "))") }
             print("arena: \(text("arena_floats_per_row")) floats per batch row + \(text("workspace_floats")) workspace floats; weights \(text("weights_bytes")) bytes")
         }

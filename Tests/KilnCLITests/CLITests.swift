@@ -66,6 +66,9 @@ import Testing
         try #require(compile.status == 0, "\(compile.output)")
         let inspect = try Kiln.run(["inspect", "m.so"], directory: dir)
         #expect(inspect.status == 0 && inspect.output.contains("resnet18"), "\(inspect.output)")
+        // What a deployment must provide: the library's DT_NEEDED, libc at least.
+        #expect(inspect.output.split(separator: "\n").contains { $0.hasPrefix("needs: ") && $0.contains("libc.so") },
+                "\(inspect.output)")
     }
 
     /// The zoo's MobileNetV2 and EfficientNet-B0 by name: export (seeded weights), compile, infer.

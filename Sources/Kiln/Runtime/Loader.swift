@@ -110,6 +110,11 @@ public final class CompiledModel: @unchecked Sendable {
         return out[0]
     }
 
+    /// The shared libraries this library needs at load time (its ELF `DT_NEEDED` entries, e.g.
+    /// `libm.so.6`, `libc.so.6`, and `libopenblas.so.0` only when a step calls BLAS): what a
+    /// deployment must provide beside it. `nil` if the file cannot be read back.
+    public var neededLibraries: [String]? { ELFCheck.neededLibraries(path) }
+
     /// The metadata, pretty-printed with sorted keys.
     public var metadataDescription: String {
         guard let obj = try? JSONSerialization.jsonObject(with: Data(metadataJSON.utf8)),

@@ -29,6 +29,7 @@ import Testing
         }
         guard let needed = Self.needed(CompileFixtures.smallLibrary) else { return }
         #expect(needed.contains { $0.hasPrefix("libm.") }, "\(needed)")
+        #expect(try aotLoad(CompileFixtures.smallLibrary).neededLibraries == needed, "kiln inspect's reader against readelf")
         #expect(!needed.contains { $0.contains("blas") }, "a ResNet library needs \(needed)")
     }
 
@@ -40,6 +41,41 @@ import Testing
         let library = try aotCompile(program, exampleInputs: [x], options: CompileFixtures.options())
         guard let needed = Self.needed(library) else { return }
         #expect(needed.contains { $0.contains("openblas") }, "the ViT library needs \(needed)")
+        #expect(ELFCheck.neededLibraries(library) == needed, "kiln inspect's reader against readelf")
+    }
+
+    /// The reader takes untrusted files: anything it cannot follow is nil, never a crash or a
+    /// read past the end. Each damaged copy keeps the library's real headers up to the damage.
+    @Test func neededLibrariesOfDamagedFilesIsNil() throws {
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: CompileFixtures.smallLibrary)))
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-needed-\(getpid())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        func write(_ name: String, _ b: [UInt8]) throws -> String {
+            let url = folder.appendingPathComponent(name)
+            try Data(b).write(to: url)
+            return url.path
+        }
+        func le(_ v: UInt64, _ n: Int) -> [UInt8] { (0..<n).map { UInt8(truncatingIfNeeded: v >> (8 * UInt64($0))) } }
+        var cases: [(String, [UInt8])] = [
+            ("garbage", (0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 7) }),
+            ("empty", []),
+            ("header-only", Array(bytes[0..<64])),
+            ("first-page", Array(bytes[0..<4096])),
+        ]
+        var farTable = bytes // program headers said to lie past the end
+        farTable.replaceSubrange(0x20..<0x28, with: le(UInt64(bytes.count) + 1, 8))
+        cases.append(("phoff-past-end", farTable))
+        var hugeCount = bytes // 65535 program headers
+        hugeCount.replaceSubrange(0x38..<0x3A, with: le(0xFFFF, 2))
+        cases.append(("phnum-huge", hugeCount))
+        for (name, b) in cases {
+            #expect(ELFCheck.neededLibraries(try write(name, b)) == nil, "\(name)")
+        }
+        #expect(ELFCheck.neededLibraries(folder.appendingPathComponent("missing").path) == nil)
+        if let want = Self.needed(CompileFixtures.smallLibrary) { // the undamaged copy still reads
+            #expect(ELFCheck.neededLibraries(try write("intact", bytes)) == want)
+        }
     }
 
     /// The same library still computes the classifier at batches above the dot-product path's
