@@ -90,6 +90,9 @@ static void start_workers(void *ctx, size_t begin, size_t end) { (void)ctx; (voi
 
 /* ---------------------------------------------------------------- KILN_PROFILE */
 
+/* Most threads KILN_PROFILE=threads reports on (more: the plain wall-time report). */
+#define KILN_PROFILE_MAX_SLOTS 64
+
 __attribute__((visibility("hidden"))) int kiln_profile_on = 0;
 static double *g_profile_ms;   /* per step, summed over runs */
 static long g_profile_runs;
@@ -97,6 +100,13 @@ static long g_profile_runs;
  * with other jobs, wall times of a one-thread run (KILN_NUM_THREADS=1) swing with preemption
  * while its CPU time does not, so step-by-step comparisons of two libraries stay meaningful. */
 static clockid_t g_profile_clock = CLOCK_MONOTONIC;
+/* KILN_PROFILE=threads: wall time plus, per step, how long the pool's owner waited at joins
+ * and how long each worker ran chunks (kiln_parallel_accounting), so a report shows whether
+ * a slow step is imbalance or waiting (idle) or work that runs slower on two threads (busy). */
+static int g_profile_slots;     /* threads accounted, 0 unless KILN_PROFILE=threads */
+static double *g_profile_idle;  /* per step: the owner's join waits, summed over runs */
+static double *g_profile_busy;  /* per step x slot: the workers' chunk time (slot 0 unused) */
+static long *g_profile_taken;   /* per step: runs whose pool time was taken (not batch-split) */
 
 __attribute__((visibility("hidden"))) double kiln_profile_now_ms(void) {
     struct timespec t;
@@ -105,7 +115,16 @@ __attribute__((visibility("hidden"))) double kiln_profile_now_ms(void) {
 }
 
 __attribute__((visibility("hidden"))) void kiln_profile_add(int32_t step, double ms) {
-    if (g_profile_ms && step >= 0 && step < G->num_steps) g_profile_ms[step] += ms;
+    if (!g_profile_ms || step < 0 || step >= G->num_steps) return;
+    g_profile_ms[step] += ms;
+    /* Steps of a batch split across threads run inside the pool's chunks (kiln_get_num_threads
+     * is 1 there): their kernels run inline, so there is no join to account. */
+    if (g_profile_slots > 1 && kiln_get_num_threads() > 1) {
+        double idle[KILN_PROFILE_MAX_SLOTS] = {0};
+        kiln_parallel_time_take(idle, g_profile_busy + (size_t)step * g_profile_slots, g_profile_slots);
+        g_profile_idle[step] += idle[0];
+        g_profile_taken[step]++;
+    }
 }
 
 static void profile_start(void) {
@@ -114,12 +133,51 @@ static void profile_start(void) {
     g_profile_clock = strcmp(env, "cpu") == 0 ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC;
     g_profile_ms = (double *)calloc((size_t)G->num_steps, sizeof(double));
     kiln_profile_on = g_profile_ms != NULL;
+    const int slots = kiln_get_num_threads();
+    if (kiln_profile_on && strcmp(env, "threads") == 0 && slots > 1 && slots <= KILN_PROFILE_MAX_SLOTS) {
+        g_profile_idle = (double *)calloc((size_t)G->num_steps, sizeof(double));
+        g_profile_busy = (double *)calloc((size_t)G->num_steps * (size_t)slots, sizeof(double));
+        g_profile_taken = (long *)calloc((size_t)G->num_steps, sizeof(long));
+        if (g_profile_idle && g_profile_busy && g_profile_taken) {
+            g_profile_slots = slots;
+            kiln_parallel_accounting(1);
+        }
+    }
 }
 
 static double g_sort_ms[4096];
 static int by_time_desc(const void *a, const void *b) {
     double x = g_sort_ms[*(const int *)a], y = g_sort_ms[*(const int *)b];
     return (x < y) - (x > y);
+}
+
+/* KILN_PROFILE=threads: after each step's ms and share, each thread's busy ms per run (the
+ * owner's: the step's wall time less its join waits) and the step's idle share (thread time
+ * not spent in the step's work). */
+static int profile_report_threads(int k, double total, double *busy_total) {
+    const double runs = (double)g_profile_runs, wall = g_profile_ms[k] / runs;
+    double busy = 0;
+    if (g_profile_taken[k] != g_profile_runs) { /* some runs split the batch: no joins to account */
+        fprintf(stderr, "  %8.3f ms %5.1f%%  busy -  %s\n", wall, total > 0 ? 100 * g_profile_ms[k] / total : 0.0, G->step_names[k]);
+        return 0;
+    }
+    fprintf(stderr, "  %8.3f ms %5.1f%%  busy", wall, total > 0 ? 100 * g_profile_ms[k] / total : 0.0);
+    for (int t = 0; t < g_profile_slots; t++) {
+        const double b = t == 0 ? wall - g_profile_idle[k] / runs : g_profile_busy[(size_t)k * g_profile_slots + t] / runs;
+        busy += b;
+        busy_total[t] += b;
+        fprintf(stderr, " %.3f", b);
+    }
+    fprintf(stderr, " idle %4.1f%%  %s\n", wall > 0 ? 100 * (1 - busy / (wall * g_profile_slots)) : 0.0, G->step_names[k]);
+    return 1;
+}
+
+/* Drops the pool's time counted outside steps (a batch split across threads runs its steps
+ * inside chunks, so its workers' time belongs to no step). */
+static void profile_discard_pool_time(void) {
+    if (!g_profile_slots) return;
+    double idle[KILN_PROFILE_MAX_SLOTS] = {0}, busy[KILN_PROFILE_MAX_SLOTS] = {0};
+    kiln_parallel_time_take(idle, busy, g_profile_slots);
 }
 
 /* Mean ms per run of every step, slowest first, with its share of the total. */
@@ -131,11 +189,33 @@ static void profile_report(void) {
     for (int i = 0; i < n; i++) { order[i] = i; g_sort_ms[i] = g_profile_ms[i]; total += g_profile_ms[i]; }
     qsort(order, (size_t)n, sizeof order[0], by_time_desc);
     fprintf(stderr, "KILN_PROFILE: %ld runs, %.3f ms per run in %d steps%s\n", g_profile_runs, total / g_profile_runs, n,
-            g_profile_clock == CLOCK_MONOTONIC ? "" : " (thread CPU time)");
+            g_profile_clock == CLOCK_MONOTONIC ? (g_profile_slots ? ", ms busy per thread (the caller first)" : "")
+                                               : " (thread CPU time)");
+    double busy_total[KILN_PROFILE_MAX_SLOTS] = {0}, accounted_ms = 0;
     for (int i = 0; i < n; i++) {
         int k = order[i];
+        if (g_profile_slots) {
+            if (profile_report_threads(k, total, busy_total)) accounted_ms += g_profile_ms[k];
+            continue;
+        }
         fprintf(stderr, "  %8.3f ms %5.1f%%  %s\n", g_profile_ms[k] / g_profile_runs,
                 total > 0 ? 100 * g_profile_ms[k] / total : 0, G->step_names[k]);
+    }
+    if (g_profile_slots && accounted_ms == 0) {
+        fprintf(stderr, "KILN_PROFILE: busy per thread not measured: the runs split their batch across threads, each "
+                        "image's steps on one thread (KILN_BATCH_SPLIT=0 profiles the kernels' threads)\n");
+    } else if (g_profile_slots) {
+        double busy = 0;
+        const double wall = accounted_ms / g_profile_runs;
+        fprintf(stderr, "KILN_PROFILE: busy per thread");
+        for (int t = 0; t < g_profile_slots; t++) { busy += busy_total[t]; fprintf(stderr, " %.3f", busy_total[t]); }
+        fprintf(stderr, " ms per run; idle %.1f%% of %d threads x %.3f ms%s\n", wall > 0 ? 100 * (1 - busy / (wall * g_profile_slots)) : 0.0,
+                g_profile_slots, wall, accounted_ms < total ? " (the steps with busy columns)" : "");
+    }
+    if (g_profile_slots) {
+        memset(g_profile_idle, 0, sizeof(double) * (size_t)G->num_steps);
+        memset(g_profile_taken, 0, sizeof(long) * (size_t)G->num_steps);
+        memset(g_profile_busy, 0, sizeof(double) * (size_t)G->num_steps * (size_t)g_profile_slots);
     }
     memset(g_profile_ms, 0, sizeof(double) * (size_t)G->num_steps);
     g_profile_runs = 0;
@@ -370,6 +450,7 @@ int32_t kiln_run(kiln_model *m, const kiln_tensor *inputs, int32_t num_inputs,
         set_error("kiln_run: cannot allocate an arena of %zu floats", floats);
         return KILN_ERROR_MEMORY;
     }
+    profile_discard_pool_time();
     if (split) {
         split_ctx ctx = {batch, in_ptrs, out_ptrs, {0}, {0}, arena, stride, 0};
         for (int32_t i = 0; i < num_inputs; i++) ctx.in_row[i] = (size_t)(tensor_count(&inputs[i]) / batch);
@@ -379,6 +460,7 @@ int32_t kiln_run(kiln_model *m, const kiln_tensor *inputs, int32_t num_inputs,
         G->forward(batch, in_ptrs, out_ptrs, arena);
     }
     if (kiln_profile_on) g_profile_runs++;
+    profile_discard_pool_time();
     if (owned) free(arena);
     else pthread_mutex_unlock(&m->arena_lock);
     return KILN_OK;

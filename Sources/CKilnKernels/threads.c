@@ -175,6 +175,26 @@ static inline void cpu_relax(void) {
 #endif
 }
 
+/* ---------------------------------------------------------- accounting */
+
+static _Atomic int g_accounting;
+/* Per slot (0: the pool's owner, i: worker i), each on its own cache line: only the slot's
+ * thread adds to it, the profiler reads it between runs of steps. */
+static struct {
+    _Alignas(64) _Atomic uint64_t idle_ns, busy_ns;
+} g_slot_time[KILN_MAX_THREADS];
+static _Thread_local int tls_slot; /* 0 unless this is pool worker i (then i) */
+
+void kiln_parallel_accounting(int on) { atomic_store(&g_accounting, on != 0); }
+
+void kiln_parallel_time_take(double *idle_ms, double *busy_ms, int slots) {
+    if (slots > KILN_MAX_THREADS) slots = KILN_MAX_THREADS;
+    for (int i = 0; i < slots; i++) {
+        idle_ms[i] += (double)atomic_exchange_explicit(&g_slot_time[i].idle_ns, 0, memory_order_relaxed) * 1e-6;
+        busy_ms[i] += (double)atomic_exchange_explicit(&g_slot_time[i].busy_ns, 0, memory_order_relaxed) * 1e-6;
+    }
+}
+
 /* Claims and runs chunks of generation `gen` until none is left. The chunk count travels in
  * the ticket itself, so a claim never compares against another job's count. */
 static void run_claimed_chunks(uint32_t gen) {
@@ -187,7 +207,9 @@ static void run_claimed_chunks(uint32_t gen) {
         const unsigned own = tls_switches;
         tls_in_job = 1;
         tls_switches = pool.switches;
+        const uint64_t t0 = tls_slot && atomic_load_explicit(&g_accounting, memory_order_relaxed) ? now_ns() : 0;
         pool.fn(pool.ctx, chunk_start(n, k, i), chunk_start(n, k, i + 1));
+        if (t0) atomic_fetch_add_explicit(&g_slot_time[tls_slot].busy_ns, now_ns() - t0, memory_order_relaxed);
         tls_in_job = 0;
         tls_switches = own;
         atomic_fetch_add(&pool.done, 1);
@@ -196,7 +218,7 @@ static void run_claimed_chunks(uint32_t gen) {
 }
 
 static void *worker_main(void *arg) {
-    (void)arg;
+    tls_slot = (int)(intptr_t)arg;
     uint32_t seen = (uint32_t)(atomic_load(&pool.ticket) >> 32);
     while (!atomic_load(&pool.stop)) {
         uint32_t gen = (uint32_t)(atomic_load(&pool.ticket) >> 32);
@@ -259,7 +281,7 @@ static void ensure_workers(int want) {
     if (want > KILN_MAX_THREADS - 1) want = KILN_MAX_THREADS - 1;
     pthread_mutex_lock(&pool.lock);
     while (pool.nworkers < want && !atomic_load(&pool.stop)) {
-        if (pthread_create(&pool.workers[pool.nworkers], NULL, worker_main, NULL) != 0) break;
+        if (pthread_create(&pool.workers[pool.nworkers], NULL, worker_main, (void *)(intptr_t)(pool.nworkers + 1)) != 0) break;
         pin_worker(pool.workers[pool.nworkers], pool.nworkers);
         pool.nworkers++;
     }
@@ -287,11 +309,13 @@ static void run_on_pool(size_t n, size_t k, kiln_range_fn fn, void *ctx) {
     atomic_fetch_add(&pool.done, 1);
     run_claimed_chunks(gen);
     /* Every chunk is claimed; wait for the ones running on workers. */
+    const uint64_t t0 = atomic_load_explicit(&g_accounting, memory_order_relaxed) ? now_ns() : 0;
     int spins = 0;
     while (atomic_load(&pool.done) < k) {
         cpu_relax();
         if (++spins % 64 == 0) sched_yield();
     }
+    if (t0) atomic_fetch_add_explicit(&g_slot_time[0].idle_ns, now_ns() - t0, memory_order_relaxed);
 }
 
 __attribute__((destructor)) static void pool_shutdown(void) {

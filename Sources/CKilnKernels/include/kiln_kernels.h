@@ -41,6 +41,15 @@ void kiln_set_thread_num_threads(int n);
 typedef void (*kiln_range_fn)(void *ctx, size_t begin, size_t end);
 void kiln_parallel_for(size_t n, size_t min_chunk, kiln_range_fn fn, void *ctx);
 
+/* Time accounting of the pool, for KILN_PROFILE=threads: while on, the pool's owner adds the
+ * time it waits at each join (its chunks done, a worker's not yet) to its idle count, and
+ * every worker adds the time it spends in chunks to its busy count. kiln_parallel_time_take
+ * moves both into the caller's arrays (idle_ms[0]: the owner; busy_ms[i]: worker i, i >= 1,
+ * up to `slots`) and restarts them. Meant for one profiled caller at a time: a second
+ * thread's calls (on threads of its own) are not counted. */
+void kiln_parallel_accounting(int on);
+void kiln_parallel_time_take(double *idle_ms, double *busy_ms, int slots);
+
 /* Kernel switches (test hooks such as kiln_gemm_force_portable) belong to the thread that sets
  * them and to the chunks of its kiln_parallel_for calls, on whichever thread those run: a test
  * forcing the portable path never changes what kernels compute for other threads. */

@@ -47,5 +47,28 @@ import Testing
         try #require(cpu.succeeded, "\(cpu.output)")
         #expect(cpu.output.contains("KILN_PROFILE: 1 runs") && cpu.output.contains("(thread CPU time)"), "\(cpu.output)")
         #expect(cpu.output.split(separator: "\n").contains { $0.contains(" ms ") && $0.contains("fc: linear") }, "\(cpu.output)")
+
+        // KILN_PROFILE=threads (two threads, the batch through each step together): each step
+        // with both threads' busy ms and its idle share, then the per-thread totals.
+        let threads = try Subprocess.run(["env", "KILN_PROFILE=threads", "KILN_NUM_THREADS=2", "KILN_BATCH_SPLIT=0",
+                                          dir.appendingPathComponent("kiln_top5").path, library, "\(x.shape[0])", input.path])
+        try #require(threads.succeeded, "\(threads.output)")
+        let lines = threads.output.split(separator: "\n")
+        #expect(threads.output.contains("ms busy per thread (the caller first)"), "\(threads.output)")
+        let conv1 = lines.first { $0.contains("conv1") && $0.contains(" busy ") }
+        let fields = conv1.map { $0.split(separator: " ") } ?? []
+        let busyAt = fields.firstIndex(of: "busy") ?? fields.endIndex
+        let busy = fields.dropFirst(busyAt + 1).prefix(2).compactMap { Double($0) }
+        // (The worker's share is not asserted: on a loaded machine the caller may claim every band.)
+        #expect(busy.count == 2 && busy[0] > 0 && busy[1] >= 0, "conv1 with a busy ms per thread: \(conv1 ?? "missing")")
+        #expect(lines.contains { $0.hasPrefix("KILN_PROFILE: busy per thread ") && $0.contains("idle") }, "\(threads.output)")
+        // Images split across threads run each step on one thread: nothing to account, and
+        // the report says so instead of printing a caller that did everything.
+        let split = try Subprocess.run(["env", "KILN_PROFILE=threads", "KILN_NUM_THREADS=2", "KILN_BATCH_SPLIT=1",
+                                        dir.appendingPathComponent("kiln_top5").path, library, "\(x.shape[0])", input.path])
+        try #require(split.succeeded, "\(split.output)")
+        if x.shape[0] > 1 {
+            #expect(split.output.contains("busy per thread not measured"), "\(split.output)")
+        }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import CKilnKernels
+import Synchronization
 import Testing
 
 /// kiln_parallel_for: every index covered exactly once, chunking rules, and concurrent
@@ -213,5 +214,54 @@ import Testing
         #expect(other.usesAVX512 == kiln_gemm_cpu_has_avx512())
         kiln_gemm_force_portable(0)
         #expect(kiln_thread_switches() == 0 && Self.chunkSwitches().allSatisfy { $0 == 0 })
+    }
+
+    /// KILN_PROFILE=threads' accounting: a worker's chunk time counts as its busy time and the
+    /// owner's wait at the join as its idle time; nothing is counted while accounting is off.
+    /// Chunk 0 waits until chunk 1 has started, so a worker (not the caller) runs chunk 1,
+    /// which then spins 3 ms while the caller waits at the join.
+    @Test func accountingCountsWorkerBusyAndOwnerWait() {
+        defer { kiln_set_thread_num_threads(0); kiln_parallel_accounting(0) }
+        kiln_set_thread_num_threads(2)
+        final class Gate: Sendable {
+            let started = Atomic<Int32>(0), timedOut = Atomic<Int32>(0)
+        }
+        func call() -> Bool {
+            let gate = Gate()
+            kiln_parallel_for(2, 1, { raw, begin, _ in
+                let g = Unmanaged<Gate>.fromOpaque(raw!).takeUnretainedValue()
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                if begin == 1 {
+                    g.started.store(1, ordering: .sequentiallyConsistent)
+                    while DispatchTime.now().uptimeNanoseconds - t0 < 3_000_000 {}
+                } else {
+                    while g.started.load(ordering: .sequentiallyConsistent) == 0 {
+                        if DispatchTime.now().uptimeNanoseconds - t0 > 5_000_000_000 { g.timedOut.store(1, ordering: .relaxed); return }
+                    }
+                }
+            }, Unmanaged.passUnretained(gate).toOpaque())
+            return gate.timedOut.load(ordering: .relaxed) != 0
+        }
+        func take() -> (idle: Double, busy: Double) { // the workers summed: other suites may have started more
+            var idle = [Double](repeating: 0, count: 64), busy = [Double](repeating: 0, count: 64)
+            kiln_parallel_time_take(&idle, &busy, 64)
+            return (idle[0], busy[1...].reduce(0, +))
+        }
+        kiln_parallel_accounting(1)
+        var seen: [String] = []
+        var counted = false
+        for _ in 0..<20 where !counted { // another suite may own the pool: then this call spawns its own thread
+            _ = take()
+            let timedOut = call()
+            let t = take()
+            seen.append(String(format: "idle %.2f busy %.2f ms", t.idle, t.busy) + (timedOut ? " (chunk 1 never started)" : ""))
+            counted = t.busy >= 2.5 && t.idle >= 1.5
+        }
+        #expect(counted, "a worker's 3 ms chunk and the owner's wait should be counted: \(seen)")
+        kiln_parallel_accounting(0)
+        _ = take()
+        _ = call()
+        let off = take()
+        #expect(off.idle == 0 && off.busy == 0, "accounting off counts nothing: \(off)")
     }
 }
