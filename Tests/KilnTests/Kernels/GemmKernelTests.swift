@@ -249,6 +249,12 @@ import Testing
             // Inputs over 4 MB: the packer prefetches each next panel's input (stride 2 and 1).
             ConvKernelTests.params(n: 4, c: 64, h: 72, w: 70, oc: 24, k: (3, 3), stride: (2, 2), pad: (1, 1), relu: true),
             ConvKernelTests.params(n: 2, c: 48, h: 110, w: 106, oc: 16, k: (3, 3), pad: (1, 1)),
+            // Batch 1 1x1 at 112x112, B read in place: each column panel prefetches the next
+            // one's rows (32->16), and an output over 4 MB also claims the next panel's output
+            // lines for writing (16->96, ReLU6).
+            ConvKernelTests.params(n: 1, c: 32, h: 112, w: 112, oc: 16, k: (1, 1)),
+            ConvKernelTests.params(n: 1, c: 16, h: 112, w: 112, oc: 96, k: (1, 1),
+                                   act: kiln_act(kind: Int32(KILN_ACT_CLIP.rawValue), a: 0, b: 6)),
         ]
         var failures: [String] = []
         for (path, portable) in Self.paths {
