@@ -169,7 +169,23 @@ def paired_rounds(args, engines, batches, placement=None):
             print(f"peers.py: round {r + 1}/{args.rounds}, batch {b}: "
                   + ", ".join(f"{n} {t:.2f} ms" for n, t in times.items() if not n.startswith("_"))
                   + (f" ({times['_placement']})" if placement else ""), file=sys.stderr)
+    if placement:
+        relabel_rounds(out, placement)
     return out
+
+
+def relabel_rounds(out, placement):
+    """Labels every round again against the fastest round trip of the whole run: while the
+    rounds ran, "far" meant slower than the fastest probe so far, so a run that began with its
+    vCPUs far apart called those first rounds near until a near period showed what near is."""
+    for rounds in out.values():
+        for times in rounds:
+            kinds = {placement.kind(p) for p in times["_probes_ns"]}
+            label = kinds.pop() if len(kinds) == 1 else "mixed"
+            if label != times["_placement"]:
+                print(f"peers.py: a round labelled {times['_placement']} while it ran is {label} against the run's "
+                      f"fastest round trip ({placement.best:.0f} ns)", file=sys.stderr)
+                times["_placement"] = label
 
 
 def round_ratios(rounds, num, den):
