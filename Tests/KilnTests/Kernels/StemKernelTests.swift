@@ -75,6 +75,24 @@ import Testing
         }
     }
 
+    /// Batch 1 on several threads: each thread takes a share of the output-channel blocks
+    /// through every band (so the layer after, split by channels, reads what its own thread
+    /// wrote), shares that are uneven and end in a partial block (33 channels: 9 blocks).
+    @Test func channelSharesAtBatchOne() {
+        defer { kiln_set_thread_num_threads(0) }
+        var failures: [String] = []
+        for threads in [2, 3, 4] {
+            kiln_set_thread_num_threads(Int32(threads))
+            for (i, oc) in [33, 64, 18].enumerated() {
+                var p = ConvKernelTests.params(n: 1, c: 3, h: 30, w: 38, oc: oc, k: (3, 3), stride: (2, 2), pad: (1, 1),
+                                               act: Activation.clip(min: 0, max: 6).c)
+                guard kiln_conv2d_init(&p) == 0 else { failures.append("init refused oc \(oc)"); continue }
+                if let f = Self.check(p, bias: true, residual: i == 1, seed: 40 + i) { failures.append("\(threads) threads: " + f) }
+            }
+        }
+        KernelCheck.record(failures)
+    }
+
     /// One group, at most 4 input channels, stride_w 1 or 2, rows short enough for the line
     /// buffer; anything else is refused (and goes to the other algorithms).
     @Test func applicability() {
