@@ -18,11 +18,8 @@ extension ELFCheck {
                   data.count == Int(count) else { return nil }
             return [UInt8](data)
         }
-        func u(_ bytes: [UInt8], _ at: Int, _ n: Int) -> UInt64 {
-            (0..<n).reduce(UInt64(0)) { $0 | UInt64(bytes[at + $1]) << (8 * UInt64($1)) }
-        }
-        guard let header = read(0, 64), header[0] == 0x7f, header[1] == 0x45, header[2] == 0x4c, header[3] == 0x46,
-              header[4] == 2, header[5] == 1 else { return nil }
+        func u(_ bytes: [UInt8], _ at: Int, _ n: Int) -> UInt64 { littleEndian(bytes, at: at, count: n) }
+        guard let header = read(0, 64), isELF64LE(header) else { return nil }
         let phoff = u(header, 0x20, 8), phentsize = u(header, 0x36, 2), phnum = u(header, 0x38, 2)
         guard phentsize >= 56, let table = read(phoff, phentsize * phnum) else { return nil }
         // (vaddr, file offset, size in the file) of each PT_LOAD, and the PT_DYNAMIC segment.

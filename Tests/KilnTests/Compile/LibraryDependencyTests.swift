@@ -66,6 +66,12 @@ import Testing
         var farTable = bytes // program headers said to lie past the end
         farTable.replaceSubrange(0x20..<0x28, with: le(UInt64(bytes.count) + 1, 8))
         cases.append(("phoff-past-end", farTable))
+        var nearMax = bytes // an offset whose end overflows a signed 64-bit sum
+        nearMax.replaceSubrange(0x20..<0x28, with: le(0x7fff_ffff_ffff_fff0, 8))
+        cases.append(("phoff-near-max", nearMax))
+        #expect(throws: ELFCheck.Problem.self, "ELFCheck.check reads the overflowing end as past the file") {
+            try ELFCheck.check(try write("check-near-max", nearMax))
+        }
         var hugeCount = bytes // 65535 program headers
         hugeCount.replaceSubrange(0x38..<0x3A, with: le(0xFFFF, 2))
         cases.append(("phnum-huge", hugeCount))
