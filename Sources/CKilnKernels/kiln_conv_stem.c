@@ -244,7 +244,9 @@ typedef struct {
     int oc_pieces;        /* > 1: runner r computes the r-th share of the output channels of every band */
 } stem_ctx;
 
-// Claims (image, band) tasks; per band: split the input rows it reads into lines once, then
+static size_t stem_claim(stem_ctx *ctx) { return atomic_fetch_add_explicit(&ctx->next, 1, memory_order_relaxed); }
+
+// Claims (image, band) tasks (with a channel share: takes every band); per band: split the input rows it reads into lines once, then
 // every channel block x output row x vector chunk of the band.
 STEM_FN static void stem_runner(void *vctx, size_t r0, size_t r1) {
     (void)r1;
@@ -260,11 +262,13 @@ STEM_FN static void stem_runner(void *vctx, size_t r0, size_t r1) {
     const float *lines[STEM_LINE_FLOATS / 16]; /* per (c, ky, phase): c*kh*sw*16 <= the buffer */
     /* Chunks of at most STEM_MAXV vectors, near equal. */
     const int chunks = (g.nvec + STEM_MAXV - 1) / STEM_MAXV;
-    const int blocks = (p->oc + STEM_MR - 1) / STEM_MR, pieces = ctx->oc_pieces;
-    const int oc_begin = pieces > 1 ? (int)(r0 * (size_t)blocks / (size_t)pieces) * STEM_MR : 0;
-    const int oc_end = pieces > 1 ? (int)((r0 + 1) * (size_t)blocks / (size_t)pieces) * STEM_MR : p->oc;
-    size_t t = pieces > 1 ? 0 : atomic_fetch_add_explicit(&ctx->next, 1, memory_order_relaxed);
-    for (; t < ctx->tasks; t = pieces > 1 ? t + 1 : atomic_fetch_add_explicit(&ctx->next, 1, memory_order_relaxed)) {
+    /* Output channels [oc_begin, oc_end): runner r0's share of the blocks, or all of them. */
+    const int blocks = (p->oc + STEM_MR - 1) / STEM_MR, pieces = ctx->oc_pieces, shared = pieces > 1;
+    const int oc_begin = shared ? (int)(r0 * (size_t)blocks / (size_t)pieces) * STEM_MR : 0;
+    const int share_end = shared ? (int)((r0 + 1) * (size_t)blocks / (size_t)pieces) * STEM_MR : p->oc;
+    const int oc_end = share_end < p->oc ? share_end : p->oc;
+    /* Every band in order for a channel share, else the next unclaimed one. */
+    for (size_t t = shared ? 0 : stem_claim(ctx); t < ctx->tasks; t = shared ? t + 1 : stem_claim(ctx)) {
         const int image = (int)(t / (size_t)ctx->bands), b = (int)(t % (size_t)ctx->bands);
         const float *xi = ctx->x + (size_t)image * p->c * plane_in;
         int oy0 = b * STEM_BAND, oy1 = oy0 + STEM_BAND < p->oh ? oy0 + STEM_BAND : p->oh;
@@ -288,7 +292,7 @@ STEM_FN static void stem_runner(void *vctx, size_t r0, size_t r1) {
                     stem_split_row(xi + c * plane_in + (size_t)iy * p->w, p->w, &g, l0, l0 + g.width);
                 }
             }
-            for (int o0 = oc_begin; o0 < oc_end && o0 < p->oc; o0 += STEM_MR) {
+            for (int o0 = oc_begin; o0 < oc_end; o0 += STEM_MR) {
                 const float *wb = ctx->packed + (size_t)o0 * k;
                 for (int oy = oy0; oy < rows_end; oy++) {
                     for (int c = 0; c < p->c; c++)
