@@ -419,5 +419,12 @@ void kiln_conv2d_depthwise(const kiln_conv2d_params *p, const float *x, const fl
     /* Even chunks, so pairs never straddle two threads' chunks. */
     if (ctx.pair) grain += grain & 1;
 #endif
-    kiln_parallel_for((size_t)p->n * p->c, grain, dw_planes, &ctx);
+    /* Claims of about a quarter of the minimum chunk: small enough that a thread left waiting
+     * for a slower one takes the slower one's last planes instead, large enough that a claim
+     * (one CAS) costs nothing beside its planes. */
+    size_t claim = (grain + 3) / 4;
+#if KILN_ACT_AVX512
+    if (ctx.pair) claim += claim & 1;
+#endif
+    kiln_parallel_for_balanced((size_t)p->n * p->c, grain, claim, dw_planes, &ctx);
 }

@@ -84,25 +84,12 @@ static kiln_gemm_pack_b_fn conv_packer(const conv_gemm_ctx *ctx) {
  * feed 192 columns instead of one image's few pixels). */
 #define GROUP_COLS (4 * KILN_GEMM_NR)
 
-// Task t = (image t / pieces, piece t % pieces): its block of rows or columns of the image's
-// GEMM, single-threaded with this thread's packed-B buffer.
-static void conv_gemm_task(const conv_gemm_ctx *ctx, size_t t, float *bpack) {
+// Output channels [m0, m1) x pixels [n0, n1) of one image's GEMM, single-threaded with this
+// thread's packed-B buffer.
+static void conv_gemm_block(const conv_gemm_ctx *ctx, int image, int m0, int m1, int n0, int n1, float *bpack) {
     const kiln_conv2d_params *p = ctx->p;
     const int k = gemm_k(p), npix = p->oh * p->ow;
     const size_t in_image = (size_t)p->c * p->h * p->w, out_image = (size_t)p->oc * npix;
-    const int image = (int)(t / (size_t)ctx->pieces), piece = (int)(t % (size_t)ctx->pieces);
-    /* Piece i covers units [i*U/P, (i+1)*U/P) of the split dimension. */
-    const int u0 = (int)((long)piece * ctx->unit_panels / ctx->pieces);
-    const int u1 = (int)((long)(piece + 1) * ctx->unit_panels / ctx->pieces);
-    if (u0 >= u1) return;
-    int m0 = 0, m1 = p->oc, n0 = 0, n1 = npix;
-    if (ctx->split_m) {
-        m0 = u0 * KILN_GEMM_MR;
-        m1 = u1 * KILN_GEMM_MR < p->oc ? u1 * KILN_GEMM_MR : p->oc;
-    } else {
-        n0 = u0 * KILN_GEMM_NR;
-        n1 = u1 * KILN_GEMM_NR < npix ? u1 * KILN_GEMM_NR : npix;
-    }
     const float *xi = ctx->x + image * in_image;
     float *yi = ctx->y + image * out_image + (size_t)m0 * npix + n0;
     const float *ri = ctx->residual ? ctx->residual + image * out_image + (size_t)m0 * npix + n0 : NULL;
@@ -114,6 +101,52 @@ static void conv_gemm_task(const conv_gemm_ctx *ctx, size_t t, float *bpack) {
         kiln_gemm_im2col b = {p, xi, n0, ctx->scale ? ctx->scale + (size_t)image * p->c : NULL};
         kiln_gemm_with_packer(m1 - m0, n1 - n0, k, a, conv_packer(ctx), &b, yi, npix,
                               bias, ri, npix, &p->act, bpack);
+    }
+}
+
+// Task t = (image t / pieces, piece t % pieces): its block of rows or columns of the image's
+// GEMM.
+static void conv_gemm_task(const conv_gemm_ctx *ctx, size_t t, float *bpack) {
+    const kiln_conv2d_params *p = ctx->p;
+    const int npix = p->oh * p->ow;
+    const int image = (int)(t / (size_t)ctx->pieces), piece = (int)(t % (size_t)ctx->pieces);
+    /* Piece i covers units [i*U/P, (i+1)*U/P) of the split dimension. */
+    const int u0 = (int)((long)piece * ctx->unit_panels / ctx->pieces);
+    const int u1 = (int)((long)(piece + 1) * ctx->unit_panels / ctx->pieces);
+    if (u0 >= u1) return;
+    if (ctx->split_m)
+        conv_gemm_block(ctx, image, u0 * KILN_GEMM_MR, u1 * KILN_GEMM_MR < p->oc ? u1 * KILN_GEMM_MR : p->oc, 0, npix, bpack);
+    else
+        conv_gemm_block(ctx, image, 0, p->oc, u0 * KILN_GEMM_NR, u1 * KILN_GEMM_NR < npix ? u1 * KILN_GEMM_NR : npix, bpack);
+}
+
+// A panels (MR output channels) [u0, u1) of all images' panels, image after image
+// (kiln_parallel_for_balanced's claims), every pixel.
+static void conv_gemm_rows(void *vctx, size_t u0, size_t u1) {
+    const conv_gemm_ctx *ctx = (const conv_gemm_ctx *)vctx;
+    const int oc = ctx->p->oc;
+    const size_t per = (size_t)ctx->unit_panels;
+    _Alignas(64) float bpack[KILN_GEMM_KC * KILN_GEMM_NR];
+    while (u0 < u1) {
+        const size_t image = u0 / per, first = u0 % per, last = u1 - image * per < per ? u1 - image * per : per;
+        const int m1 = (int)last * KILN_GEMM_MR < oc ? (int)last * KILN_GEMM_MR : oc;
+        conv_gemm_block(ctx, (int)image, (int)first * KILN_GEMM_MR, m1, 0, ctx->p->oh * ctx->p->ow, bpack);
+        u0 = image * per + last;
+    }
+}
+
+// B panels [u0, u1) of all images' panels, image after image (kiln_parallel_for_balanced's
+// claims), every output channel.
+static void conv_gemm_columns(void *vctx, size_t u0, size_t u1) {
+    const conv_gemm_ctx *ctx = (const conv_gemm_ctx *)vctx;
+    const int npix = ctx->p->oh * ctx->p->ow;
+    const size_t per = (size_t)ctx->unit_panels;
+    _Alignas(64) float bpack[KILN_GEMM_KC * KILN_GEMM_NR];
+    while (u0 < u1) {
+        const size_t image = u0 / per, first = u0 % per, last = u1 - image * per < per ? u1 - image * per : per;
+        const int n1 = (int)last * KILN_GEMM_NR < npix ? (int)last * KILN_GEMM_NR : npix;
+        conv_gemm_block(ctx, (int)image, 0, ctx->p->oc, (int)first * KILN_GEMM_NR, n1, bpack);
+        u0 = image * per + last;
     }
 }
 
@@ -190,25 +223,34 @@ static int ksplit_start(int k, int piece, int pieces) {
     return piece >= pieces ? k : (int)((long)piece * k / pieces) / 16 * 16;
 }
 
-static void conv_gemm_ksplit_runner(void *vctx, size_t r0, size_t r1) {
-    (void)r0; (void)r1;
-    conv_gemm_ctx *ctx = (conv_gemm_ctx *)vctx;
+// Units [u0, u1) of the K split, unit u = (task u / A panels, A panel u % A panels) with task t
+// = (image t / pieces, piece t % pieces): the piece's share of K for the panel's output
+// channels, into the task's part. Claimed by kiln_parallel_for_balanced, so thread i starts
+// on piece i and a thread done early computes the other piece's last panels; each part is
+// the same sum whichever thread computes it.
+static void conv_gemm_ksplit_units(void *vctx, size_t u0, size_t u1) {
+    const conv_gemm_ctx *ctx = (const conv_gemm_ctx *)vctx;
     const kiln_conv2d_params *p = ctx->p;
     const int k = gemm_k(p), npix = p->oh * p->ow;
     const size_t in_image = (size_t)p->c * p->h * p->w, out_image = (size_t)p->oc * npix;
+    const size_t per = (size_t)ctx->unit_panels;
     _Alignas(64) float bpack[KILN_GEMM_KC * KILN_GEMM_NR];
-    for (size_t t; (t = atomic_fetch_add_explicit(&ctx->next, 1, memory_order_relaxed)) < ctx->tasks;) {
+    while (u0 < u1) {
+        const size_t t = u0 / per, first = u0 % per, last = u1 - t * per < per ? u1 - t * per : per;
         const int image = (int)(t / (size_t)ctx->pieces), piece = (int)(t % (size_t)ctx->pieces);
         const int k0 = ksplit_start(k, piece, ctx->pieces), k1 = ksplit_start(k, piece + 1, ctx->pieces);
-        float *part = ctx->scratch + t * out_image;
+        const int m0 = (int)first * KILN_GEMM_MR, m1 = (int)last * KILN_GEMM_MR < p->oc ? (int)last * KILN_GEMM_MR : p->oc;
+        float *part = ctx->scratch + t * out_image + (size_t)m0 * npix;
+        const float *a = ctx->packed + (size_t)m0 * k; /* m0 is a multiple of MR */
         if (is_pointwise(p) && !ctx->scale) {
-            kiln_gemm_range(p->oc, npix, k0, k1, k, ctx->packed, ctx->x + image * in_image, npix, part, npix, NULL,
-                            NULL, 0, NULL, bpack);
+            kiln_gemm_range(m1 - m0, npix, k0, k1, k, a, ctx->x + image * in_image, npix, part, npix, NULL, NULL, 0,
+                            NULL, bpack);
         } else {
             kiln_gemm_im2col b = {p, ctx->x + image * in_image, 0, ctx->scale ? ctx->scale + (size_t)image * p->c : NULL};
-            kiln_gemm_with_packer_range(p->oc, npix, k0, k1, k, ctx->packed, conv_packer(ctx),
-                                        &b, part, npix, NULL, NULL, 0, NULL, bpack);
+            kiln_gemm_with_packer_range(m1 - m0, npix, k0, k1, k, a, conv_packer(ctx), &b, part, npix, NULL, NULL, 0,
+                                        NULL, bpack);
         }
+        u0 = t * per + last;
     }
 }
 
@@ -350,11 +392,35 @@ static void conv_gemm_run(const kiln_conv2d_params *p, const float *x, const flo
         if (ctx.scratch) { /* else: fall back to the output-channel split */
             ctx.pieces = kpieces;
             ctx.tasks = (size_t)p->n * kpieces;
-            kiln_parallel_for((size_t)threads, 1, conv_gemm_ksplit_runner, &ctx);
-            kiln_parallel_for((size_t)p->n * p->oc, 16, conv_gemm_ksplit_reduce, &ctx);
+            /* B read in place: a quarter of a piece's panels per claim. Packed B (im2col): the
+             * whole piece, since every claim packs its share of B again (ResNet-18's 7x7 3x3
+             * layers took 1.2x as long in quarters). The reduce in rows of 16 or more. */
+            const size_t units = ctx.tasks * (size_t)m_panels, rows = (size_t)p->n * p->oc;
+            const size_t claim = !is_pointwise(p) || ctx.scale ? (size_t)m_panels : m_panels >= 8 ? (size_t)m_panels / 4 : 2;
+            kiln_parallel_for_balanced(units, (size_t)m_panels, claim, conv_gemm_ksplit_units, &ctx);
+            kiln_parallel_for_balanced(rows, 16, rows / threads >= 64 ? rows / threads / 4 : 16,
+                                       conv_gemm_ksplit_reduce, &ctx);
             free(ctx.scratch);
             return;
         }
+    }
+    /* Pixels of fewer images than four per thread: each thread a contiguous half (third, ...)
+     * of all B panels, claimed a sixteenth of its share at a time, the faster thread taking
+     * the slower one's last panels (kiln_parallel_for_balanced). Pieces claimed from one
+     * counter left a thread waiting up to a piece (an eighth of the layer) at the join. */
+    if (!split_m && pieces > 1) {
+        const size_t units = (size_t)p->n * n_panels, share = units / (size_t)threads;
+        kiln_parallel_for_balanced(units, 2, share >= 16 ? share / 16 : 1, conv_gemm_columns, &ctx);
+        return;
+    }
+    /* One image's output channels, B read in place: each thread its share of the A panels, a
+     * quarter of it per claim (each claim reads all of B again, from L2), the faster thread
+     * taking the slower one's last panels. A packed B stays one piece per thread: every
+     * claim would pack all of it again. */
+    if (split_m && p->n == 1 && is_pointwise(p) && !ctx.scale) {
+        const size_t share = (size_t)m_panels / (size_t)threads;
+        kiln_parallel_for_balanced((size_t)m_panels, 1, share >= 4 ? share / 4 : 1, conv_gemm_rows, &ctx);
+        return;
     }
     const size_t runners = ctx.tasks < (size_t)threads ? ctx.tasks : (size_t)threads;
     kiln_parallel_for(runners, 1, ctx.tasks == runners ? conv_gemm_static_runner : conv_gemm_runner, &ctx);

@@ -56,6 +56,9 @@ static const char conv_gemm_c[] = {
 static const char threads_c[] = {
 #embed "threads.c"
     , 0};
+static const char threads_balanced_c[] = {
+#embed "threads_balanced.c"
+    , 0};
 static const char conv2d_c[] = {
 #embed "conv2d.c"
     , 0};
@@ -154,6 +157,7 @@ static const kiln_source_file files[] = {
     FILE_ENTRY("kiln_ops_internal.h", ops_internal_h),
     FILE_ENTRY("kiln_act_simd.h", act_simd_h),
     FILE_ENTRY("threads.c", threads_c),
+    FILE_ENTRY("threads_balanced.c", threads_balanced_c),
     FILE_ENTRY("conv2d.c", conv2d_c),
     FILE_ENTRY("conv2d_ref.c", conv2d_ref_c),
     FILE_ENTRY("batchnorm.c", batchnorm_c),

@@ -40,6 +40,13 @@ void kiln_set_thread_num_threads(int n);
  * same share each time (data in its own cache). */
 typedef void (*kiln_range_fn)(void *ctx, size_t begin, size_t end);
 void kiln_parallel_for(size_t n, size_t min_chunk, kiln_range_fn fn, void *ctx);
+/* The same chunks, balanced while they run: thread i starts on chunk i, taking `grain` items
+ * at a time from its front, and a thread whose chunk is done takes grains from the back of
+ * the chunk with the most left. While the threads keep pace each computes exactly its
+ * chunk (the locality of kiln_parallel_for); when one falls behind (a busy vCPU, a late
+ * wake-up) the other finishes its work instead of waiting. fn may be called several times
+ * per thread, on any sub-range, so items must be independent. */
+void kiln_parallel_for_balanced(size_t n, size_t min_chunk, size_t grain, kiln_range_fn fn, void *ctx);
 
 /* Time accounting of the pool, for KILN_PROFILE=threads: while on, the pool's owner adds the
  * time it waits at each join (its chunks done, a worker's not yet) to its idle count, and

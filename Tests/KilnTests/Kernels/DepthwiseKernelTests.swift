@@ -96,4 +96,21 @@ import Testing
         #expect(cases == 48)
         KernelCheck.record(failures)
     }
+
+    /// Planes claimed by kiln_parallel_for_balanced on 1-4 threads: each thread its share of
+    /// the planes, a quarter of a chunk per claim (pairs of narrow planes kept together), the
+    /// last claims taken by whichever thread is free.
+    @Test func planesSplitOnAnyThreadCount() {
+        defer { kiln_set_thread_num_threads(0) }
+        var failures: [String] = []
+        for threads in 1...4 {
+            kiln_set_thread_num_threads(Int32(threads))
+            for (i, l) in [(c: 37, hw: 28, k: 3, s: 2), (c: 301, hw: 7, k: 3, s: 1), (c: 129, hw: 14, k: 5, s: 1)].enumerated() {
+                let ran = Self.check(n: 1, c: l.c, h: l.hw, w: l.hw, k: l.k, s: l.s,
+                                     pads: (l.k / 2, l.k / 2, l.k / 2, l.k / 2), act: .clip(min: 0, max: 6), seed: 900 + i)
+                if let m = ran ?? nil { failures.append("\(threads) threads: \(m)") }
+            }
+        }
+        KernelCheck.record(failures)
+    }
 }

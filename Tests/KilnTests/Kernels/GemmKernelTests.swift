@@ -208,6 +208,36 @@ import Testing
         KernelCheck.record(failures)
     }
 
+    /// Batch 1's balanced splits on 1-4 threads (kiln_parallel_for_balanced: each thread its
+    /// share, claimed a piece at a time, the last pieces taken by whichever thread is free):
+    /// pixel panels (a 1x1 read in place and an im2col 3x3), output-channel panels (a 1x1 read
+    /// in place, claimed in quarters, and a 3x3 whose packed B keeps one piece per thread) and
+    /// K shares (a 1x1 in quarters of its panels, and an im2col 3x3 in whole pieces).
+    @Test func batchOneSplitsOnAnyThreadCount() {
+        defer { kiln_set_thread_num_threads(0) }
+        let shapes = [
+            ConvKernelTests.params(n: 1, c: 24, h: 40, w: 41, oc: 36, k: (1, 1), relu: true),
+            ConvKernelTests.params(n: 1, c: 8, h: 30, w: 29, oc: 12, k: (3, 3), pad: (1, 1)),
+            ConvKernelTests.params(n: 1, c: 160, h: 7, w: 7, oc: 203, k: (1, 1),
+                                   act: kiln_act(kind: Int32(KILN_ACT_CLIP.rawValue), a: 0, b: 6)),
+            ConvKernelTests.params(n: 1, c: 64, h: 7, w: 7, oc: 100, k: (3, 3), pad: (1, 1), relu: true),
+            ConvKernelTests.params(n: 1, c: 576, h: 14, w: 14, oc: 96, k: (1, 1)),
+            ConvKernelTests.params(n: 1, c: 128, h: 10, w: 10, oc: 24, k: (3, 3), stride: (2, 2), pad: (1, 1), relu: true),
+        ]
+        var failures: [String] = []
+        for threads in 1...4 {
+            kiln_set_thread_num_threads(Int32(threads))
+            for (i, p) in shapes.enumerated() {
+                var p = p
+                guard kiln_conv2d_init(&p) == 0 else { failures.append("shape \(i) rejected by init"); continue }
+                if let f = Self.checkConv(p, bias: true, residual: i % 2 == 1, seed: 700 + i, path: "\(threads) threads") {
+                    failures.append(f)
+                }
+            }
+        }
+        KernelCheck.record(failures)
+    }
+
     /// ResNet-like shapes: K beyond one KC block, several MR panels, the output-channel split
     /// of batch 1 with few pixels, asymmetric geometry, the 7x7 stride-2 stem, and batches
     /// of small outputs (grouped images) or long K (K split).

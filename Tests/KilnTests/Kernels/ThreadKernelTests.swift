@@ -3,8 +3,8 @@ import CKilnKernels
 import Synchronization
 import Testing
 
-/// kiln_parallel_for: every index covered exactly once, chunking rules, and concurrent
-/// callers.
+/// kiln_parallel_for and kiln_parallel_for_balanced: every index covered exactly once,
+/// chunking rules, stealing from a slow thread, and concurrent callers.
 @Suite(.serialized) struct ThreadKernelTests {
     /// Context for `markRange`: per-index hit counts and the begin of the chunk that hit it.
     struct Marks {
@@ -263,5 +263,127 @@ import Testing
         _ = call()
         let off = take()
         #expect(off.idle == 0 && off.busy == 0, "accounting off counts nothing: \(off)")
+    }
+
+    /// What one kiln_parallel_for_balanced call handed out: per-index hits, ranges that were
+    /// empty or longer than the grain, and which indices ran on the calling thread.
+    final class Balanced: @unchecked Sendable {
+        let n: Int, grain: Int
+        let caller = pthread_self()
+        let hits: UnsafeMutablePointer<Int32>, onCaller: UnsafeMutablePointer<Int32>
+        let emptyRanges = Atomic<Int>(0), longRanges = Atomic<Int>(0)
+        /// Runs first in every range, on the thread that claimed it (the stealing test blocks
+        /// the worker here).
+        var onRange: (@Sendable (Balanced, Int, Int) -> Void)?
+        init(n: Int, grain: Int) {
+            self.n = n
+            self.grain = grain
+            hits = .allocate(capacity: max(n, 1))
+            onCaller = .allocate(capacity: max(n, 1))
+            hits.initialize(repeating: 0, count: max(n, 1))
+            onCaller.initialize(repeating: -1, count: max(n, 1))
+        }
+        deinit {
+            hits.deallocate()
+            onCaller.deallocate()
+        }
+        var hitCounts: [Int32] { Array(UnsafeBufferPointer(start: hits, count: n)) }
+        var callerRan: [Int32] { Array(UnsafeBufferPointer(start: onCaller, count: n)) }
+
+        func run(minChunk: Int) {
+            kiln_parallel_for_balanced(n, minChunk, grain, { raw, begin, end in
+                let b = Unmanaged<Balanced>.fromOpaque(raw!).takeUnretainedValue()
+                if end <= begin { b.emptyRanges.add(1, ordering: .relaxed); return }
+                if end - begin > max(b.grain, 1) { b.longRanges.add(1, ordering: .relaxed) }
+                b.onRange?(b, begin, end)
+                let here: Int32 = pthread_equal(pthread_self(), b.caller) != 0 ? 1 : 0
+                for i in begin..<end {
+                    b.hits[i] += 1
+                    b.onCaller[i] = here
+                }
+            }, Unmanaged.passUnretained(self).toOpaque())
+        }
+    }
+
+    /// Every index exactly once, on 1-4 threads and inside another call's chunk: no empty
+    /// range, and whenever the range is split across threads no claim beyond the grain.
+    @Test func balancedCoversEveryIndexOnce() {
+        defer { kiln_set_thread_num_threads(0) }
+        var failures: [String] = []
+        for threads in 1...4 {
+            kiln_set_thread_num_threads(Int32(threads))
+            for n in [0, 1, 2, 3, 7, 64, 1000, 100_003] {
+                for minChunk in [0, 1, 3, 16, 1000] {
+                    for grain in [0, 1, 5, 64] {
+                        let b = Balanced(n: n, grain: grain)
+                        b.run(minChunk: minChunk)
+                        let name = "balanced n=\(n) min_chunk=\(minChunk) grain=\(grain) threads=\(threads)"
+                        if let bad = b.hitCounts.firstIndex(where: { $0 != 1 }) {
+                            failures.append("\(name): index \(bad) run \(b.hitCounts[bad]) times")
+                        }
+                        if b.emptyRanges.load(ordering: .relaxed) > 0 { failures.append("\(name): empty ranges") }
+                        let split = min(threads, n / max(minChunk, 1)) >= 2
+                        if split && b.longRanges.load(ordering: .relaxed) > 0 { failures.append("\(name): a claim beyond the grain") }
+                    }
+                }
+            }
+        }
+        // Nested in a chunk of another call (every pool thread busy): runs inline, same coverage.
+        kiln_set_thread_num_threads(2)
+        var nestedBad = [Int32](repeating: 0, count: 4)
+        nestedBad.withUnsafeMutableBufferPointer { buf in
+            kiln_parallel_for(4, 1, { raw, begin, end in
+                let bad = raw!.assumingMemoryBound(to: Int32.self)
+                for i in begin..<end {
+                    let b = ThreadKernelTests.Balanced(n: 300 + 17 * i, grain: 7)
+                    b.run(minChunk: 2)
+                    bad[i] = b.hitCounts.allSatisfy { $0 == 1 } ? 0 : 1
+                }
+            }, buf.baseAddress)
+        }
+        if nestedBad.contains(1) { failures.append("nested balanced calls that missed or repeated indices: \(nestedBad)") }
+        KernelCheck.record(failures)
+    }
+
+    /// On two threads the caller runs its own half, in claims from the front, and then takes
+    /// the other half's last items while the other thread is held up in its first claim. The
+    /// caller's first claim waits until the other thread is inside its first one (so that
+    /// thread, not the caller, owns the second half), and the other thread then blocks until
+    /// the caller has run an index of its half: without stealing it would wait 5 s and this
+    /// test fail.
+    @Test func balancedCallerFinishesASlowThreadsShare() {
+        defer { kiln_set_thread_num_threads(0) }
+        kiln_set_thread_num_threads(2)
+        final class Flag: Sendable {
+            let started = Atomic<Int32>(0), stolen = Atomic<Int32>(0)
+            let workerTimedOut = Atomic<Int32>(0), callerTimedOut = Atomic<Int32>(0)
+        }
+        let flag = Flag()
+        let b = Balanced(n: 64, grain: 1)
+        b.onRange = { b, begin, _ in
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            func waited() -> Bool { DispatchTime.now().uptimeNanoseconds - t0 > 5_000_000_000 }
+            if pthread_equal(pthread_self(), b.caller) != 0 {
+                if begin == 0 {
+                    while flag.started.load(ordering: .sequentiallyConsistent) == 0 {
+                        if waited() { flag.callerTimedOut.store(1, ordering: .relaxed); return }
+                    }
+                }
+                if begin >= 32 { flag.stolen.store(1, ordering: .sequentiallyConsistent) }
+                return
+            }
+            flag.started.store(1, ordering: .sequentiallyConsistent)
+            guard begin == 32 else { return } // held up in its first claim only
+            while flag.stolen.load(ordering: .sequentiallyConsistent) == 0 {
+                if waited() { flag.workerTimedOut.store(1, ordering: .relaxed); return }
+            }
+        }
+        b.run(minChunk: 1)
+        #expect(b.hitCounts.allSatisfy { $0 == 1 }, "hits: \(b.hitCounts)")
+        #expect(flag.callerTimedOut.load(ordering: .relaxed) == 0, "the second thread never started its half")
+        #expect(flag.workerTimedOut.load(ordering: .relaxed) == 0, "the worker waited 5 s: the caller never took an item of its half")
+        #expect(b.callerRan[0..<32].allSatisfy { $0 == 1 }, "the caller's own half ran elsewhere: \(b.callerRan)")
+        #expect(b.callerRan[32...].contains(1), "the caller took none of the other half: \(b.callerRan)")
+        #expect(b.callerRan.last == 1, "stealing starts at the back of the other half: \(b.callerRan)")
     }
 }
