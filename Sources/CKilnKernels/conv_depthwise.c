@@ -12,7 +12,8 @@
  * computed once per block and reused down all rows. 3x3 and 5x5 (dilation 1) compute 7
  * output rows per pass, so each input row is loaded once per pass instead of once per
  * output row it feeds; rows above and below the image read a shared row of zeros, so the
- * tap loop has no branch. Planes are threaded.
+ * tap loop has no branch. Planes are threaded with kiln_parallel_for_balanced (each thread
+ * its share of the planes, a thread done early finishing another's last ones).
  */
 #include "kiln_conv_variants.h"
 #include "kiln_gemm.h" /* kiln_gemm_uses_avx512: the kernels' one CPU switch */

@@ -9,14 +9,15 @@
  * block, while the tile is still in registers (except in the grouped and K-split modes
  * below, which apply it while copying their scratch results out).
  *
- * Threading: the work is cut into tasks that threads claim dynamically: whole images when
- * the batch gives four per thread, else (image, column block) while there are at least two
- * B panels per block, else (image, output-channel block): at batch 1 the 7x7 layers have
- * 49 pixels (two B panels) but 512 output channels, so they split M, one block per thread
- * (each block packs every B panel again). When there is one task per thread, chunk i of the
- * fork/join runs task i, so at batch 1 the caller (chunk 0) computes the first block of
- * output channels of every such layer, the planes the depthwise layer after it gives to
- * the caller too. Two special modes:
+ * Threading: whole images, claimed dynamically, when the batch gives four per thread; else
+ * B panels (pixels) while there are at least two per piece, else output-channel panels: at
+ * batch 1 the 7x7 layers have 49 pixels (two B panels) but 512 output channels, so they
+ * split M. Fewer images split with kiln_parallel_for_balanced: thread i starts on the i-th
+ * share of the panels and claims a part at a time, and a thread done early takes the last
+ * parts of another's share. So at batch 1 the caller computes the first output channels of
+ * an M-split layer, the planes the depthwise layer after it gives to the caller too. An
+ * M split whose B is packed (im2col) keeps one claim per thread, since each claim packs all
+ * of B again. Two special modes:
  *   - batches of small outputs (fewer than 4 B panels, partial last one: 7x7 = 48 + 1) group
  *     the images' pixels into shared column blocks, so each B panel is full (27-32 ms
  *     per layer4 3x3 at batch 32 on 2 threads, against 43 ms without grouping);
