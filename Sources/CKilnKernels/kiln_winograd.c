@@ -381,9 +381,11 @@ void kiln_winograd_run_with(const kiln_winograd_variant *portable, const kiln_wi
         ctx.fsv = plane_stride(p->c, ctx.ldv), ctx.fsm = plane_stride(p->oc, ctx.ldv);
         ctx.runners = k;
         ctx.split_gemm = ws + split_vm, ctx.split_gemm_stride = gemm_stride;
-        kiln_parallel_for((size_t)p->c, (size_t)p->c / k, input_job, &ctx);
+        /* The transforms: each thread its share of the channels, a quarter of it per claim,
+         * a thread done early taking another's last channels (kiln_parallel_for_balanced). */
+        kiln_parallel_for_balanced((size_t)p->c, (size_t)p->c / k, ceil_div((size_t)p->c, 4 * k), input_job, &ctx);
         kiln_parallel_for(k, 1, gemm_job, &ctx);
-        kiln_parallel_for((size_t)p->oc, (size_t)p->oc / k, output_job, &ctx);
+        kiln_parallel_for_balanced((size_t)p->oc, (size_t)p->oc / k, ceil_div((size_t)p->oc, 4 * k), output_job, &ctx);
     } else if (k > 1 && ctx.total >= 16 * k) {
         /* Blocks: a multiple of the thread count, as equal as possible, each <= cap tiles. */
         size_t nb = ceil_div(ceil_div(ctx.total, cap), k) * k;
