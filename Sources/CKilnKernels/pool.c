@@ -219,7 +219,8 @@ void kiln_maxpool2d(const kiln_maxpool2d_params *p, const float *x, float *y) {
     maxpool_ctx ctx = {p, kx_range, x, y};
     size_t work = (size_t)p->oh * p->ow * p->kh * p->kw;
     size_t grain = work >= KILN_POOL_GRAIN ? 1 : KILN_POOL_GRAIN / work;
-    kiln_parallel_for((size_t)p->n * p->c, grain, maxpool_planes, &ctx);
+    /* Each thread its share of the planes, a quarter per claim (kiln_parallel_for_balanced). */
+    kiln_parallel_for_balanced((size_t)p->n * p->c, grain, (grain + 3) / 4, maxpool_planes, &ctx);
     free(kx_range);
 }
 
