@@ -121,32 +121,22 @@ static void conv_gemm_task(const conv_gemm_ctx *ctx, size_t t, float *bpack) {
         conv_gemm_block(ctx, image, 0, p->oc, u0 * KILN_GEMM_NR, u1 * KILN_GEMM_NR < npix ? u1 * KILN_GEMM_NR : npix, bpack);
 }
 
-// A panels (MR output channels) [u0, u1) of all images' panels, image after image
-// (kiln_parallel_for_balanced's claims), every pixel.
-static void conv_gemm_rows(void *vctx, size_t u0, size_t u1) {
+// Panels [u0, u1) of the split dimension over all images, image after image
+// (kiln_parallel_for_balanced's claims): A panels (MR output channels) with every pixel when
+// the split cuts M, else B panels (NR pixels) with every output channel.
+static void conv_gemm_panels(void *vctx, size_t u0, size_t u1) {
     const conv_gemm_ctx *ctx = (const conv_gemm_ctx *)vctx;
-    const int oc = ctx->p->oc;
+    const int oc = ctx->p->oc, npix = ctx->p->oh * ctx->p->ow;
     const size_t per = (size_t)ctx->unit_panels;
     _Alignas(64) float bpack[KILN_GEMM_KC * KILN_GEMM_NR];
     while (u0 < u1) {
         const size_t image = u0 / per, first = u0 % per, last = u1 - image * per < per ? u1 - image * per : per;
-        const int m1 = (int)last * KILN_GEMM_MR < oc ? (int)last * KILN_GEMM_MR : oc;
-        conv_gemm_block(ctx, (int)image, (int)first * KILN_GEMM_MR, m1, 0, ctx->p->oh * ctx->p->ow, bpack);
-        u0 = image * per + last;
-    }
-}
-
-// B panels [u0, u1) of all images' panels, image after image (kiln_parallel_for_balanced's
-// claims), every output channel.
-static void conv_gemm_columns(void *vctx, size_t u0, size_t u1) {
-    const conv_gemm_ctx *ctx = (const conv_gemm_ctx *)vctx;
-    const int npix = ctx->p->oh * ctx->p->ow;
-    const size_t per = (size_t)ctx->unit_panels;
-    _Alignas(64) float bpack[KILN_GEMM_KC * KILN_GEMM_NR];
-    while (u0 < u1) {
-        const size_t image = u0 / per, first = u0 % per, last = u1 - image * per < per ? u1 - image * per : per;
-        const int n1 = (int)last * KILN_GEMM_NR < npix ? (int)last * KILN_GEMM_NR : npix;
-        conv_gemm_block(ctx, (int)image, 0, ctx->p->oc, (int)first * KILN_GEMM_NR, n1, bpack);
+        if (ctx->split_m)
+            conv_gemm_block(ctx, (int)image, (int)first * KILN_GEMM_MR,
+                            (int)last * KILN_GEMM_MR < oc ? (int)last * KILN_GEMM_MR : oc, 0, npix, bpack);
+        else
+            conv_gemm_block(ctx, (int)image, 0, oc, (int)first * KILN_GEMM_NR,
+                            (int)last * KILN_GEMM_NR < npix ? (int)last * KILN_GEMM_NR : npix, bpack);
         u0 = image * per + last;
     }
 }
@@ -163,7 +153,7 @@ static void conv_gemm_runner(void *vctx, size_t r0, size_t r1) {
         conv_gemm_task(ctx, t, bpack);
 }
 
-// One task per thread (batch 1's one output-channel block per thread): chunk i runs task i,
+// One task per thread (batch 1 output-channel blocks when B is packed): chunk i runs task i,
 // so each thread gets the same piece of every such layer (chunk 0 runs on the caller).
 static void conv_gemm_static_runner(void *vctx, size_t t0, size_t t1) {
     _Alignas(64) float bpack[KILN_GEMM_KC * KILN_GEMM_NR];
@@ -411,7 +401,7 @@ static void conv_gemm_run(const kiln_conv2d_params *p, const float *x, const flo
      * counter left a thread waiting up to a piece (an eighth of the layer) at the join. */
     if (!split_m && pieces > 1) {
         const size_t units = (size_t)p->n * n_panels, share = units / (size_t)threads;
-        kiln_parallel_for_balanced(units, 2, share >= 16 ? share / 16 : 1, conv_gemm_columns, &ctx);
+        kiln_parallel_for_balanced(units, 2, share >= 16 ? share / 16 : 1, conv_gemm_panels, &ctx);
         return;
     }
     /* One image's output channels, B read in place: each thread its share of the A panels, a
@@ -420,7 +410,7 @@ static void conv_gemm_run(const kiln_conv2d_params *p, const float *x, const flo
      * claim would pack all of it again. */
     if (split_m && p->n == 1 && is_pointwise(p) && !ctx.scale) {
         const size_t share = (size_t)m_panels / (size_t)threads;
-        kiln_parallel_for_balanced((size_t)m_panels, 1, share >= 4 ? share / 4 : 1, conv_gemm_rows, &ctx);
+        kiln_parallel_for_balanced((size_t)m_panels, 1, share >= 4 ? share / 4 : 1, conv_gemm_panels, &ctx);
         return;
     }
     const size_t runners = ctx.tasks < (size_t)threads ? ctx.tasks : (size_t)threads;
