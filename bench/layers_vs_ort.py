@@ -1,10 +1,11 @@
-"""Layer by layer, one thread: a compiled Kiln library against ONNX Runtime on the same ONNX model.
+"""Layer by layer: a compiled Kiln library against ONNX Runtime on the same ONNX model.
 
-    python3 bench/layers_vs_ort.py LIBRARY.so MODEL.onnx [--batch 1] [--runs 50] [--top 12]
+    python3 bench/layers_vs_ort.py LIBRARY.so MODEL.onnx [--batch 1] [--runs 50] [--top 12] [--threads 1]
 
-Kiln runs with KILN_NUM_THREADS=1 and KILN_PROFILE=cpu (each step's thread CPU time, steady on
-a loaded machine); ONNX Runtime with one intra-op thread and its node profiler (wall time of
-each kernel, so it reads high under load). Steps are matched by the ONNX output names Kiln
+One thread (the default): Kiln runs with KILN_NUM_THREADS=1 and KILN_PROFILE=cpu (each step's
+thread CPU time, steady on a loaded machine); ONNX Runtime with one intra-op thread and its node
+profiler (wall time of each kernel, so it reads high under load). With --threads N both engines
+get N threads and Kiln's steps are timed by wall clock (KILN_PROFILE=1), as ONNX Runtime's are. Steps are matched by the ONNX output names Kiln
 keeps in its step names (ONNX Runtime appends `_nchwc` to nodes it moved to its blocked
 layout, and names a SiLU it fused into QuickGelu after the replaced Mul, which Kiln folds
 into the convolution before it: both count against that step). Layout reorders and the
@@ -36,12 +37,13 @@ lib.kiln_destroy(m)
 """
 
 
-def kiln_steps(library, batch, runs, shape):
-    """(ms, step name) per step from KILN_PROFILE=cpu in a child process (the report goes to stderr)."""
-    env = dict(os.environ, KILN_NUM_THREADS="1", KILN_PROFILE="cpu")
+def kiln_steps(library, batch, runs, shape, threads=1):
+    """(ms, step name) per step from KILN_PROFILE in a child process (the report goes to stderr):
+    each step's thread CPU time on one thread, its wall time on more."""
+    env = dict(os.environ, KILN_NUM_THREADS=str(threads), KILN_PROFILE="cpu" if threads == 1 else "1")
     done = subprocess.run([sys.executable, "-c", KILN_RUNNER, library, str(batch), str(runs), ",".join(map(str, shape))],
                           env=env, capture_output=True, text=True)
-    if done.returncode != 0 or "thread CPU time" not in done.stderr:
+    if done.returncode != 0 or ("thread CPU time" if threads == 1 else "ms per run") not in done.stderr:
         sys.exit(f"Kiln run failed (a library built before KILN_PROFILE=cpu existed?):\n{done.stderr}")
     steps = []
     for line in done.stderr.splitlines():
@@ -50,11 +52,11 @@ def kiln_steps(library, batch, runs, shape):
     return steps
 
 
-def ort_nodes(model, batch, runs):
-    """{node name without `_nchwc`: (median ms, op type)} from ONNX Runtime's profiler, one thread."""
+def ort_nodes(model, batch, runs, threads=1):
+    """{node name without `_nchwc`: (median ms, op type)} from ONNX Runtime's profiler."""
     import numpy as np, onnxruntime as ort
     so = ort.SessionOptions()
-    so.intra_op_num_threads = 1
+    so.intra_op_num_threads = threads
     so.inter_op_num_threads = 1
     so.enable_profiling = True
     folder = tempfile.mkdtemp(prefix="kiln_layers_")
@@ -86,9 +88,10 @@ def main():
     ap.add_argument("library"); ap.add_argument("model")
     ap.add_argument("--batch", type=int, default=1); ap.add_argument("--runs", type=int, default=50)
     ap.add_argument("--top", type=int, default=12)
+    ap.add_argument("--threads", type=int, default=1, help="threads for both engines (default 1)")
     a = ap.parse_args()
-    ort_times, shape = ort_nodes(a.model, a.batch, a.runs)
-    steps = kiln_steps(a.library, a.batch, a.runs, shape)
+    ort_times, shape = ort_nodes(a.model, a.batch, a.runs, a.threads)
+    steps = kiln_steps(a.library, a.batch, a.runs, shape, a.threads)
     matched, by_alg, rows = set(), collections.defaultdict(lambda: [0.0, 0.0]), []
     for ms, desc in steps:
         names = [n.strip() for n in desc.split(": ")[0].split(" + ")]
@@ -102,8 +105,9 @@ def main():
         by_alg[kind][1] += ort_ms or 0.0
         shape_text = re.search(r"\(n,[^)]*\) -> \(n,[^)]*\)", desc)
         rows.append((ms, ort_ms, kind, shape_text.group(0) if shape_text else names[0]))
-    print(f"one thread, batch {a.batch}, {a.runs} runs; load {os.getloadavg()[0]:.1f}")
-    print(f"Kiln total {sum(r[0] for r in rows):.3f} ms (thread CPU), ONNX Runtime total "
+    print(f"{'one thread' if a.threads == 1 else f'{a.threads} threads'}, batch {a.batch}, {a.runs} runs; "
+          f"load {os.getloadavg()[0]:.1f}")
+    print(f"Kiln total {sum(r[0] for r in rows):.3f} ms ({'thread CPU' if a.threads == 1 else 'step wall time'}), ONNX Runtime total "
           f"{sum(v[0] for v in ort_times.values()):.3f} ms (node wall time)")
     print(f"{'Kiln step kind':24s} {'Kiln ms':>8s} {'ORT ms':>8s}  (ORT: the matched nodes)")
     for kind, (k, o) in sorted(by_alg.items(), key=lambda kv: -kv[1][0]):
