@@ -12,14 +12,26 @@ enum CompileFixtures {
         let fm = FileManager.default, tmp = fm.temporaryDirectory, prefix = "kiln-aot-tests-"
         for name in (try? fm.contentsOfDirectory(atPath: tmp.path)) ?? [] where name.hasPrefix(prefix) {
             if let pid = Int32(name.dropFirst(prefix.count)), pid != getpid(), kill(pid, 0) != 0, errno == ESRCH {
-                try? fm.removeItem(at: tmp.appendingPathComponent(name))
+                removeTree(tmp.appendingPathComponent(name).path)
             }
         }
         let dir = tmp.appendingPathComponent(prefix + "\(getpid())")
         try? fm.createDirectory(at: dir, withIntermediateDirectories: true)
-        atexit { try? FileManager.default.removeItem(atPath: CompileFixtures.cacheDirectory) }
+        atexit { CompileFixtures.removeTree(CompileFixtures.cacheDirectory) }
         return dir.path
     }()
+
+    /// Removes a directory tree; when FileManager cannot (a path inside longer than PATH_MAX,
+    /// e.g. left by a run killed during the hostile long-path test), `rm -rf`, which walks it
+    /// relative to each parent.
+    static func removeTree(_ path: String) {
+        if (try? FileManager.default.removeItem(atPath: path)) != nil || !FileManager.default.fileExists(atPath: path) { return }
+        let rm = Process()
+        rm.executableURL = URL(fileURLWithPath: "/bin/rm")
+        rm.arguments = ["-rf", "--", path]
+        try? rm.run()
+        rm.waitUntilExit()
+    }
 
     /// A scratch directory for one test.
     static func scratch(_ name: String = #function) -> URL {
