@@ -79,9 +79,9 @@ import Testing
             fd = next
         }
         close(fd)
-        // Removed level by level too: FileManager cannot delete a path longer than PATH_MAX, and
-        // a chain left here kept the whole test cache directory (gigabytes) from being removed.
-        defer { Self.removeChain(base: base.path, components: components, file: "model.so") }
+        // FileManager cannot delete a path longer than PATH_MAX: a chain left here kept the whole
+        // test cache directory (gigabytes) from being removed. removeTree falls back to rm -rf.
+        defer { CompileFixtures.removeTree(base.path) }
         let dest = URL(fileURLWithPath: path + "/model.so")
         try AtomicFile.write(Data("a library".utf8), to: dest)
         try AtomicFile.copy(from: URL(fileURLWithPath: Hostile.tinyLibrary), to: dest)
@@ -113,17 +113,5 @@ import Testing
         // Nothing was written beside the chain (e.g. at a truncated path).
         #expect(try FileManager.default.contentsOfDirectory(atPath: base.path) == [components[0]])
         #expect(try FileManager.default.contentsOfDirectory(atPath: FileManager.default.currentDirectoryPath).allSatisfy { !$0.contains(".tmp-") })
-    }
-
-    /// Deletes `file` at the bottom of base/components[0]/.../components[n-1] and then every
-    /// directory of the chain, each relative to its parent's descriptor.
-    static func removeChain(base: String, components: [String], file: String) {
-        var fds = [open(base, O_RDONLY | O_DIRECTORY)]
-        for c in components where fds.last! >= 0 { fds.append(openat(fds.last!, c, O_RDONLY | O_DIRECTORY)) }
-        if fds.count == components.count + 1, let deepest = fds.last, deepest >= 0 { unlinkat(deepest, file, 0) }
-        for i in stride(from: min(components.count, fds.count - 1) - 1, through: 0, by: -1) where fds[i] >= 0 {
-            unlinkat(fds[i], components[i], AT_REMOVEDIR)
-        }
-        for fd in fds where fd >= 0 { close(fd) }
     }
 }
