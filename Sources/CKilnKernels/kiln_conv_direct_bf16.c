@@ -12,8 +12,10 @@
  * fills 49 of 64).
  *
  * Weights (packed once at compile time): panels of OCB = 64 output channels,
- *   wp[p][cp][t][i][h] = bf16 w[p*64 + i][2cp + h][t] (t = kh*KW + kw; 0 past OC or C),
- * so one (cp, t) step of a panel is four zmm of pair words, one per 16 output channels.
+ *   wp[p][t][cp][i][h] = bf16 w[p*64 + i][2cp + h][t] (t = kh*KW + kw; 0 past OC or C),
+ * so one (cp, t) step of a panel is four zmm of pair words, one per 16 output channels, and
+ * 16 consecutive pairs of one tap are 16 rows 256 bytes apart (an AMX B tile that the
+ * hardware prefetchers stream: kiln_conv_direct_bf16_amx.c).
  * Microkernel: 64 output channels x 6 output pixels (24 zmm accumulators), per (cp, t) four
  * weight loads, six broadcasts and 24 vdpbf16ps; fp32 accumulation over all of K, then the
  * fp32 epilogue (+ bias, + residual, act) scattered to the 6 pixels of 16 channels at once.
@@ -81,8 +83,8 @@ void kiln_conv2d_direct_bf16_pack(const kiln_conv2d_params *p, const float *w, v
     const int cp = (p->c + 1) / 2, taps = p->kh * p->kw, panels = (p->oc + OCB - 1) / OCB;
     uint16_t *dst = (uint16_t *)packed;
     for (int pn = 0; pn < panels; pn++)
-        for (int c2 = 0; c2 < cp; c2++)
-            for (int t = 0; t < taps; t++)
+        for (int t = 0; t < taps; t++)
+            for (int c2 = 0; c2 < cp; c2++)
                 for (int i = 0; i < OCB; i++)
                     for (int h = 0; h < 2; h++) {
                         const int o = pn * OCB + i, c = 2 * c2 + h;
@@ -159,11 +161,11 @@ tile_direct(const int nvo, const int np, const dbf_geom *g, const uint32_t *xq, 
 #pragma GCC unroll 6
     for (int j = 0; j < np; j++) o[j] = off[j];
     for (int c2 = 0; c2 < g->cp; c2++, xq += g->plane) {
-        for (int t = 0; t < g->taps; t++, a += OCB) {
-            const uint32_t *b = xq + g->toff[t];
+        for (int t = 0; t < g->taps; t++) {
+            const uint32_t *b = xq + g->toff[t], *at = a + ((size_t)t * g->cp + c2) * OCB;
             __m512bh av[NVO];
 #pragma GCC unroll 4
-            for (int v = 0; v < nvo; v++) av[v] = (__m512bh)_mm512_loadu_si512(a + 16 * v);
+            for (int v = 0; v < nvo; v++) av[v] = (__m512bh)_mm512_loadu_si512(at + 16 * v);
 #pragma GCC unroll 6
             for (int j = 0; j < np; j++) {
                 const __m512bh bv = (__m512bh)_mm512_set1_epi32((int)b[o[j]]);
@@ -251,8 +253,8 @@ static void run_block_portable(const kiln_conv2d_params *p, const dbf_geom *g, c
             const int base = pixel_offset(p, g, pix);
             float acc[OCB] = {0};
             const uint32_t *a = w + (size_t)pn * panel_words;
-            for (int c2 = 0; c2 < g->cp; c2++)
-                for (int t = 0; t < g->taps; t++, a += OCB) {
+            for (int t = 0; t < g->taps; t++) /* the weights' order: tap, then pair */
+                for (int c2 = 0; c2 < g->cp; c2++, a += OCB) {
                     const uint32_t bw = xp[(size_t)c2 * g->plane + base + g->toff[t]];
                     const float b0f = kiln_bf16_to_float((uint16_t)bw), b1f = kiln_bf16_to_float((uint16_t)(bw >> 16));
                     for (int i = 0; i < OCB; i++)
@@ -336,6 +338,7 @@ static void block_runner(void *vctx, size_t r0, size_t r1) {
 void kiln_conv2d_direct_bf16(const kiln_conv2d_params *p, const float *x, const void *packed, const float *bias,
                              const float *residual, float *y) {
     static _Atomic int cached = -1;
+    if (kiln_conv2d_direct_bf16_amx(p, x, packed, bias, residual, y)) return;
     dbf_ctx c = {0};
     c.p = p;
     geometry(p, &c.g);

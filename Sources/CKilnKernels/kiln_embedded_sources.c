@@ -44,6 +44,15 @@ static const char conv_gemm_bf16_c[] = {
 static const char conv_direct_bf16_c[] = {
 #embed "kiln_conv_direct_bf16.c"
     , 0};
+static const char conv_direct_bf16_amx_c[] = {
+#embed "kiln_conv_direct_bf16_amx.c"
+    , 0};
+static const char conv_direct_bf16_amx_narrow_c[] = {
+#embed "kiln_conv_direct_bf16_amx_narrow.c"
+    , 0};
+static const char amx_tiles_h[] = {
+#embed "kiln_amx_tiles.h"
+    , 0};
 static const char gemm_c[] = {
 #embed "kiln_gemm.c"
     , 0};
@@ -151,6 +160,7 @@ static const kiln_source_file files[] = {
     FILE_ENTRY("kiln_gemm.h", gemm_h),
     FILE_ENTRY("kiln_gemm_bf16.h", gemm_bf16_h),
     FILE_ENTRY("kiln_gemm_tile.h", gemm_tile_h),
+    FILE_ENTRY("kiln_amx_tiles.h", amx_tiles_h),
     FILE_ENTRY("kiln_winograd_simd.h", winograd_simd_h),
     FILE_ENTRY("kiln_lazy_weights.h", lazy_weights_h),
     FILE_ENTRY("kiln_ops.h", ops_h),
@@ -186,6 +196,8 @@ static const kiln_source_file files[] = {
     FILE_ENTRY("kiln_gemm_bf16_amx.c", gemm_bf16_amx_c),
     FILE_ENTRY("kiln_conv_gemm_bf16.c", conv_gemm_bf16_c),
     FILE_ENTRY("kiln_conv_direct_bf16.c", conv_direct_bf16_c),
+    FILE_ENTRY("kiln_conv_direct_bf16_amx.c", conv_direct_bf16_amx_c),
+    FILE_ENTRY("kiln_conv_direct_bf16_amx_narrow.c", conv_direct_bf16_amx_narrow_c),
     FILE_ENTRY("kiln_conv_stem.c", conv_stem_c),
 };
 

@@ -26,6 +26,7 @@
 #include "kiln_kernels.h" /* kiln_thread_switches */
 #include "kiln_gemm_bf16.h"
 #include "kiln_gemm_tile.h"
+#include "kiln_amx_tiles.h"
 #include "kiln_ops_internal.h"
 
 #include <math.h>
@@ -54,71 +55,21 @@
 #error "the AMX tiles assume 8-row weight panels, 48-pixel B panels and K blocks of whole K steps"
 #endif
 
-#define KILN_AMX __attribute__((target("amx-tile,amx-bf16,avx512f,avx512bw,avx512vl,avx512bf16,fma")))
+#define KILN_AMX KILN_AMX_TARGET
 
 /* ------------------------------------------------------------------ tile shapes */
-
-typedef struct {
-    uint8_t palette, start_row, reserved[14];
-    uint16_t colsb[16];
-    uint8_t rows[16];
-} __attribute__((packed, aligned(64))) amx_config;
 
 /* The tile shapes every kernel call configures: C^T tiles 16 x 8 fp32 (tmm0-5), X^T 16 x 32
  * bf16 (tmm6), W 16 pairs x 8 rows (tmm7). Constant, so no store to it can be lost: gcc's
  * _tile_loadconfig tells the compiler it reads only the first 8 bytes, and stores to a
  * local's other 56 would be dead to it. */
-static const amx_config tile_config = {
+static const kiln_amx_config tile_config = {
     .palette = 1,
     .colsb = {32, 32, 32, 32, 32, 32, 64, 32},
     .rows = {16, 16, 16, 16, 16, 16, 16, 16},
 };
 
-/* ------------------------------------------------------------------ the emulated tile unit */
-
-typedef struct {
-    _Alignas(64) unsigned char t[8][16][64];
-    int rows[8], colsb[8];
-} amx_emu;
-
-static void emu_configure(amx_emu *u) {
-    memset(u->t, 0, sizeof u->t);
-    for (int i = 0; i < 8; i++) u->rows[i] = tile_config.rows[i], u->colsb[i] = tile_config.colsb[i];
-}
-static void emu_zero(amx_emu *u, int t) { memset(u->t[t], 0, sizeof u->t[t]); }
-static void emu_load(amx_emu *u, int t, const void *p, size_t stride) {
-    emu_zero(u, t);
-    for (int r = 0; r < u->rows[t]; r++) memcpy(u->t[t][r], (const char *)p + r * stride, (size_t)u->colsb[t]);
-}
-static void emu_store(const amx_emu *u, int t, void *p, size_t stride) {
-    for (int r = 0; r < u->rows[t]; r++) memcpy((char *)p + r * stride, u->t[t][r], (size_t)u->colsb[t]);
-}
-static float emu_bf16(const unsigned char *row, int i) {
-    uint16_t h;
-    memcpy(&h, row + 2 * i, sizeof h);
-    return kiln_bf16_to_float(h);
-}
-// TDPBF16PS (Intel SDM): for each row m of dst and each pair k of a's row,
-// dst[m][n] += a[m][2k] * b[k][2n] + a[m][2k+1] * b[k][2n+1], in fp32.
-static void emu_dp(amx_emu *u, int c, int a, int b) {
-    for (int m = 0; m < u->rows[c]; m++) {
-        float acc[16];
-        memcpy(acc, u->t[c][m], sizeof acc);
-        for (int k = 0; k < u->colsb[a] / 4; k++)
-            for (int n = 0; n < u->colsb[c] / 4; n++) {
-                acc[n] += emu_bf16(u->t[a][m], 2 * k) * emu_bf16(u->t[b][k], 2 * n);
-                acc[n] += emu_bf16(u->t[a][m], 2 * k + 1) * emu_bf16(u->t[b][k], 2 * n + 1);
-            }
-        memcpy(u->t[c][m], acc, sizeof acc);
-    }
-}
-
-/* Tile numbers must be literals for the intrinsics; `emu` is a constant after inlining. */
-#define T_ZERO(t) do { if (emu) emu_zero(emu, t); else _tile_zero(t); } while (0)
-#define T_LOAD(t, p, s) do { if (emu) emu_load(emu, t, p, s); else _tile_loadd(t, p, s); } while (0)
-#define T_DP(c, a, b) do { if (emu) emu_dp(emu, c, a, b); else _tile_dpbf16ps(c, a, b); } while (0)
-#define T_STORE(t, p, s) do { if (emu) emu_store(emu, t, p, s); else _tile_stored(t, p, s); } while (0)
-
+typedef kiln_amx_emu amx_emu;
 
 /* ------------------------------------------------------------------ X^T */
 
@@ -198,7 +149,7 @@ amx_range(amx_emu *emu, int m, int n, int k, int kp_total, const uint16_t *a_pac
     _Alignas(64) uint16_t xt[NR * LDX];  /* X^T of one K block (18 KB) */
     _Alignas(64) float ct[6 * 16 * MR];  /* C^T tiles (3 KB) */
     _Alignas(64) uint16_t tails[2][16 * 2 * MR];
-    if (emu) emu_configure(emu);
+    if (emu) kiln_amx_emu_configure(emu, &tile_config);
     else _tile_loadconfig(&tile_config);
     const int panels = (m + MR - 1) / MR;
     int nc_block = C_BLOCK_FLOATS / (panels * MR) / NR * NR;

@@ -84,7 +84,8 @@ int kiln_gemm_bf16_portable_forced(void);
  * weights, where the CPU has AMX-TILE and AMX-BF16, Linux grants the tile state and a
  * self-check agrees (else a line on stderr says why not); KILN_AMX=0 in the environment
  * turns it off. Every kiln_gemm_bf16 call (and so the bf16 packed-GEMM convolutions and
- * Winograd products) takes it; kiln_conv2d_direct_bf16 keeps vdpbf16ps. */
+ * Winograd products) takes it; kiln_conv2d_direct_bf16 has its own AMX path over its own
+ * packed weights (kiln_conv2d_direct_bf16_amx), under the same conditions and switches. */
 /* 1 when this process runs bf16 GEMMs on AMX tiles (cached; the first call asks Linux for
  * the tile state and runs the self-check). */
 int kiln_cpu_has_amx_bf16(void);
@@ -100,8 +101,14 @@ int kiln_gemm_bf16_amx_range(int m, int n, int k0, int k, int kp_total, const ui
                              kiln_gemm_pack_b_fn pack_b, const void *ctx, float *c, int ldc, const float *bias,
                              const float *residual, int ldr, const kiln_act *act);
 
-/* ---- convolution on it (kiln_conv_gemm_bf16.c): kiln_conv2d_gemm's contract in bf16. */
 struct kiln_conv2d_params;
+/* Internal (kiln_conv2d_direct_bf16): runs the convolution on AMX tiles over the same packed
+ * weights (kiln_conv_direct_bf16_amx.c) and returns 1; or returns 0 (no AMX, or switched
+ * off, as for kiln_gemm_bf16_amx_range) without touching y. */
+int kiln_conv2d_direct_bf16_amx(const struct kiln_conv2d_params *p, const float *x, const void *packed,
+                                const float *bias, const float *residual, float *y);
+
+/* ---- convolution on it (kiln_conv_gemm_bf16.c): kiln_conv2d_gemm's contract in bf16. */
 /* 1 for one-group convolutions (every CPU: without AVX512_BF16 the portable kernel runs). */
 int kiln_conv2d_gemm_bf16_applicable(const struct kiln_conv2d_params *p);
 /* Floats that hold the packed weights (bf16 elements / 2: KP is even). */

@@ -68,14 +68,16 @@ import Testing
         }
         #expect(meta.contains("\"precision\":\"bf16\""))
         #expect(meta.contains("\"requires_cpu_features\":[\"avx512f\",\"avx512bw\",\"avx512vl\",\"avx512_bf16\"]"))
-        #expect(meta.contains("\"algorithm\":\"packed_gemm_bf16\""))
-        // The strided 3x3 layers run the implicit bf16 GEMM, the 14x14 and 7x7 stride-1 ones
-        // Winograd F(2x2, 3x3) with bf16 GEMMs.
-        #expect(meta.contains("\"algorithm\":\"direct_bf16\""))
-        #expect(meta.contains("\"algorithm\":\"winograd_f2x3_bf16\""))
-        // The 56x56 and 28x28 stride-1 layers run Winograd F(4x4, 3x3) with bf16 GEMMs; no
+        // The stem and the 1x1 layers run the bf16 packed GEMM, the strided 3x3 layers the
+        // implicit bf16 GEMM, the 14x14 and 7x7 stride-1 ones Winograd F(2x2, 3x3) with bf16
+        // GEMMs, the 56x56 and 28x28 ones Winograd F(4x4, 3x3) with bf16 GEMMs; where the bf16
+        // GEMMs run on AMX tiles, every layer runs the implicit bf16 GEMM (its AMX paths). No
         // layer stays fp32.
-        #expect(meta.contains("\"algorithm\":\"winograd_f4x3_bf16\""))
+        let amx = kiln_cpu_has_amx_bf16() != 0
+        #expect(meta.contains("\"algorithm\":\"packed_gemm_bf16\"") == !amx)
+        #expect(meta.contains("\"algorithm\":\"direct_bf16\""))
+        #expect(meta.contains("\"algorithm\":\"winograd_f2x3_bf16\"") == !amx)
+        #expect(meta.contains("\"algorithm\":\"winograd_f4x3_bf16\"") == !amx)
         #expect(!meta.contains("\"algorithm\":\"winograd_f4x3\""))
         let fp32Meta = try aotLoad(fp32Path).metadataJSON
         #expect(!fp32Meta.contains("requires_cpu_features") && !fp32Meta.contains("\"precision\"") && !fp32Meta.contains("packed_gemm_bf16"))
@@ -87,8 +89,8 @@ import Testing
         let fp32 = try aotCompileWithReport(CompileFixtures.smallProgram, exampleInputs: x, options: CompileFixtures.options())
         let bf16 = try aotCompileWithReport(CompileFixtures.smallProgram, exampleInputs: x, options: Self.options())
         #expect(fp32.key != bf16.key)
-        #expect(bf16.choices.contains { $0.algorithm == .packedGemmBF16 })
-        #expect(!fp32.choices.contains { $0.algorithm == .packedGemmBF16 })
+        #expect(bf16.choices.contains { $0.algorithm.precision == .bf16 })
+        #expect(!fp32.choices.contains { $0.algorithm.precision == .bf16 })
     }
 
     /// A CPU without avx512_bf16 (simulated): aotLoad refuses a bf16 library with a typed

@@ -2,8 +2,11 @@ import CKilnKernels
 import Testing
 
 /// The implicit-GEMM bf16 convolution (`kiln_conv2d_direct_bf16`) against its naive twin
-/// (`kiln_conv2d_direct_bf16_ref`: x and w rounded to bf16, double sums), on the AVX512_BF16
-/// microkernel (when the CPU has it) and the portable loops over the same layouts.
+/// (`kiln_conv2d_direct_bf16_ref`: x and w rounded to bf16, double sums), on every path of
+/// ``GemmBF16KernelTests/paths``: the AVX512_BF16 microkernel (when the CPU has it), the AMX
+/// tiles (`kiln_conv_direct_bf16_amx.c` and, for at most 4 input channels, its narrow variant;
+/// emulated on any AVX512_BF16 CPU, real where the CPU has AMX-BF16) and the portable loops,
+/// all over the same packed weights.
 ///
 /// Tolerances, as ``GemmBF16KernelTests``: against the twin `KernelCheck`'s 1e-4 ·
 /// max(1, max |ref|) (same rounding of the operands; only fp32 vs double summation order
@@ -57,6 +60,13 @@ import Testing
             ConvKernelTests.params(n: 4, c: 32, h: 28, w: 28, oc: 24, k: (3, 3), pad: (1, 1)),
             ConvKernelTests.params(n: 1, c: 16, h: 9, w: 9, oc: 70, k: (3, 3), pad: (1, 1), relu: true),
             ConvKernelTests.params(n: 2, c: 10, h: 15, w: 13, oc: 130, k: (3, 3), stride: (2, 2), pad: (1, 1)),
+            // A 7x7 stride-2 stem (the narrow AMX path: one K step per kernel row), and a kernel
+            // wider than one K step of 8 taps.
+            ConvKernelTests.params(n: 1, c: 3, h: 23, w: 37, oc: 64, k: (7, 7), stride: (2, 2), pad: (3, 3), relu: true),
+            ConvKernelTests.params(n: 2, c: 2, h: 6, w: 20, oc: 17, k: (3, 9), pad: (1, 4)),
+            // 1x1 stride 2 (the AMX path blocks one of four stride phases) with a partial block
+            // of channel pairs.
+            ConvKernelTests.params(n: 1, c: 40, h: 14, w: 14, oc: 48, k: (1, 1), stride: (2, 2)),
         ]
         let (cases, failures) = GemmBF16KernelTests.sweepConv(shapes, applies: { kiln_conv2d_direct_bf16_applicable(&$0) != 0 },
                                                               check: Self.check)
