@@ -211,15 +211,21 @@ typedef struct {
 
 // Blocks [b0, b1) of one blocked image, b = output-channel block * blocks_q + position block:
 // consecutive blocks share their weights.
+// Each block's epilogue runs after the next block's tile instructions are issued, from a second
+// C buffer, so the vector units work while the tile unit multiplies.
 KILN_AMX_TARGET static void run_blocks(kiln_amx_emu *emu, const amx_ctx *c, const uint32_t *xb, size_t image, int b0, int b1) {
-    _Alignas(64) float ct[4 * 256];
+    _Alignas(64) float ct[2][4 * 256];
     _Alignas(64) uint32_t tail[16][32];
     memset(tail, 0, sizeof tail);
     const size_t out = image * (size_t)c->p->oc * c->p->oh * c->p->ow;
-    for (int b = b0; b < b1; b++) {
-        const int o0 = b / c->g.blocks_q * OB, q0 = b % c->g.blocks_q * QB;
-        block_tiles(emu, &c->g, xb, c->w, q0, o0, tail, ct);
-        store_block(c->p, &c->g, ct, q0, o0, c->y + out, c->bias, c->residual ? c->residual + out : NULL);
+    float *y = c->y + out;
+    const float *res = c->residual ? c->residual + out : NULL;
+    for (int b = b0; b <= b1; b++) {
+        if (b < b1) block_tiles(emu, &c->g, xb, c->w, b % c->g.blocks_q * QB, b / c->g.blocks_q * OB, tail, ct[b & 1]);
+        if (b > b0) {
+            const int a = b - 1;
+            store_block(c->p, &c->g, ct[a & 1], a % c->g.blocks_q * QB, a / c->g.blocks_q * OB, y, c->bias, res);
+        }
     }
 }
 

@@ -124,12 +124,13 @@ static inline const uint32_t *a_tile(const narrow_ctx *c, const uint32_t *xn, in
     return xn + ((size_t)(oh * p->stride_h + kh * p->dil_h) * c->g.wn + (size_t)ow0 * p->stride_w + 8 * kb) * 2;
 }
 
-KILN_AMX_TARGET static void run_block(kiln_amx_emu *emu, const narrow_ctx *c, size_t image, int b) {
+// Block b of one image into ct (4 tiles: [position tile][channel half]).
+KILN_AMX_TARGET static inline __attribute__((always_inline)) void
+block_tiles(kiln_amx_emu *emu, const narrow_ctx *c, size_t image, int b, float *ct) {
     const kiln_conv2d_params *p = c->p;
     const int ob = b / c->g.blocks_q, u0 = b % c->g.blocks_q * 2, u1 = u0 + 1 < c->g.tiles ? u0 + 1 : u0;
     const uint32_t *xn = c->xn + image * c->g.image;
     const size_t as = (size_t)p->stride_w * 8; /* bytes from one output position's row to the next */
-    _Alignas(64) float ct[4 * 256];
     if (!emu) __asm__ volatile("" ::: "memory"); /* tileloadd reads memory gcc cannot see */
     T_ZERO(0); T_ZERO(1); T_ZERO(2); T_ZERO(3);
     for (int kh = 0; kh < p->kh; kh++)
@@ -143,6 +144,12 @@ KILN_AMX_TARGET static void run_block(kiln_amx_emu *emu, const narrow_ctx *c, si
             T_DP(0, 4, 6); T_DP(1, 4, 7); T_DP(2, 5, 6); T_DP(3, 5, 7);
         }
     T_STORE(0, ct, 64); T_STORE(1, ct + 256, 64); T_STORE(2, ct + 512, 64); T_STORE(3, ct + 768, 64);
+}
+
+// ct of block b of one image into y (the shared epilogue, one run per position tile).
+KILN_AMX_TARGET static void store_block(const narrow_ctx *c, size_t image, int b, const float *ct) {
+    const kiln_conv2d_params *p = c->p;
+    const int ob = b / c->g.blocks_q, u0 = b % c->g.blocks_q * 2, u1 = u0 + 1 < c->g.tiles ? u0 + 1 : u0;
     const size_t npix = (size_t)p->oh * p->ow, out = image * (size_t)p->oc * npix;
     const int o0 = 32 * ob, count = p->oc - o0 < 32 ? p->oc - o0 : 32;
     for (int half = 0; half < (u1 > u0 ? 2 : 1); half++) {
@@ -166,8 +173,14 @@ KILN_AMX_TARGET static void block_runner(void *vctx, size_t i0, size_t i1) {
     } else {
         _tile_loadconfig(&tile_config);
     }
+    /* Each block's epilogue runs after the next block's tile instructions are issued, from a
+     * second C buffer, so the vector units work while the tile unit multiplies. */
     const size_t per_image = (size_t)c->g.blocks_o * c->g.blocks_q;
-    for (size_t i = i0; i < i1; i++) run_block(emu, c, i / per_image, (int)(i % per_image));
+    _Alignas(64) float ct[2][4 * 256];
+    for (size_t i = i0; i <= i1; i++) {
+        if (i < i1) block_tiles(emu, c, i / per_image, (int)(i % per_image), ct[i & 1]);
+        if (i > i0) store_block(c, (i - 1) / per_image, (int)((i - 1) % per_image), ct[(i - 1) & 1]);
+    }
     if (emu) free(emu);
     else _tile_release();
 }
