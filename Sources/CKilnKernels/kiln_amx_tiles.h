@@ -13,6 +13,7 @@
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kiln_gemm_bf16.h" /* kiln_bf16_to_float */
@@ -62,6 +63,32 @@ static inline void kiln_amx_emu_dp(kiln_amx_emu *u, int c, int a, int b) {
             }
         memcpy(u->t[c][m], acc, sizeof acc);
     }
+}
+
+/* Every tile 16 rows x 64 bytes: the convolution kernels' C (16 x 16 fp32), A (16 x 32 bf16)
+ * and B (16 pairs x 16 columns). */
+static const kiln_amx_config kiln_amx_full_tiles = {
+    .palette = 1,
+    .colsb = {64, 64, 64, 64, 64, 64, 64, 64},
+    .rows = {16, 16, 16, 16, 16, 16, 16, 16},
+};
+
+/* A thread's use of the tile unit, configured as cfg: an emulated unit (returned; emulated
+ * != 0) or the real tiles (NULL), and its end, which leaves no tile state for the kernel to
+ * save on context switches. */
+KILN_AMX_TARGET static inline kiln_amx_emu *kiln_amx_begin(int emulated, const kiln_amx_config *cfg) {
+    if (!emulated) {
+        _tile_loadconfig(cfg);
+        return NULL;
+    }
+    kiln_amx_emu *emu = aligned_alloc(64, sizeof *emu);
+    if (!emu) abort();
+    kiln_amx_emu_configure(emu, cfg);
+    return emu;
+}
+KILN_AMX_TARGET static inline void kiln_amx_end(kiln_amx_emu *emu) {
+    if (emu) free(emu);
+    else _tile_release();
 }
 
 /* Tile numbers must be literals for the intrinsics. */

@@ -126,16 +126,9 @@ KILN_AMX_TARGET static void block_input(const kiln_conv2d_params *p, const amx_g
 
 /* ------------------------------------------------------------------ one 32 x 32 block */
 
-/* Every tile 16 rows x 64 bytes: C 16 x 16 fp32 (tmm0-3), X 16 x 32 bf16 (tmm4-5), W 16
- * pairs x 16 channels (tmm6-7). */
-static const kiln_amx_config tile_config = {
-    .palette = 1,
-    .colsb = {64, 64, 64, 64, 64, 64, 64, 64},
-    .rows = {16, 16, 16, 16, 16, 16, 16, 16},
-};
-
 // Positions [q0, q0 + 32) x output channels [o0, o0 + 32) over every channel block and tap,
-// into ct (4 tiles of 16 x 16 fp32: [position half][channel half]). tail: 16 rows of 32
+// into ct (4 tiles of 16 x 16 fp32: [position half][channel half]). Tiles (all 16 x 64 bytes):
+// C in tmm0-3, X in tmm4-5, W in tmm6-7. tail: 16 rows of 32
 // words, zeroed, for the last channel block's W rows when CP is not a multiple of 16.
 KILN_AMX_TARGET static inline __attribute__((always_inline)) void
 block_tiles(kiln_amx_emu *emu, const amx_geom *g, const uint32_t *xb, const uint32_t *w, int q0, int o0,
@@ -232,13 +225,7 @@ KILN_AMX_TARGET static void run_blocks(kiln_amx_emu *emu, const amx_ctx *c, cons
 // Items are whole images (c->xb NULL) or (image, block) pairs of the blocked batch.
 KILN_AMX_TARGET static void amx_runner(void *vctx, size_t i0, size_t i1) {
     const amx_ctx *c = (const amx_ctx *)vctx;
-    kiln_amx_emu *emu = NULL;
-    if (c->emulated) {
-        if (!(emu = aligned_alloc(64, sizeof *emu))) abort();
-        kiln_amx_emu_configure(emu, &tile_config);
-    } else {
-        _tile_loadconfig(&tile_config);
-    }
+    kiln_amx_emu *emu = kiln_amx_begin(c->emulated, &kiln_amx_full_tiles);
     const size_t per_image = (size_t)c->g.blocks_o * c->g.blocks_q, words = image_words(&c->g);
     const size_t in_image = (size_t)c->p->c * c->p->h * c->p->w;
     if (!c->xb) {
@@ -256,8 +243,7 @@ KILN_AMX_TARGET static void amx_runner(void *vctx, size_t i0, size_t i1) {
             i = end;
         }
     }
-    if (emu) free(emu);
-    else _tile_release(); /* no tile state left for the kernel to save on context switches */
+    kiln_amx_end(emu);
 }
 
 // Rows r = (image, channel block) of the batch into c->xb.

@@ -101,12 +101,6 @@ static void weight_tiles(const kiln_conv2d_params *p, const narrow_geom *g, cons
             }
 }
 
-static const kiln_amx_config tile_config = {
-    .palette = 1,
-    .colsb = {64, 64, 64, 64, 64, 64, 64, 64},
-    .rows = {16, 16, 16, 16, 16, 16, 16, 16},
-};
-
 typedef struct {
     const kiln_conv2d_params *p;
     narrow_geom g;
@@ -166,13 +160,7 @@ KILN_AMX_TARGET static void store_block(const narrow_ctx *c, size_t image, int b
 // Items (image, output-channel block, position block), consecutive ones sharing weights.
 KILN_AMX_TARGET static void block_runner(void *vctx, size_t i0, size_t i1) {
     const narrow_ctx *c = (const narrow_ctx *)vctx;
-    kiln_amx_emu *emu = NULL;
-    if (c->emulated) {
-        if (!(emu = aligned_alloc(64, sizeof *emu))) abort();
-        kiln_amx_emu_configure(emu, &tile_config);
-    } else {
-        _tile_loadconfig(&tile_config);
-    }
+    kiln_amx_emu *emu = kiln_amx_begin(c->emulated, &kiln_amx_full_tiles);
     /* Each block's epilogue runs after the next block's tile instructions are issued, from a
      * second C buffer, so the vector units work while the tile unit multiplies. */
     const size_t per_image = (size_t)c->g.blocks_o * c->g.blocks_q;
@@ -181,8 +169,7 @@ KILN_AMX_TARGET static void block_runner(void *vctx, size_t i0, size_t i1) {
         if (i < i1) block_tiles(emu, c, i / per_image, (int)(i % per_image), ct[i & 1]);
         if (i > i0) store_block(c, (i - 1) / per_image, (int)((i - 1) % per_image), ct[(i - 1) & 1]);
     }
-    if (emu) free(emu);
-    else _tile_release();
+    kiln_amx_end(emu);
 }
 
 KILN_AMX_TARGET static void round_runner(void *vctx, size_t n0, size_t n1) {
