@@ -18,7 +18,9 @@
  * dropped (7x7 at stride 1: 63 positions for 49 outputs).
  *
  * Blocks of 2 x 2 tiles (32 positions x 32 output channels: tmm0-3 accumulate, tmm4-5 X,
- * tmm6-7 W), one tile load per TDPBF16PS. The epilogue gathers each output channel's 16
+ * tmm6-7 W), one tile load per TDPBF16PS; or, for kernels larger than 1x1 and outputs that
+ * fill 48-position blocks, 3 x 1 (48 positions x 16 channels: the channel tile's weights stay
+ * in L1 across the taps). The epilogue gathers each output channel's 16
  * positions out of the stored C tile, adds bias and residual, applies the activation and
  * stores each output row's run of them into y (N, OC, OH, OW) in fp32, as the vdpbf16ps path.
  *
@@ -38,8 +40,6 @@
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 
-#define QB 32 /* output positions per block: two A tiles */
-#define OB 32 /* output channels per block: two B tiles, never across a 64-channel panel */
 #define PANEL 64 /* kiln_conv_direct_bf16.c's OCB */
 /* K steps ahead that the weights are prefetched into L2, for layers whose weights come from
  * L3 (over 1 MB): ResNet-18's 7x7 layers 0.89x the time; hot weights gain nothing (0.96x). */
@@ -47,6 +47,7 @@
 
 typedef struct {
     int sh, sw, phases, wq, cp, cb, taps, q, blocks_q, blocks_o;
+    int pt, ot;             /* tiles per block: 2 x 2 (positions x channels), or 3 x 1 */
     size_t plane;          /* positions per phase plane, margin included */
     int tph[64], toff[64]; /* phase and position offset of each tap; KH*KW <= 64 */
     unsigned char used[64]; /* phases some tap reads (a 1x1 at stride 2 reads one of four) */
@@ -63,8 +64,16 @@ static void geometry(const kiln_conv2d_params *p, amx_geom *g) {
     g->cb = (g->cp + 15) / 16;
     g->taps = p->kh * p->kw;
     g->q = p->oh * g->wq;
-    g->blocks_q = (g->q + QB - 1) / QB;
-    g->blocks_o = (p->oc + OB - 1) / OB;
+    /* 3 x 1 for kernels larger than 1x1 unless 48-position blocks compute over 10% more
+     * positions than 32-position ones (a 7x7 output: 96 for 63). Its channel tile's weights
+     * stay in L1 across the taps, and its input tiles overlap from tap to tap. Two threads,
+     * batch 1, against 2 x 2: ResNet's 56x56 0.95x, 28x28 0.84x, 14x14 0.96x, stride 2 to 28x28
+     * 0.98x; 7x7 1.06x (batch 32: 1.25x); 1x1 stride 2 1.06-1.07x. */
+    const int q32 = (g->q + 31) / 32 * 32, q48 = (g->q + 47) / 48 * 48;
+    g->ot = g->taps > 1 && 10 * q48 <= 11 * q32 ? 1 : 2;
+    g->pt = g->ot == 1 ? 3 : 2;
+    g->blocks_q = (g->q + 16 * g->pt - 1) / (16 * g->pt);
+    g->blocks_o = (p->oc + 16 * g->ot - 1) / (16 * g->ot);
     int reach = 0;
     memset(g->used, 0, sizeof g->used);
     for (int kh = 0; kh < p->kh; kh++)
@@ -76,8 +85,8 @@ static void geometry(const kiln_conv2d_params *p, amx_geom *g) {
             if (g->toff[t] > reach) reach = g->toff[t];
         }
     g->prefetch = (size_t)(p->oc + PANEL - 1) / PANEL * PANEL * g->cp * g->taps * 4 > ((size_t)1 << 20);
-    /* Every block reads QB positions from each tap's offset; the plane holds them all. */
-    const size_t need = (size_t)g->blocks_q * QB + reach, image = (size_t)hq * g->wq;
+    /* Every block reads its positions from each tap's offset; the plane holds them all. */
+    const size_t need = (size_t)g->blocks_q * 16 * g->pt + reach, image = (size_t)hq * g->wq;
     g->plane = ((need > image ? need : image) + 15) & ~(size_t)15;
 }
 
@@ -124,12 +133,13 @@ KILN_AMX_TARGET static void block_input(const kiln_conv2d_params *p, const amx_g
     }
 }
 
-/* ------------------------------------------------------------------ one 32 x 32 block */
+/* ------------------------------------------------------------------ one block */
 
-// Positions [q0, q0 + 32) x output channels [o0, o0 + 32) over every channel block and tap,
-// into ct (4 tiles of 16 x 16 fp32: [position half][channel half]). Tiles (all 16 x 64 bytes):
-// C in tmm0-3, X in tmm4-5, W in tmm6-7. tail: 16 rows of 32
-// words, zeroed, for the last channel block's W rows when CP is not a multiple of 16.
+// Positions [q0, q0 + 16 pt) x output channels [o0, o0 + 16 ot) over every channel block and
+// tap, into ct (tiles of 16 x 16 fp32, [position tile][channel tile]). Tiles (all 16 x 64
+// bytes): 2 x 2: C in tmm0-3, X in tmm4-5, W in tmm6-7; 3 x 1: C in tmm0-2, X in tmm4-6, W in
+// tmm7. tail: 16 rows of 32 words, zeroed, for the last channel block's W rows when CP is not
+// a multiple of 16.
 KILN_AMX_TARGET static inline __attribute__((always_inline)) void
 block_tiles(kiln_amx_emu *emu, const amx_geom *g, const uint32_t *xb, const uint32_t *w, int q0, int o0,
             uint32_t tail[16][32], float *ct) {
@@ -145,7 +155,7 @@ block_tiles(kiln_amx_emu *emu, const amx_geom *g, const uint32_t *xb, const uint
             const uint32_t *wb = wpanel + ((size_t)t * g->cp + 16 * cb) * PANEL;
             size_t ws = wstride;
             if (partial) { /* the pairs past CP are not in the panel: copy the rest, keep zeros */
-                for (int r = 0; r < rem; r++) memcpy(tail[r], wb + (size_t)r * PANEL, sizeof tail[r]);
+                for (int r = 0; r < rem; r++) memcpy(tail[r], wb + (size_t)r * PANEL, (size_t)64 * g->ot);
                 if (!emu) __asm__ volatile("" ::: "memory");
                 wb = tail[0], ws = sizeof tail[0];
             }
@@ -156,21 +166,29 @@ block_tiles(kiln_amx_emu *emu, const amx_geom *g, const uint32_t *xb, const uint
                     for (int r = 0; r < 16; r++) { _mm_prefetch(pf + r * 256, _MM_HINT_T1); _mm_prefetch(pf + r * 256 + 64, _MM_HINT_T1); }
                 }
             }
-            T_LOAD(4, xa, 64);
-            T_LOAD(5, xa + 16 * 16, 64);
-            T_LOAD(6, wb, ws);
-            T_LOAD(7, wb + 16, ws);
-            T_DP(0, 4, 6); T_DP(1, 4, 7); T_DP(2, 5, 6); T_DP(3, 5, 7);
+            if (g->ot == 2) {
+                T_LOAD(4, xa, 64);
+                T_LOAD(5, xa + 16 * 16, 64);
+                T_LOAD(6, wb, ws);
+                T_LOAD(7, wb + 16, ws);
+                T_DP(0, 4, 6); T_DP(1, 4, 7); T_DP(2, 5, 6); T_DP(3, 5, 7);
+            } else {
+                T_LOAD(7, wb, ws);
+                T_LOAD(4, xa, 64); T_DP(0, 4, 7);
+                T_LOAD(5, xa + 16 * 16, 64); T_DP(1, 5, 7);
+                T_LOAD(6, xa + 32 * 16, 64); T_DP(2, 6, 7);
+            }
         }
     }
-    T_STORE(0, ct, 64); T_STORE(1, ct + 256, 64); T_STORE(2, ct + 512, 64); T_STORE(3, ct + 768, 64);
+    T_STORE(0, ct, 64); T_STORE(1, ct + 256, 64); T_STORE(2, ct + 512, 64);
+    if (g->ot == 2) T_STORE(3, ct + 768, 64);
 }
 
-// ct's block into y (and residual), output channels [o0, min(o0 + 32, OC)).
+// ct's block into y (and residual), output channels [o0, min(o0 + 16 ot, OC)).
 KILN_AMX_TARGET static void store_block(const kiln_conv2d_params *p, const amx_geom *g, const float *ct, int q0, int o0,
                                         float *y, const float *bias, const float *res) {
-    const int count = p->oc - o0 < 32 ? p->oc - o0 : 32;
-    for (int half = 0; half < 2; half++) {
+    const int count = p->oc - o0 < 16 * g->ot ? p->oc - o0 : 16 * g->ot;
+    for (int half = 0; half < g->pt; half++) {
         /* This tile's 16 positions as runs inside output rows: lanes (mask) -> y offset. */
         const int qa = q0 + 16 * half;
         __mmask16 mask[17];
@@ -183,8 +201,8 @@ KILN_AMX_TARGET static void store_block(const kiln_conv2d_params *p, const amx_g
             off[runs++] = (size_t)r * p->ow + (size_t)(first - r * g->wq);
         }
         if (!runs) continue;
-        for (int oc_half = 0; oc_half < 2 && 16 * oc_half < count; oc_half++)
-            kiln_amx_store_tile(ct + (size_t)(2 * half + oc_half) * 256, o0 + 16 * oc_half,
+        for (int oc_half = 0; oc_half < g->ot && 16 * oc_half < count; oc_half++)
+            kiln_amx_store_tile(ct + (size_t)(g->ot * half + oc_half) * 256, o0 + 16 * oc_half,
                                 count - 16 * oc_half < 16 ? count - 16 * oc_half : 16,
                                 mask, off, runs, (size_t)p->oh * p->ow, y, bias, res, &p->act);
     }
@@ -214,10 +232,10 @@ KILN_AMX_TARGET static void run_blocks(kiln_amx_emu *emu, const amx_ctx *c, cons
     float *y = c->y + out;
     const float *res = c->residual ? c->residual + out : NULL;
     for (int b = b0; b <= b1; b++) {
-        if (b < b1) block_tiles(emu, &c->g, xb, c->w, b % c->g.blocks_q * QB, b / c->g.blocks_q * OB, tail, ct[b & 1]);
+        if (b < b1) block_tiles(emu, &c->g, xb, c->w, b % c->g.blocks_q * 16 * c->g.pt, b / c->g.blocks_q * 16 * c->g.ot, tail, ct[b & 1]);
         if (b > b0) {
             const int a = b - 1;
-            store_block(c->p, &c->g, ct[a & 1], a % c->g.blocks_q * QB, a / c->g.blocks_q * OB, y, c->bias, res);
+            store_block(c->p, &c->g, ct[a & 1], a % c->g.blocks_q * 16 * c->g.pt, a / c->g.blocks_q * 16 * c->g.ot, y, c->bias, res);
         }
     }
 }
