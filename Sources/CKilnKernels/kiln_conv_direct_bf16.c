@@ -14,8 +14,8 @@
  * Weights (packed once at compile time): panels of OCB = 64 output channels,
  *   wp[p][t][cp][i][h] = bf16 w[p*64 + i][2cp + h][t] (t = kh*KW + kw; 0 past OC or C),
  * so one (cp, t) step of a panel is four zmm of pair words, one per 16 output channels, and
- * 16 consecutive pairs of one tap are 16 rows 256 bytes apart (an AMX B tile that the
- * hardware prefetchers stream: kiln_conv_direct_bf16_amx.c).
+ * 16 consecutive pairs of one tap are 16 rows 256 bytes apart: an AMX B tile
+ * (kiln_conv_direct_bf16_amx.c).
  * Microkernel: 64 output channels x 6 output pixels (24 zmm accumulators), per (cp, t) four
  * weight loads, six broadcasts and 24 vdpbf16ps; fp32 accumulation over all of K, then the
  * fp32 epilogue (+ bias, + residual, act) scattered to the 6 pixels of 16 channels at once.

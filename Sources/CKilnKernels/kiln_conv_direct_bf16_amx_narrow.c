@@ -111,11 +111,12 @@ typedef struct {
     int emulated;
 } narrow_ctx;
 
-// Position tile u of one image: the A tile's first word for kernel row kh, kw block kb.
-static inline const uint32_t *a_tile(const narrow_ctx *c, const uint32_t *xn, int u, int kh, int kb) {
+// Position tile u of one image: the A tile's first word for kernel row 0, kw block 0 (kernel
+// row kh, kw block kb are (kh * dil_h * WN + 8 kb) * 2 words further).
+static inline const uint32_t *a_tile(const narrow_ctx *c, const uint32_t *xn, int u) {
     const kiln_conv2d_params *p = c->p;
     const int oh = u / c->g.tiles_row, ow0 = u % c->g.tiles_row * 16;
-    return xn + ((size_t)(oh * p->stride_h + kh * p->dil_h) * c->g.wn + (size_t)ow0 * p->stride_w + 8 * kb) * 2;
+    return xn + ((size_t)oh * p->stride_h * c->g.wn + (size_t)ow0 * p->stride_w) * 2;
 }
 
 // Block b of one image into ct (4 tiles: [position tile][channel half]).
@@ -123,7 +124,7 @@ KILN_AMX_TARGET static inline __attribute__((always_inline)) void
 block_tiles(kiln_amx_emu *emu, const narrow_ctx *c, size_t image, int b, float *ct) {
     const kiln_conv2d_params *p = c->p;
     const int ob = b / c->g.blocks_q, u0 = b % c->g.blocks_q * 2, u1 = u0 + 1 < c->g.tiles ? u0 + 1 : u0;
-    const uint32_t *xn = c->xn + image * c->g.image;
+    const uint32_t *xn = c->xn + image * c->g.image, *a0 = a_tile(c, xn, u0), *a1 = a_tile(c, xn, u1);
     const size_t as = (size_t)p->stride_w * 8; /* bytes from one output position's row to the next */
     if (!emu) __asm__ volatile("" ::: "memory"); /* tileloadd reads memory gcc cannot see */
     T_ZERO(0); T_ZERO(1); T_ZERO(2); T_ZERO(3);
@@ -131,8 +132,9 @@ block_tiles(kiln_amx_emu *emu, const narrow_ctx *c, size_t image, int b, float *
         for (int kb = 0; kb < c->g.kwb; kb++) {
             const uint32_t *w0 = c->wn + (((size_t)(2 * ob) * p->kh + kh) * c->g.kwb + kb) * 256;
             const uint32_t *w1 = w0 + (size_t)p->kh * c->g.kwb * 256;
-            T_LOAD(4, a_tile(c, xn, u0, kh, kb), as);
-            T_LOAD(5, a_tile(c, xn, u1, kh, kb), as);
+            const size_t step = ((size_t)kh * p->dil_h * c->g.wn + 8 * (size_t)kb) * 2;
+            T_LOAD(4, a0 + step, as);
+            T_LOAD(5, a1 + step, as);
             T_LOAD(6, w0, 64);
             T_LOAD(7, w1, 64);
             T_DP(0, 4, 6); T_DP(1, 4, 7); T_DP(2, 5, 6); T_DP(3, 5, 7);
