@@ -23,6 +23,13 @@ enum AOTCompiler {
         // silently compiled as fp32.
         let missing = CPUInfo.current.missingFeatures(options.precision.requiredCPUFeatures)
         guard missing.isEmpty else { throw CompileError.missingCPUFeatures(precision: options.precision.rawValue, features: missing) }
+        // So is a forced bf16 kernel in an fp32 compile: its library would refuse to load here.
+        if let forced = options.forcedAlgorithm {
+            let missing = CPUInfo.current.missingFeatures(forced.precision.requiredCPUFeatures)
+            guard missing.isEmpty else {
+                throw CompileError.missingCPUFeatures(precision: "\(forced.precision.rawValue) (forced algorithm \(forced.rawValue))", features: missing)
+            }
+        }
         var clock = StageClock()
         let toolchain = try clock.measure("toolchain") {
             try Toolchain.detect(environment: options.toolchainEnvironment, timeout: options.compilerTimeout)
