@@ -212,6 +212,18 @@ def relative_error(got, ref):
     return float(np.max(np.abs(got - ref))) / max(float(np.max(np.abs(ref))), 1e-30)
 
 
+def cpu_flags():
+    """The CPU's feature flags from /proc/cpuinfo (empty where there is none)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
 def kiln_json(cmd):
     return json.loads(run_checked(cmd, quiet=True))
 
