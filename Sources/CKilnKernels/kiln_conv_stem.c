@@ -10,12 +10,15 @@
  * every 48 pixels. Here each input row is split once per band of output rows into
  * zero-margined "phase lines" (stride 2: its even and odd columns), so every tap of a
  * 16-pixel output vector is one unaligned load at a fixed offset of a line: no im2col, no
- * masks, no gathers. The tile is 4 output channels x up to 6 vectors of one output row (24
- * accumulators, 4 broadcast weights, 1 input vector: 29 of the 32 zmm registers); per tap
- * it loads each input vector once and broadcasts 4 weights (the packed weights hold the 4
- * channels of a tap side by side). Output pixels are in the lanes, so the tile stores
- * straight into NCHW rows. Outside the clamp kinds and SiLU (in registers) the activation
- * runs over the stored run while it is in L1.
+ * masks, no gathers. The tile is 8 output channels x 3 vectors of 16 output pixels (24
+ * accumulators, 3 input vectors, 1 broadcast weight: 28 of the 32 zmm registers); per tap it
+ * loads each input vector once and broadcasts 8 weights (the packed weights hold the 8
+ * channels of a tap side by side), 24 FMAs per 11 loads, the packed GEMM's ratio without its
+ * im2col panel. A tile's vectors run on into the next output row (a 112-wide row is 7
+ * vectors: a band of 4 rows is 28, in tiles of 3 and 2), so no tile is left with one or two
+ * vectors per row. Input rows outside the image read a line of zeros. Output pixels are in
+ * the lanes, so the tile stores straight into NCHW rows. Outside the clamp kinds and SiLU
+ * (in registers) the activation runs over the stored vectors while they are in L1.
  *
  * Threading: tasks are (image, band of STEM_BAND output rows), claimed dynamically; each
  * builds its band's lines on its own stack. At batch 1 each thread instead takes a share of
@@ -34,10 +37,9 @@
 #include <string.h>
 
 /* Output channels per tile (and per packed weight block). */
-#define STEM_MR 4
-/* Most 16-pixel vectors per tile: 4 x 6 = 24 accumulators. (4 x 7 with the weights as
- * broadcast memory operands, one 112-wide row per tile, measured no faster.) */
-#define STEM_MAXV 6
+#define STEM_MR 8
+/* Most 16-pixel vectors per tile: 8 x 3 = 24 accumulators. */
+#define STEM_MAXV 3
 /* Output rows per task: rows of a band share its input lines (3x3 stride 2: 9 input rows
  * for 4 output rows instead of 12). */
 #define STEM_BAND 4
@@ -51,7 +53,7 @@ int kiln_conv2d_stem_applicable(const kiln_conv2d_params *p) {
     const int sw = p->stride_w, qmin = -((p->pad_w + sw - 1) / sw);
     const int qmax = ((p->kw - 1) * p->dil_w - p->pad_w) >= 0 ? ((p->kw - 1) * p->dil_w - p->pad_w) / sw : 0;
     const long width = ((long)(p->ow + 15) / 16 * 16 + qmax - qmin + 15) / 16 * 16;
-    return ((long)(p->kh - 1) * p->dil_h + 1) * p->c * sw * width <= STEM_LINE_FLOATS;
+    return (((long)(p->kh - 1) * p->dil_h + 1) * p->c + 1) * sw * width <= STEM_LINE_FLOATS; /* + the zero line */
 }
 
 static int stem_k(const kiln_conv2d_params *p) { return p->c * p->kh * p->kw; }
@@ -111,6 +113,7 @@ typedef struct {
     int sw, qmin, width;       /* stride, first q, floats per line (a multiple of 16) */
     int nvec;                  /* 16-pixel vectors per output row */
     int r[64], off[64];        /* per kx (KW <= 64: guaranteed by the line budget) */
+    int koff[64];              /* per kx: r * width + off, from the line's phase 0 */
 } stem_geom;
 
 static void stem_geometry(const kiln_conv2d_params *p, stem_geom *g) {
@@ -125,6 +128,7 @@ static void stem_geometry(const kiln_conv2d_params *p, stem_geom *g) {
         const int q = dd >= 0 ? dd / sw : -((-dd + sw - 1) / sw); /* floor(dd / sw) */
         g->r[kx] = dd - q * sw;
         g->off[kx] = q - g->qmin;
+        g->koff[kx] = g->r[kx] * g->width + g->off[kx];
     }
 }
 
@@ -156,31 +160,41 @@ STEM_FN static void stem_split_row(const float *row, int w, const stem_geom *g, 
     }
 }
 
-/* acc += x * w in registers: left to itself, with 24 accumulators live, the compiler reads
- * each input vector from memory once per output channel (a load folded into every FMA), 4x
- * the loads; 1.5x slower. */
+/* acc += x * w in registers: left to itself, with 24 accumulators live, the compiler folds
+ * a load into every FMA. */
 #define STEM_FMA(acc, x, w) __asm__("vfmadd231ps %2, %1, %0" : "+v"(acc) : "v"(x), "v"(w))
 
-/* One tile: output channels [o0, o0 + MR) x vectors [v0, v0 + NV) of output row oy.
- * lines[(c * KH + ky) * sw + r] is that input row's phase line, NULL for rows outside the
- * image (their taps are skipped). wb: the channel block's packed weights. The accumulators
- * are named variables, not an array: an array operand of the asm above stays in memory. */
-#define STEM_ACC(v) __m512 a0##v = _mm512_setzero_ps(), a1##v = a0##v, a2##v = a0##v, a3##v = a0##v;
-#define STEM_STEP(v)                                                                  \
-    if (v < NV) {                                                                     \
-        const __m512 xv = _mm512_loadu_ps(src + 16 * v);                              \
-        STEM_FMA(a0##v, xv, w0); STEM_FMA(a1##v, xv, w1);                             \
-        STEM_FMA(a2##v, xv, w2); STEM_FMA(a3##v, xv, w3);                             \
+/* One tile: output channels [o0, o0 + MR) x NV 16-pixel vectors, vector j at output row
+ * oy[j], column 16 * vx[j] (a tile may run from one row into the next). Per tap it loads
+ * NV input vectors and broadcasts 8 weights: 24 FMAs per 11 loads at NV = 3, the packed
+ * GEMM's ratio without its im2col panel. The accumulators are named variables, not an
+ * array: an array operand of the asm above stays in memory. */
+#define STEM_ACC(v) __m512 a0##v = _mm512_setzero_ps(), a1##v = a0##v, a2##v = a0##v, a3##v = a0##v, \
+                           a4##v = a0##v, a5##v = a0##v, a6##v = a0##v, a7##v = a0##v;
+#define STEM_LOAD(v) const __m512 x##v = v < NV ? _mm512_loadu_ps(src##v + ko) : _mm512_setzero_ps();
+#define STEM_W(i)                                                                     \
+    {                                                                                 \
+        const __m512 w = _mm512_set1_ps(wk[i]);                                       \
+        STEM_FMA(a##i##0, x0, w);                                                     \
+        if (NV > 1) STEM_FMA(a##i##1, x1, w);                                         \
+        if (NV > 2) STEM_FMA(a##i##2, x2, w);                                         \
     }
 #define STEM_STORE(v)                                                                 \
     if (v < NV) {                                                                     \
-        stem_store(p, a0##v, o0, v0 + v, bias, res, yrow, clamp, lo, hi);             \
-        stem_store(p, a1##v, o0 + 1, v0 + v, bias, res, yrow, clamp, lo, hi);         \
-        stem_store(p, a2##v, o0 + 2, v0 + v, bias, res, yrow, clamp, lo, hi);         \
-        stem_store(p, a3##v, o0 + 3, v0 + v, bias, res, yrow, clamp, lo, hi);         \
+        float *yr = y + (size_t)oy[v] * p->ow;                                        \
+        const float *rr = res ? res + (size_t)oy[v] * p->ow : NULL;                   \
+        stem_store(p, a0##v, o0, vx[v], bias, rr, yr, clamp, lo, hi);                 \
+        stem_store(p, a1##v, o0 + 1, vx[v], bias, rr, yr, clamp, lo, hi);             \
+        stem_store(p, a2##v, o0 + 2, vx[v], bias, rr, yr, clamp, lo, hi);             \
+        stem_store(p, a3##v, o0 + 3, vx[v], bias, rr, yr, clamp, lo, hi);             \
+        stem_store(p, a4##v, o0 + 4, vx[v], bias, rr, yr, clamp, lo, hi);             \
+        stem_store(p, a5##v, o0 + 5, vx[v], bias, rr, yr, clamp, lo, hi);             \
+        stem_store(p, a6##v, o0 + 6, vx[v], bias, rr, yr, clamp, lo, hi);             \
+        stem_store(p, a7##v, o0 + 7, vx[v], bias, rr, yr, clamp, lo, hi);             \
     }
 
-// Output channel o, vector v of the row: + bias, + residual, act, masked at the row's end.
+// Output channel o, vector v of a row (yrow, res at the row's start in image 0 of the
+// channel planes): + bias, + residual, act, masked at the row's end.
 STEM_FN static inline __attribute__((always_inline)) void
 stem_store(const kiln_conv2d_params *p, __m512 t, int o, int v, const float *bias, const float *res,
            float *yrow, int clamp, float lo, float hi) {
@@ -196,43 +210,60 @@ stem_store(const kiln_conv2d_params *p, __m512 t, int o, int v, const float *bia
     _mm512_mask_storeu_ps(yrow + at, m, t);
 }
 
+/* The phase lines of the input rows a task split: input row iy's channel c, phase 0, at
+ * buf + (iy - iy0) * row_stride + c * c_stride, phase 1 width floats later; `zero` is a
+ * line pair of zeros that input rows outside the image read instead. */
+typedef struct {
+    const float *buf, *zero;
+    int iy0, c_stride; /* floats between consecutive channels' lines of one input row */
+    int row_stride;    /* floats between consecutive input rows' lines */
+} stem_lines;
+
+static inline const float *stem_line(const kiln_conv2d_params *p, const stem_lines *l, int oy, int c, int ky) {
+    const int iy = oy * p->stride_h - p->pad_h + ky * p->dil_h;
+    if (iy < 0 || iy >= p->h) return l->zero;
+    return l->buf + (size_t)(iy - l->iy0) * l->row_stride + (size_t)c * l->c_stride;
+}
+
 STEM_FN static inline __attribute__((always_inline)) void
-stem_tile(const int NV, const kiln_conv2d_params *p, const stem_geom *g, const float *const *lines,
-          const float *wb, int v0, const float *bias, int o0, const float *res, float *yrow) {
-    STEM_ACC(0) STEM_ACC(1) STEM_ACC(2) STEM_ACC(3) STEM_ACC(4) STEM_ACC(5)
-    const int kw = p->kw, sw = g->sw;
-    for (int ck = 0; ck < p->c * p->kh; ck++, wb += kw * STEM_MR) {
-        const float *l0 = lines[ck * sw];
-        if (!l0) continue;
-        const float *l1 = sw == 2 ? lines[ck * sw + 1] : l0;
-        for (int kx = 0; kx < kw; kx++) {
-            const float *src = (g->r[kx] ? l1 : l0) + g->off[kx] + 16 * v0;
-            const float *wk = wb + kx * STEM_MR;
-            const __m512 w0 = _mm512_set1_ps(wk[0]), w1 = _mm512_set1_ps(wk[1]), w2 = _mm512_set1_ps(wk[2]), w3 = _mm512_set1_ps(wk[3]);
-            STEM_STEP(0) STEM_STEP(1) STEM_STEP(2) STEM_STEP(3) STEM_STEP(4) STEM_STEP(5)
+stem_tile(const int NV, const kiln_conv2d_params *p, const stem_geom *g, const stem_lines *l, const int *oy,
+          const int *vx, const float *wb, const float *bias, int o0, const float *res, float *y) {
+    STEM_ACC(0) STEM_ACC(1) STEM_ACC(2)
+    const int kw = p->kw;
+    for (int c = 0; c < p->c; c++)
+        for (int ky = 0; ky < p->kh; ky++, wb += kw * STEM_MR) {
+            const float *src0 = stem_line(p, l, oy[0], c, ky) + 16 * vx[0];
+            const float *src1 = NV > 1 ? stem_line(p, l, oy[1], c, ky) + 16 * vx[1] : src0;
+            const float *src2 = NV > 2 ? stem_line(p, l, oy[2], c, ky) + 16 * vx[2] : src0;
+            for (int kx = 0; kx < kw; kx++) {
+                const int ko = g->koff[kx];
+                const float *wk = wb + kx * STEM_MR;
+                STEM_LOAD(0) STEM_LOAD(1) STEM_LOAD(2)
+                STEM_W(0) STEM_W(1) STEM_W(2) STEM_W(3) STEM_W(4) STEM_W(5) STEM_W(6) STEM_W(7)
+            }
         }
-    }
     float lo, hi;
     const int clamp = kiln_act_bounds(&p->act, &lo, &hi);
-    STEM_STORE(0) STEM_STORE(1) STEM_STORE(2) STEM_STORE(3) STEM_STORE(4) STEM_STORE(5)
+    STEM_STORE(0) STEM_STORE(1) STEM_STORE(2)
     if (clamp || p->act.kind == KILN_ACT_SILU) return;
-    /* Other kinds over the stored run while it is in L1: inlined per vector, their code
-     * would make the tile spill its accumulators. */
-    const int x0 = 16 * v0, len = p->ow - x0 < 16 * NV ? p->ow - x0 : 16 * NV;
-    for (int i = 0; i < STEM_MR && o0 + i < p->oc; i++)
-        kiln_act_span(&p->act, (size_t)len, yrow + (size_t)(o0 + i) * p->oh * p->ow + x0);
+    /* Other kinds over the stored vectors while they are in L1: inlined per vector, their
+     * code would make the tile spill its accumulators. */
+    for (int j = 0; j < NV; j++) {
+        const int x0 = 16 * vx[j], len = p->ow - x0 < 16 ? p->ow - x0 : 16;
+        for (int i = 0; i < STEM_MR && o0 + i < p->oc; i++)
+            kiln_act_span(&p->act, (size_t)len, y + (size_t)(o0 + i) * p->oh * p->ow + (size_t)oy[j] * p->ow + x0);
+    }
 }
 
 #define STEM_TILE(N) \
-    STEM_FN static void stem_tile##N(const kiln_conv2d_params *p, const stem_geom *g, const float *const *lines, \
-                                     const float *wb, int v0, const float *bias, int o0, const float *res, float *yrow) { \
-        stem_tile(N, p, g, lines, wb, v0, bias, o0, res, yrow); \
+    STEM_FN static void stem_tile##N(const kiln_conv2d_params *p, const stem_geom *g, const stem_lines *l, const int *oy, \
+                                     const int *vx, const float *wb, const float *bias, int o0, const float *res, float *y) { \
+        stem_tile(N, p, g, l, oy, vx, wb, bias, o0, res, y); \
     }
-STEM_TILE(1) STEM_TILE(2) STEM_TILE(3) STEM_TILE(4) STEM_TILE(5) STEM_TILE(6)
-typedef void (*stem_tile_fn)(const kiln_conv2d_params *, const stem_geom *, const float *const *, const float *, int,
-                             const float *, int, const float *, float *);
-static const stem_tile_fn stem_tiles[STEM_MAXV + 1] = {NULL, stem_tile1, stem_tile2, stem_tile3, stem_tile4,
-                                                       stem_tile5, stem_tile6};
+STEM_TILE(1) STEM_TILE(2) STEM_TILE(3)
+typedef void (*stem_tile_fn)(const kiln_conv2d_params *, const stem_geom *, const stem_lines *, const int *, const int *,
+                             const float *, const float *, int, const float *, float *);
+static const stem_tile_fn stem_tiles[STEM_MAXV + 1] = {NULL, stem_tile1, stem_tile2, stem_tile3};
 
 typedef struct {
     const kiln_conv2d_params *p;
@@ -257,11 +288,11 @@ STEM_FN static void stem_runner(void *vctx, size_t r0, size_t r1) {
     const int k = stem_k(p), sw = g.sw;
     const size_t plane_in = (size_t)p->h * p->w, plane_out = (size_t)p->oh * p->ow;
     _Alignas(64) float buf[STEM_LINE_FLOATS];
-    /* The buffer holds the lines of max_rows consecutive input rows (all channels, phases). */
-    const int max_rows = STEM_LINE_FLOATS / (p->c * sw * g.width);
-    const float *lines[STEM_LINE_FLOATS / 16]; /* per (c, ky, phase): c*kh*sw*16 <= the buffer */
-    /* Chunks of at most STEM_MAXV vectors, near equal. */
-    const int chunks = (g.nvec + STEM_MAXV - 1) / STEM_MAXV;
+    /* The buffer holds the lines of max_rows consecutive input rows (all channels, phases),
+     * and at its end the zero line. */
+    const int line_floats = sw * g.width, max_rows = (STEM_LINE_FLOATS - line_floats) / (p->c * line_floats);
+    float *zero = buf + STEM_LINE_FLOATS - line_floats;
+    memset(zero, 0, sizeof(float) * (size_t)line_floats);
     /* Output channels [oc_begin, oc_end): runner r0's share of the blocks, or all of them. */
     const int blocks = (p->oc + STEM_MR - 1) / STEM_MR, pieces = ctx->oc_pieces, shared = pieces > 1;
     const int oc_begin = shared ? (int)(r0 * (size_t)blocks / (size_t)pieces) * STEM_MR : 0;
@@ -271,6 +302,8 @@ STEM_FN static void stem_runner(void *vctx, size_t r0, size_t r1) {
     for (size_t t = shared ? 0 : stem_claim(ctx); t < ctx->tasks; t = shared ? t + 1 : stem_claim(ctx)) {
         const int image = (int)(t / (size_t)ctx->bands), b = (int)(t % (size_t)ctx->bands);
         const float *xi = ctx->x + (size_t)image * p->c * plane_in;
+        float *yi = ctx->y + (size_t)image * p->oc * plane_out;
+        const float *ri = ctx->residual ? ctx->residual + (size_t)image * p->oc * plane_out : NULL;
         int oy0 = b * STEM_BAND, oy1 = oy0 + STEM_BAND < p->oh ? oy0 + STEM_BAND : p->oh;
         /* Output rows [oy0, rows_end) whose input rows [iy0, iy1) fit the buffer at a time
          * (the whole band for stems; at least one row when applicable). */
@@ -288,29 +321,23 @@ STEM_FN static void stem_runner(void *vctx, size_t r0, size_t r1) {
             for (int iy = iy0; iy < iy1; iy++) {
                 if (iy < 0 || iy >= p->h) continue;
                 for (int c = 0; c < p->c; c++) {
-                    float *l0 = buf + ((size_t)(iy - iy0) * p->c + c) * sw * g.width;
+                    float *l0 = buf + ((size_t)(iy - iy0) * p->c + c) * line_floats;
                     stem_split_row(xi + c * plane_in + (size_t)iy * p->w, p->w, &g, l0, l0 + g.width);
                 }
             }
+            const stem_lines lines = {buf, zero, iy0, line_floats, p->c * line_floats};
+            /* The rows' vectors in row order, in near-equal tiles of at most STEM_MAXV. */
+            const int items = (rows_end - oy0) * g.nvec, tiles = (items + STEM_MAXV - 1) / STEM_MAXV;
             for (int o0 = oc_begin; o0 < oc_end; o0 += STEM_MR) {
                 const float *wb = ctx->packed + (size_t)o0 * k;
-                for (int oy = oy0; oy < rows_end; oy++) {
-                    for (int c = 0; c < p->c; c++)
-                        for (int ky = 0; ky < p->kh; ky++) {
-                            const int iy = oy * p->stride_h - p->pad_h + ky * p->dil_h;
-                            const int ck = c * p->kh + ky;
-                            const float *l0 = iy < 0 || iy >= p->h ? NULL
-                                            : buf + ((size_t)(iy - iy0) * p->c + c) * sw * g.width;
-                            lines[ck * sw] = l0;
-                            if (sw == 2) lines[ck * sw + 1] = l0 ? l0 + g.width : NULL;
-                        }
-                    const size_t yoff = (size_t)image * p->oc * plane_out + (size_t)oy * p->ow;
-                    float *yrow = ctx->y + yoff;
-                    const float *res = ctx->residual ? ctx->residual + yoff : NULL;
-                    for (int ch = 0; ch < chunks; ch++) {
-                        const int v0 = ch * g.nvec / chunks, v1 = (ch + 1) * g.nvec / chunks;
-                        stem_tiles[v1 - v0](p, &g, lines, wb, v0, ctx->bias, o0, res, yrow);
+                for (int tile = 0; tile < tiles; tile++) {
+                    const int i0 = tile * items / tiles, i1 = (tile + 1) * items / tiles;
+                    int oy[STEM_MAXV], vx[STEM_MAXV];
+                    for (int j = 0; j < i1 - i0; j++) {
+                        oy[j] = oy0 + (i0 + j) / g.nvec;
+                        vx[j] = (i0 + j) % g.nvec;
                     }
+                    stem_tiles[i1 - i0](p, &g, &lines, oy, vx, wb, ctx->bias, o0, ri, yi);
                 }
             }
             oy0 = rows_end;
