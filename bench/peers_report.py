@@ -97,6 +97,8 @@ def render_markdown(r):
     peak = (f"sgemm peak {r['sgemm_peak_gflops']:.0f} GFLOP/s" if r.get("sgemm_peak_gflops") else "") + (
         f"; FMA peak fp32 {fma['fp32_gflops']:.0f}, bf16 {fma['bf16_gflops']:.0f} GFLOP/s" if fma.get("bf16_gflops") else "")
     rounds = r["rows"][0]["rounds"] if r["rows"] else []
+    # OpenVINO's default column as what it ran: bf16 where the CPU has it, else f32.
+    ov_default = "bf16" if ov.get("default", "bf16").lower() in ("bf16", "?") else f"default ({ov['default']})"
     lines = [
         f"Measured {r['date']} on {r['cpu']}, {r['threads']} threads for every engine, "
         + (f"OpenBLAS core {r['blas_core']} ({peak} in the same run); Kiln {r['kiln_version']}, " if k else "")
@@ -107,8 +109,8 @@ def render_markdown(r):
         *(["", f"**Warning:** the machine was busy: {busy_reason(r)}; these numbers are noisy."] if busy_reason(r) else []),
         *(["", placement_line(r)] if placement_line(r) else []),
         "",
-        "| model | batch | Kiln fp32 ms | Kiln bf16 ms | ONNX Runtime ms | OpenVINO fp32 ms | OpenVINO bf16 ms | Kiln / ORT "
-        "| Kiln fp32 / OV fp32 | Kiln bf16 / OV bf16 | Kiln eager ms | PyTorch ms | Kiln GFLOP/s (of sgemm peak) |",
+        f"| model | batch | Kiln fp32 ms | Kiln bf16 ms | ONNX Runtime ms | OpenVINO fp32 ms | OpenVINO {ov_default} ms | Kiln / ORT "
+        f"| Kiln fp32 / OV fp32 | Kiln bf16 / OV {ov_default} | Kiln eager ms | PyTorch ms | Kiln GFLOP/s (of sgemm peak) |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     x = lambda v: "–" if v is None else f"{v:.2f}x"
