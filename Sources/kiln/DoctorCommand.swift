@@ -16,7 +16,7 @@ struct DoctorCommand: ParsableCommand {
         print("CPU: \(cpu.modelName), \(cpu.logicalCores) logical cores, \(cpu.simdLevel)")
         print("BLAS: \(BLAS.summary)")
         print("Kiln kernels: \(Kernels.threadCount) threads (KILN_NUM_THREADS)")
-        print("bf16 GEMMs: \(CPUInfo.bf16GemmEngine)")
+        print("bf16 kernels (GEMMs and convolutions): \(CPUInfo.bf16GemmEngine)")
         print(FMAPeak.measure())
         print(CoreRoundTrip.measure().map(\.description) ?? "core-to-core round trip: not measured (fewer than two CPUs)")
         if let relaunched = ProcessInfo.processInfo.environment["KILN_BLAS_RELAUNCHED"], relaunched == "1" {

@@ -21,7 +21,7 @@ extension CPUInfo {
 }
 
 extension CPUInfo {
-    /// What bf16 GEMMs run on in this process: AMX tiles (AMX-BF16, granted by Linux and
+    /// What bf16 GEMMs and convolutions run on in this process: AMX tiles (AMX-BF16, granted by Linux and
     /// self-checked; `KILN_AMX=0` turns them off), AVX512_BF16's vdpbf16ps, or the portable C
     /// kernel. Asking may run the AMX self-check once.
     public static var bf16GemmEngine: String {
