@@ -192,7 +192,7 @@ int kiln_conv2d_gemm_scaled_ref(const kiln_conv2d_params *p, const float *x, con
 
 /* Direct convolution for few input channels (kiln_conv_stem.c: a CNN's first layer, 3
  * channels): each input row split once into zero-margined phase lines (stride 2: even and
- * odd columns), tiles of 4 output channels x up to 112 pixels, epilogue fused. Applicable
+ * odd columns), tiles of 8 output channels x 48 pixels, epilogue fused. Applicable
  * with 1 group, C <= KILN_STEM_MAX_C, stride_w 1 or 2 (any stride_h, dilation, pads) and
  * rows short enough for its per-thread line buffer. Weights packed by kiln_conv2d_stem_pack
  * into kiln_conv2d_stem_packed_size(p) floats; no workspace. Threaded over (image, band of

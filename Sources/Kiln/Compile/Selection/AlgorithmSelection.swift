@@ -48,7 +48,9 @@ struct AlgorithmSelection {
     /// and accumulator traffic weigh on few multiply-adds. One thread, CPU time, batch 1, 224²
     /// input: 7×7 s2 → 64 (ResNet) 2.54 → 2.36 ms, 3×3 s2 → 32 (MobileNetV2) 0.32 → 0.28,
     /// 5×5 s2 → 24 0.55 → 0.47; with caches flushed first 3.4 → 2.5 and 1.2 → 0.38 ms. Narrower
-    /// outputs lose (32 wide: 1.05×, 28 wide with 64 channels: 1.3×).
+    /// outputs lose (32 wide: 1.05×, 28 wide with 64 channels: 1.3×). (Measured on AMD EPYC,
+    /// with the kernel's first tile; on Intel Ice Lake the packed GEMM is still 0.91–0.96× the
+    /// current tile's time on ResNet's stem, where max-autotune picks it.)
     ///
     /// Depthwise layers (groups = C = OC, MobileNet's and EfficientNet's 3×3/5×5) always run
     /// Kiln's depthwise kernel: a GEMM would have one row per group; on AVX-512 CPUs it is

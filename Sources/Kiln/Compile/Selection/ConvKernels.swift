@@ -97,7 +97,7 @@ struct ConvShape: Hashable, Sendable {
             return packed
         }
         if a == .stem {
-            // Blocks of 4 output channels, tap-major (kiln_conv_stem.c).
+            // Blocks of 8 output channels, tap-major (kiln_conv_stem.c).
             var p = params
             var packed = [Float](repeating: 0, count: kiln_conv2d_stem_packed_size(&p))
             weight.withUnsafeBufferPointer { w in kiln_conv2d_stem_pack(&p, w.baseAddress, &packed) }
