@@ -98,7 +98,7 @@ def render_markdown(r):
         f"; FMA peak fp32 {fma['fp32_gflops']:.0f}, bf16 {fma['bf16_gflops']:.0f} GFLOP/s" if fma.get("bf16_gflops") else "")
     rounds = r["rows"][0]["rounds"] if r["rows"] else []
     # OpenVINO's default column as what it ran: bf16 where the CPU has it, else f32.
-    ov_default = "bf16" if ov.get("default", "bf16").lower() in ("bf16", "?") else f"default ({ov['default']})"
+    ov_default = "bf16" if ov.get("default", "bf16").lower() == "bf16" else f"default ({ov['default']})"
     lines = [
         f"Measured {r['date']} on {r['cpu']}, {r['threads']} threads for every engine, "
         + (f"OpenBLAS core {r['blas_core']} ({peak} in the same run); Kiln {r['kiln_version']}, " if k else "")

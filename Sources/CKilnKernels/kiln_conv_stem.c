@@ -106,14 +106,14 @@ void kiln_conv2d_stem_ref(const kiln_conv2d_params *p, const float *x, const flo
 #define STEM_AVX512 1
 #define STEM_FN __attribute__((target("avx512f,avx512vl,fma")))
 
-/* The phase-line geometry of a convolution: tap kx of output pixel ox reads line phase
- * r[kx] at index ox + off[kx]; line (c, input row, phase r) holds input columns
- * sw * (u + qmin) + r at index u, 0 outside the input. */
+/* The phase-line geometry of a convolution: line (c, input row, phase r) holds input columns
+ * sw * (u + qmin) + r at index u, 0 outside the input, and phase 1 follows phase 0 at
+ * `width` floats; tap kx of output pixel ox reads phase r at index ox + off, which is
+ * koff[kx] = r * width + off floats from phase 0's index ox. */
 typedef struct {
     int sw, qmin, width;       /* stride, first q, floats per line (a multiple of 16) */
     int nvec;                  /* 16-pixel vectors per output row */
-    int r[64], off[64];        /* per kx (KW <= 64: guaranteed by the line budget) */
-    int koff[64];              /* per kx: r * width + off, from the line's phase 0 */
+    int koff[64];              /* per kx (KW <= 64: guaranteed by the line budget) */
 } stem_geom;
 
 static void stem_geometry(const kiln_conv2d_params *p, stem_geom *g) {
@@ -126,9 +126,7 @@ static void stem_geometry(const kiln_conv2d_params *p, stem_geom *g) {
     for (int kx = 0; kx < p->kw && kx < 64; kx++) {
         const int dd = kx * p->dil_w - p->pad_w;
         const int q = dd >= 0 ? dd / sw : -((-dd + sw - 1) / sw); /* floor(dd / sw) */
-        g->r[kx] = dd - q * sw;
-        g->off[kx] = q - g->qmin;
-        g->koff[kx] = g->r[kx] * g->width + g->off[kx];
+        g->koff[kx] = (dd - q * sw) * g->width + q - g->qmin; /* phase dd - q sw, offset q - qmin */
     }
 }
 
