@@ -190,7 +190,8 @@ KILN_AVX512 static inline void column_store(__m256 acc, float *c, int ldc, int r
 // tile's 24, where a separate column pass would read the A block a second time.
 KILN_AVX512 static inline __attribute__((always_inline)) void
 tile_avx512(const int np, const int nv, const int col, int kc, const float *a, size_t a_stride, const float *b,
-            const size_t b_stride, const float *bcol, float *c, int ldc, int mr, int nr, const tile_epilogue *e,
+            const size_t b_stride, const float *bcol, const size_t bcol_stride, float *c, int ldc, int mr, int nr,
+            const tile_epilogue *e,
             const float *bnext) {
     __m512 acc[TALL * MR][NV];
     __m256 cacc = _mm256_setzero_ps();
@@ -224,7 +225,7 @@ tile_avx512(const int np, const int nv, const int col, int kc, const float *a, s
 #pragma GCC unroll 4
             for (int v = 0; v < nv; v++) acc[i][v] = _mm512_fmadd_ps(av, bv[v], acc[i][v]);
         }
-        if (col) cacc = _mm256_fmadd_ps(_mm256_loadu_ps(a), _mm256_set1_ps(bcol[(size_t)kk * b_stride]), cacc);
+        if (col) cacc = _mm256_fmadd_ps(_mm256_loadu_ps(a), _mm256_set1_ps(bcol[(size_t)kk * bcol_stride]), cacc);
     }
     kiln_tile_store_avx512(np * MR, nv, acc, c, ldc, mr, nr, e);
     if (col)
@@ -289,13 +290,13 @@ KILN_AVX512 static void narrow_avx512(int kc, const float *a, size_t a_stride, i
 // One 8 x 48 tile and the single column after it (see tile_avx512's col).
 KILN_AVX512 static void tile49_avx512(int kc, const float *a, const float *b, const float *bcol, float *c, int ldc,
                                       int mr, const tile_epilogue *e) {
-    tile_avx512(1, NV, 1, kc, a, 0, b, NR, bcol, c, ldc, mr, NR, e, NULL);
+    tile_avx512(1, NV, 1, kc, a, 0, b, NR, bcol, 1, c, ldc, mr, NR, e, NULL);
 }
 
 // B read in place (row stride ldb) instead of from a packed panel: see kiln_gemm_range.
 KILN_AVX512 static void direct_tile_avx512(int kc, const float *a, const float *b, size_t ldb, float *c, int ldc,
                                            int mr, const tile_epilogue *e) {
-    tile_avx512(1, NV, 0, kc, a, 0, b, ldb, NULL, c, ldc, mr, NR, e, NULL);
+    tile_avx512(1, NV, 0, kc, a, 0, b, ldb, NULL, 0, c, ldc, mr, NR, e, NULL);
 }
 
 /* Asks for ownership of the tile's rows in the next column panel, written one panel later.
@@ -315,27 +316,27 @@ static inline void prefetchw_c(const float *c, int ldc, int mr) {
 // The same, also prefetching the next column panel's rows (bnext) for the tiles after it.
 KILN_AVX512 static void direct_tile_pf_avx512(int kc, const float *a, const float *b, size_t ldb, float *c, int ldc,
                                               int mr, const tile_epilogue *e, const float *bnext) {
-    tile_avx512(1, NV, 0, kc, a, 0, b, ldb, NULL, c, ldc, mr, NR, e, bnext);
+    tile_avx512(1, NV, 0, kc, a, 0, b, ldb, NULL, 0, c, ldc, mr, NR, e, bnext);
 }
 
 // The same with the single column after the tile (B's last, N = 48 + 1), in place too.
 KILN_AVX512 static void direct_tile49_avx512(int kc, const float *a, const float *b, size_t ldb, float *c, int ldc,
                                              int mr, const tile_epilogue *e) {
-    tile_avx512(1, NV, 1, kc, a, 0, b, ldb, b + NR, c, ldc, mr, NR, e, NULL);
+    tile_avx512(1, NV, 1, kc, a, 0, b, ldb, b + NR, ldb, c, ldc, mr, NR, e, NULL);
 }
 
 KILN_AVX512 static void microkernel_avx512(int kc, const float *a, size_t a_stride, int np,
                                            const float *b, float *c, int ldc, int mr, int nr,
                                            const tile_epilogue *e) {
     if (nr <= NARROW) { narrow_avx512(kc, a, a_stride, np, b, c, ldc, mr, nr, e); return; }
-    if (np == TALL) { tile_avx512(TALL, 1, 0, kc, a, a_stride, b, NR, NULL, c, ldc, mr, nr, e, NULL); return; }
+    if (np == TALL) { tile_avx512(TALL, 1, 0, kc, a, a_stride, b, NR, NULL, 0, c, ldc, mr, nr, e, NULL); return; }
 #if NV >= 3
-    if (nr > 32) { tile_avx512(1, NV, 0, kc, a, a_stride, b, NR, NULL, c, ldc, mr, nr, e, NULL); return; }
+    if (nr > 32) { tile_avx512(1, NV, 0, kc, a, a_stride, b, NR, NULL, 0, c, ldc, mr, nr, e, NULL); return; }
 #endif
 #if NV >= 2
-    if (nr > 16) { tile_avx512(1, NV >= 3 ? 2 : NV, 0, kc, a, a_stride, b, NR, NULL, c, ldc, mr, nr, e, NULL); return; }
+    if (nr > 16) { tile_avx512(1, NV >= 3 ? 2 : NV, 0, kc, a, a_stride, b, NR, NULL, 0, c, ldc, mr, nr, e, NULL); return; }
 #endif
-    tile_avx512(1, 1, 0, kc, a, a_stride, b, NR, NULL, c, ldc, mr, nr, e, NULL);
+    tile_avx512(1, 1, 0, kc, a, a_stride, b, NR, NULL, 0, c, ldc, mr, nr, e, NULL);
 }
 
 static int check_avx512(void) {
@@ -435,10 +436,18 @@ void kiln_gemm_with_packer_range(int m, int n, int k0, int k1, int k_total, cons
 #ifdef KILN_GEMM_FUSE_COLUMN
                 if (n - jr == NR + 1 && jc_end == n && kernel == microkernel_avx512) {
                     /* The last full panel and the single column after it, in one pass. */
-                    _Alignas(64) float bcol[KC * NR];
+                    /* The column is kept dense (value k at bcol[k]): packed as a 1-column
+                     * panel it would sit one float per 192-byte row, 192 lines of L1 beside
+                     * the 36 KB B panel and the A stream (ResNet's 7x7 layers). So it is
+                     * packed through a small buffer, 16 rows at a time. */
+                    _Alignas(64) float bcol[KC], rows[16 * NR];
                     if (kc > 0) {
                         pack_b(ctx, k0 + pc, kc, jr, NR, workspace);
-                        pack_b(ctx, k0 + pc, kc, jr + NR, 1, bcol);
+                        for (int k16 = 0; k16 < kc; k16 += 16) {
+                            const int kn = kc - k16 < 16 ? kc - k16 : 16;
+                            pack_b(ctx, k0 + pc + k16, kn, jr + NR, 1, rows);
+                            for (int kk = 0; kk < kn; kk++) bcol[k16 + kk] = rows[(size_t)kk * NR];
+                        }
                     }
                     for (int ip = ic; ip < ic_end; ip++) {
                         const int row = ip * MR;
