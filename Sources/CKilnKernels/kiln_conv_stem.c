@@ -29,22 +29,15 @@
  * back lines both cores hold (ResNet-18 batch 1: 0.980x and 0.989x, EfficientNet-B0 0.995x,
  * MobileNetV2 0.998x near and 0.990x far).
  */
-#include "kiln_conv_variants.h"
+#include "kiln_conv_stem.h"
 #include "kiln_gemm.h" /* kiln_gemm_uses_avx512: the kernels' one CPU switch */
 #include "kiln_act_simd.h"
 
 #include <stdatomic.h>
 #include <string.h>
 
-/* Output channels per tile (and per packed weight block). */
-#define STEM_MR 8
 /* Most 16-pixel vectors per tile: 8 x 3 = 24 accumulators. */
 #define STEM_MAXV 3
-/* Output rows per task: rows of a band share its input lines (3x3 stride 2: 9 input rows
- * for 4 output rows instead of 12). */
-#define STEM_BAND 4
-/* Floats of phase lines one task keeps on its stack (48 KB). */
-#define STEM_LINE_FLOATS 12288
 
 int kiln_conv2d_stem_applicable(const kiln_conv2d_params *p) {
     if (p->groups != 1 || p->c > KILN_STEM_MAX_C || (p->stride_w != 1 && p->stride_w != 2) || p->kw > 64) return 0;
@@ -57,6 +50,21 @@ int kiln_conv2d_stem_applicable(const kiln_conv2d_params *p) {
 }
 
 static int stem_k(const kiln_conv2d_params *p) { return p->c * p->kh * p->kw; }
+
+int kiln_stem_shares(const kiln_conv2d_params *p, int threads) {
+    return p->n == 1 && threads > 1 && (p->oc + STEM_MR - 1) / STEM_MR >= 2 * threads;
+}
+
+void kiln_stem_share(int oc, int pieces, int piece, int *begin, int *end) {
+    if (pieces <= 1) {
+        *begin = 0, *end = oc;
+        return;
+    }
+    const int blocks = (oc + STEM_MR - 1) / STEM_MR;
+    const int b = (int)((size_t)piece * (size_t)blocks / (size_t)pieces) * STEM_MR;
+    const int e = (int)((size_t)(piece + 1) * (size_t)blocks / (size_t)pieces) * STEM_MR;
+    *begin = b, *end = e < oc ? e : oc;
+}
 
 size_t kiln_conv2d_stem_packed_size(const kiln_conv2d_params *p) {
     return (size_t)(p->oc + STEM_MR - 1) / STEM_MR * STEM_MR * stem_k(p);
@@ -179,25 +187,26 @@ STEM_FN static void stem_split_row(const float *row, int w, const stem_geom *g, 
     }
 #define STEM_STORE(v)                                                                 \
     if (v < NV) {                                                                     \
-        float *yr = y + (size_t)oy[v] * p->ow;                                        \
-        const float *rr = res ? res + (size_t)oy[v] * p->ow : NULL;                   \
-        stem_store(p, a0##v, o0, vx[v], bias, rr, yr, clamp, lo, hi);                 \
-        stem_store(p, a1##v, o0 + 1, vx[v], bias, rr, yr, clamp, lo, hi);             \
-        stem_store(p, a2##v, o0 + 2, vx[v], bias, rr, yr, clamp, lo, hi);             \
-        stem_store(p, a3##v, o0 + 3, vx[v], bias, rr, yr, clamp, lo, hi);             \
-        stem_store(p, a4##v, o0 + 4, vx[v], bias, rr, yr, clamp, lo, hi);             \
-        stem_store(p, a5##v, o0 + 5, vx[v], bias, rr, yr, clamp, lo, hi);             \
-        stem_store(p, a6##v, o0 + 6, vx[v], bias, rr, yr, clamp, lo, hi);             \
-        stem_store(p, a7##v, o0 + 7, vx[v], bias, rr, yr, clamp, lo, hi);             \
+        const size_t ro = (size_t)(oy[v] & out->rmask) * p->ow;                       \
+        float *yr = out->y + ro;                                                      \
+        const float *rr = out->res ? out->res + ro : NULL;                            \
+        stem_store(p, a0##v, o0, vx[v], bias, rr, yr, out->plane, clamp, lo, hi);     \
+        stem_store(p, a1##v, o0 + 1, vx[v], bias, rr, yr, out->plane, clamp, lo, hi); \
+        stem_store(p, a2##v, o0 + 2, vx[v], bias, rr, yr, out->plane, clamp, lo, hi); \
+        stem_store(p, a3##v, o0 + 3, vx[v], bias, rr, yr, out->plane, clamp, lo, hi); \
+        stem_store(p, a4##v, o0 + 4, vx[v], bias, rr, yr, out->plane, clamp, lo, hi); \
+        stem_store(p, a5##v, o0 + 5, vx[v], bias, rr, yr, out->plane, clamp, lo, hi); \
+        stem_store(p, a6##v, o0 + 6, vx[v], bias, rr, yr, out->plane, clamp, lo, hi); \
+        stem_store(p, a7##v, o0 + 7, vx[v], bias, rr, yr, out->plane, clamp, lo, hi); \
     }
 
-// Output channel o, vector v of a row (yrow, res at the row's start in image 0 of the
-// channel planes): + bias, + residual, act, masked at the row's end.
+// Output channel o, vector v of a row (yrow, res at the row's start in channel 0's plane,
+// planes `plane` floats apart): + bias, + residual, act, masked at the row's end.
 STEM_FN static inline __attribute__((always_inline)) void
 stem_store(const kiln_conv2d_params *p, __m512 t, int o, int v, const float *bias, const float *res,
-           float *yrow, int clamp, float lo, float hi) {
+           float *yrow, size_t plane, int clamp, float lo, float hi) {
     if (o >= p->oc) return;
-    const size_t at = (size_t)o * p->oh * p->ow + 16 * v;
+    const size_t at = (size_t)o * plane + 16 * v;
     const int left = p->ow - 16 * v;
     const __mmask16 m = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
     if (bias) t = _mm512_add_ps(t, _mm512_set1_ps(bias[o]));
@@ -217,6 +226,16 @@ typedef struct {
     int row_stride;    /* floats between consecutive input rows' lines */
 } stem_lines;
 
+/* Where a task's output goes: row oy of channel o at y + o * plane + (oy & rmask) * OW, and
+ * the residual's at the same offset from res. The convolution's output: its image's planes,
+ * rmask -1. The fused max pool's: a ring of STEM_RING rows per channel, rmask STEM_RING - 1. */
+typedef struct {
+    float *y;
+    const float *res;
+    size_t plane;
+    int rmask;
+} stem_out;
+
 static inline const float *stem_line(const kiln_conv2d_params *p, const stem_lines *l, int oy, int c, int ky) {
     const int iy = oy * p->stride_h - p->pad_h + ky * p->dil_h;
     if (iy < 0 || iy >= p->h) return l->zero;
@@ -225,7 +244,7 @@ static inline const float *stem_line(const kiln_conv2d_params *p, const stem_lin
 
 STEM_FN static inline __attribute__((always_inline)) void
 stem_tile(const int NV, const kiln_conv2d_params *p, const stem_geom *g, const stem_lines *l, const int *oy,
-          const int *vx, const float *wb, const float *bias, int o0, const float *res, float *y) {
+          const int *vx, const float *wb, const float *bias, int o0, const stem_out *out) {
     STEM_ACC(0) STEM_ACC(1) STEM_ACC(2)
     const int kw = p->kw;
     for (int c = 0; c < p->c; c++)
@@ -249,19 +268,92 @@ stem_tile(const int NV, const kiln_conv2d_params *p, const stem_geom *g, const s
     for (int j = 0; j < NV; j++) {
         const int x0 = 16 * vx[j], len = p->ow - x0 < 16 ? p->ow - x0 : 16;
         for (int i = 0; i < STEM_MR && o0 + i < p->oc; i++)
-            kiln_act_span(&p->act, (size_t)len, y + (size_t)(o0 + i) * p->oh * p->ow + (size_t)oy[j] * p->ow + x0);
+            kiln_act_span(&p->act, (size_t)len, out->y + (size_t)(o0 + i) * out->plane + (size_t)(oy[j] & out->rmask) * p->ow + x0);
     }
 }
 
 #define STEM_TILE(N) \
     STEM_FN static void stem_tile##N(const kiln_conv2d_params *p, const stem_geom *g, const stem_lines *l, const int *oy, \
-                                     const int *vx, const float *wb, const float *bias, int o0, const float *res, float *y) { \
-        stem_tile(N, p, g, l, oy, vx, wb, bias, o0, res, y); \
+                                     const int *vx, const float *wb, const float *bias, int o0, const stem_out *out) { \
+        stem_tile(N, p, g, l, oy, vx, wb, bias, o0, out); \
     }
 STEM_TILE(1) STEM_TILE(2) STEM_TILE(3)
 typedef void (*stem_tile_fn)(const kiln_conv2d_params *, const stem_geom *, const stem_lines *, const int *, const int *,
-                             const float *, const float *, int, const float *, float *);
+                             const float *, const float *, int, const stem_out *);
 static const stem_tile_fn stem_tiles[STEM_MAXV + 1] = {NULL, stem_tile1, stem_tile2, stem_tile3};
+
+/* A runner's line buffer (48 KB, on its stack) and what it holds: the lines of max_rows
+ * consecutive input rows (all channels, phases), and at its end the zero line. */
+typedef struct {
+    stem_geom g;
+    float *buf, *zero;
+    int line_floats, max_rows;
+} stem_work;
+
+STEM_FN static void stem_work_init(const kiln_conv2d_params *p, stem_work *w, float *buf) {
+    stem_geometry(p, &w->g);
+    w->buf = buf;
+    w->line_floats = w->g.sw * w->g.width;
+    w->max_rows = (STEM_LINE_FLOATS - w->line_floats) / (p->c * w->line_floats);
+    w->zero = buf + STEM_LINE_FLOATS - w->line_floats;
+    memset(w->zero, 0, sizeof(float) * (size_t)w->line_floats);
+}
+
+// Output rows [oy0, oy1) of one image (xi: its input) for output channels [oc_begin, oc_end)
+// into out: per group of rows whose input rows fit the buffer (the whole band for stems; at
+// least one row when applicable), split those input rows into lines once, then every channel
+// block x output row x vector chunk of the group.
+STEM_FN static void stem_band(const kiln_conv2d_params *p, stem_work *w, const float *xi, const float *packed,
+                              const float *bias, const stem_out *out, int oy0, int oy1, int oc_begin, int oc_end) {
+    const stem_geom *g = &w->g;
+    const int k = stem_k(p), line_floats = w->line_floats;
+    const size_t plane_in = (size_t)p->h * p->w;
+    while (oy0 < oy1) {
+        int iy0 = oy0 * p->stride_h - p->pad_h, iy1;
+        int rows_end = oy0;
+        for (;;) {
+            const int next = rows_end + 1;
+            const int last = (next - 1) * p->stride_h - p->pad_h + (p->kh - 1) * p->dil_h + 1;
+            if (next > oy1 || last - iy0 > w->max_rows) break;
+            rows_end = next;
+        }
+        if (rows_end == oy0) rows_end = oy0 + 1; /* not when applicable */
+        iy1 = (rows_end - 1) * p->stride_h - p->pad_h + (p->kh - 1) * p->dil_h + 1;
+        for (int iy = iy0; iy < iy1; iy++) {
+            if (iy < 0 || iy >= p->h) continue;
+            for (int c = 0; c < p->c; c++) {
+                float *l0 = w->buf + ((size_t)(iy - iy0) * p->c + c) * line_floats;
+                stem_split_row(xi + c * plane_in + (size_t)iy * p->w, p->w, g, l0, l0 + g->width);
+            }
+        }
+        const stem_lines lines = {w->buf, w->zero, iy0, line_floats, p->c * line_floats};
+        /* The rows' vectors in row order, in near-equal tiles of at most STEM_MAXV. */
+        const int items = (rows_end - oy0) * g->nvec, tiles = (items + STEM_MAXV - 1) / STEM_MAXV;
+        for (int o0 = oc_begin; o0 < oc_end; o0 += STEM_MR) {
+            const float *wb = packed + (size_t)o0 * k;
+            for (int tile = 0; tile < tiles; tile++) {
+                const int i0 = tile * items / tiles, i1 = (tile + 1) * items / tiles;
+                int oy[STEM_MAXV], vx[STEM_MAXV];
+                for (int j = 0; j < i1 - i0; j++) {
+                    oy[j] = oy0 + (i0 + j) / g->nvec;
+                    vx[j] = (i0 + j) % g->nvec;
+                }
+                stem_tiles[i1 - i0](p, g, &lines, oy, vx, wb, bias, o0, out);
+            }
+        }
+        oy0 = rows_end;
+    }
+}
+
+void kiln_stem_rows(const kiln_conv2d_params *p, const float *xi, const float *packed, const float *bias, float *y,
+                    size_t plane, int rmask, int oy0, int oy1, int oc_begin, int oc_end, float *buf) {
+    stem_work w;
+    stem_work_init(p, &w, buf);
+    const stem_out out = {y, NULL, plane, rmask};
+    stem_band(p, &w, xi, packed, bias, &out, oy0, oy1, oc_begin, oc_end);
+}
+
+int kiln_stem_can_run(const kiln_conv2d_params *p) { return kiln_gemm_uses_avx512() && kiln_conv2d_stem_applicable(p); }
 
 typedef struct {
     const kiln_conv2d_params *p;
@@ -275,72 +367,33 @@ typedef struct {
 
 static size_t stem_claim(stem_ctx *ctx) { return atomic_fetch_add_explicit(&ctx->next, 1, memory_order_relaxed); }
 
-// Claims (image, band) tasks (with a channel share: takes every band); per band: split the input rows it reads into lines once, then
-// every channel block x output row x vector chunk of the band.
+// Claims (image, band) tasks (with a channel share: takes every band) and computes them.
 STEM_FN static void stem_runner(void *vctx, size_t r0, size_t r1) {
     (void)r1;
     stem_ctx *ctx = (stem_ctx *)vctx;
     const kiln_conv2d_params *p = ctx->p;
-    stem_geom g;
-    stem_geometry(p, &g);
-    const int k = stem_k(p), sw = g.sw;
-    const size_t plane_in = (size_t)p->h * p->w, plane_out = (size_t)p->oh * p->ow;
     _Alignas(64) float buf[STEM_LINE_FLOATS];
-    /* The buffer holds the lines of max_rows consecutive input rows (all channels, phases),
-     * and at its end the zero line. */
-    const int line_floats = sw * g.width, max_rows = (STEM_LINE_FLOATS - line_floats) / (p->c * line_floats);
-    float *zero = buf + STEM_LINE_FLOATS - line_floats;
-    memset(zero, 0, sizeof(float) * (size_t)line_floats);
-    /* Output channels [oc_begin, oc_end): runner r0's share of the blocks, or all of them. */
-    const int blocks = (p->oc + STEM_MR - 1) / STEM_MR, pieces = ctx->oc_pieces, shared = pieces > 1;
-    const int oc_begin = shared ? (int)(r0 * (size_t)blocks / (size_t)pieces) * STEM_MR : 0;
-    const int share_end = shared ? (int)((r0 + 1) * (size_t)blocks / (size_t)pieces) * STEM_MR : p->oc;
-    const int oc_end = share_end < p->oc ? share_end : p->oc;
+    stem_work w;
+    stem_work_init(p, &w, buf);
+    const size_t plane_in = (size_t)p->h * p->w, plane_out = (size_t)p->oh * p->ow;
+    int oc_begin, oc_end;
+    kiln_stem_share(p->oc, ctx->oc_pieces, (int)r0, &oc_begin, &oc_end);
     /* Every band in order for a channel share, else the next unclaimed one. */
+    const int shared = ctx->oc_pieces > 1;
     for (size_t t = shared ? 0 : stem_claim(ctx); t < ctx->tasks; t = shared ? t + 1 : stem_claim(ctx)) {
         const int image = (int)(t / (size_t)ctx->bands), b = (int)(t % (size_t)ctx->bands);
-        const float *xi = ctx->x + (size_t)image * p->c * plane_in;
-        float *yi = ctx->y + (size_t)image * p->oc * plane_out;
-        const float *ri = ctx->residual ? ctx->residual + (size_t)image * p->oc * plane_out : NULL;
-        int oy0 = b * STEM_BAND, oy1 = oy0 + STEM_BAND < p->oh ? oy0 + STEM_BAND : p->oh;
-        /* Output rows [oy0, rows_end) whose input rows [iy0, iy1) fit the buffer at a time
-         * (the whole band for stems; at least one row when applicable). */
-        while (oy0 < oy1) {
-            int iy0 = oy0 * p->stride_h - p->pad_h, iy1;
-            int rows_end = oy0;
-            for (;;) {
-                const int next = rows_end + 1;
-                const int last = (next - 1) * p->stride_h - p->pad_h + (p->kh - 1) * p->dil_h + 1;
-                if (next > oy1 || last - iy0 > max_rows) break;
-                rows_end = next;
-            }
-            if (rows_end == oy0) rows_end = oy0 + 1; /* not when applicable */
-            iy1 = (rows_end - 1) * p->stride_h - p->pad_h + (p->kh - 1) * p->dil_h + 1;
-            for (int iy = iy0; iy < iy1; iy++) {
-                if (iy < 0 || iy >= p->h) continue;
-                for (int c = 0; c < p->c; c++) {
-                    float *l0 = buf + ((size_t)(iy - iy0) * p->c + c) * line_floats;
-                    stem_split_row(xi + c * plane_in + (size_t)iy * p->w, p->w, &g, l0, l0 + g.width);
-                }
-            }
-            const stem_lines lines = {buf, zero, iy0, line_floats, p->c * line_floats};
-            /* The rows' vectors in row order, in near-equal tiles of at most STEM_MAXV. */
-            const int items = (rows_end - oy0) * g.nvec, tiles = (items + STEM_MAXV - 1) / STEM_MAXV;
-            for (int o0 = oc_begin; o0 < oc_end; o0 += STEM_MR) {
-                const float *wb = ctx->packed + (size_t)o0 * k;
-                for (int tile = 0; tile < tiles; tile++) {
-                    const int i0 = tile * items / tiles, i1 = (tile + 1) * items / tiles;
-                    int oy[STEM_MAXV], vx[STEM_MAXV];
-                    for (int j = 0; j < i1 - i0; j++) {
-                        oy[j] = oy0 + (i0 + j) / g.nvec;
-                        vx[j] = (i0 + j) % g.nvec;
-                    }
-                    stem_tiles[i1 - i0](p, &g, &lines, oy, vx, wb, ctx->bias, o0, ri, yi);
-                }
-            }
-            oy0 = rows_end;
-        }
+        const stem_out out = {ctx->y + (size_t)image * p->oc * plane_out,
+                              ctx->residual ? ctx->residual + (size_t)image * p->oc * plane_out : NULL, plane_out, -1};
+        const int oy0 = b * STEM_BAND, oy1 = oy0 + STEM_BAND < p->oh ? oy0 + STEM_BAND : p->oh;
+        stem_band(p, &w, ctx->x + (size_t)image * p->c * plane_in, ctx->packed, ctx->bias, &out, oy0, oy1, oc_begin, oc_end);
     }
+}
+#else
+int kiln_stem_can_run(const kiln_conv2d_params *p) { (void)p; return 0; }
+void kiln_stem_rows(const kiln_conv2d_params *p, const float *xi, const float *packed, const float *bias, float *y,
+                    size_t plane, int rmask, int oy0, int oy1, int oc_begin, int oc_end, float *buf) {
+    (void)p, (void)xi, (void)packed, (void)bias, (void)y, (void)plane, (void)rmask, (void)oy0, (void)oy1;
+    (void)oc_begin, (void)oc_end, (void)buf; /* never called: kiln_stem_can_run is 0 */
 }
 #endif
 
@@ -349,11 +402,11 @@ STEM_FN static void stem_runner(void *vctx, size_t r0, size_t r1) {
 void kiln_conv2d_stem(const kiln_conv2d_params *p, const float *x, const float *packed,
                       const float *bias, const float *residual, float *y) {
 #ifdef STEM_AVX512
-    if (kiln_gemm_uses_avx512() && kiln_conv2d_stem_applicable(p)) {
+    if (kiln_stem_can_run(p)) {
         const int bands = (p->oh + STEM_BAND - 1) / STEM_BAND;
         stem_ctx ctx = {p, x, packed, bias, residual, y, bands, (size_t)p->n * bands, 0, 0};
         const int threads = kiln_get_num_threads();
-        if (p->n == 1 && threads > 1 && (p->oc + STEM_MR - 1) / STEM_MR >= 2 * threads) {
+        if (kiln_stem_shares(p, threads)) {
             ctx.oc_pieces = threads;
             kiln_parallel_for((size_t)threads, 1, stem_runner, &ctx);
             return;

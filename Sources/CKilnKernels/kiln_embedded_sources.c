@@ -149,6 +149,12 @@ static const char conv_depthwise_c[] = {
 static const char conv_stem_c[] = {
 #embed "kiln_conv_stem.c"
     , 0};
+static const char conv_stem_h[] = {
+#embed "kiln_conv_stem.h"
+    , 0};
+static const char conv_stem_pool_c[] = {
+#embed "kiln_conv_stem_pool.c"
+    , 0};
 
 #define FILE_ENTRY(name, var) {name, var, sizeof(var) - 1}
 
@@ -199,6 +205,8 @@ static const kiln_source_file files[] = {
     FILE_ENTRY("kiln_conv_direct_bf16_amx.c", conv_direct_bf16_amx_c),
     FILE_ENTRY("kiln_conv_direct_bf16_amx_narrow.c", conv_direct_bf16_amx_narrow_c),
     FILE_ENTRY("kiln_conv_stem.c", conv_stem_c),
+    FILE_ENTRY("kiln_conv_stem.h", conv_stem_h),
+    FILE_ENTRY("kiln_conv_stem_pool.c", conv_stem_pool_c),
 };
 
 const kiln_source_file *kiln_embedded_sources(size_t *count) {

@@ -25,6 +25,16 @@ static inline int kiln_cpu_check_cached(_Atomic int *cached, int (*check)(void))
     return v;
 }
 
+/* Max pooling by rows (pool.c), shared by kiln_maxpool2d and the stem convolution that pools
+ * its own output rows (kiln_conv2d_stem_maxpool), so both give the same bits: the widest input
+ * row (a stack buffer of 32 KiB) and the tallest window of that path. */
+#define KILN_POOL_MAX_ROW 8192
+#define KILN_POOL_MAX_KH 64
+struct kiln_maxpool2d_params;
+void kiln_maxpool_kx_ranges(const struct kiln_maxpool2d_params *p, int *kx_range);
+void kiln_maxpool_row(const struct kiln_maxpool2d_params *p, const float *const *rows, int nrows, const int *kx_range,
+                      float *yr);
+
 /* One activation, the reference formula. Comparisons are written so a NaN input compares
  * false and passes through (PyTorch/ONNX Runtime propagate NaN through every kind). */
 static inline float kiln_act_scalar(const kiln_act *a, float v) {

@@ -4,6 +4,7 @@
 #include "kiln_kernels.h"
 
 #include "kiln_gemm.h" /* kiln_gemm_cpu_has_avx512: the kernels' one cached CPU check */
+#include "kiln_ops_internal.h" /* kiln_maxpool_row */
 
 #include <math.h>
 #include <stdlib.h>
@@ -93,8 +94,6 @@ typedef struct {
 } maxpool_ctx;
 
 // Planes [i0, i1) of the N*C planes: (H, W) -> (OH, OW).
-/* Widest input row the separable path keeps on the stack (32 KiB). */
-#define KILN_POOL_MAX_ROW 8192
 
 /* Separable max pooling for dil_w == 1: per output row, the elementwise max of its KH input
  * rows (contiguous, vectorises), then each output's max over its KW neighbours in that row.
@@ -139,47 +138,60 @@ KILN_POOL_AVX512_FN static void maxpool_row_3s2(const float *row, int w, float *
 
 #endif
 
-static void maxpool_plane_separable(const kiln_maxpool2d_params *p, const int *kx_range,
-                                    const float *xp, float *yp) {
-#if KILN_POOL_AVX512
-    const int row_3s2 = p->kw == 3 && p->stride_w == 2 && p->pad_w == 1 && kiln_gemm_cpu_has_avx512();
-#endif
+// One output row of a max pool with dil_w == 1 and w <= KILN_POOL_MAX_ROW: rows[0..nrows) are
+// the input rows its window covers inside the input, top to bottom (none: the window lies
+// wholly in the padding), kx_range the per-output tap ranges (kiln_maxpool2d's). The same
+// code for the plain pool and for the stem convolution that pools its own rows
+// (kiln_conv2d_stem_maxpool), so both give the same bits.
+void kiln_maxpool_row(const kiln_maxpool2d_params *p, const float *const *rows, int nrows, const int *kx_range,
+                      float *yr) {
+    if (nrows == 0) {
+        for (int ox = 0; ox < p->ow; ox++) yr[ox] = -INFINITY;
+        return;
+    }
     float row[KILN_POOL_MAX_ROW];
     const int w = p->w;
+    for (int i = 0; i < w; i++) row[i] = rows[0][i];
+    for (int r = 1; r < nrows; r++) {
+        const float *xr = rows[r];
+        for (int i = 0; i < w; i++) row[i] = max_nan(row[i], xr[i]);
+    }
+#if KILN_POOL_AVX512
+    if (p->kw == 3 && p->stride_w == 2 && p->pad_w == 1 && kiln_gemm_cpu_has_avx512()) {
+        maxpool_row_3s2(row, w, yr, p->ow);
+        return;
+    }
+#endif
+    for (int ox = 0; ox < p->ow; ox++) {
+        const int sx = ox * p->stride_w - p->pad_w;
+        float m = -INFINITY;
+        for (int kx = kx_range[2 * ox]; kx < kx_range[2 * ox + 1]; kx++) m = max_nan(m, row[sx + kx]);
+        yr[ox] = m;
+    }
+}
+
+// Tap ranges of every output column: kx_range[2 ox], [2 ox + 1] = the taps inside the input.
+void kiln_maxpool_kx_ranges(const kiln_maxpool2d_params *p, int *kx_range) {
+    for (int ox = 0; ox < p->ow; ox++)
+        pool_valid_range(ox * p->stride_w - p->pad_w, p->dil_w, p->kw, p->w, &kx_range[2 * ox], &kx_range[2 * ox + 1]);
+}
+
+static void maxpool_plane_separable(const kiln_maxpool2d_params *p, const int *kx_range,
+                                    const float *xp, float *yp) {
+    const float *rows[KILN_POOL_MAX_KH];
     for (int oy = 0; oy < p->oh; oy++) {
         const int sy = oy * p->stride_h - p->pad_h;
         int ky0, ky1;
         pool_valid_range(sy, p->dil_h, p->kh, p->h, &ky0, &ky1);
-        float *yr = yp + (size_t)oy * p->ow;
-        if (ky0 >= ky1) { /* the window lies wholly in the padding */
-            for (int ox = 0; ox < p->ow; ox++) yr[ox] = -INFINITY;
-            continue;
-        }
-        const float *x0 = xp + (size_t)(sy + ky0 * p->dil_h) * w;
-        for (int i = 0; i < w; i++) row[i] = x0[i];
-        for (int ky = ky0 + 1; ky < ky1; ky++) {
-            const float *xr = xp + (size_t)(sy + ky * p->dil_h) * w;
-            for (int i = 0; i < w; i++) row[i] = max_nan(row[i], xr[i]);
-        }
-#if KILN_POOL_AVX512
-        if (row_3s2) {
-            maxpool_row_3s2(row, w, yr, p->ow);
-            continue;
-        }
-#endif
-        for (int ox = 0; ox < p->ow; ox++) {
-            const int sx = ox * p->stride_w - p->pad_w;
-            float m = -INFINITY;
-            for (int kx = kx_range[2 * ox]; kx < kx_range[2 * ox + 1]; kx++) m = max_nan(m, row[sx + kx]);
-            yr[ox] = m;
-        }
+        for (int ky = ky0; ky < ky1; ky++) rows[ky - ky0] = xp + (size_t)(sy + ky * p->dil_h) * p->w;
+        kiln_maxpool_row(p, rows, ky1 - ky0, kx_range, yp + (size_t)oy * p->ow);
     }
 }
 
 static void maxpool_planes(void *vctx, size_t i0, size_t i1) {
     const maxpool_ctx *ctx = (const maxpool_ctx *)vctx;
     const kiln_maxpool2d_params *p = ctx->p;
-    if (p->dil_w == 1 && p->w <= KILN_POOL_MAX_ROW) {
+    if (p->dil_w == 1 && p->w <= KILN_POOL_MAX_ROW && p->kh <= KILN_POOL_MAX_KH) {
         for (size_t pl = i0; pl < i1; pl++)
             maxpool_plane_separable(p, ctx->kx_range, ctx->x + pl * p->h * p->w, ctx->y + pl * p->oh * p->ow);
         return;
@@ -213,9 +225,7 @@ void kiln_maxpool2d(const kiln_maxpool2d_params *p, const float *x, float *y) {
         kiln_maxpool2d_ref(p, x, y);
         return;
     }
-    for (int ox = 0; ox < p->ow; ox++)
-        pool_valid_range(ox * p->stride_w - p->pad_w, p->dil_w, p->kw, p->w, &kx_range[2 * ox],
-                    &kx_range[2 * ox + 1]);
+    kiln_maxpool_kx_ranges(p, kx_range);
     maxpool_ctx ctx = {p, kx_range, x, y};
     size_t work = (size_t)p->oh * p->ow * p->kh * p->kw;
     size_t grain = work >= KILN_POOL_GRAIN ? 1 : KILN_POOL_GRAIN / work;

@@ -206,6 +206,21 @@ void kiln_conv2d_stem(const kiln_conv2d_params *p, const float *x, const float *
 void kiln_conv2d_stem_ref(const kiln_conv2d_params *p, const float *x, const float *packed,
                           const float *bias, const float *residual, float *y);
 
+/* The stem with the max pool after it fused (kiln_conv_stem_pool.c; ResNet's conv1 and its
+ * 3x3 stride-2 pool): y = maxpool(act(conv(x) + bias)), the convolution's rows computed by
+ * kiln_conv2d_stem's tiles into a ring of rows per channel and pooled as soon as a window is
+ * complete, so its (N, OC, OH, OW) output is never written; the same bits as the two steps.
+ * q: the pool over that output (q->n, c, h, w = p->n, oc, oh, ow), kiln_maxpool2d_init'ed.
+ * Applicable (_applicable) where the stem is, with pool dilation 1, windows of at most 5
+ * rows and rows up to 8192 floats. y: (N, OC, q->oh, q->ow). kiln_conv2d_stem_maxpool_ref:
+ * its naive twin (each pooled value the max of its window's convolution values, computed as
+ * kiln_conv2d_stem_ref does), also run where the fast path cannot (no AVX-512, no memory). */
+int kiln_conv2d_stem_maxpool_applicable(const kiln_conv2d_params *p, const kiln_maxpool2d_params *q);
+void kiln_conv2d_stem_maxpool(const kiln_conv2d_params *p, const kiln_maxpool2d_params *q, const float *x,
+                              const float *packed, const float *bias, float *y);
+void kiln_conv2d_stem_maxpool_ref(const kiln_conv2d_params *p, const kiln_maxpool2d_params *q, const float *x,
+                                  const float *packed, const float *bias, float *y);
+
 #ifdef __cplusplus
 }
 #endif

@@ -45,7 +45,7 @@ enum AOTCompiler {
             try BF16Budget.apply(&graph, selection: &selection, source: source, exampleInputs: exampleInputs, cache: cache, log: options.log)
         } : nil
         // After the bf16 budget, which may move layers back to the fp32 packed GEMM.
-        graph = FusionPasses.fuseInputScale(graph)
+        graph = FusionPasses.fuseMaxPool(FusionPasses.fuseInputScale(graph))
         let model = try clock.measure("plan + codegen") {
             try CodeGenerator.generate(graph, plan: MemoryPlan.plan(graph),
                                        names: .init(model: source.model, graphHash: source.graphHash, outputs: source.signature.outputs),

@@ -30,6 +30,48 @@ import Testing
         CompileFixtures.expectMatches(try model(x), want, "small resnet18, batch 3", tolerance: 1e-4)
     }
 
+    /// The max pool after a convolution on the stem kernel becomes part of that step (and only
+    /// then): its readers read the fused step, whose value has the pool's shape, and the arena
+    /// no longer holds the convolution's output.
+    @Test func maxPoolFusesIntoTheStemOnly() throws {
+        let g = try Self.lowered(CompileFixtures.smallProgram)
+        func withConv1(_ a: ConvAlgorithm) -> LoweredGraph {
+            var g = g
+            if let i = g.nodes.firstIndex(where: { $0.op.name == "conv2d" }), case var .conv(c) = g.nodes[i].op {
+                c.algorithm = a
+                g.nodes[i].op = .conv(c)
+            }
+            return g
+        }
+        #expect(FusionPasses.fuseMaxPool(withConv1(.packedGemm)).nodes.count == g.nodes.count)
+        let stem = withConv1(.stem), fused = FusionPasses.fuseMaxPool(stem)
+        #expect(fused.nodes.count == g.nodes.count - 1)
+        #expect(!fused.nodes.contains { $0.op.name == "max_pool2d" })
+        guard case let .conv(c) = fused.nodes[0].op else { Issue.record("conv1 is not the first step"); return }
+        #expect(c.pool == MaxPoolSpec(kernel: (3, 3), stride: (2, 2), padding: (1, 1), ceilMode: false))
+        #expect(c.fused.last == "maxpool")
+        #expect(fused.nodes[0].shape.rowShape == [64, 8, 8])
+        #expect(fused.nodes[1].op.inputs.contains(fused.nodes[0].name), "layer1 reads \(fused.nodes[1].op.inputs)")
+        // ResNet-18 on 32×32: conv1's 64×16×16 output was the largest value alive.
+        #expect(MemoryPlan.plan(fused).arenaPerRow < MemoryPlan.plan(stem).arenaPerRow)
+        #expect(CodeGenerator.comment(fused.nodes[0], fused).hasSuffix("[stem, relu, max pool 3x3/2]"))
+    }
+
+    /// The fused stem and pool compiled into a library give the interpreter's numbers.
+    @Test func fusedStemPoolMatchesInterpreter() throws {
+        let dir = CompileFixtures.scratch()
+        let out = dir.appendingPathComponent("stem.so").path
+        _ = try aotCompile(CompileFixtures.smallProgram, exampleInputs: [Tensor.randn([2, 3, 32, 32], seed: 1)],
+                           options: CompileFixtures.options(out, keepSource: true, forced: .stem))
+        let model = try String(contentsOf: dir.appendingPathComponent("stem.so.src/model.c"), encoding: .utf8)
+        #expect(model.contains("kiln_conv2d_stem_maxpool(&p, &q, x, w, b, y);"))
+        let library = try aotLoad(out)
+        for batch in [1, 3] {
+            let x = Tensor.randn([batch, 3, 32, 32], seed: UInt64(30 + batch))
+            CompileFixtures.expectMatches(try library(x), try CompileFixtures.smallProgram.run([x])[0], "batch \(batch)", tolerance: 1e-4)
+        }
+    }
+
     @Test func memoryPlanReusesBlocks() throws {
         let g = try Self.lowered(CompileFixtures.smallProgram)
         let plan = MemoryPlan.plan(g)

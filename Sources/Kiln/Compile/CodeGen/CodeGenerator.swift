@@ -115,7 +115,7 @@ enum CodeGenerator {
         var extra = ""
         if case let .conv(c) = node.op {
             label = c.fused.joined(separator: " + ")
-            extra = " [\(c.algorithm.rawValue)" + c.largeBatch.map { "; batch ≥ \($0.fromBatch): \($0.algorithm.rawValue)" }.joined() + (c.residual.map { ", residual \($0)" } ?? "") + (c.inputScale.map { ", input scaled by \($0)" } ?? "") + (c.activation == .none ? "" : c.activation == .relu ? ", relu" : ", \(c.activation)") + "]"
+            extra = " [\(c.algorithm.rawValue)" + c.largeBatch.map { "; batch ≥ \($0.fromBatch): \($0.algorithm.rawValue)" }.joined() + (c.residual.map { ", residual \($0)" } ?? "") + (c.inputScale.map { ", input scaled by \($0)" } ?? "") + (c.activation == .none ? "" : c.activation == .relu ? ", relu" : ", \(c.activation)") + (c.pool.map { ", \($0.label)" } ?? "") + "]"
         }
         let text = "\(label): \(node.op.name) \(node.op.inputs.prefix(1).map(s).joined()) -> \(s(node.name))\(extra)"
         return text.replacingOccurrences(of: "*/", with: "* /")

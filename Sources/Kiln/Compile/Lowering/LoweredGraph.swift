@@ -17,6 +17,9 @@ struct ConvStep {
     /// the next one's) the library runs its algorithm instead, with weights it builds from
     /// ``algorithm``'s on the first such call (kiln_lazy_weights.h).
     var largeBatch: [(fromBatch: Int, algorithm: ConvAlgorithm)] = []
+    /// A max pool over the epilogue's output, fused into the step (``FusionPasses/fuseMaxPool(_:)``):
+    /// the step's value is then the pooled one.
+    var pool: MaxPoolSpec?
     /// Original nodes merged into this step, for the generated comments.
     var fused: [String] = []
 
@@ -40,6 +43,43 @@ struct ConvStep {
     var relu: Bool {
         get { activation == .relu }
         set { activation = newValue ? .relu : .none }
+    }
+}
+
+/// A max pool's window (dilation 1, the same padding before and after), as `kiln_maxpool2d_params` takes it.
+struct MaxPoolSpec: Equatable {
+    var kernel: (h: Int, w: Int)
+    var stride: (h: Int, w: Int)
+    var padding: (h: Int, w: Int)
+    var ceilMode: Bool
+
+    static func == (a: Self, b: Self) -> Bool {
+        a.kernel == b.kernel && a.stride == b.stride && a.padding == b.padding && a.ceilMode == b.ceilMode
+    }
+
+    /// The window of a max-pool step, when it has that form.
+    init?(_ op: LoweredOp) {
+        switch op {
+        case let .maxPool(_, k, s, p, d, ceil) where d == 1:
+            self.init(kernel: (k, k), stride: (s, s), padding: (p, p), ceilMode: ceil)
+        case .tensor(let t) where t.op == .maxPool2d:
+            guard let g = t.attributes.spatialGeometry(), g.dilation == (1, 1), g.pads.top == g.pads.bottom,
+                  g.pads.left == g.pads.right else { return nil }
+            self.init(kernel: g.kernel, stride: g.stride, padding: (g.pads.top, g.pads.left), ceilMode: t.attributes.ceilMode ?? false)
+        default:
+            return nil
+        }
+    }
+
+    init(kernel: (h: Int, w: Int), stride: (h: Int, w: Int), padding: (h: Int, w: Int), ceilMode: Bool) {
+        self.kernel = kernel; self.stride = stride; self.padding = padding; self.ceilMode = ceilMode
+    }
+
+    /// `3x3/2` (and the padding when not the usual k/2 one).
+    var label: String {
+        let k = kernel.h == kernel.w ? "\(kernel.h)x\(kernel.h)" : "\(kernel.h)x\(kernel.w)"
+        let s = stride.h == stride.w ? "\(stride.h)" : "\(stride.h)x\(stride.w)"
+        return "max pool \(k)/\(s)" + (padding == (kernel.h / 2, kernel.w / 2) ? "" : " pad \(padding.h),\(padding.w)") + (ceilMode ? " ceil" : "")
     }
 }
 

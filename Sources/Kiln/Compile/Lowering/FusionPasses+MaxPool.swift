@@ -1,0 +1,47 @@
+internal import CKilnKernels
+
+extension FusionPasses {
+    /// `maxpool(conv(…))` with the convolution on the stem kernel — ResNet's conv1 (with its
+    /// folded batch norm and ReLU) and the 3×3 stride-2 pool after it — becomes one step
+    /// (`kiln_conv2d_stem_maxpool`), which pools the convolution's rows as it computes them, so
+    /// the convolution's output, the network's largest activation (3.2 MB per image), is
+    /// never written: the arena loses it and the pool does not read it back. Runs after
+    /// algorithm selection (it needs the stem kernel), only where the convolution has no
+    /// residual, input scale or large-batch switch and its output no other reader, and only
+    /// for the pools the fused kernel takes (`kiln_conv2d_stem_maxpool_applicable`).
+    static func fuseMaxPool(_ graph: LoweredGraph) -> LoweredGraph {
+        var g = graph
+        var i = 0
+        while i < g.nodes.count {
+            guard let spec = MaxPoolSpec(g.nodes[i].op), let x = g.nodes[i].op.inputs.first,
+                  g.useCounts[x] == 1, !g.outputs.contains(x), let p = g.producers[x], case var .conv(c) = g.nodes[p].op,
+                  c.algorithm == .stem, c.largeBatch.isEmpty, c.residual == nil, c.inputScale == nil, c.pool == nil,
+                  let row = g.shapes[c.x]?.rowShape, ConvShape(step: c, inputRow: row).takesMaxPool(spec) else { i += 1; continue }
+            c.pool = spec
+            c.fused.append(g.nodes[i].name)
+            g.nodes[p].op = .conv(c)
+            g.nodes[p].shape = g.nodes[i].shape
+            replace(&g, removing: i, with: g.nodes[p].name)
+        }
+        return g
+    }
+}
+
+extension ConvShape {
+    /// The pool over this convolution's output, as `kiln_conv2d_stem_maxpool` takes it
+    /// (initialised: its output size set), or nil when the pool is invalid.
+    func maxPoolParams(_ spec: MaxPoolSpec) -> kiln_maxpool2d_params? {
+        let (oh, ow) = outputSize
+        var q = kiln_maxpool2d_params(n: Int32(n), c: Int32(oc), h: Int32(oh), w: Int32(ow), kh: Int32(spec.kernel.h), kw: Int32(spec.kernel.w),
+                                      stride_h: Int32(spec.stride.h), stride_w: Int32(spec.stride.w), pad_h: Int32(spec.padding.h),
+                                      pad_w: Int32(spec.padding.w), dil_h: 1, dil_w: 1, ceil_mode: spec.ceilMode ? 1 : 0, oh: 0, ow: 0)
+        return kiln_maxpool2d_init(&q) == 0 ? q : nil
+    }
+
+    /// Whether the stem kernel can pool its own output with `spec`.
+    func takesMaxPool(_ spec: MaxPoolSpec) -> Bool {
+        guard var q = maxPoolParams(spec) else { return false }
+        var p = params
+        return kiln_conv2d_stem_maxpool_applicable(&p, &q) != 0
+    }
+}
