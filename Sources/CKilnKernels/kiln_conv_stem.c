@@ -82,29 +82,34 @@ void kiln_conv2d_stem_pack(const kiln_conv2d_params *p, const float *w, float *p
             }
 }
 
+double kiln_stem_ref_sum(const kiln_conv2d_params *p, const float *x, const float *packed, int n, int o, int oy, int ox) {
+    const int k = stem_k(p);
+    double s = 0;
+    for (int c = 0; c < p->c; c++)
+        for (int ky = 0; ky < p->kh; ky++)
+            for (int kx = 0; kx < p->kw; kx++) {
+                const int iy = oy * p->stride_h - p->pad_h + ky * p->dil_h;
+                const int ix = ox * p->stride_w - p->pad_w + kx * p->dil_w;
+                if (iy < 0 || iy >= p->h || ix < 0 || ix >= p->w) continue;
+                const int t = (c * p->kh + ky) * p->kw + kx;
+                s += (double)x[(((size_t)n * p->c + c) * p->h + iy) * p->w + ix] *
+                     packed[((size_t)(o / STEM_MR) * k + t) * STEM_MR + o % STEM_MR];
+            }
+    return s;
+}
+
 // The naive twin: the obvious loops over the packed weights, double sums, same epilogue.
 // x: (N, C, H, W), packed: kiln_conv2d_stem_pack's, bias: (OC) or NULL, residual and y:
 // (N, OC, OH, OW).
 void kiln_conv2d_stem_ref(const kiln_conv2d_params *p, const float *x, const float *packed,
                           const float *bias, const float *residual, float *y) {
-    const int k = stem_k(p), npix = p->oh * p->ow;
+    const int npix = p->oh * p->ow;
     for (int n = 0; n < p->n; n++)
         for (int o = 0; o < p->oc; o++)
             for (int oy = 0; oy < p->oh; oy++)
                 for (int ox = 0; ox < p->ow; ox++) {
-                    double s = 0;
-                    for (int c = 0; c < p->c; c++)
-                        for (int ky = 0; ky < p->kh; ky++)
-                            for (int kx = 0; kx < p->kw; kx++) {
-                                const int iy = oy * p->stride_h - p->pad_h + ky * p->dil_h;
-                                const int ix = ox * p->stride_w - p->pad_w + kx * p->dil_w;
-                                if (iy < 0 || iy >= p->h || ix < 0 || ix >= p->w) continue;
-                                const int t = (c * p->kh + ky) * p->kw + kx;
-                                s += (double)x[(((size_t)n * p->c + c) * p->h + iy) * p->w + ix] *
-                                     packed[((size_t)(o / STEM_MR) * k + t) * STEM_MR + o % STEM_MR];
-                            }
                     const size_t at = ((size_t)n * p->oc + o) * npix + (size_t)oy * p->ow + ox;
-                    float v = (float)s + (bias ? bias[o] : 0.0f);
+                    float v = (float)kiln_stem_ref_sum(p, x, packed, n, o, oy, ox) + (bias ? bias[o] : 0.0f);
                     if (residual) v += residual[at];
                     y[at] = kiln_act_scalar(&p->act, v);
                 }

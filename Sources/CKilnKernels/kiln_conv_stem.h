@@ -19,6 +19,9 @@
 /* Floats of phase lines one task keeps on its stack (48 KB). */
 #define STEM_LINE_FLOATS 12288
 
+/* The naive twins' convolution value at (image n, channel o, oy, ox): the double sum over
+ * the packed weights, before bias and activation. */
+double kiln_stem_ref_sum(const kiln_conv2d_params *p, const float *x, const float *packed, int n, int o, int oy, int ox);
 /* Whether this CPU runs the AVX-512 stem on p (else: the naive twin's loops). */
 int kiln_stem_can_run(const kiln_conv2d_params *p);
 /* Whether batch 1 on `threads` threads splits output channels (each thread a share of the

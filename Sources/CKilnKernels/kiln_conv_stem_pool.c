@@ -40,7 +40,6 @@ static inline float max_nan(float m, float v) { return (v > m || v != v) ? v : m
 // the activation); no buffer. Also the fallback where the fast path cannot run.
 void kiln_conv2d_stem_maxpool_ref(const kiln_conv2d_params *p, const kiln_maxpool2d_params *q, const float *x,
                                   const float *packed, const float *bias, float *y) {
-    const int k = p->c * p->kh * p->kw;
     for (int n = 0; n < p->n; n++)
         for (int o = 0; o < p->oc; o++)
             for (int py = 0; py < q->oh; py++)
@@ -51,17 +50,7 @@ void kiln_conv2d_stem_maxpool_ref(const kiln_conv2d_params *p, const kiln_maxpoo
                             const int oy = py * q->stride_h - q->pad_h + wy * q->dil_h;
                             const int ox = px * q->stride_w - q->pad_w + wx * q->dil_w;
                             if (oy < 0 || oy >= p->oh || ox < 0 || ox >= p->ow) continue;
-                            double s = 0;
-                            for (int c = 0; c < p->c; c++)
-                                for (int ky = 0; ky < p->kh; ky++)
-                                    for (int kx = 0; kx < p->kw; kx++) {
-                                        const int iy = oy * p->stride_h - p->pad_h + ky * p->dil_h;
-                                        const int ix = ox * p->stride_w - p->pad_w + kx * p->dil_w;
-                                        if (iy < 0 || iy >= p->h || ix < 0 || ix >= p->w) continue;
-                                        const int t = (c * p->kh + ky) * p->kw + kx;
-                                        s += (double)x[(((size_t)n * p->c + c) * p->h + iy) * p->w + ix] *
-                                             packed[((size_t)(o / STEM_MR) * k + t) * STEM_MR + o % STEM_MR];
-                                    }
+                            const double s = kiln_stem_ref_sum(p, x, packed, n, o, oy, ox);
                             m = max_nan(m, kiln_act_scalar(&p->act, (float)s + (bias ? bias[o] : 0.0f)));
                         }
                     y[(((size_t)n * p->oc + o) * q->oh + py) * q->ow + px] = m;
