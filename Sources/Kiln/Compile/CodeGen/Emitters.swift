@@ -106,7 +106,7 @@ enum Emitters {
                 }
                 w.line("if (" + tries.joined(separator: " && ") + ")")
                 w.line("    " + ConvShape.cCall(c.algorithm) + ";")
-            } else if let pool = c.pool, let q = shape.maxPoolParams(pool) {
+            } else if let pool = c.pool, let q = pool.params(over: shape.params) {
                 w.line("kiln_maxpool2d_params q = {.n = n, .c = \(q.c), .h = \(q.h), .w = \(q.w), .kh = \(q.kh), .kw = \(q.kw), .stride_h = \(q.stride_h), .stride_w = \(q.stride_w),")
                 w.line("                           .pad_h = \(q.pad_h), .pad_w = \(q.pad_w), .dil_h = 1, .dil_w = 1, .ceil_mode = \(q.ceil_mode)};")
                 w.line("kiln_maxpool2d_init(&q);")

@@ -16,7 +16,7 @@ extension FusionPasses {
             guard let spec = MaxPoolSpec(g.nodes[i].op), let x = g.nodes[i].op.inputs.first,
                   g.useCounts[x] == 1, !g.outputs.contains(x), let p = g.producers[x], case var .conv(c) = g.nodes[p].op,
                   c.algorithm == .stem, c.largeBatch.isEmpty, c.residual == nil, c.inputScale == nil, c.pool == nil,
-                  let row = g.shapes[c.x]?.rowShape, ConvShape(step: c, inputRow: row).takesMaxPool(spec) else { i += 1; continue }
+                  let row = g.shapes[c.x]?.rowShape, spec.fusesIntoStem(of: c, inputRow: row) else { i += 1; continue }
             c.pool = spec
             c.fused.append(g.nodes[i].name)
             g.nodes[p].op = .conv(c)
@@ -27,21 +27,21 @@ extension FusionPasses {
     }
 }
 
-extension ConvShape {
-    /// The pool over this convolution's output, as `kiln_conv2d_stem_maxpool` takes it
-    /// (initialised: its output size set), or nil when the pool is invalid.
-    func maxPoolParams(_ spec: MaxPoolSpec) -> kiln_maxpool2d_params? {
-        let (oh, ow) = outputSize
-        var q = kiln_maxpool2d_params(n: Int32(n), c: Int32(oc), h: Int32(oh), w: Int32(ow), kh: Int32(spec.kernel.h), kw: Int32(spec.kernel.w),
-                                      stride_h: Int32(spec.stride.h), stride_w: Int32(spec.stride.w), pad_h: Int32(spec.padding.h),
-                                      pad_w: Int32(spec.padding.w), dil_h: 1, dil_w: 1, ceil_mode: spec.ceilMode ? 1 : 0, oh: 0, ow: 0)
+extension MaxPoolSpec {
+    /// The pool over a convolution's output `conv` (initialised), as `kiln_maxpool2d_params`
+    /// (initialised: its output size set), or nil when the pool is invalid there.
+    func params(over conv: kiln_conv2d_params) -> kiln_maxpool2d_params? {
+        var q = kiln_maxpool2d_params(n: conv.n, c: conv.oc, h: conv.oh, w: conv.ow, kh: Int32(kernel.h), kw: Int32(kernel.w),
+                                      stride_h: Int32(stride.h), stride_w: Int32(stride.w), pad_h: Int32(padding.h),
+                                      pad_w: Int32(padding.w), dil_h: 1, dil_w: 1, ceil_mode: ceilMode ? 1 : 0, oh: 0, ow: 0)
         return kiln_maxpool2d_init(&q) == 0 ? q : nil
     }
 
-    /// Whether the stem kernel can pool its own output with `spec`.
-    func takesMaxPool(_ spec: MaxPoolSpec) -> Bool {
-        guard var q = maxPoolParams(spec) else { return false }
-        var p = params
+    /// Whether the stem kernel can pool its own output with this pool (`c` on one image of `inputRow`).
+    func fusesIntoStem(of c: ConvStep, inputRow: [Int]) -> Bool {
+        guard inputRow.count == 3, c.weight.rank == 4 else { return false }
+        var p = Kernels.convParams([1] + inputRow, weight: c.weight.shape, c.geometry)
+        guard kiln_conv2d_init(&p) == 0, var q = params(over: p) else { return false }
         return kiln_conv2d_stem_maxpool_applicable(&p, &q) != 0
     }
 }
