@@ -17,11 +17,14 @@ extension FusionPasses {
                   g.useCounts[x] == 1, !g.outputs.contains(x), let p = g.producers[x], case var .conv(c) = g.nodes[p].op,
                   c.algorithm == .stem, c.largeBatch.isEmpty, c.residual == nil, c.inputScale == nil, c.pool == nil,
                   let row = g.shapes[c.x]?.rowShape, spec.fusesIntoStem(of: c, inputRow: row) else { i += 1; continue }
+            // The fused step takes the pool's name: its value is the pool's, and the readers,
+            // the generated comments and the profile keep calling it that.
             c.pool = spec
             c.fused.append(g.nodes[i].name)
             g.nodes[p].op = .conv(c)
+            g.nodes[p].name = g.nodes[i].name
             g.nodes[p].shape = g.nodes[i].shape
-            replace(&g, removing: i, with: g.nodes[p].name)
+            g.nodes.remove(at: i)
         }
         return g
     }

@@ -14,7 +14,7 @@ enum FusionPasses {
     }
 
     /// Removes node `index`, making later readers of its output read `replacement`.
-    static func replace(_ g: inout LoweredGraph, removing index: Int, with replacement: String) {
+    private static func replace(_ g: inout LoweredGraph, removing index: Int, with replacement: String) {
         let removed = g.nodes.remove(at: index).name
         let map = [removed: replacement]
         for i in g.nodes.indices { g.nodes[i].op = g.nodes[i].op.renaming(map) }
