@@ -16,7 +16,8 @@ extension FusionPasses {
             guard let spec = MaxPoolSpec(g.nodes[i].op), let x = g.nodes[i].op.inputs.first,
                   g.useCounts[x] == 1, !g.outputs.contains(x), let p = g.producers[x], case var .conv(c) = g.nodes[p].op,
                   c.algorithm == .stem, c.largeBatch.isEmpty, c.residual == nil, c.inputScale == nil, c.pool == nil,
-                  let row = g.shapes[c.x]?.rowShape, spec.fusesIntoStem(of: c, inputRow: row) else { i += 1; continue }
+                  let row = g.shapes[c.x]?.rowShape,
+                  spec.fusesIntoStem(of: c, inputRow: row, output: g.nodes[i].shape.rowShape) else { i += 1; continue }
             // The fused step takes the pool's name: its value is the pool's, and the readers,
             // the generated comments and the profile keep calling it that.
             c.pool = spec
@@ -40,11 +41,13 @@ extension MaxPoolSpec {
         return kiln_maxpool2d_init(&q) == 0 ? q : nil
     }
 
-    /// Whether the stem kernel can pool its own output with this pool (`c` on one image of `inputRow`).
-    func fusesIntoStem(of c: ConvStep, inputRow: [Int]) -> Bool {
+    /// Whether the stem kernel can pool its own output with this pool (`c` on one image of
+    /// `inputRow`), giving the pool step's `output` row shape: a pool whose size rule differs
+    /// from `kiln_maxpool2d_init`'s (ONNX's ceil mode) stays a separate step.
+    func fusesIntoStem(of c: ConvStep, inputRow: [Int], output: [Int]) -> Bool {
         guard inputRow.count == 3, c.weight.rank == 4 else { return false }
         var p = Kernels.convParams([1] + inputRow, weight: c.weight.shape, c.geometry)
-        guard kiln_conv2d_init(&p) == 0, var q = params(over: p) else { return false }
+        guard kiln_conv2d_init(&p) == 0, var q = params(over: p), output == [Int(q.c), Int(q.oh), Int(q.ow)] else { return false }
         return kiln_conv2d_stem_maxpool_applicable(&p, &q) != 0
     }
 }
