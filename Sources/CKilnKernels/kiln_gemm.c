@@ -184,7 +184,7 @@ KILN_AVX512 static inline void column_store(__m256 acc, float *c, int ldc, int r
     }
 }
 
-// col (1 with np = 1, nv = NV; bcol: its packed panel or B in place, value k at bcol[k * b_stride]): also the
+// col (1 with np = 1, nv = NV; value k at bcol[k * bcol_stride]: dense when packed, B's row stride in place): also the
 // matrix's single last column (N = 48 + 1: ResNet's 7x7 layers, and the 49 Winograd tiles of
 // its 14x14 and 28x28 layers at batch 1) in the same pass over A, one ymm FMA per k beside the
 // tile's 24, where a separate column pass would read the A block a second time.

@@ -93,8 +93,6 @@ typedef struct {
     float *y;
 } maxpool_ctx;
 
-// Planes [i0, i1) of the N*C planes: (H, W) -> (OH, OW).
-
 /* Separable max pooling for dil_w == 1: per output row, the elementwise max of its KH input
  * rows (contiguous, vectorises), then each output's max over its KW neighbours in that row.
  * Why: the direct loop does KH*KW scalar taps per output with a bounds-checked gather; this
@@ -188,6 +186,7 @@ static void maxpool_plane_separable(const kiln_maxpool2d_params *p, const int *k
     }
 }
 
+// Planes [i0, i1) of the N*C planes: (H, W) -> (OH, OW).
 static void maxpool_planes(void *vctx, size_t i0, size_t i1) {
     const maxpool_ctx *ctx = (const maxpool_ctx *)vctx;
     const kiln_maxpool2d_params *p = ctx->p;
